@@ -1,0 +1,110 @@
+"""The ``fieldnotes`` command line: thin commands that call the project API and
+print with rich. Errors are one line; ``--debug`` shows the traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from fieldnotes import __version__
+from fieldnotes.errors import FieldnotesError
+
+
+class FieldnotesGroup(click.Group):
+    """Turns a FieldnotesError (or any crash) into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FieldnotesError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            err_console().print(f"[bold red]Error:[/] {escape(str(exc))}")
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            err_console().print(
+                f"[bold red]Unexpected error:[/] {escape(exc.__class__.__name__)}: {escape(str(exc))} "
+                "(run again with --debug for details, and please report it)"
+            )
+            ctx.exit(1)
+
+
+_consoles: dict[str, Any] = {}
+
+
+def console():
+    from rich.console import Console
+
+    return _consoles.setdefault("out", Console(highlight=False, soft_wrap=True))
+
+
+def err_console():
+    from rich.console import Console
+
+    return _consoles.setdefault("err", Console(stderr=True, highlight=False, soft_wrap=True))
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as _escape
+
+    return _escape(text)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_where(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs = []
+    for item in values:
+        if "=" not in item:
+            raise FieldnotesError(f"--where needs NAME=VALUE, for example --where phase=2 (got '{item}').")
+        name, value = item.split("=", 1)
+        pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+def open_project(path: str):
+    from fieldnotes.project import Project
+
+    return Project.open(path)
+
+
+@click.group(cls=FieldnotesGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fieldnotes")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """fieldnotes: code qualitative fieldwork (interviews, focus groups,
+    observation notes) in the terminal.
+
+    \b
+    Example:
+      fieldnotes init study.fnp
+      fieldnotes import study.fnp transcripts/ --manifest participants.csv
+      fieldnotes search study.fnp caseload
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main() -> None:
+    # Import the command modules here so that importing fieldnotes.cli for its
+    # helpers stays cheap.
+    from fieldnotes.cli import documents  # noqa: F401
+
+    cli(prog_name="fieldnotes")
+
+
+def load_commands() -> click.Group:
+    """The command group with every command registered (for tests and docs)."""
+    from fieldnotes.cli import documents  # noqa: F401
+
+    return cli

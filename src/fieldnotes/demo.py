@@ -1,0 +1,38 @@
+"""The demo project: the shipped sample study, built once in the user's data
+folder and reused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fieldnotes.model import ImportReport
+from fieldnotes.resources import shipped
+
+
+def demo_path() -> Path:
+    """``demo.fnp`` in the platform's user data folder (``$XDG_DATA_HOME/fieldnotes`` on Linux)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("fieldnotes", appauthor=False) / "demo.fnp"
+
+
+def build_demo(path: Path, *, rebuild: bool = False) -> tuple[bool, ImportReport]:
+    """Build the demo project at ``path`` unless it exists. Returns whether it
+    was built and the import report. The build goes to a temporary file first,
+    so an interrupted build never leaves a half-made demo behind."""
+    from fieldnotes.project import Project
+
+    if path.exists() and not rebuild:
+        return False, ImportReport()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sample = shipped("sample_data")
+    partial = path.with_name(path.name + ".building")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    with Project.create(partial) as project:
+        report = project.import_paths([sample], manifest=sample / "manifest.csv")
+        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for old in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        old.unlink(missing_ok=True)
+    partial.replace(path)
+    return True, report

@@ -1,0 +1,117 @@
+"""Reading files ahead of the writer.
+
+:func:`prepare` reads, hashes and parses one file and touches no database, so
+it can run in a worker while the project writes the previous file.
+:func:`read_ahead` yields prepared files in order: from a worker process for
+large batches (parsing then runs on another core), from a thread for small
+ones (no process start-up to pay). This module is imported by worker
+processes, so it stays light: no SQLite, no sqlite-utils.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from fieldnotes import importers
+from fieldnotes.model import FileOutcome
+
+#: Batches of at least this many files are parsed in worker processes.
+PROCESS_THRESHOLD = 48
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    parsed: importers.ParsedDocument
+    sha256: str
+    words: int
+
+
+_known: frozenset[str] = frozenset()
+
+
+def _set_known(known: frozenset[str]) -> None:
+    global _known
+    _known = known
+
+
+def prepare(path: Path, max_bytes: int, known: frozenset[str] | None = None) -> Prepared | FileOutcome:
+    """Read, hash and parse one file. A file whose hash is already in the
+    project (``known``) is not parsed: its outcome is ``skipped`` with the hash
+    as message, for the writer to name the document it duplicates."""
+    known = _known if known is None else known
+    shown = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return FileOutcome(
+                shown, "failed",
+                message=f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (raise it with --max-size)",
+            )
+        importers.parser_for(path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except importers.ParseError as exc:
+        return FileOutcome(shown, "failed", message=str(exc))
+    except OSError as exc:
+        return FileOutcome(shown, "failed", message=f"cannot be read ({exc.strerror})")
+    if digest in known:
+        return FileOutcome(shown, "skipped", message=digest)
+    try:
+        parsed = importers.parse(path)
+    except importers.ParseError as exc:
+        return FileOutcome(shown, "failed", message=str(exc))
+    except Exception as exc:  # a format library failing on a corrupt file
+        return FileOutcome(shown, "failed", message=f"could not be read ({exc.__class__.__name__}: {exc})")
+    return Prepared(parsed, digest, len(parsed.text.split()))
+
+
+def _executor(n_files: int, known: frozenset[str]) -> Executor:
+    cores = os.cpu_count() or 1
+    if n_files >= PROCESS_THRESHOLD and cores > 1:
+        # "spawn": a clean interpreter, safe whatever threads (progress bars)
+        # the parent runs; it imports only this light module.
+        return ProcessPoolExecutor(
+            max_workers=min(4, cores - 1), mp_context=multiprocessing.get_context("spawn"),
+            initializer=_set_known, initargs=(known,),
+        )
+    _set_known(known)
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldnotes-reader")
+
+
+def read_ahead(paths: list[Path], known: set[str], max_bytes: int, depth: int = 16) -> Iterator[Prepared | FileOutcome]:
+    """Prepared files (or their failures), in the order of ``paths``, keeping at
+    most ``depth`` in flight so memory stays flat on large corpora."""
+    frozen = frozenset(known)
+    executor = _executor(len(paths), frozen)
+    try:
+        queue: deque = deque()
+        upcoming = iter(paths)
+        for path in upcoming:
+            queue.append((path, executor.submit(prepare, path, max_bytes)))
+            if len(queue) >= depth:
+                break
+        while queue:
+            path, future = queue.popleft()
+            following = next(upcoming, None)
+            if following is not None:
+                queue.append((following, executor.submit(prepare, following, max_bytes)))
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                # A format library crashed the worker: name the file, go on in-process.
+                yield FileOutcome(str(path), "failed", message="crashed the file reader; the file may be corrupt")
+                executor.shutdown(wait=False, cancel_futures=True)
+                rest = [p for p, _ in queue] + list(upcoming)
+                queue.clear()
+                for later in rest:
+                    yield prepare(later, max_bytes, frozen)
+                return
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,217 @@
+"""Manifests: a CSV or XLSX sheet saying who is who.
+
+One row per file. A column headed ``file``, ``filename`` or ``document`` names
+the file; ``kind`` sets the document kind; ``case`` or ``cases`` lists the
+cases (separated by ``;`` or ``|``); every other column becomes a typed
+attribute (integer, number, date or text, inferred from its values).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fieldnotes.errors import FieldnotesError
+from fieldnotes.model import KINDS
+
+FILE_COLUMNS = ("file", "filename", "file_name", "document")
+CASE_COLUMNS = ("case", "cases")
+
+
+@dataclass(slots=True)
+class ManifestRow:
+    line: int
+    file: str
+    kind: str | None
+    cases: list[str]
+    attributes: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Manifest:
+    path: Path
+    rows: dict[str, ManifestRow]
+    types: dict[str, str] = field(default_factory=dict)
+
+    def lookup(self, path: Path, root: Path | None = None) -> ManifestRow | None:
+        """The row for ``path``, matched by relative path or by file name."""
+        keys = [path.name.casefold()]
+        if root is not None:
+            try:
+                keys.insert(0, path.relative_to(root).as_posix().casefold())
+            except ValueError:
+                pass
+        for key in keys:
+            if key in self.rows:
+                return self.rows[key]
+        return None
+
+
+_INT = re.compile(r"^[+-]?\d+$")
+_NUM = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _as_date(value: Any) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    try:
+        if _ISO.match(text):
+            return dt.date.fromisoformat(text).isoformat()
+        m = _UK.match(text)
+        if m:  # UK order: day/month/year
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+def infer_type(values: list[Any]) -> str:
+    """The narrowest type that holds every value: integer, number, date or text."""
+    present = [v for v in values if v is not None and str(v).strip() != ""]
+    if not present:
+        return "text"
+
+    def is_int(v: Any) -> bool:
+        if isinstance(v, bool):
+            return False
+        if isinstance(v, int):
+            return True
+        if isinstance(v, float):
+            return v.is_integer()
+        return bool(_INT.match(str(v).strip()))
+
+    if all(is_int(v) for v in present):
+        return "integer"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) or _NUM.match(str(v).strip()) for v in present):
+        return "number"
+    if all(_as_date(v) is not None for v in present):
+        return "date"
+    return "text"
+
+
+def coerce(value: Any, type_: str) -> Any:
+    """Convert a cell to the Python value stored for ``type_``."""
+    if value is None or str(value).strip() == "":
+        return None
+    if type_ == "integer":
+        return int(float(value)) if isinstance(value, float) else int(str(value).strip())
+    if type_ == "number":
+        return float(value) if not isinstance(value, str) else float(value.strip())
+    if type_ == "date":
+        return _as_date(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return _as_date(value)
+    return str(value).strip()
+
+
+def _read_csv(path: Path) -> list[list[Any]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FieldnotesError(f"Cannot read the manifest {path}: {exc.strerror}.") from None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes nearly everything
+        raise FieldnotesError(f"The manifest {path} is not UTF-8 text; save it as CSV UTF-8.")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(text.splitlines(), dialect)]
+
+
+def _read_xlsx(path: Path) -> list[list[Any]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(str(path), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FieldnotesError(f"The manifest {path} is not a readable .xlsx workbook ({exc}).") from None
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Read and check a manifest; every problem is reported with its line."""
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".tsv", ".txt"}:
+        table = _read_csv(path)
+    elif suffix in {".xlsx", ".xlsm"}:
+        table = _read_xlsx(path)
+    else:
+        raise FieldnotesError(f"The manifest {path} must be a .csv or .xlsx file.")
+    table = [r for r in table if any(c is not None and str(c).strip() for c in r)]
+    if not table:
+        raise FieldnotesError(f"The manifest {path} is empty; it needs a header row and one row per file.")
+    header = [str(c).strip() if c is not None else "" for c in table[0]]
+    lowered = [h.casefold().replace(" ", "_") for h in header]
+    try:
+        file_col = next(i for i, h in enumerate(lowered) if h in FILE_COLUMNS)
+    except StopIteration:
+        raise FieldnotesError(
+            f"The manifest {path} has no column headed 'file', 'filename' or 'document' "
+            f"(its columns are: {', '.join(h for h in header if h) or 'none'})."
+        ) from None
+    kind_col = lowered.index("kind") if "kind" in lowered else None
+    case_col = next((i for i, h in enumerate(lowered) if h in CASE_COLUMNS), None)
+    attr_cols = [
+        i for i, h in enumerate(header) if h and i not in {file_col, kind_col, case_col}
+    ]
+    names = {i: lowered[i] for i in attr_cols}
+    body = table[1:]
+
+    def cell(row: list[Any], i: int | None) -> Any:
+        return row[i] if i is not None and i < len(row) else None
+
+    types = {names[i]: infer_type([cell(r, i) for r in body]) for i in attr_cols}
+    problems: list[str] = []
+    rows: dict[str, ManifestRow] = {}
+    for number, row in enumerate(body, start=2):
+        file = cell(row, file_col)
+        if file is None or not str(file).strip():
+            problems.append(f"line {number}: no file name")
+            continue
+        file = str(file).strip().replace("\\", "/")
+        kind = cell(row, kind_col)
+        kind = str(kind).strip().lower().replace(" ", "_").replace("-", "_") if kind not in (None, "") else None
+        if kind is not None and kind not in KINDS:
+            from rapidfuzz import process
+
+            best = process.extractOne(kind, KINDS)
+            hint = f" Did you mean '{best[0]}'?" if best and best[1] >= 60 else ""
+            problems.append(f"line {number}: kind '{kind}' is not one of {', '.join(KINDS)}.{hint}")
+        cases_cell = cell(row, case_col)
+        cases = [c.strip() for c in re.split(r"[;|]", str(cases_cell))] if cases_cell not in (None, "") else []
+        attributes = {}
+        for i in attr_cols:
+            value = coerce(cell(row, i), types[names[i]])
+            if value is not None:
+                attributes[names[i]] = value
+        key = file.casefold()
+        if key in rows:
+            problems.append(f"line {number}: '{file}' is listed twice (first on line {rows[key].line})")
+            continue
+        rows[key] = ManifestRow(number, file, kind, [c for c in cases if c], attributes)
+    if problems:
+        listed = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
+        raise FieldnotesError(f"The manifest {path} has problems: {listed}. Fix them and import again.")
+    return Manifest(path=path, rows=rows, types=types)

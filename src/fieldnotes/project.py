@@ -1,0 +1,635 @@
+"""The project API: the one facade the CLI and the TUI call.
+
+A :class:`Project` wraps one project file. It holds every domain rule about
+documents, turns, cases and attributes; the UIs hold none.
+
+Example::
+
+    from fieldnotes.project import Project
+
+    with Project.create("study.fnp") as project:
+        report = project.import_paths(["transcripts/"], manifest="participants.csv")
+        for hit in project.search("caseload"):
+            print(hit.document, hit.speaker, hit.snippet)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from fieldnotes import importers
+from fieldnotes.importers.batch import Prepared, read_ahead
+from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.manifest import Manifest, coerce, infer_type, read_manifest
+from fieldnotes.model import (
+    KINDS,
+    Case,
+    Document,
+    DocumentSummary,
+    FileOutcome,
+    ImportReport,
+    SearchHit,
+    Turn,
+    Variable,
+)
+from fieldnotes.store import SCHEMA_VERSION
+from fieldnotes.store.db import atomic, create_project_file, open_project_file
+
+#: Files over this size are refused (a 5,000-word transcript is about 30 KB;
+#: a long .docx with images rarely exceeds 20 MB). Change with ``max_bytes``.
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+#: Files that folder imports pass over without a word.
+_IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+ProgressCallback = Callable[[FileOutcome], None]
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+@functools.cache
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def current_user() -> str:
+    """Who is working: ``FIELDNOTES_CODER`` or the login name."""
+    name = os.environ.get("FIELDNOTES_CODER", "").strip()
+    return name or _login()
+
+
+def _widen(old: str, new: str) -> str:
+    """The type that holds values of both ``old`` and ``new``."""
+    if old == new:
+        return old
+    if {old, new} == {"integer", "number"}:
+        return "number"
+    return "text"
+
+
+class Project:
+    """An open project file. Use :meth:`create` or :meth:`open`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self._db = None
+
+    @property
+    def db(self):
+        """The file as a sqlite-utils ``Database`` (same connection), for
+        tools and tests that want its conveniences."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn)
+        return self._db
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | Path) -> Project:
+        path = Path(path)
+        project = cls(path, create_project_file(path))
+        project._audit("project.create", {"schema": SCHEMA_VERSION})
+        return project
+
+    @classmethod
+    def open(cls, path: str | Path) -> Project:
+        path = Path(path)
+        return cls(path, open_project_file(path))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- small helpers -----------------------------------------------------
+
+    def _audit(self, action: str, detail: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO audit(at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            [now(), current_user(), action, json.dumps(detail, ensure_ascii=False)],
+        )
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with atomic(self.conn):
+            self.conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            self._audit("setting.set", {"key": key, "value": value})
+
+    # -- import ------------------------------------------------------------
+
+    def import_paths(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        manifest: str | Path | Manifest | None = None,
+        kind: str | None = None,
+        replace: bool = False,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        progress: ProgressCallback | None = None,
+        on_files: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Import files and folders (recursively). Each file is imported in its
+        own transaction: a failure or a crash never leaves half a document.
+
+        Bad files are reported in the returned :class:`ImportReport` and the
+        good ones still import. ``on_files`` is told how many files were found
+        before work starts (for a progress bar); ``progress`` is called after
+        each file.
+        """
+        if kind is not None and kind not in KINDS:
+            raise FieldnotesError(f"Unknown kind '{kind}'; use one of {', '.join(KINDS)}.")
+        if manifest is not None and not isinstance(manifest, Manifest):
+            manifest = read_manifest(Path(manifest))
+        report = ImportReport()
+        files = self._collect(paths, manifest, report)
+        if on_files:
+            on_files(len(files))
+        used_rows: set[int] = set()
+        types = manifest.types if manifest else {}
+        known = {r[0] for r in self.conn.execute("SELECT sha256 FROM documents")}
+        for (path, root), prepared in zip(files, read_ahead([f for f, _ in files], known, max_bytes)):
+            row = manifest.lookup(path, root) if manifest else None
+            if row is not None:
+                used_rows.add(row.line)
+            if isinstance(prepared, FileOutcome):
+                outcome = prepared
+                if outcome.status == "skipped" and outcome.document is None:
+                    outcome.document, outcome.message = self._identical(outcome.message)
+            else:
+                outcome = self._store(path, prepared, row, types, kind, replace)
+            if manifest is not None and row is None and outcome.status != "failed":
+                outcome.warnings.append("not listed in the manifest: no kind, cases or attributes set")
+            report.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+        if manifest is not None:
+            for row in manifest.rows.values():
+                if row.line not in used_rows:
+                    report.notes.append(
+                        f"{manifest.path.name} line {row.line}: no file '{row.file}' among the imported paths"
+                    )
+        return report
+
+    def _collect(
+        self, paths: Sequence[str | Path], manifest: Manifest | None, report: ImportReport
+    ) -> list[tuple[Path, Path | None]]:
+        files: list[tuple[Path, Path | None]] = []
+        manifest_path = manifest.path.resolve() if manifest else None
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                for child in sorted(path.rglob("*")):
+                    rel = child.relative_to(path)
+                    if not child.is_file() or any(p.startswith((".", "~$")) for p in rel.parts):
+                        continue
+                    if child.name in _IGNORED_NAMES or child.resolve() == manifest_path:
+                        continue
+                    if manifest is not None and manifest.lookup(child, path) is None:
+                        report.outcomes.append(
+                            FileOutcome(
+                                str(child),
+                                "skipped",
+                                message="not listed in the manifest (name the file to import it anyway)",
+                            )
+                        )
+                        continue
+                    files.append((child, path))
+            elif path.is_file():
+                files.append((path, None))
+            else:
+                report.outcomes.append(
+                    FileOutcome(str(path), "failed", message="no such file or folder")
+                )
+        return files
+
+    def _identical(self, digest: str) -> tuple[str, str]:
+        name = self.conn.execute("SELECT name FROM documents WHERE sha256 = ?", [digest]).fetchone()[0]
+        return name, f"identical to document '{name}' already in the project"
+
+    def _store(self, path: Path, prepared: Prepared, row, types: dict[str, str], kind: str | None,
+               replace: bool) -> FileOutcome:
+        """Write one parsed file in its own transaction."""
+        parsed, digest = prepared.parsed, prepared.sha256
+        shown = str(path)
+        if self.conn.execute("SELECT 1 FROM documents WHERE sha256 = ?", [digest]).fetchone():
+            name, message = self._identical(digest)  # a copy earlier in the same batch
+            return FileOutcome(shown, "skipped", document=name, message=message)
+        outcome = FileOutcome(shown, "imported", warnings=list(parsed.warnings))
+        doc_kind = (row.kind if row and row.kind else None) or kind or ("interview" if parsed.turns else "other")
+        try:
+            with atomic(self.conn):
+                name = path.name
+                existing = self.conn.execute("SELECT id FROM documents WHERE name = ?", [name]).fetchone()
+                if existing and replace:
+                    lost = self.conn.execute(
+                        "SELECT count(*) FROM codings WHERE document_id = ?", [existing[0]]
+                    ).fetchone()[0]
+                    self.conn.execute("DELETE FROM documents WHERE id = ?", [existing[0]])
+                    self._delete_attributes("document", existing[0])
+                    outcome.status = "replaced"
+                    outcome.message = "replaced the earlier version" + (
+                        f" and its {lost} coding(s)" if lost else ""
+                    )
+                elif existing:
+                    stem, suffix, n = path.stem, path.suffix, 2
+                    while self.conn.execute("SELECT 1 FROM documents WHERE name = ?", [f"{stem}-{n}{suffix}"]).fetchone():
+                        n += 1
+                    name = f"{stem}-{n}{suffix}"
+                    outcome.message = (
+                        f"a different '{path.name}' is already in the project: imported as '{name}' "
+                        "(use --replace to replace it instead)"
+                    )
+                doc_id = self._insert_document(name, doc_kind, prepared, str(path))
+                if row is not None:
+                    for case in row.cases:
+                        self._link_case(doc_id, case)
+                    for variable, value in row.attributes.items():
+                        self._set_attribute("document", doc_id, variable, value, types.get(variable))
+                self._audit(
+                    "document.import",
+                    {"document": name, "sha256": digest, "source": str(path), "status": outcome.status},
+                )
+        except FieldnotesError as exc:
+            return FileOutcome(shown, "failed", message=str(exc))
+        outcome.document = name
+        return outcome
+
+    def _insert_document(self, name: str, kind: str, prepared: Prepared, source: str) -> int:
+        parsed = prepared.parsed
+        cursor = self.conn.execute(
+            "INSERT INTO documents(guid, name, kind, text, format, source_path, sha256, encoding, words, imported_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                new_guid(), name, kind, parsed.text, parsed.format, source, prepared.sha256,
+                parsed.encoding, prepared.words, now(),
+            ],
+        )
+        doc_id = cursor.lastrowid
+        if parsed.turns:
+            self.conn.executemany(
+                'INSERT INTO turns(document_id, seq, speaker, start, "end", time_start, time_end) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (doc_id, i, t.speaker, t.start, t.end, t.time_start, t.time_end)
+                    for i, t in enumerate(parsed.turns)
+                ],
+            )
+        return doc_id
+
+    def _link_case(self, doc_id: int, case: str) -> None:
+        row = self.conn.execute("SELECT id FROM cases WHERE name = ?", [case]).fetchone()
+        case_id = row[0] if row else self.conn.execute(
+            "INSERT INTO cases(guid, name) VALUES (?, ?)", [new_guid(), case]
+        ).lastrowid
+        self.conn.execute(
+            "INSERT OR IGNORE INTO document_cases(document_id, case_id) VALUES (?, ?)", [doc_id, case_id]
+        )
+
+    def _delete_attributes(self, owner_type: str, owner_id: int) -> None:
+        self.conn.execute("DELETE FROM attributes WHERE owner_type = ? AND owner_id = ?", [owner_type, owner_id])
+
+    def _set_attribute(self, owner_type: str, owner_id: int, name: str, value: Any, manifest_type: str | None) -> None:
+        """Set a typed attribute, creating or widening its variable as needed."""
+        value_type = manifest_type or infer_type([value])
+        row = self.conn.execute("SELECT id, type FROM variables WHERE name = ?", [name]).fetchone()
+        if row is None:
+            var_id = self.conn.execute(
+                "INSERT INTO variables(guid, name, type) VALUES (?, ?, ?)", [new_guid(), name, value_type]
+            ).lastrowid
+            var_type = value_type
+        else:
+            var_id, var_type = row
+            wider = _widen(var_type, value_type)
+            if wider != var_type:
+                # Existing values are converted so that every value of a
+                # variable has one type (numbers compare as numbers).
+                self.conn.execute("UPDATE variables SET type = ? WHERE id = ?", [wider, var_id])
+                cast = "REAL" if wider == "number" else "TEXT"
+                self.conn.execute(f"UPDATE attributes SET value = CAST(value AS {cast}) WHERE variable_id = ?", [var_id])
+                var_type = wider
+        self.conn.execute(
+            "INSERT INTO attributes(variable_id, owner_type, owner_id, value) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(variable_id, owner_type, owner_id) DO UPDATE SET value = excluded.value",
+            [var_id, owner_type, owner_id, coerce(value, var_type)],
+        )
+
+    def set_attribute(self, document: str, name: str, value: Any) -> None:
+        """Set an attribute of a document (``phase``, ``role``, ...)."""
+        doc_id = self.document_id(document)
+        with atomic(self.conn):
+            self._set_attribute("document", doc_id, name.strip().lower(), value, None)
+            self._audit("attribute.set", {"document": document, "name": name, "value": value})
+
+    # -- documents ---------------------------------------------------------
+
+    def document_id(self, name: str) -> int:
+        """Resolve a document by its name as ``documents`` lists it, or by that
+        name without its extension when only one document has that stem."""
+        row = self.conn.execute("SELECT id FROM documents WHERE name = ?", [name]).fetchone()
+        if row:
+            return row[0]
+        names = [r[0] for r in self.conn.execute("SELECT name FROM documents")]
+        stem_matches = [n for n in names if Path(n).stem == name]
+        if len(stem_matches) == 1:
+            return self.document_id(stem_matches[0])
+        if len(stem_matches) > 1:
+            raise NotFound(f"'{name}' could be {', '.join(stem_matches)}; give the full name.")
+        folded = [n for n in names if n.casefold() == name.casefold() or Path(n).stem.casefold() == name.casefold()]
+        if len(folded) == 1:
+            return self.document_id(folded[0])
+        raise NotFound(f"No document '{name}'.{_suggest(name, names)} List them with 'fieldnotes documents'.")
+
+    def _attributes_of(self, owner_type: str, ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
+        sql = (
+            "SELECT a.owner_id, v.name, a.value FROM attributes a JOIN variables v ON v.id = a.variable_id "
+            "WHERE a.owner_type = ? ORDER BY v.name"
+        )
+        result: dict[int, dict[str, Any]] = {}
+        for owner_id, name, value in self.conn.execute(sql, [owner_type]):
+            result.setdefault(owner_id, {})[name] = value
+        return result
+
+    def _cases_of(self) -> dict[int, list[str]]:
+        result: dict[int, list[str]] = {}
+        for doc_id, name in self.conn.execute(
+            "SELECT dc.document_id, c.name FROM document_cases dc JOIN cases c ON c.id = dc.case_id ORDER BY c.name"
+        ):
+            result.setdefault(doc_id, []).append(name)
+        return result
+
+    def documents(self, where: Sequence[tuple[str, str]] = ()) -> list[DocumentSummary]:
+        """Every document with its kind, size, cases and attributes."""
+        ids = self.filter_documents(where) if where else None
+        attributes = self._attributes_of("document")
+        cases = self._cases_of()
+        rows = self.conn.execute(
+            "SELECT d.id, d.name, d.kind, d.format, d.words, d.imported_at, "
+            "(SELECT count(*) FROM turns t WHERE t.document_id = d.id), "
+            "(SELECT count(*) FROM codings c WHERE c.document_id = d.id) "
+            "FROM documents d ORDER BY d.name"
+        ).fetchall()
+        return [
+            DocumentSummary(
+                id=r[0], name=r[1], kind=r[2], format=r[3], words=r[4], imported_at=r[5], turns=r[6],
+                codings=r[7], cases=tuple(cases.get(r[0], ())), attributes=attributes.get(r[0], {}),
+            )
+            for r in rows
+            if ids is None or r[0] in ids
+        ]
+
+    def document(self, name: str) -> Document:
+        """One document with its full text and speaker turns."""
+        doc_id = self.document_id(name)
+        r = self.conn.execute(
+            "SELECT id, guid, name, kind, format, text, words, sha256, source_path, encoding, imported_at "
+            "FROM documents WHERE id = ?",
+            [doc_id],
+        ).fetchone()
+        turns = tuple(
+            Turn(*t)
+            for t in self.conn.execute(
+                'SELECT seq, speaker, start, "end", time_start, time_end FROM turns '
+                "WHERE document_id = ? ORDER BY seq",
+                [doc_id],
+            )
+        )
+        cases = tuple(
+            c[0]
+            for c in self.conn.execute(
+                "SELECT c.name FROM document_cases dc JOIN cases c ON c.id = dc.case_id "
+                "WHERE dc.document_id = ? ORDER BY c.name",
+                [doc_id],
+            )
+        )
+        return Document(
+            id=r[0], guid=r[1], name=r[2], kind=r[3], format=r[4], text=r[5], words=r[6], sha256=r[7],
+            source_path=r[8], encoding=r[9], imported_at=r[10], turns=turns, cases=cases,
+            attributes=self._attributes_of("document").get(doc_id, {}),
+        )
+
+    def filter_documents(self, where: Sequence[tuple[str, str]]) -> set[int]:
+        """Ids of the documents matching every ``(attribute, value)`` pair.
+
+        Several values for one attribute mean any of them (``role=SW CP`` and
+        ``role=SW LAC``); different attributes must all match. Values compare
+        by the attribute's type, so ``phase=2`` matches the integer 2.
+        ``kind`` and ``case`` filter on the document kind and its cases.
+        """
+        by_name: dict[str, list[str]] = {}
+        for name, value in where:
+            by_name.setdefault(name.strip().lower(), []).append(value)
+        ids: set[int] | None = None
+        for name, values in by_name.items():
+            if name == "kind":
+                found = {r[0] for r in self.conn.execute(
+                    f"SELECT id FROM documents WHERE kind IN ({','.join('?' * len(values))})", values)}
+            elif name == "case":
+                found = {r[0] for r in self.conn.execute(
+                    "SELECT dc.document_id FROM document_cases dc JOIN cases c ON c.id = dc.case_id "
+                    f"WHERE c.name IN ({','.join('?' * len(values))})", values)}
+            else:
+                var = self.conn.execute("SELECT id, type FROM variables WHERE name = ?", [name]).fetchone()
+                if var is None:
+                    known = [r[0] for r in self.conn.execute("SELECT name FROM variables")] + ["kind", "case"]
+                    raise NotFound(f"No attribute '{name}'.{_suggest(name, known)} See 'fieldnotes attributes'.")
+                try:
+                    typed = [coerce(v, var[1]) for v in values]
+                except ValueError:
+                    raise FieldnotesError(
+                        f"'{name}' holds {var[1]} values; '{', '.join(values)}' is not one."
+                    ) from None
+                found = {r[0] for r in self.conn.execute(
+                    "SELECT owner_id FROM attributes WHERE owner_type = 'document' AND variable_id = ? "
+                    f"AND value IN ({','.join('?' * len(typed))})", [var[0], *typed])}
+            ids = found if ids is None else ids & found
+        return ids if ids is not None else set()
+
+    # -- cases and attributes ----------------------------------------------
+
+    def cases(self) -> list[Case]:
+        attributes = self._attributes_of("case")
+        result = []
+        for case_id, name in self.conn.execute("SELECT id, name FROM cases ORDER BY name").fetchall():
+            docs = tuple(
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT d.name FROM document_cases dc JOIN documents d ON d.id = dc.document_id "
+                    "WHERE dc.case_id = ? ORDER BY d.name",
+                    [case_id],
+                )
+            )
+            result.append(Case(case_id, name, docs, attributes.get(case_id, {})))
+        return result
+
+    def variables(self) -> list[Variable]:
+        result = []
+        for var_id, name, type_ in self.conn.execute("SELECT id, name, type FROM variables ORDER BY name").fetchall():
+            values = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT DISTINCT value FROM attributes WHERE variable_id = ? ORDER BY value", [var_id]
+                )
+            ]
+            count = self.conn.execute(
+                "SELECT count(*) FROM attributes WHERE variable_id = ? AND owner_type = 'document'", [var_id]
+            ).fetchone()[0]
+            result.append(Variable(name, type_, count, tuple(values)))
+        return result
+
+    # -- search ------------------------------------------------------------
+
+    def search(
+        self, query: str, *, where: Sequence[tuple[str, str]] = (), limit: int | None = 50, context: int = 70
+    ) -> list[SearchHit]:
+        """Full-text search: words, ``"a phrase"``, ``prefix*``, ``a OR b``, ``NOT``.
+
+        Returns one hit per matching place (not per document), with the
+        speaker of the turn it falls in and a snippet around it.
+        """
+        query = query.strip()
+        if not query:
+            raise FieldnotesError("Give something to search for, for example: caseload or \"direct work\".")
+        ids = self.filter_documents(where) if where else None
+        rows = self._fts(query)
+        hits: list[SearchHit] = []
+        attributes = self._attributes_of("document")
+        for doc_id, name, marked in rows:
+            if ids is not None and doc_id not in ids:
+                continue
+            spans = _marked_spans(marked)
+            if not spans:
+                continue
+            text = marked.replace("\x02", "").replace("\x03", "")
+            turns = self.conn.execute(
+                'SELECT start, "end", speaker FROM turns WHERE document_id = ? ORDER BY seq', [doc_id]
+            ).fetchall()
+            for start, end in spans:
+                speaker = next((t[2] for t in turns if t[0] <= start < t[1]), None)
+                snippet, hit = _snippet(text, start, end, context)
+                hits.append(SearchHit(name, start, end, speaker, snippet, hit, attributes.get(doc_id, {})))
+                if limit is not None and len(hits) >= limit:
+                    return hits
+        return hits
+
+    def _fts(self, query: str) -> list[tuple[int, str, str]]:
+        sql = (
+            "SELECT d.id, d.name, highlight(documents_fts, 0, char(2), char(3)) "
+            "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
+            "WHERE documents_fts MATCH ? ORDER BY rank"
+        )
+        try:
+            return self.conn.execute(sql, [query]).fetchall()
+        except sqlite3.OperationalError:
+            # Not FTS5 syntax (an apostrophe, a stray quote): search the words as typed.
+            words = re.findall(r"[\w'’*-]+", query)
+            safe = " ".join('"' + w.replace('"', "").rstrip("*") + '"' + ("*" if w.endswith("*") else "") for w in words)
+            if not safe:
+                raise FieldnotesError(f"Nothing to search for in {query!r}.") from None
+            try:
+                return self.conn.execute(sql, [safe]).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise FieldnotesError(
+                    f"Cannot search for {query!r} ({exc}). Use words, \"a phrase\", prefix* or OR."
+                ) from None
+
+    # -- summary -----------------------------------------------------------
+
+    def info(self) -> dict[str, Any]:
+        def count(table: str) -> int:
+            return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+        words = self.conn.execute("SELECT ifnull(sum(words), 0) FROM documents").fetchone()[0]
+        kinds = dict(self.conn.execute("SELECT kind, count(*) FROM documents GROUP BY kind ORDER BY kind").fetchall())
+        return {
+            "path": str(self.path),
+            "schema_version": self.conn.execute("PRAGMA user_version").fetchone()[0],
+            "size_bytes": self.path.stat().st_size,
+            "documents": count("documents"),
+            "kinds": kinds,
+            "words": words,
+            "turns": count("turns"),
+            "speakers": self.conn.execute("SELECT count(DISTINCT speaker) FROM turns").fetchone()[0],
+            "cases": count("cases"),
+            "attributes": count("variables"),
+            "codes": count("codes"),
+            "codings": count("codings"),
+            "memos": count("memos"),
+            "entities": count("entities"),
+        }
+
+
+def _suggest(name: str, choices: Sequence[str]) -> str:
+    from rapidfuzz import fuzz, process
+
+    close = [c for c, score, _ in process.extract(name, list(choices), scorer=fuzz.WRatio, limit=3) if score >= 70]
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def _marked_spans(marked: str) -> list[tuple[int, int]]:
+    """Offsets, in the unmarked text, of the spans FTS5 highlighted with \\x02...\\x03."""
+    spans = []
+    removed = 0
+    pos = 0
+    while True:
+        start = marked.find("\x02", pos)
+        if start < 0:
+            return spans
+        end = marked.find("\x03", start)
+        spans.append((start - removed, end - removed - 1))
+        removed += 2
+        pos = end + 1
+
+
+def _snippet(text: str, start: int, end: int, context: int) -> tuple[str, tuple[int, int]]:
+    left = max(0, start - context)
+    right = min(len(text), end + context)
+    if left > 0:
+        space = text.find(" ", left, start)
+        left = space + 1 if space >= 0 else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space >= 0 else right
+
+    def flat(part: str) -> str:
+        return re.sub(r"\s+", " ", part)
+
+    before = ("…" if left > 0 else "") + flat(text[left:start])
+    hit = flat(text[start:end])
+    after = flat(text[end:right]) + ("…" if right < len(text) else "")
+    return before + hit + after, (len(before), len(before) + len(hit))

@@ -1,0 +1,140 @@
+"""Open and create project files.
+
+A project is one SQLite file in WAL mode with foreign keys on, marked with an
+``application_id`` so that fieldnotes can tell its own files from other SQLite
+databases, and versioned with ``user_version``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from fieldnotes.errors import ProjectFileError
+from fieldnotes.store import SCHEMA_VERSION
+
+#: "FNTS" in ASCII: marks a SQLite file as a fieldnotes project.
+APPLICATION_ID = 0x464E5453
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Autocommit unless inside ``atomic``: no transaction is ever left open
+    # by accident, and every multi-statement change is explicit.
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # Safe with WAL: a crash can lose the last commits, never corrupt the file.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    from sqlite_utils import Database
+
+    from fieldnotes.store.migrations import migrations
+
+    migrations.apply(Database(conn))
+
+
+@contextlib.contextmanager
+def atomic(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A transaction, or a savepoint inside the one already open: everything
+    in the block is written, or nothing is."""
+    if conn.in_transaction:
+        name = f"fieldnotes_{secrets.token_hex(8)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def create_project_file(path: Path) -> sqlite3.Connection:
+    """Create a new, empty project at ``path`` with the current schema."""
+    if path.exists():
+        raise ProjectFileError(
+            f"{path} already exists; choose another name or open it with 'fieldnotes info {path}'."
+        )
+    if not path.parent.exists():
+        raise ProjectFileError(f"Cannot create {path}: the folder {path.parent} does not exist.")
+    conn = _connect(path)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    _migrate(conn)
+    return conn
+
+
+def _check_header(path: Path) -> None:
+    if not path.exists():
+        raise ProjectFileError(
+            f"No project at {path}. Create one with 'fieldnotes init {path}'."
+        )
+    if path.is_dir():
+        raise ProjectFileError(f"{path} is a folder, not a fieldnotes project file.")
+    with path.open("rb") as fh:
+        head = fh.read(100)
+    if not head.startswith(SQLITE_MAGIC):
+        raise ProjectFileError(
+            f"{path} is not a fieldnotes project (it is not an SQLite file). "
+            "Create a project with 'fieldnotes init', then import files into it."
+        )
+    application_id = int.from_bytes(head[68:72], "big")
+    if application_id != APPLICATION_ID:
+        raise ProjectFileError(
+            f"{path} is an SQLite database but not a fieldnotes project. "
+            "Create a project with 'fieldnotes init', then import files into it."
+        )
+
+
+def open_project_file(path: Path, *, upgrade: bool = True) -> sqlite3.Connection:
+    """Open an existing project, upgrading an older schema in place.
+
+    Before an upgrade the file is copied next to itself (``NAME.bak-vN``), so a
+    failed or unwanted upgrade never loses work.
+    """
+    _check_header(path)
+    try:
+        conn = _connect(path)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise ProjectFileError(f"{path} cannot be read as a fieldnotes project: {exc}.") from exc
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise ProjectFileError(
+            f"{path} was written by a newer fieldnotes (schema version {version}; "
+            f"this fieldnotes reads up to {SCHEMA_VERSION}). Upgrade fieldnotes to open it: "
+            "pip install --upgrade fieldnotes."
+        )
+    if version < SCHEMA_VERSION:
+        if not upgrade:
+            conn.close()
+            raise ProjectFileError(
+                f"{path} uses schema version {version} and needs an upgrade to {SCHEMA_VERSION}."
+            )
+        backup = path.with_name(f"{path.name}.bak-v{version}")
+        target = sqlite3.connect(str(backup))
+        with target:
+            conn.backup(target)
+        target.close()
+        _migrate(conn)
+    return conn

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fieldnotes.project import Project
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Keep every test away from the real user's data and config folders."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("FIELDNOTES_CODER", "tester")
+
+
+@pytest.fixture
+def project(tmp_path) -> Project:
+    """A new, empty, migrated project file."""
+    with Project.create(tmp_path / "study.fnp") as proj:
+        yield proj
+
+
+@pytest.fixture(scope="session")
+def _sample_build(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sample") / "sample.fnp"
+    with Project.create(path) as proj:
+        report = proj.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
+        assert not report.failed, [(o.path, o.message) for o in report.failed]
+        proj.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def sample_project(_sample_build, tmp_path) -> Project:
+    """A project built from sample_data/ with its manifest (a fresh copy per test)."""
+    path = tmp_path / "sample.fnp"
+    shutil.copy(_sample_build, path)
+    with Project.open(path) as proj:
+        yield proj
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path

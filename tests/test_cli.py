@@ -1,0 +1,140 @@
+"""The command line through click's runner, on real project files."""
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLE, write
+from fieldnotes.cli import load_commands
+
+cli = load_commands()
+
+
+def run(*args, ok=True):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def _all_commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _all_commands(command, (*prefix, name))
+
+
+def test_every_command_has_help_with_an_example():
+    commands = list(_all_commands(cli))
+    assert len(commands) >= 9
+    for path, _ in commands:
+        result = run(*path, "--help")
+        assert "Example" in result.output, f"'fieldnotes {' '.join(path)}' has no example in its help"
+
+
+def test_tour_init_import_documents_search(tmp_path):
+    project = tmp_path / "demo.fnp"
+    run("init", project)
+    result = run("import", project, SAMPLE, "--manifest", SAMPLE / "manifest.csv")
+    assert "imported" in result.output and "failed" not in result.output
+    listed = json.loads(run("documents", project, "--json").output)
+    assert len(listed) >= 12
+    hits = json.loads(run("search", project, "caseload", "--json").output)
+    assert hits and all("caseload" in h["snippet"].lower() for h in hits)
+    assert any(h["speaker"] for h in hits)
+    assert all(h["attributes"].get("phase") in (1, 2, 3) for h in hits)
+    text = run("search", project, "caseload", "--limit", "3").output
+    assert "p" in text and "phase=" in text
+
+
+def test_search_where_filters_by_attribute(tmp_path):
+    project = tmp_path / "s.fnp"
+    run("init", project)
+    run("import", project, SAMPLE, "--manifest", SAMPLE / "manifest.csv")
+    hits = json.loads(run("search", project, "caseload", "--where", "phase=2", "--json", "--limit", "0").output)
+    assert hits and {h["attributes"]["phase"] for h in hits} == {2}
+    role = json.loads(run("search", project, "caseload", "--where", "role=SW CP", "--json").output)
+    assert role and {h["attributes"]["role"] for h in role} == {"SW CP"}
+
+
+def test_import_exit_code_and_one_line_per_bad_file(tmp_path):
+    project = tmp_path / "s.fnp"
+    run("init", project)
+    write(tmp_path / "in" / "good.txt", "Interviewer: a\nSW: b\nInterviewer: c\nSW: d\n")
+    write(tmp_path / "in" / "bad.txt", b"\x00\x00binary")
+    write(tmp_path / "in" / "worse.docx", b"nonsense")
+    result = run("import", project, tmp_path / "in", ok=False)
+    assert result.exit_code == 1
+    failed_lines = [line for line in result.output.splitlines() if line.strip().startswith("failed")]
+    assert len(failed_lines) == 2
+    assert any("bad.txt" in line and "binary" in line for line in failed_lines)
+    assert "1 imported, 2 failed" in result.output
+    again = run("import", project, tmp_path / "in" / "good.txt")
+    assert "identical to document 'good.txt'" in again.output
+
+
+def test_show_cases_attributes_info(tmp_path):
+    project = tmp_path / "s.fnp"
+    run("init", project)
+    run("import", project, SAMPLE, "--manifest", SAMPLE / "manifest.csv")
+    shown = json.loads(run("show", project, "p1_int_sw01", "--json").output)
+    assert shown["name"] == "p1_int_sw01.txt" and shown["turns"]
+    assert "SW" in run("show", project, "p1_int_sw01").output
+    cases = json.loads(run("cases", project, "--json").output)
+    sw01 = next(c for c in cases if c["name"] == "SW01")
+    assert len(sw01["documents"]) >= 3  # one social worker seen in 3 phases
+    attrs = {a["name"]: a for a in json.loads(run("attributes", project, "--json").output)}
+    assert attrs["phase"]["type"] == "integer" and set(attrs["phase"]["values"]) == {1, 2, 3}
+    assert attrs["years_qualified"]["type"] == "integer"
+    info = json.loads(run("info", project, "--json").output)
+    assert info["documents"] >= 12 and info["words"] > 12 * 800
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("documents", "{missing}"), "No project at"),
+        (("show", "{project}", "nosuchdoc"), "No document 'nosuchdoc'"),
+        (("search", "{project}", "x", "--where", "phse=1"), "No attribute 'phse'. Did you mean 'phase'"),
+        (("search", "{project}", "x", "--where", "phase"), "--where needs NAME=VALUE"),
+        (("documents", "{notproject}"), "not a fieldnotes project"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(tmp_path, args, message):
+    project = tmp_path / "s.fnp"
+    run("init", project)
+    run("import", project, SAMPLE / "p1_int_sw01.txt", "--manifest", SAMPLE / "manifest.csv")
+    (tmp_path / "notes.txt").write_text("hello")
+    values = {"project": project, "missing": tmp_path / "missing.fnp", "notproject": tmp_path / "notes.txt"}
+    result = CliRunner().invoke(cli, [a.format(**{k: str(v) for k, v in values.items()}) for a in args])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) <= 2  # one line, maybe wrapped once
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    from fieldnotes.errors import ProjectFileError
+
+    with pytest.raises(ProjectFileError):
+        CliRunner().invoke(cli, ["--debug", "info", str(tmp_path / "missing.fnp")], catch_exceptions=False)
+
+
+def test_demo_builds_once_in_the_user_data_folder(tmp_path, monkeypatch):
+    first = run("demo")
+    assert "Built the demo project" in first.output
+    from fieldnotes.demo import demo_path
+
+    assert demo_path().exists() and str(demo_path()).startswith(str(tmp_path.parent.parent))
+    second = run("demo")
+    assert "Using the demo project" in second.output
+
+
+def test_python_dash_m_runs(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "fieldnotes", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and "fieldnotes" in result.stdout

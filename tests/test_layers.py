@@ -1,0 +1,25 @@
+"""Architecture and repository checks."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_project_api_does_not_import_textual_or_spacy():
+    code = (
+        "import sys, fieldnotes.project, fieldnotes.cli; "
+        "bad = [m for m in ('textual', 'spacy') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    command = next(line for line in ci.splitlines() if line.startswith("TEST_COMMAND="))
+    command = command.split("=", 1)[1].strip().strip("'\"")
+    assert command in readme

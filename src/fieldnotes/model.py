@@ -109,3 +109,25 @@ class ImportReport:
     @property
     def failed(self) -> list[FileOutcome]:
         return self.of("failed")
+
+
+@dataclass(slots=True)
+class CodeNode:
+    """A code in a codebook file (YAML or REFI-QDA .qdc), independent of any
+    project: what codebook readers return and writers take."""
+
+    name: str
+    description: str = ""
+    inclusion: str = ""
+    exclusion: str = ""
+    example: str = ""
+    colour: str | None = None
+    guid: str | None = None
+    children: list[CodeNode] = field(default_factory=list)
+
+    def walk(self, prefix: tuple[str, ...] = ()):
+        """Yield ``(path, node)`` for this node and every descendant."""
+        path = (*prefix, self.name)
+        yield path, self
+        for child in self.children:
+            yield from child.walk(path)

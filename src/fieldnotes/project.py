@@ -16,8 +16,6 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import getpass
 import hashlib
 import json
 import os
@@ -29,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from fieldnotes import importers
+from fieldnotes.codes import CodebookMixin
+from fieldnotes.coding import CodingMixin
 from fieldnotes.importers.batch import Prepared, read_ahead
 from fieldnotes.errors import FieldnotesError, NotFound
 from fieldnotes.manifest import Manifest, coerce, infer_type, read_manifest
@@ -64,20 +64,6 @@ def new_guid() -> str:
     return str(uuid.uuid4())
 
 
-@functools.cache
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
-
-
-def current_user() -> str:
-    """Who is working: ``FIELDNOTES_CODER`` or the login name."""
-    name = os.environ.get("FIELDNOTES_CODER", "").strip()
-    return name or _login()
-
-
 def _widen(old: str, new: str) -> str:
     """The type that holds values of both ``old`` and ``new``."""
     if old == new:
@@ -87,12 +73,14 @@ def _widen(old: str, new: str) -> str:
     return "text"
 
 
-class Project:
+class Project(CodebookMixin, CodingMixin):
     """An open project file. Use :meth:`create` or :meth:`open`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, coder: str | None = None) -> None:
         self.path = path
         self.conn = conn
+        #: Who is working (``--coder``); else FIELDNOTES_CODER, the config file, the login name.
+        self.coder = coder
         self._db = None
 
     @property
@@ -108,16 +96,16 @@ class Project:
     # -- lifecycle ---------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path) -> Project:
+    def create(cls, path: str | Path, coder: str | None = None) -> Project:
         path = Path(path)
-        project = cls(path, create_project_file(path))
+        project = cls(path, create_project_file(path), coder)
         project._audit("project.create", {"schema": SCHEMA_VERSION})
         return project
 
     @classmethod
-    def open(cls, path: str | Path) -> Project:
+    def open(cls, path: str | Path, coder: str | None = None) -> Project:
         path = Path(path)
-        return cls(path, open_project_file(path))
+        return cls(path, open_project_file(path), coder)
 
     def close(self) -> None:
         self.conn.close()
@@ -133,12 +121,15 @@ class Project:
     def _audit(self, action: str, detail: dict[str, Any]) -> None:
         self.conn.execute(
             "INSERT INTO audit(at, actor, action, detail) VALUES (?, ?, ?, ?)",
-            [now(), current_user(), action, json.dumps(detail, ensure_ascii=False)],
+            [now(), self.coder_name(), action, json.dumps(detail, ensure_ascii=False)],
         )
 
     def setting(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
         return row[0] if row else default
+
+    def settings(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM settings ORDER BY key").fetchall())
 
     def set_setting(self, key: str, value: str) -> None:
         with atomic(self.conn):

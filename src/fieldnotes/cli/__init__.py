@@ -98,13 +98,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def main() -> None:
     # Import the command modules here so that importing fieldnotes.cli for its
     # helpers stays cheap.
-    from fieldnotes.cli import documents  # noqa: F401
-
+    load_commands()
     cli(prog_name="fieldnotes")
 
 
 def load_commands() -> click.Group:
     """The command group with every command registered (for tests and docs)."""
-    from fieldnotes.cli import documents  # noqa: F401
+    from fieldnotes.cli import coding, documents  # noqa: F401
 
     return cli

@@ -217,5 +217,27 @@ def m0002_settings(db: Database) -> None:
     _run(db, _V2, 2)
 
 
+# Undo and redo: one row per user action, with the row-level changes needed
+# to reverse it (see fieldnotes.history). The audit table stays append-only.
+_V3 = [
+    """
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT,
+        action TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('done','undone'))
+    )""",
+    "INSERT INTO settings(key, value) VALUES ('undo_depth', '200')",
+]
+
+
+@migrations(name="0003_history")
+def m0003_history(db: Database) -> None:
+    _run(db, _V3, 3)
+
+
 if len(migrations._migrations) != SCHEMA_VERSION:  # pragma: no cover - caught by any test run
     raise RuntimeError("fieldnotes.store.SCHEMA_VERSION must equal the number of migrations")

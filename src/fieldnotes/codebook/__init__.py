@@ -1,0 +1,1 @@
+"""Codebook files: YAML and REFI-QDA .qdc."""

@@ -1,0 +1,531 @@
+"""Coding passages: apply and remove codes on character ranges, memos,
+autocoding, retrieval of passages with attributions, undo and redo.
+
+Part of the project API (mixed into :class:`fieldnotes.project.Project`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fieldnotes import history, passages
+from fieldnotes.errors import FieldnotesError, NotFound
+
+MEMO_TARGETS = ("project", "document", "code", "coding", "case")
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    id: int
+    guid: str
+    document: str
+    code: str
+    """The code's path."""
+    start: int
+    end: int
+    coder: str | None
+    created_at: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A coded passage as a report needs it."""
+
+    document: str
+    code: str
+    start: int
+    end: int
+    speaker: str | None
+    attribution: str
+    text: str
+    coder: str | None
+    attributes: dict[str, Any]
+    coding_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    id: int
+    guid: str
+    target_type: str
+    target: str | None
+    title: str
+    text: str
+    coder: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """An autocoding hit: the passage to code and what matched in it."""
+
+    document: str
+    start: int
+    end: int
+    match_start: int
+    match_end: int
+    speaker: str | None
+    already_coded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    id: int
+    at: str
+    actor: str | None
+    action: str
+    summary: str
+    state: str
+
+
+def attribution(template: str, attributes: dict[str, Any]) -> str:
+    """Fill ``template`` ("{role}, {years_qualified} years qualified") from
+    attributes. Comma-separated parts whose fields are missing are dropped, so
+    a manager without years qualified reads "Team manager"."""
+    parts = []
+    for part in template.split(","):
+        fields = re.findall(r"{(\w+)}", part)
+        if all(attributes.get(f) not in (None, "") for f in fields):
+            parts.append(re.sub(r"{(\w+)}", lambda m: str(attributes[m.group(1)]), part).strip())
+    return ", ".join(p for p in parts if p)
+
+
+class CodingMixin:
+    conn: Any
+
+    # -- actions and history --------------------------------------------------
+
+    @contextlib.contextmanager
+    def _action(self, action: str, summary: str) -> Iterator[history.ChangeSet]:
+        """One undoable user action: a transaction whose changes are recorded
+        in ``history`` and summarised in ``audit``. A new action clears redo."""
+        from fieldnotes.project import now
+        from fieldnotes.store.db import atomic
+
+        with atomic(self.conn):
+            changes = history.ChangeSet(self.conn)
+            yield changes
+            if changes:
+                self.conn.execute("DELETE FROM history WHERE state = 'undone'")
+                self.conn.execute(
+                    "INSERT INTO history(at, actor, action, summary, changes) VALUES (?, ?, ?, ?, ?)",
+                    [now(), self.coder_name(), action, summary, changes.to_json()],
+                )
+                self._audit(action, {"summary": summary})
+                depth = int(self.setting("undo_depth", "200") or 200)
+                self.conn.execute(
+                    "DELETE FROM history WHERE id <= (SELECT max(id) FROM history) - ?", [depth]
+                )
+
+    def history(self, limit: int = 20) -> list[HistoryEntry]:
+        rows = self.conn.execute(
+            "SELECT id, at, actor, action, summary, state FROM history ORDER BY id DESC LIMIT ?", [limit]
+        ).fetchall()
+        return [HistoryEntry(*r) for r in rows]
+
+    def undo(self) -> str:
+        """Undo the last action; returns its summary."""
+        from fieldnotes.store.db import atomic
+
+        row = self.conn.execute(
+            "SELECT id, summary, changes FROM history WHERE state = 'done' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise FieldnotesError("Nothing to undo.")
+        with atomic(self.conn):
+            inverse = history.apply_inverse(self.conn, json.loads(row[2]))
+            self.conn.execute(
+                "UPDATE history SET state = 'undone', changes = ? WHERE id = ?",
+                [json.dumps(inverse, ensure_ascii=False, separators=(",", ":")), row[0]],
+            )
+            self._audit("undo", {"summary": row[1]})
+        return row[1]
+
+    def redo(self) -> str:
+        """Redo the last undone action; returns its summary."""
+        from fieldnotes.store.db import atomic
+
+        row = self.conn.execute(
+            "SELECT id, summary, changes FROM history WHERE state = 'undone' ORDER BY id LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise FieldnotesError("Nothing to redo.")
+        with atomic(self.conn):
+            inverse = history.apply_inverse(self.conn, json.loads(row[2]))
+            self.conn.execute(
+                "UPDATE history SET state = 'done', changes = ? WHERE id = ?",
+                [json.dumps(inverse, ensure_ascii=False, separators=(",", ":")), row[0]],
+            )
+            self._audit("redo", {"summary": row[1]})
+        return row[1]
+
+    # -- coders ------------------------------------------------------------------
+
+    def coder_name(self, explicit: str | None = None) -> str:
+        from fieldnotes.config import coder_name
+
+        return coder_name(explicit or getattr(self, "coder", None))
+
+    def coder_id(self, name: str | None = None, changes: history.ChangeSet | None = None) -> int:
+        """The id of coder ``name`` (default: the current coder), created if new."""
+        from fieldnotes.project import new_guid, now
+
+        name = self.coder_name(name)
+        row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [name]).fetchone()
+        if row:
+            return row[0]
+        coder_id = self.conn.execute(
+            "INSERT INTO coders(guid, name, created_at) VALUES (?, ?, ?)", [new_guid(), name, now()]
+        ).lastrowid
+        if changes is not None:
+            changes.inserted("coders", [coder_id])
+        return coder_id
+
+    # -- applying and removing codes -----------------------------------------
+
+    def _doc_text(self, doc_id: int) -> str:
+        return self.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
+
+    def _check_range(self, name: str, length: int, start: int, end: int) -> None:
+        if not (0 <= start < end <= length):
+            raise FieldnotesError(
+                f"Range {start}-{end} is not inside '{name}' ({length} characters); "
+                "a passage needs 0 <= start < end <= length."
+            )
+
+    def find_text(self, document: str, quoted: str, occurrence: int | None = None) -> tuple[int, int]:
+        """Where ``quoted`` occurs in a document (exactly, or with any run of
+        whitespace between its words). Several places need ``occurrence``."""
+        text = self._doc_text(self.document_id(document))
+        words = quoted.split()
+        if not words:
+            raise FieldnotesError("Give the words of the passage to --match.")
+        pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
+        found = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        if not found:
+            found = [(m.start(), m.end()) for m in re.compile(pattern.pattern, re.IGNORECASE).finditer(text)]
+        if not found:
+            raise NotFound(f"'{quoted}' does not occur in '{document}'. Check the words, or give --start and --end.")
+        if occurrence is None:
+            if len(found) > 1:
+                raise FieldnotesError(
+                    f"'{quoted}' occurs {len(found)} times in '{document}' (at {', '.join(str(a) for a, _ in found[:6])}); "
+                    "choose one with --occurrence N."
+                )
+            return found[0]
+        if not 1 <= occurrence <= len(found):
+            raise FieldnotesError(f"'{quoted}' occurs {len(found)} time(s) in '{document}'; --occurrence {occurrence} is out of range.")
+        return found[occurrence - 1]
+
+    def apply_coding(self, document: str, code: str, start: int, end: int, *, coder: str | None = None) -> tuple[Coding, bool]:
+        """Code ``document[start:end]`` with ``code``. Returns the coding and
+        whether it is new (the same code on the same range by the same coder
+        is one coding)."""
+        doc_id = self.document_id(document)
+        code_id = self.code_id(code)
+        text = self._doc_text(doc_id)
+        self._check_range(document, len(text), start, end)
+        with self._action("coding.apply", f"code {document} {start}-{end} as {code}") as changes:
+            coding_id, new = self._insert_coding(changes, doc_id, code_id, start, end, self.coder_id(coder, changes))
+        return self.coding(coding_id), new
+
+    def _insert_coding(self, changes, doc_id: int, code_id: int, start: int, end: int, coder_id: int) -> tuple[int, bool]:
+        from fieldnotes.project import new_guid, now
+
+        cursor = self.conn.execute(
+            'INSERT OR IGNORE INTO codings(guid, document_id, code_id, start, "end", coder_id, created_at) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [new_guid(), doc_id, code_id, start, end, coder_id, now()],
+        )
+        if cursor.rowcount:
+            changes.inserted("codings", [cursor.lastrowid])
+            return cursor.lastrowid, True
+        existing = self.conn.execute(
+            'SELECT id FROM codings WHERE document_id = ? AND code_id = ? AND start = ? AND "end" = ? '
+            "AND ifnull(coder_id, 0) = ?", [doc_id, code_id, start, end, coder_id]).fetchone()
+        return existing[0], False
+
+    def apply_codings(self, items: Sequence[tuple[int, int, int, int]], *, coder: str | None = None,
+                      summary: str | None = None) -> int:
+        """Apply many codings at once, as one undoable action.
+
+        ``items`` are ``(document_id, code_id, start, end)``; ranges are checked
+        against each document's length. Returns how many were new.
+        """
+        from fieldnotes.project import now
+
+        lengths = dict(self.conn.execute("SELECT id, length(text) FROM documents").fetchall())
+        code_ids = {r[0] for r in self.conn.execute("SELECT id FROM codes")}
+        for doc_id, code_id, start, end in items:
+            if doc_id not in lengths:
+                raise NotFound(f"No document with id {doc_id}.")
+            if code_id not in code_ids:
+                raise NotFound(f"No code with id {code_id}.")
+            if not (0 <= start < end <= lengths[doc_id]):
+                raise FieldnotesError(f"Range {start}-{end} is not inside document {doc_id} ({lengths[doc_id]} characters).")
+        stamp = now()
+        import uuid
+
+        with self._action("coding.apply_many", summary or f"apply {len(items)} codings") as changes:
+            coder_id = self.coder_id(coder, changes)
+            before = self.conn.execute("SELECT ifnull(max(id), 0) FROM codings").fetchone()[0]
+            self.conn.executemany(
+                'INSERT OR IGNORE INTO codings(guid, document_id, code_id, start, "end", coder_id, created_at) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(str(uuid.uuid4()), d, c, s, e, coder_id, stamp) for d, c, s, e in items],
+            )
+            new_ids = [r[0] for r in self.conn.execute("SELECT id FROM codings WHERE id > ? ORDER BY id", [before])]
+            changes.inserted("codings", new_ids)
+        return len(new_ids)
+
+    def remove_coding(self, coding_id: int) -> Coding:
+        coding = self.coding(coding_id)
+        with self._action("coding.remove", f"remove {coding.code} from {coding.document} {coding.start}-{coding.end}") as changes:
+            changes.delete("memos", self._memo_ids("coding", [coding_id]))
+            changes.delete("codings", [coding_id])
+        return coding
+
+    def codings_at(self, document: str, offset: int) -> list[Coding]:
+        doc_id = self.document_id(document)
+        ids = [r[0] for r in self.conn.execute(
+            'SELECT id FROM codings WHERE document_id = ? AND start <= ? AND "end" > ? ORDER BY start', [doc_id, offset, offset])]
+        return [self.coding(i) for i in ids]
+
+    def coding(self, coding_id: int) -> Coding:
+        rows = self._codings("c.id = ?", [coding_id])
+        if not rows:
+            raise NotFound(f"No coding {coding_id}. List codings with 'fieldnotes code list'.")
+        return rows[0]
+
+    def codings(self, *, document: str | None = None, code: str | None = None, include_children: bool = True) -> list[Coding]:
+        """Codings of a document, of a code (and its sub-codes), or all."""
+        clauses, params = [], []
+        if document is not None:
+            clauses.append("c.document_id = ?")
+            params.append(self.document_id(document))
+        if code is not None:
+            ids = self._code_ids(code, include_children)
+            clauses.append(f"c.code_id IN ({','.join('?' * len(ids))})")
+            params += ids
+        return self._codings(" AND ".join(clauses) or "1", params)
+
+    def _code_ids(self, code: str, include_children: bool) -> list[int]:
+        root = self.code(code)
+        if not include_children:
+            return [root.id]
+        return [c.id for c in self.codes() if c.id == root.id or c.path.startswith(root.path + "/")]
+
+    def _codings(self, where: str, params: Sequence[Any]) -> list[Coding]:
+        paths = {c.id: c.path for c in self.codes()}
+        rows = self.conn.execute(
+            'SELECT c.id, c.guid, d.name, c.code_id, c.start, c."end", k.name, c.created_at, '
+            'substr(d.text, c.start + 1, c."end" - c.start) '
+            "FROM codings c JOIN documents d ON d.id = c.document_id LEFT JOIN coders k ON k.id = c.coder_id "
+            f"WHERE {where} ORDER BY d.name, c.start, c.\"end\", c.id",
+            list(params),
+        ).fetchall()
+        return [Coding(r[0], r[1], r[2], paths[r[3]], r[4], r[5], r[6], r[7], r[8]) for r in rows]
+
+    # -- memos -----------------------------------------------------------------
+
+    def _memo_target(self, target_type: str, target: str | int | None) -> int | None:
+        if target_type not in MEMO_TARGETS:
+            raise FieldnotesError(f"A memo belongs to one of {', '.join(MEMO_TARGETS)}.")
+        if target_type == "project":
+            return None
+        if target_type == "document":
+            return self.document_id(str(target))
+        if target_type == "code":
+            return self.code_id(str(target))
+        if target_type == "case":
+            row = self.conn.execute("SELECT id FROM cases WHERE name = ?", [str(target)]).fetchone()
+            if not row:
+                raise NotFound(f"No case '{target}'. See 'fieldnotes cases'.")
+            return row[0]
+        return self.coding(int(target)).id
+
+    def add_memo(self, target_type: str, target: str | int | None, text: str, *, title: str = "",
+                 coder: str | None = None) -> Memo:
+        """Write a memo on the project, a document, a code, a coding or a case."""
+        from fieldnotes.project import new_guid, now
+
+        if not text.strip():
+            raise FieldnotesError("A memo needs some text.")
+        target_id = self._memo_target(target_type, target)
+        with self._action("memo.add", f"memo on {target_type} {target or ''}".strip()) as changes:
+            stamp = now()
+            memo_id = self.conn.execute(
+                "INSERT INTO memos(guid, target_type, target_id, title, text, coder_id, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [new_guid(), target_type, target_id, title, text, self.coder_id(coder, changes), stamp, stamp],
+            ).lastrowid
+            changes.inserted("memos", [memo_id])
+        return self.memos(memo_id=memo_id)[0]
+
+    def edit_memo(self, memo_id: int, text: str) -> Memo:
+        from fieldnotes.project import now
+
+        self.memos(memo_id=memo_id)
+        with self._action("memo.edit", f"edit memo {memo_id}") as changes:
+            changes.update("memos", [memo_id], "text = ?, updated_at = ?", [text, now()])
+        return self.memos(memo_id=memo_id)[0]
+
+    def delete_memo(self, memo_id: int) -> None:
+        self.memos(memo_id=memo_id)
+        with self._action("memo.delete", f"delete memo {memo_id}") as changes:
+            changes.delete("memos", [memo_id])
+
+    def memos(self, target_type: str | None = None, target: str | int | None = None, *, memo_id: int | None = None) -> list[Memo]:
+        clauses, params = [], []
+        if memo_id is not None:
+            clauses.append("m.id = ?")
+            params.append(memo_id)
+        if target_type is not None:
+            clauses.append("m.target_type = ?")
+            params.append(target_type)
+            if target is not None or target_type == "project":
+                target_id = self._memo_target(target_type, target)
+                clauses.append("m.target_id IS ?")
+                params.append(target_id)
+        rows = self.conn.execute(
+            "SELECT m.id, m.guid, m.target_type, m.target_id, m.title, m.text, k.name, m.updated_at "
+            "FROM memos m LEFT JOIN coders k ON k.id = m.coder_id "
+            f"WHERE {' AND '.join(clauses) or '1'} ORDER BY m.id", params).fetchall()
+        if memo_id is not None and not rows:
+            raise NotFound(f"No memo {memo_id}.")
+        names = self._target_names()
+        return [Memo(r[0], r[1], r[2], names.get((r[2], r[3])), r[4], r[5], r[6], r[7]) for r in rows]
+
+    def _target_names(self) -> dict[tuple[str, int | None], str]:
+        names: dict[tuple[str, int | None], str] = {("project", None): "project"}
+        names.update({("document", i): n for i, n in self.conn.execute("SELECT id, name FROM documents")})
+        names.update({("code", c.id): c.path for c in self.codes()})
+        names.update({("case", i): n for i, n in self.conn.execute("SELECT id, name FROM cases")})
+        names.update({("coding", i): f"coding {i}" for (i,) in self.conn.execute("SELECT id FROM codings")})
+        return names
+
+    # -- autocoding ---------------------------------------------------------------
+
+    def autocode(
+        self, code: str, *, keywords: Sequence[str] = (), regex: str | None = None, fuzzy: str | None = None,
+        threshold: float = 85.0, speaker: str | None = None, scope: str = "sentence",
+        documents: Sequence[str] = (), where: Sequence[tuple[str, str]] = (), dry_run: bool = False,
+        coder: str | None = None,
+    ) -> tuple[list[Hit], int]:
+        """Find passages by keyword/phrase, regex, fuzzy phrase or speaker and
+        code them (one undoable action), or with ``dry_run`` only list them.
+
+        ``scope`` widens each hit to its sentence, paragraph or speaker turn
+        (``match`` keeps just the words). A speaker search codes whole turns.
+        Returns the hits and how many codings were new.
+        """
+        chosen = sum(bool(x) for x in (keywords, regex, fuzzy, speaker))
+        if chosen != 1:
+            raise FieldnotesError("Autocode with exactly one of --keyword, --regex, --fuzzy or --speaker.")
+        if scope not in passages.SCOPES:
+            raise FieldnotesError(f"Unknown scope '{scope}'; use one of {', '.join(passages.SCOPES)}.")
+        code_id = self.code_id(code)
+        doc_ids = self._scope_documents(documents, where)
+        pattern = passages.keyword_pattern(keywords) if keywords else (passages.compile_regex(regex) if regex else None)
+        coder_name = self.coder_name(coder)
+        coder_row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [coder_name]).fetchone()
+        existing = set(self.conn.execute(
+            'SELECT document_id, start, "end" FROM codings WHERE code_id = ? AND ifnull(coder_id, 0) = ?',
+            [code_id, coder_row[0] if coder_row else -1]).fetchall())
+        hits: list[Hit] = []
+        rows = self.conn.execute("SELECT id, name, text FROM documents ORDER BY name").fetchall()
+        for doc_id, name, text in rows:
+            if doc_ids is not None and doc_id not in doc_ids:
+                continue
+            turns = self._turns(doc_id)
+            if speaker:
+                wanted = speaker.casefold()
+                found = [(t.start, t.end) for t in turns if (t.speaker or "").casefold() == wanted]
+            elif fuzzy:
+                found = [(a, b) for a, b, _ in passages.fuzzy_hits(text, fuzzy, threshold)]
+            else:
+                found = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+            if not found:
+                continue
+            widened: dict[tuple[int, int], tuple[int, int]] = {}
+            for a, b in found:
+                span = (a, b) if scope == "match" or speaker else passages.expand(text, a, b, scope, turns)
+                widened.setdefault(span, (a, b))
+            for start, end in passages.merge_ranges(list(widened)):
+                first = min((m for s, m in widened.items() if start <= s[0] < end), default=(start, end))
+                turn = passages.turn_at(turns, start)
+                who = next((t.speaker for t in turns if turn and t.start == turn[0]), None)
+                hits.append(Hit(name, start, end, first[0], first[1], who, (doc_id, start, end) in existing))
+        new = 0
+        if not dry_run and hits:
+            ids = {n: i for i, n, _ in rows}
+            items = [(ids[h.document], code_id, h.start, h.end) for h in hits if not h.already_coded]
+            what = f"'{', '.join(keywords)}'" if keywords else (regex or fuzzy or f"speaker {speaker}")
+            new = self.apply_codings(items, coder=coder, summary=f"autocode {what} as {code} ({len(items)} passages)") if items else 0
+        return hits, new
+
+    def _turns(self, doc_id: int):
+        from fieldnotes.model import Turn
+
+        return [Turn(*t) for t in self.conn.execute(
+            'SELECT seq, speaker, start, "end", time_start, time_end FROM turns WHERE document_id = ? ORDER BY seq', [doc_id])]
+
+    def _scope_documents(self, documents: Sequence[str], where: Sequence[tuple[str, str]]) -> set[int] | None:
+        ids: set[int] | None = None
+        if documents:
+            ids = {self.document_id(d) for d in documents}
+        if where:
+            matched = self.filter_documents(where)
+            ids = matched if ids is None else ids & matched
+        return ids
+
+    def expand_passage(self, document: str, start: int, end: int, unit: str) -> tuple[int, int]:
+        """Grow a selection to whole words, sentences, paragraphs or turns."""
+        doc_id = self.document_id(document)
+        text = self._doc_text(doc_id)
+        self._check_range(document, len(text), start, max(end, start + 1) if start < len(text) else end)
+        return passages.expand(text, start, end, unit, self._turns(doc_id))
+
+    # -- retrieval -------------------------------------------------------------------
+
+    def attribution_template(self) -> str:
+        return self.setting("attribution_template", "{role}, {years_qualified} years qualified") or ""
+
+    def passages(self, code: str, *, include_children: bool = True, where: Sequence[tuple[str, str]] = (),
+                 coder: str | None = None) -> list[Passage]:
+        """Every passage coded with ``code`` (and its sub-codes), with the
+        speaker, an attribution built from the document's attributes and the
+        text; filtered by attribute and coder."""
+        ids = self._code_ids(code, include_children)
+        doc_ids = self.filter_documents(where) if where else None
+        clauses = [f"c.code_id IN ({','.join('?' * len(ids))})"]
+        params: list[Any] = list(ids)
+        if coder:
+            clauses.append("k.name = ?")
+            params.append(coder)
+        paths = {c.id: c.path for c in self.codes()}
+        rows = self.conn.execute(
+            'SELECT c.id, d.id, d.name, c.code_id, c.start, c."end", k.name, '
+            'substr(d.text, c.start + 1, c."end" - c.start), '
+            '(SELECT speaker FROM turns t WHERE t.document_id = d.id AND t.start <= c.start AND t."end" > c.start) '
+            "FROM codings c JOIN documents d ON d.id = c.document_id LEFT JOIN coders k ON k.id = c.coder_id "
+            f"WHERE {' AND '.join(clauses)} ORDER BY d.name, c.start, c.\"end\"", params).fetchall()
+        attributes = self._attributes_of("document")
+        cases = self._cases_of()
+        template = self.attribution_template()
+        result = []
+        for r in rows:
+            if doc_ids is not None and r[1] not in doc_ids:
+                continue
+            attrs = dict(attributes.get(r[1], {}))
+            attrs.setdefault("case", ", ".join(cases.get(r[1], [])))
+            attrs.setdefault("speaker", r[8] or "")
+            result.append(Passage(r[2], paths[r[3]], r[4], r[5], r[8], attribution(template, attrs), r[7], r[6],
+                                  attributes.get(r[1], {}), r[0]))
+        return result

@@ -1,0 +1,166 @@
+"""Coding passages, memos, coders, passage helpers, autocoding and retrieval."""
+
+import pytest
+
+from conftest import write
+from fieldnotes.errors import FieldnotesError
+from fieldnotes.passages import expand, fuzzy_hits, keyword_pattern
+
+TEXT = (
+    "Interviewer: How is your caseload at the moment?\n\n"
+    "SW: Um, heavy. It's twenty-four. My case load was nineteen in May. No time for direct work.\n\n"
+    "Interviewer: And supervision?\n\n"
+    "SW: Monthly if I'm lucky. My casload is the problem. Jodie said she was tired.\n"
+)
+
+
+@pytest.fixture
+def doc(project, tmp_path):
+    project.import_paths([write(tmp_path / "t.txt", TEXT)],
+                         manifest=write(tmp_path / "m.csv", "file,phase,role,years_qualified\nt.txt,2,SW CP,5\n"))
+    project.add_code("Caseload and time/Caseload")
+    project.add_code("Caseload and time/Time for direct work")
+    project.add_code("Management culture/Supervision")
+    return project
+
+
+def test_apply_validates_range_and_is_idempotent(doc):
+    start = TEXT.index("twenty-four")
+    coding, new = doc.apply_coding("t", "Caseload", start, start + 11)
+    assert new and coding.text == "twenty-four" and coding.coder == "tester"
+    again, new_again = doc.apply_coding("t", "Caseload", start, start + 11)
+    assert not new_again and again.id == coding.id
+    for bad in [(-1, 4), (5, 5), (0, len(TEXT) + 1)]:
+        with pytest.raises(FieldnotesError, match="not inside"):
+            doc.apply_coding("t", "Caseload", *bad)
+
+
+def test_overlapping_and_nested_codings(doc):
+    doc.apply_coding("t", "Caseload", 10, 60)
+    doc.apply_coding("t", "Time for direct work", 40, 120)
+    doc.apply_coding("t", "Supervision", 45, 50)
+    assert len(doc.codings(document="t")) == 3
+    assert {c.code.split("/")[-1] for c in doc.codings_at("t", 47)} == {"Caseload", "Time for direct work", "Supervision"}
+    assert len(doc.codings(code="Caseload and time")) == 2
+    assert len(doc.codings(code="Caseload and time", include_children=False)) == 0
+
+
+def test_coder_from_option_env_and_config(doc, monkeypatch, tmp_path):
+    doc.coder = "Rachel"
+    assert doc.apply_coding("t", "Caseload", 0, 5)[0].coder == "Rachel"
+    doc.coder = None
+    monkeypatch.delenv("FIELDNOTES_CODER")
+    config = write(tmp_path / "config.toml", 'coder = "Sam"\n')
+    monkeypatch.setenv("FIELDNOTES_CONFIG", str(config))
+    assert doc.apply_coding("t", "Caseload", 5, 9)[0].coder == "Sam"
+    assert sorted(r[0] for r in doc.conn.execute("SELECT name FROM coders")) == ["Rachel", "Sam"]
+
+
+def test_remove_and_undo_redo_of_codings(doc):
+    coding, _ = doc.apply_coding("t", "Caseload", 0, 10)
+    doc.remove_coding(coding.id)
+    assert doc.codings() == []
+    doc.undo()
+    assert [c.guid for c in doc.codings()] == [coding.guid]
+    doc.undo()  # the apply itself
+    assert doc.codings() == []
+    doc.redo()
+    assert len(doc.codings()) == 1
+
+
+def test_find_text_and_occurrences(doc):
+    start, end = doc.find_text("t", "twenty-four")
+    assert TEXT[start:end] == "twenty-four"
+    with pytest.raises(FieldnotesError, match="occurs 2 times"):
+        doc.find_text("t", "Interviewer")
+    assert doc.find_text("t", "Interviewer", 2)[0] == TEXT.index("Interviewer: And")
+    with pytest.raises(FieldnotesError, match="does not occur"):
+        doc.find_text("t", "nonsense words")
+
+
+def test_memos_on_every_kind_of_target(doc):
+    coding, _ = doc.apply_coding("t", "Caseload", 0, 10)
+    doc.add_memo("project", None, "overall")
+    doc.add_memo("document", "t.txt", "tired interviewee")
+    doc.add_memo("code", "Caseload", "define weighting")
+    doc.add_memo("coding", coding.id, "key quote")
+    assert [m.target for m in doc.memos()] == ["project", "t.txt", "Caseload and time/Caseload", f"coding {coding.id}"]
+    assert doc.memos("code", "Caseload")[0].text == "define weighting"
+    memo = doc.memos("project")[0]
+    doc.edit_memo(memo.id, "changed")
+    assert doc.memos(memo_id=memo.id)[0].text == "changed"
+    doc.undo()
+    assert doc.memos(memo_id=memo.id)[0].text == "overall"
+
+
+# -- passage helpers ----------------------------------------------------------------
+
+def test_expand_to_word_sentence_paragraph_turn(doc):
+    document = doc.document("t")
+    at = TEXT.index("nineteen") + 2
+    assert TEXT[slice(*expand(TEXT, at, at + 1, "word"))] == "nineteen"
+    assert TEXT[slice(*expand(TEXT, at, at + 1, "sentence"))] == "My case load was nineteen in May."
+    paragraph = "SW: Um, heavy. It's twenty-four. My case load was nineteen in May. No time for direct work."
+    assert TEXT[slice(*expand(TEXT, at, at + 1, "paragraph", document.turns))] == paragraph[4:]
+    assert TEXT[slice(*doc.expand_passage("t", at, at + 1, "turn"))] == paragraph[4:]
+    first = TEXT.index("Um")
+    assert TEXT[slice(*expand(TEXT, first, first + 2, "sentence", document.turns))] == "Um, heavy."
+
+
+def test_keyword_pattern_is_whole_word_and_case_insensitive():
+    pattern = keyword_pattern(["caseload", "direct work"])
+    assert [m.group() for m in pattern.finditer("Caseload, caseloads, direct  work, indirect work")] == ["Caseload", "direct  work"]
+
+
+def test_fuzzy_catches_split_words_and_typos_but_not_unrelated():
+    hits = fuzzy_hits(TEXT, "caseload", 85)
+    found = [TEXT[a:b] for a, b, _ in hits]
+    assert found == ["caseload", "case load", "casload"]
+
+
+# -- autocoding --------------------------------------------------------------------
+
+def test_autocode_dry_run_matches_apply_and_undo_is_one_step(doc):
+    hits, new = doc.autocode("Caseload", fuzzy="caseload", scope="sentence", dry_run=True)
+    assert new == 0 and doc.codings() == []
+    assert [TEXT[h.start:h.end] for h in hits] == [
+        "How is your caseload at the moment?", "My case load was nineteen in May.", "My casload is the problem."]
+    assert hits[0].speaker == "Interviewer" and hits[1].speaker == "SW"
+    _, applied = doc.autocode("Caseload", fuzzy="caseload", scope="sentence")
+    assert applied == 3
+    assert [(c.start, c.end) for c in doc.codings()] == [(h.start, h.end) for h in hits]
+    again, none = doc.autocode("Caseload", fuzzy="caseload", scope="sentence")
+    assert none == 0 and all(h.already_coded for h in again)
+    doc.undo()
+    assert doc.codings() == []
+
+
+def test_autocode_keyword_regex_speaker_scopes(doc):
+    hits, _ = doc.autocode("Caseload", keywords=["caseload"], scope="match", dry_run=True)
+    assert [TEXT[h.start:h.end] for h in hits] == ["caseload"]
+    hits, _ = doc.autocode("Caseload", regex=r"case\s?load", scope="turn", dry_run=True)
+    assert len(hits) == 2 and TEXT[hits[1].start:hits[1].end].startswith("Um, heavy.")
+    hits, applied = doc.autocode("Supervision", speaker="sw")
+    assert applied == 2 and all(h.speaker == "SW" for h in hits)
+    with pytest.raises(FieldnotesError, match="exactly one"):
+        doc.autocode("Caseload", keywords=["a"], regex="b")
+    with pytest.raises(FieldnotesError, match="not valid"):
+        doc.autocode("Caseload", regex="(unclosed")
+
+
+# -- retrieval ---------------------------------------------------------------------
+
+def test_passages_with_attribution_speaker_and_filters(doc, tmp_path):
+    doc.import_paths([write(tmp_path / "m.txt", "Interviewer: Caseload?\nManager: Fine.\nInterviewer: Sure?\nManager: Caseload is fine.\n")],
+                     manifest=write(tmp_path / "m2.csv", "file,phase,role\nm.txt,3,Team manager\n"))
+    doc.autocode("Caseload", keywords=["caseload"], scope="sentence")
+    got = doc.passages("Caseload and time")
+    assert [(p.document, p.speaker, p.attribution) for p in got] == [
+        ("m.txt", "Interviewer", "Team manager"), ("m.txt", "Manager", "Team manager"),
+        ("t.txt", "Interviewer", "SW CP, 5 years qualified")]
+    assert got[2].text == "How is your caseload at the moment?"
+    assert [p.document for p in doc.passages("Caseload", where=[("phase", "2")])] == ["t.txt"]
+    assert doc.passages("Caseload", where=[("role", "SW CP"), ("phase", "3")]) == []
+    doc.set_setting("attribution_template", "{role} (phase {phase}), {team}")
+    assert doc.passages("Caseload")[0].attribution == "Team manager (phase 3)"
+    assert doc.passages("Caseload", coder="nobody") == []

@@ -72,14 +72,15 @@ class CodebookMixin:
 
     # -- reading -------------------------------------------------------------
 
-    def codes(self) -> list[Code]:
-        """Every code, parents before children, siblings in order, with counts."""
+    def codes(self, counts: bool = True) -> list[Code]:
+        """Every code, parents before children, siblings in order, with counts
+        of codings (``counts=False`` skips counting, for name lookups)."""
         rows = self.conn.execute(
             "SELECT id, guid, parent_id, name, description, inclusion, exclusion, example, colour, sort_order "
             "FROM codes ORDER BY sort_order, name"
         ).fetchall()
-        counts = dict(self.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id").fetchall())
-        by_id = {r[0]: Code(*r[:3], r[3], "", *r[4:], codings=counts.get(r[0], 0)) for r in rows}
+        tally = dict(self.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id").fetchall()) if counts else {}
+        by_id = {r[0]: Code(*r[:3], r[3], "", *r[4:], codings=tally.get(r[0], 0)) for r in rows}
         roots: list[Code] = []
         for code in by_id.values():
             parent = by_id.get(code.parent_id)
@@ -106,7 +107,7 @@ class CodebookMixin:
 
     def code_id(self, name_or_path: str) -> int:
         """Resolve a code by path, or by name when only one code has it."""
-        codes = self.codes()
+        codes = self.codes(counts=False)
         wanted = name_or_path.strip().strip("/")
         if "/" in wanted:
             folded = "/".join(split_path(wanted)).casefold()

@@ -6,6 +6,7 @@ Part of the project API (mixed into :class:`fieldnotes.project.Project`).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import re
@@ -131,38 +132,29 @@ class CodingMixin:
 
     def undo(self) -> str:
         """Undo the last action; returns its summary."""
-        from fieldnotes.store.db import atomic
-
-        row = self.conn.execute(
-            "SELECT id, summary, changes FROM history WHERE state = 'done' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
-            raise FieldnotesError("Nothing to undo.")
-        with atomic(self.conn):
-            inverse = history.apply_inverse(self.conn, json.loads(row[2]))
-            self.conn.execute(
-                "UPDATE history SET state = 'undone', changes = ? WHERE id = ?",
-                [json.dumps(inverse, ensure_ascii=False, separators=(",", ":")), row[0]],
-            )
-            self._audit("undo", {"summary": row[1]})
-        return row[1]
+        return self._step("done", "undone", "DESC", "undo", "Nothing to undo.")
 
     def redo(self) -> str:
         """Redo the last undone action; returns its summary."""
+        return self._step("undone", "done", "", "redo", "Nothing to redo.")
+
+    def _step(self, state: str, new_state: str, order: str, verb: str, nothing: str) -> str:
+        """Apply the inverse of the newest ``done`` (undo) or oldest ``undone``
+        (redo) action and store the inverse of that, for the opposite step."""
         from fieldnotes.store.db import atomic
 
         row = self.conn.execute(
-            "SELECT id, summary, changes FROM history WHERE state = 'undone' ORDER BY id LIMIT 1"
+            f"SELECT id, summary, changes FROM history WHERE state = ? ORDER BY id {order} LIMIT 1", [state]
         ).fetchone()
         if row is None:
-            raise FieldnotesError("Nothing to redo.")
+            raise FieldnotesError(nothing)
         with atomic(self.conn):
             inverse = history.apply_inverse(self.conn, json.loads(row[2]))
             self.conn.execute(
-                "UPDATE history SET state = 'done', changes = ? WHERE id = ?",
-                [json.dumps(inverse, ensure_ascii=False, separators=(",", ":")), row[0]],
+                "UPDATE history SET state = ?, changes = ? WHERE id = ?",
+                [new_state, json.dumps(inverse, ensure_ascii=False, separators=(",", ":")), row[0]],
             )
-            self._audit("redo", {"summary": row[1]})
+            self._audit(verb, {"summary": row[1]})
         return row[1]
 
     # -- coders ------------------------------------------------------------------
@@ -316,13 +308,15 @@ class CodingMixin:
         return self._codings(" AND ".join(clauses) or "1", params)
 
     def _code_ids(self, code: str, include_children: bool) -> list[int]:
-        root = self.code(code)
+        root_id = self.code_id(code)
+        codes = self.codes(counts=False)
+        root = next(c for c in codes if c.id == root_id)
         if not include_children:
             return [root.id]
-        return [c.id for c in self.codes() if c.id == root.id or c.path.startswith(root.path + "/")]
+        return [c.id for c in codes if c.id == root.id or c.path.startswith(root.path + "/")]
 
     def _codings(self, where: str, params: Sequence[Any]) -> list[Coding]:
-        paths = {c.id: c.path for c in self.codes()}
+        paths = {c.id: c.path for c in self.codes(counts=False)}
         rows = self.conn.execute(
             'SELECT c.id, c.guid, d.name, c.code_id, c.start, c."end", k.name, c.created_at, '
             'substr(d.text, c.start + 1, c."end" - c.start) '
@@ -440,10 +434,11 @@ class CodingMixin:
             [code_id, coder_row[0] if coder_row else -1]).fetchall())
         hits: list[Hit] = []
         rows = self.conn.execute("SELECT id, name, text FROM documents ORDER BY name").fetchall()
+        all_turns = self._all_turns()
         for doc_id, name, text in rows:
             if doc_ids is not None and doc_id not in doc_ids:
                 continue
-            turns = self._turns(doc_id)
+            turns = all_turns.get(doc_id, [])
             if speaker:
                 wanted = speaker.casefold()
                 found = [(t.start, t.end) for t in turns if (t.speaker or "").casefold() == wanted]
@@ -453,14 +448,19 @@ class CodingMixin:
                 found = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
             if not found:
                 continue
-            widened: dict[tuple[int, int], tuple[int, int]] = {}
-            for a, b in found:
-                span = (a, b) if scope == "match" or speaker else passages.expand(text, a, b, scope, turns)
-                widened.setdefault(span, (a, b))
-            for start, end in passages.merge_ranges(list(widened)):
-                first = min((m for s, m in widened.items() if start <= s[0] < end), default=(start, end))
-                turn = passages.turn_at(turns, start)
-                who = next((t.speaker for t in turns if turn and t.start == turn[0]), None)
+            if scope == "match" or speaker:
+                spans = [(span, span) for span in found]
+            else:
+                spans = sorted((passages.expand(text, a, b, scope, turns), (a, b)) for a, b in found)
+            starts = [t.start for t in turns]
+            i = 0
+            for start, end in passages.merge_ranges([span for span, _ in spans]):
+                # The first hit inside this passage is the one shown in context.
+                while i < len(spans) and spans[i][0][0] < start:
+                    i += 1
+                first = spans[i][1] if i < len(spans) else (start, end)
+                k = bisect.bisect_right(starts, start) - 1
+                who = turns[k].speaker if k >= 0 and turns[k].start <= start < max(turns[k].end, turns[k].start + 1) else None
                 hits.append(Hit(name, start, end, first[0], first[1], who, (doc_id, start, end) in existing))
         new = 0
         if not dry_run and hits:
@@ -469,6 +469,16 @@ class CodingMixin:
             what = f"'{', '.join(keywords)}'" if keywords else (regex or fuzzy or f"speaker {speaker}")
             new = self.apply_codings(items, coder=coder, summary=f"autocode {what} as {code} ({len(items)} passages)") if items else 0
         return hits, new
+
+    def _all_turns(self) -> dict[int, list]:
+        from fieldnotes.model import Turn
+
+        result: dict[int, list] = {}
+        for row in self.conn.execute(
+            'SELECT document_id, seq, speaker, start, "end", time_start, time_end FROM turns ORDER BY document_id, seq'
+        ):
+            result.setdefault(row[0], []).append(Turn(*row[1:]))
+        return result
 
     def _turns(self, doc_id: int):
         from fieldnotes.model import Turn
@@ -509,7 +519,7 @@ class CodingMixin:
         if coder:
             clauses.append("k.name = ?")
             params.append(coder)
-        paths = {c.id: c.path for c in self.codes()}
+        paths = {c.id: c.path for c in self.codes(counts=False)}
         rows = self.conn.execute(
             'SELECT c.id, d.id, d.name, c.code_id, c.start, c."end", k.name, '
             'substr(d.text, c.start + 1, c."end" - c.start), '

@@ -30,10 +30,21 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def paragraph_at(text: str, offset: int) -> tuple[int, int]:
-    """The paragraph (block between blank lines) around ``offset``."""
-    start = 0
-    for m in _PARAGRAPH_BREAK.finditer(text, 0, offset):
-        start = m.end()
+    """The paragraph (block between blank lines) around ``offset``.
+
+    Scans outwards from ``offset`` only, so the cost is the paragraph's
+    length, not the document's.
+    """
+    start, pos = 0, offset
+    while True:
+        newline = text.rfind("\n", 0, pos)
+        if newline < 0:
+            break
+        previous = text.rfind("\n", 0, newline)
+        if not text[previous + 1:newline].strip() and previous >= 0:
+            start = newline + 1
+            break
+        pos = newline
     m = _PARAGRAPH_BREAK.search(text, offset)
     end = m.start() if m else len(text)
     return _strip(text, start, end)

@@ -303,7 +303,7 @@ def _parse_colour(raw: str | None) -> str | None:
         digits = match.group(1)
         if len(digits) == 3:
             digits = "".join(c * 2 for c in digits)
-        return "#" + digits
+        return "#" + digits.upper()
     function = _RGB_FUNCTION.fullmatch(text)
     if function:
         text = function.group(1)

@@ -50,7 +50,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], list[CodeNode]]:
         raise CodebookFileError(f"{path} is not UTF-8 text; save it as UTF-8.") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise CodebookFileError(f"{path}{where}: {exc.problem or exc}. Fix the YAML and import again.") from None
     except yaml.YAMLError as exc:
         raise CodebookFileError(f"{path} is not valid YAML ({exc}).") from None

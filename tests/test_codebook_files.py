@@ -1,0 +1,70 @@
+"""YAML codebooks: the shipped ones, round trips, merging, errors."""
+
+import pytest
+
+from conftest import REPO, write
+from fieldnotes.codebook.yaml_io import CodebookFileError, read_yaml, write_yaml
+from fieldnotes.project import Project
+
+SHIPPED = REPO / "codebooks"
+
+
+def test_shipped_workforce_codebook_shape():
+    meta, nodes = read_yaml(SHIPPED / "social-care-workforce.yaml")
+    every = [n for root in nodes for _, n in root.walk()]
+    assert 6 <= len(nodes) <= 9 and 25 <= len(every) <= 40
+    assert all(n.description and n.inclusion for n in every)
+    names = {n.name for n in every}
+    assert {"Caseload", "Time for direct work", "Audit and compliance"} <= names
+
+
+def test_shipped_dfe_framework_has_seven_and_seven():
+    _, nodes = read_yaml(SHIPPED / "dfe-innovation-framework.yaml")
+    assert [n.name for n in nodes] == ["Features of practice", "Outcomes"]
+    assert [len(n.children) for n in nodes] == [7, 7]
+
+
+def test_import_export_round_trip_is_stable(tmp_path):
+    with Project.create(tmp_path / "a.fnp") as a:
+        a.import_codebook(read_yaml(SHIPPED / "social-care-workforce.yaml")[1])
+        write_yaml(a.codebook_nodes(), tmp_path / "one.yaml", name="Social care workforce")
+    with Project.create(tmp_path / "b.fnp") as b:
+        b.import_codebook(read_yaml(tmp_path / "one.yaml")[1])
+        write_yaml(b.codebook_nodes(), tmp_path / "two.yaml", name="Social care workforce")
+    assert (tmp_path / "one.yaml").read_bytes() == (tmp_path / "two.yaml").read_bytes()
+    original = read_yaml(SHIPPED / "social-care-workforce.yaml")[1]
+    again = read_yaml(tmp_path / "two.yaml")[1]
+    assert [(p, n.description, n.inclusion, n.exclusion, n.example) for r in original for p, n in r.walk()] == [
+        (p, n.description, n.inclusion, n.exclusion, n.example) for r in again for p, n in r.walk()]
+
+
+def test_import_merges_by_path_and_reports(project, tmp_path):
+    project.add_code("Caseload and time/Caseload", description="old")
+    project.add_code("Mine/Own code")
+    counts = project.import_codebook(read_yaml(SHIPPED / "social-care-workforce.yaml")[1])
+    assert counts["updated"] >= 1 and counts["added"] == 38
+    assert project.code("Caseload").description != "old"
+    assert project.code("Own code").path == "Mine/Own code"
+    again = project.import_codebook(read_yaml(SHIPPED / "social-care-workforce.yaml")[1])
+    assert again == {"added": 0, "updated": 0, "unchanged": 40}
+    project.undo()  # the (empty) second import recorded nothing; this undoes the first
+    assert project.code("Caseload").description == "old"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("codes: [\n  - name: A\n    children: [", "bad.yaml, line 2, column 3"),
+        ("name: x\n", "needs a top-level 'codes:' list"),
+        ("codes:\n  - name: A\n    colour2: '#fff'\n", "code 'A': unknown key(s) colour2"),
+        ("codes:\n  - name: A/B\n", "names cannot contain '/'"),
+        ("codes:\n  - name: A\n  - name: A\n", "code 'A' appears twice"),
+        ("codes:\n  - name: A\n    colour: blue\n", "colour 'blue' is not #RRGGBB"),
+        ("codes:\n  - description: nameless\n", "has no name"),
+    ],
+)
+def test_malformed_yaml_names_the_problem(tmp_path, content, message):
+    path = write(tmp_path / "bad.yaml", content)
+    with pytest.raises(CodebookFileError) as info:
+        read_yaml(path)
+    assert message in str(info.value) and "bad.yaml" in str(info.value)

@@ -31,6 +31,10 @@ def build_demo(path: Path, *, rebuild: bool = False) -> tuple[bool, ImportReport
         leftover.unlink(missing_ok=True)
     with Project.create(partial) as project:
         report = project.import_paths([sample], manifest=sample / "manifest.csv")
+        from fieldnotes.codebook.yaml_io import read_yaml
+
+        project.import_codebook(read_yaml(shipped("codebooks") / "social-care-workforce.yaml")[1],
+                                source="social-care-workforce.yaml")
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for old in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         old.unlink(missing_ok=True)

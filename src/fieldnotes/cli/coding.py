@@ -35,19 +35,6 @@ def codebook() -> None:
     """
 
 
-def _read_codebook(path: Path):
-    suffix = path.suffix.lower()
-    if suffix in {".yaml", ".yml"}:
-        from fieldnotes.codebook.yaml_io import read_yaml
-
-        return read_yaml(path)[1]
-    if suffix == ".qdc":
-        from fieldnotes.codebook.qdc import read_qdc
-
-        return read_qdc(path)
-    raise FieldnotesError(f"{path}: a codebook file is .yaml or .qdc (REFI-QDA).")
-
-
 @codebook.command("import")
 @PROJECT
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -60,7 +47,9 @@ def codebook_import(project: str, file: str) -> None:
       fieldnotes codebook import study.fnp codebooks/social-care-workforce.yaml
       fieldnotes codebook import study.fnp from-nvivo.qdc
     """
-    nodes = _read_codebook(Path(file))
+    from fieldnotes.codebook import read_codebook
+
+    nodes = read_codebook(Path(file))
     with open_project(project) as proj:
         counts = proj.import_codebook(nodes, source=Path(file).name)
     console().print(f"{counts['added']} code(s) added, {counts['updated']} updated, "

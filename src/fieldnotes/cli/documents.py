@@ -309,14 +309,19 @@ def _print_info(data: dict) -> None:
 @click.option("--path", "target", type=click.Path(dir_okay=False),
               help="Where to build the demo project (default: your fieldnotes data folder).")
 @click.option("--rebuild", is_flag=True, help="Delete and rebuild the demo project.")
-def demo(target: str | None, rebuild: bool) -> None:
-    """Build the demo project from the shipped sample data, then summarise it.
+@click.option("--no-open", is_flag=True, help="Only build and summarise; do not open the workspace.")
+def demo(target: str | None, rebuild: bool, no_open: bool) -> None:
+    """Build the demo project from the shipped sample data (with the shipped
+    social care workforce codebook) if it is missing, then open it in the
+    workspace. Without a terminal (or with --no-open) it prints a summary.
 
     \b
     Example:
       fieldnotes demo
       fieldnotes demo --rebuild
+      fieldnotes demo --no-open
     """
+    import sys
     from fieldnotes.demo import build_demo, demo_path
     from fieldnotes.project import Project
 
@@ -330,6 +335,11 @@ def demo(target: str | None, rebuild: bool) -> None:
             out.print(f"[bold red]  failed[/] {escape(o.path)}: {escape(o.message)}")
     else:
         out.print(f"Using the demo project at [bold]{escape(str(path))}[/] (--rebuild to start afresh).")
+    if not no_open and sys.stdin.isatty() and sys.stdout.isatty():
+        from fieldnotes.cli.workspace import run_workspace
+
+        run_workspace(str(path))
+        return
     with Project.open(path) as proj:
         _print_info(proj.info())
         docs = proj.documents()
@@ -342,4 +352,4 @@ def demo(target: str | None, rebuild: bool) -> None:
         table.add_row(escape(d.name), d.kind, f"{d.words:,}", str(d.attributes.get("phase", "")),
                       escape(str(d.attributes.get("role", ""))))
     out.print(table)
-    out.print(f"Try: fieldnotes search {escape(str(path))} caseload")
+    out.print(f"Open it with: fieldnotes open {escape(str(path))}   (or: fieldnotes search {escape(str(path))} caseload)")

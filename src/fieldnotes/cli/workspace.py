@@ -1,0 +1,34 @@
+"""``fieldnotes open``: the terminal workspace."""
+
+from __future__ import annotations
+
+import click
+
+from fieldnotes.cli import cli
+
+
+def run_workspace(project: str, document: str | None = None) -> None:
+    from fieldnotes.store.db import open_project_file
+    from pathlib import Path
+
+    # Check the file before starting the full-screen app, so that a wrong
+    # path is a one-line error, not a flash of the UI.
+    open_project_file(Path(project)).close()
+    from fieldnotes.tui.app import FieldnotesApp
+
+    FieldnotesApp(project, document=document).run()
+
+
+@cli.command("open")
+@click.argument("project", type=click.Path(dir_okay=False))
+@click.option("--doc", "document", help="Open at this document.")
+def open_(project: str, document: str | None) -> None:
+    """Open the terminal workspace: read, select and code passages, edit the
+    codebook, retrieve and search. Press ? inside for every key.
+
+    \b
+    Example:
+      fieldnotes open study.fnp
+      fieldnotes open study.fnp --doc p1_int_sw01
+    """
+    run_workspace(project, document)

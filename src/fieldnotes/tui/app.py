@@ -1,0 +1,545 @@
+"""The fieldnotes workspace: documents, the reading pane and the codebook.
+
+The app holds one :class:`~fieldnotes.project.Project` opened in the UI
+thread; long work (import, autocoding) runs in thread workers that open their
+own connection and report back with messages. Errors become notifications.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from fieldnotes.errors import FieldnotesError
+from fieldnotes.project import Project
+from fieldnotes.tui.commands import FieldnotesCommands
+from fieldnotes.tui.messages import Jump, PickResult
+from fieldnotes.tui.widgets.codebook_pane import CodebookPane
+from fieldnotes.tui.widgets.document_view import DocumentView, Span
+from fieldnotes.tui.widgets.documents_pane import DocumentsPane
+
+
+def guarded(method):
+    """Run an action; a FieldnotesError becomes a notification, not a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except FieldnotesError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+        return None
+
+    return wrapper
+
+
+class FieldnotesApp(App):
+    """``fieldnotes open PROJECT``."""
+
+    TITLE = "fieldnotes"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {FieldnotesCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("c,enter", "code_apply", "Code", id="app.code_apply", priority=False),
+        Binding("x", "code_remove", "Uncode", id="app.code_remove"),
+        Binding("m", "memo", "Memo", id="app.memo"),
+        Binding("u,ctrl+z", "undo", "Undo", id="app.undo"),
+        Binding("ctrl+r,ctrl+y", "redo", "Redo", id="app.redo"),
+        Binding("slash", "search", "Search", id="app.search"),
+        Binding("R", "retrieve", "Passages", id="app.retrieve"),
+        Binding("f2", "toggle_pane('documents')", "Docs pane", show=False, id="app.toggle_documents"),
+        Binding("f3", "toggle_pane('codebook')", "Codes pane", show=False, id="app.toggle_codebook"),
+        Binding("f4", "resize_panes(-4)", "Narrower panes", show=False, id="app.narrower"),
+        Binding("f5", "resize_panes(4)", "Wider panes", show=False, id="app.wider"),
+        Binding("ctrl+x", "cancel_work", "Cancel work", show=False, id="app.cancel"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit"),
+        *[Binding(str(n), f"apply_pinned({n})", f"Pinned {n}", show=False, id=f"app.pinned_{n}") for n in range(1, 10)],
+    ]
+
+    def __init__(self, project_path: str | Path, *, document: str | None = None) -> None:
+        super().__init__()
+        self.project_path = Path(project_path)
+        self.project = Project.open(self.project_path)
+        self.recent: list[str] = []
+        self._start_document = document
+        self._pane_width = {"documents": 34, "codebook": 30}
+        self.sub_title = self.project_path.name
+
+    # -- layout -----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="main"):
+            yield DocumentsPane(self.project, id="documents")
+            with Vertical(id="reading"):
+                yield Static("", id="doc-title")
+                yield DocumentView(id="view")
+                yield Static("", id="status")
+                yield ProgressBar(id="progress", show_eta=False)
+            yield CodebookPane(self.project, id="codebook")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress").display = False
+        self._load_pins()
+        docs = self.project.documents()
+        first = self._start_document or (docs[0].name if docs else None)
+        if first:
+            self.open_document(first)
+            self.query_one(DocumentView).focus()
+        else:
+            self.notify("This project has no documents yet: ctrl+p, then 'import: files'.", timeout=8)
+
+    @property
+    def view(self) -> DocumentView:
+        return self.query_one(DocumentView)
+
+    # -- documents ----------------------------------------------------------------
+
+    @guarded
+    def open_document(self, name: str) -> None:
+        doc = self.project.document(name)
+        self.view.load(doc.name, doc.text, doc.turns, self._spans(doc.name))
+        attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
+        self.query_one("#doc-title", Static).update(
+            f"[b]{doc.name}[/b]  {doc.kind} · {doc.words:,} words · {len(doc.turns)} turns" + (f" · {attrs}" if attrs else ""))
+        self._update_status()
+
+    def _spans(self, document: str) -> list[Span]:
+        info = {c.path: (c.name, c.colour or "#999999") for c in self.project.codes(counts=False)}
+        return [Span(c.start, c.end, c.id, 0, info[c.code][0], info[c.code][1]) for c in self.project.codings(document=document)]
+
+    def refresh_after_change(self) -> None:
+        """Codings or codes changed: redraw the shading and the counts."""
+        if self.view.document:
+            self.view.set_spans(self._spans(self.view.document))
+        self.query_one(CodebookPane).reload()
+        self.query_one(DocumentsPane).reload(keep=self.view.document)
+        self._update_status()
+
+    @on(DocumentsPane.Opened)
+    def _opened(self, event: DocumentsPane.Opened) -> None:
+        self.open_document(event.document)
+        self.view.focus()
+
+    @on(DocumentView.SelectionChanged)
+    def _selection_changed(self, event: DocumentView.SelectionChanged) -> None:
+        self._update_status()
+
+    def _update_status(self) -> None:
+        view = self.view
+        if not view.document:
+            self.query_one("#status", Static).update("")
+            return
+        turn = next((t for t in view.turns if t.start <= view.cursor < max(t.end, t.start + 1)), None)
+        parts = [f"@{view.cursor}"]
+        if turn and turn.speaker:
+            parts.append(turn.speaker)
+        if view.selection:
+            a, b = view.selection
+            parts.append(f"selected {b - a} chars: c to code")
+        elif view.select_mode:
+            parts.append("selection mode")
+        codes = [s.label for s in view.spans_at(view.cursor)]
+        if codes:
+            parts.append("codes here: " + ", ".join(codes))
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    # -- coding -----------------------------------------------------------------
+
+    def _selection_or_sentence(self) -> tuple[int, int] | None:
+        view = self.view
+        if not view.document:
+            self.notify("Open a document first.", severity="warning")
+            return None
+        if view.selection is None:
+            view.action_select_unit("sentence")
+            self.notify("No selection: the sentence at the cursor is selected.", timeout=2)
+        return view.selection
+
+    def action_code_apply(self) -> None:
+        if self.focused is not None and not isinstance(self.focused, DocumentView):
+            return
+        selection = self._selection_or_sentence()
+        if selection is None:
+            return
+        from fieldnotes.tui.screens.picker import CodePicker
+
+        self.push_screen(CodePicker(self.project, recent=self.recent), callback=lambda r: self._picked(r, selection))
+
+    @guarded
+    def _picked(self, result: PickResult | None, selection: tuple[int, int]) -> None:
+        if result is None:
+            return
+        path = result.path
+        if result.create:
+            path = self.project.add_code(result.path).path
+        self.apply_code(path, *selection)
+
+    @guarded
+    def apply_code(self, code: str, start: int, end: int) -> None:
+        coding, new = self.project.apply_coding(self.view.document, code, start, end)
+        self.recent = [coding.code] + [p for p in self.recent if p != coding.code][:19]
+        self.view.action_clear_selection()
+        self.refresh_after_change()
+        self.notify(("Coded " if new else "Already coded ") + coding.code, timeout=2)
+
+    @guarded
+    def action_apply_pinned(self, number: int) -> None:
+        if not isinstance(self.focused, DocumentView):
+            return
+        pins = self.query_one(CodebookPane).pinned
+        if number > len(pins):
+            self.notify(f"No code pinned to {number}: pin one with P in the codebook pane.", severity="warning")
+            return
+        selection = self._selection_or_sentence()
+        if selection:
+            self.apply_code(pins[number - 1], *selection)
+
+    @guarded
+    def action_code_remove(self) -> None:
+        spans = self.view.spans_at(self.view.cursor)
+        if not spans:
+            self.notify("No coding at the cursor.", severity="warning")
+            return
+        if len(spans) == 1:
+            self._remove(spans[0].coding_id)
+            return
+        from fieldnotes.tui.screens.dialogs import ChoiceDialog
+
+        options = [(f"{s.label} ({s.start}-{s.end})", s.coding_id) for s in spans]
+        self.push_screen(ChoiceDialog("Remove which coding?", options), callback=lambda cid: cid and self._remove(cid))
+
+    @guarded
+    def _remove(self, coding_id: int) -> None:
+        gone = self.project.remove_coding(coding_id)
+        self.refresh_after_change()
+        self.notify(f"Removed {gone.code} (u to undo)", timeout=2)
+
+    @guarded
+    def action_memo(self) -> None:
+        from fieldnotes.tui.screens.dialogs import ChoiceDialog
+
+        spans = self.view.spans_at(self.view.cursor)
+        if len(spans) > 1:
+            options = [(f"{s.label} ({s.start}-{s.end})", s.coding_id) for s in spans]
+            self.push_screen(ChoiceDialog("Memo on which coding?", options), callback=lambda cid: cid and self._edit_memo("coding", cid))
+        elif spans:
+            self._edit_memo("coding", spans[0].coding_id)
+        elif self.view.document:
+            self._edit_memo("document", self.view.document)
+
+    @guarded
+    def _edit_memo(self, target_type: str, target) -> None:
+        from fieldnotes.tui.screens.dialogs import MemoEditor
+
+        existing = self.project.memos(target_type, target)
+        memo = existing[-1] if existing else None
+        title = f"Memo on {'this coding' if target_type == 'coding' else target}"
+
+        def save(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                if memo is not None:
+                    self.project.edit_memo(memo.id, text)
+                else:
+                    self.project.add_memo(target_type, target, text)
+                self.notify("Memo saved", timeout=2)
+            except FieldnotesError as exc:
+                self.notify(str(exc), severity="error")
+
+        self.push_screen(MemoEditor(title, memo.text if memo else ""), callback=save)
+
+    @guarded
+    def action_undo(self) -> None:
+        summary = self.project.undo()
+        self.refresh_after_change()
+        self.notify(f"Undone: {summary}", timeout=3)
+
+    @guarded
+    def action_redo(self) -> None:
+        summary = self.project.redo()
+        self.refresh_after_change()
+        self.notify(f"Redone: {summary}", timeout=3)
+
+    # -- jumping ------------------------------------------------------------------
+
+    def jump(self, target: Jump | None) -> None:
+        if target is None:
+            return
+        if target.document != self.view.document:
+            self.open_document(target.document)
+        self.view.select(target.start, target.end)
+        self.view.focus()
+
+    def action_search(self) -> None:
+        from fieldnotes.tui.screens.search import SearchScreen
+
+        self.push_screen(SearchScreen(self.project), callback=self.jump)
+
+    @guarded
+    def action_retrieve(self, path: str | None = None) -> None:
+        from fieldnotes.tui.screens.retrieval import RetrievalScreen
+
+        path = path or self.query_one(CodebookPane).current
+        if not path:
+            spans = self.view.spans_at(self.view.cursor)
+            path = self.project.coding(spans[0].coding_id).code if spans else None
+        if not path:
+            self.notify("Choose a code in the codebook pane first.", severity="warning")
+            return
+        self.push_screen(RetrievalScreen(self.project, path), callback=self.jump)
+
+    @on(CodebookPane.Chosen)
+    def _code_chosen(self, event: CodebookPane.Chosen) -> None:
+        self.action_retrieve(event.path)
+
+    # -- panes --------------------------------------------------------------------
+
+    def action_toggle_pane(self, pane: str) -> None:
+        widget = self.query_one(f"#{pane}")
+        widget.display = not widget.display
+
+    def action_resize_panes(self, delta: int) -> None:
+        for pane, width in self._pane_width.items():
+            self._pane_width[pane] = max(15, min(50, width + delta))
+            self.query_one(f"#{pane}").styles.width = f"{self._pane_width[pane]}%"
+
+    def action_help(self) -> None:
+        from fieldnotes.tui.screens.help import HelpScreen
+
+        def rows(bindings):
+            seen = []
+            for b in bindings:
+                if b.action.startswith("apply_pinned"):
+                    if b.key == "1":
+                        seen.append(("1-9", "Apply the code pinned to that number (P in the codebook pane pins)"))
+                    continue
+                keys = b.key.replace("question_mark", "?").replace("slash", "/")
+                seen.append((keys, b.description))
+            return seen
+
+        sections = [
+            ("Workspace", rows(self.BINDINGS) + [("ctrl+p", "Command palette: every action"), ("tab", "Next pane")]),
+            ("Reading and selecting", rows(DocumentView.BINDINGS) + [("mouse drag", "Select text")]),
+            ("Codebook pane", rows(CodebookPane.BINDINGS) + [("enter", "Passages of the code")]),
+            ("Documents pane", rows(DocumentsPane.BINDINGS) + [("enter", "Open the document")]),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    # -- codebook editing -----------------------------------------------------------
+
+    def _prompt(self, title: str, callback, value: str = "") -> None:
+        from fieldnotes.tui.screens.dialogs import PromptDialog
+
+        self.push_screen(PromptDialog(title, value), callback=lambda v: v and self._run(callback, v))
+
+    @guarded
+    def _run(self, callback, value) -> None:
+        callback(value)
+        self.refresh_after_change()
+
+    def _current_code(self) -> str | None:
+        path = self.query_one(CodebookPane).current
+        if not path:
+            self.notify("Choose a code in the codebook pane first.", severity="warning")
+        return path
+
+    def action_code_add_child(self) -> None:
+        parent = self.query_one(CodebookPane).current
+        title = f"New code under {parent}" if parent else "New top-level code"
+        self._prompt(title, lambda name: self._added(self.project.add_code(f"{parent}/{name}" if parent else name)))
+
+    def action_code_add_sibling(self) -> None:
+        current = self.query_one(CodebookPane).current
+        parent = current.rsplit("/", 1)[0] if current and "/" in current else None
+        self._prompt("New code beside " + (current or "the top level"),
+                     lambda name: self._added(self.project.add_code(f"{parent}/{name}" if parent else name)))
+
+    def _added(self, code) -> None:
+        self.query_one(CodebookPane).reload(keep=code.path)
+        self.notify(f"Added {code.path}", timeout=2)
+
+    def action_code_rename(self) -> None:
+        path = self._current_code()
+        if path:
+            self._prompt(f"Rename {path}", lambda name: self.project.rename_code(path, name), value=path.rsplit("/", 1)[-1])
+
+    def action_code_describe(self) -> None:
+        path = self._current_code()
+        if not path:
+            return
+        from fieldnotes.tui.screens.dialogs import MemoEditor
+
+        code = self.project.code(path)
+        self.push_screen(MemoEditor(f"Description of {path}", code.description),
+                         callback=lambda text: text is not None and self._run(lambda t: self.project.update_code(path, description=t), text))
+
+    def action_code_colour(self) -> None:
+        path = self._current_code()
+        if path:
+            self._prompt(f"Colour of {path} (#RRGGBB)", lambda c: self.project.update_code(path, colour=c),
+                         value=self.project.code(path).colour or "")
+
+    def action_code_move(self) -> None:
+        path = self._current_code()
+        if not path:
+            return
+        from fieldnotes.tui.screens.dialogs import ChoiceDialog
+
+        options = [("(top level)", "")] + [(c.path, c.path) for c in self.project.codes(counts=False)
+                                            if c.path != path and not c.path.startswith(path + "/")]
+        self.push_screen(ChoiceDialog(f"Move {path} under", options),
+                         callback=lambda target: target is not None and self._run(lambda t: self.project.move_code(path, t or None), target))
+
+    def action_code_merge(self) -> None:
+        path = self._current_code()
+        if not path:
+            return
+        from fieldnotes.tui.screens.picker import CodePicker
+
+        def merged(result: PickResult | None) -> None:
+            if result and not result.create:
+                self._run(lambda target: self.notify(f"Merged {self.project.merge_codes(path, target)} coding(s)"), result.path)
+
+        self.push_screen(CodePicker(self.project, title=f"Merge {path} into"), callback=merged)
+
+    def action_code_delete(self) -> None:
+        path = self._current_code()
+        if not path:
+            return
+        from fieldnotes.tui.screens.dialogs import ConfirmDialog
+
+        code = self.project.code(path)
+        message = f"Delete {path}" + (f" and its {code.total} coding(s)?" if code.total else "?") + " (u undoes it)"
+        self.push_screen(ConfirmDialog(message),
+                         callback=lambda ok: ok and self._run(lambda p: self.project.delete_code(p, force=True), path))
+
+    # -- pins -------------------------------------------------------------------------
+
+    def _load_pins(self) -> None:
+        guids = json.loads(self.project.setting("pinned_codes", "[]") or "[]")
+        by_guid = {c.guid: c.path for c in self.project.codes(counts=False)}
+        pane = self.query_one(CodebookPane)
+        pane.pinned = [by_guid[g] for g in guids if g in by_guid][:9]
+        pane.reload()
+
+    @guarded
+    def action_code_pin(self) -> None:
+        path = self._current_code()
+        if not path:
+            return
+        pane = self.query_one(CodebookPane)
+        codes = {c.path: c.guid for c in self.project.codes(counts=False)}
+        pins = [p for p in pane.pinned if p in codes]
+        if path in pins:
+            pins.remove(path)
+            self.notify(f"Unpinned {path}", timeout=2)
+        elif len(pins) >= 9:
+            self.notify("Nine codes are pinned already; unpin one first.", severity="warning")
+            return
+        else:
+            pins.append(path)
+            self.notify(f"Pinned {path} to key {len(pins)}", timeout=2)
+        self.project.set_setting("pinned_codes", json.dumps([codes[p] for p in pins]))
+        pane.pinned = pins
+        pane.reload(keep=path)
+
+    # -- long work in workers ------------------------------------------------------------
+
+    def action_import(self) -> None:
+        self._prompt("Import files or a folder (path; add ' --manifest FILE' for a manifest)", self._start_import)
+
+    def _start_import(self, value: str) -> None:
+        parts = value.split(" --manifest ")
+        self.import_worker(parts[0].strip(), parts[1].strip() if len(parts) > 1 else None)
+
+    @work(thread=True, exclusive=True, group="import")
+    def import_worker(self, path: str, manifest: str | None) -> None:
+        worker = get_current_worker()
+        bar = self.query_one("#progress", ProgressBar)
+        self.call_from_thread(setattr, bar, "display", True)
+
+        class Cancelled(Exception):
+            pass
+
+        def progress(outcome) -> None:
+            self.call_from_thread(bar.advance, 1)
+            if worker.is_cancelled:
+                raise Cancelled
+
+        try:
+            with Project.open(self.project_path) as project:
+                report = project.import_paths([path], manifest=manifest, progress=progress,
+                                              on_files=lambda n: self.call_from_thread(bar.update, total=n, progress=0))
+            failed = report.failed
+            message = f"Imported {len(report.of('imported'))}, skipped {len(report.of('skipped'))}, failed {len(failed)}"
+            if failed:
+                message += ": " + "; ".join(f"{Path(o.path).name}: {o.message}" for o in failed[:3])
+            self.call_from_thread(self.notify, message, severity="warning" if failed else "information", timeout=8)
+        except Cancelled:
+            self.call_from_thread(self.notify, "Import cancelled; the files imported so far are kept.", timeout=5)
+        except FieldnotesError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+        finally:
+            self.call_from_thread(setattr, bar, "display", False)
+            self.call_from_thread(self.refresh_after_change)
+
+    def action_autocode(self) -> None:
+        from fieldnotes.tui.screens.picker import CodePicker
+
+        def with_code(result: PickResult | None) -> None:
+            if result is None:
+                return
+            path = result.path
+            if result.create:
+                try:
+                    path = self.project.add_code(path).path
+                except FieldnotesError as exc:
+                    self.notify(str(exc), severity="error")
+                    return
+            self._prompt(f"Autocode {path}: keyword or phrase (whole words, any case)",
+                         lambda keyword: self.autocode_worker(path, keyword))
+
+        self.push_screen(CodePicker(self.project, recent=self.recent, title="Autocode with which code?"), callback=with_code)
+
+    @work(thread=True, exclusive=True, group="autocode")
+    def autocode_worker(self, code: str, keyword: str) -> None:
+        try:
+            with Project.open(self.project_path) as project:
+                hits, new = project.autocode(code, keywords=[keyword], scope="sentence")
+            self.call_from_thread(self.notify, f"Autocoded {new} passage(s) with {code} (u to undo)", timeout=5)
+        except FieldnotesError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+        finally:
+            self.call_from_thread(self.refresh_after_change)
+
+    def action_cancel_work(self) -> None:
+        running = [w for w in self.workers if w.is_running]
+        for w in running:
+            w.cancel()
+        self.notify("Cancelling…" if running else "Nothing is running.", timeout=2)
+
+    def action_codebook_import(self) -> None:
+        def load(path: str) -> None:
+            from fieldnotes.codebook import read_codebook
+
+            counts = self.project.import_codebook(read_codebook(Path(path)), source=Path(path).name)
+            self.notify(f"{counts['added']} added, {counts['updated']} updated", timeout=4)
+
+        self._prompt("Import codebook (.yaml or .qdc path)", load)
+
+    def on_unmount(self) -> None:
+        self.project.close()

@@ -1,0 +1,175 @@
+"""The code picker: type a few letters of a code, pick it or create it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, utils
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from fieldnotes.codes import Code
+from fieldnotes.tui.messages import PickResult
+
+#: How many ranked codes a query shows.
+MAX_SHOWN = 50
+#: Below this rapidfuzz score (0-100) a code does not match, unless the query
+#: is a prefix of its name or path.
+MIN_SCORE = 60
+_MOVE = Binding.Group("Move")
+
+
+def rank(codes: Sequence[Code], query: str) -> list[Code]:
+    """Codes matching ``query``, best first: the better of rapidfuzz WRatio on
+    the name and on the path, with a boost when the query starts the name (or
+    the path). Ties keep tree order."""
+    wanted = utils.default_process(query)
+    if not wanted:
+        return list(codes)
+    scored = []
+    for order, code in enumerate(codes):
+        name, path = code.name.casefold(), code.path.casefold()
+        score = max(
+            fuzz.WRatio(wanted, code.name, processor=utils.default_process),
+            fuzz.WRatio(wanted, code.path, processor=utils.default_process),
+        )
+        boost = 15 if name.startswith(wanted) else 10 if path.startswith(wanted) else 0
+        if score >= MIN_SCORE or boost:
+            scored.append((-(score + boost), order, code))
+    scored.sort(key=lambda item: item[:2])
+    return [code for *_, code in scored[:MAX_SHOWN]]
+
+
+def code_prompt(code: Code) -> Content:
+    """One line: colour swatch, path, and the description's first line dimmed."""
+    description = code.description.strip().splitlines()[0] if code.description.strip() else ""
+    return Content.assemble(
+        ("  ", f"on {code.colour}" if code.colour else "reverse"),
+        " ",
+        code.path,
+        ("  " + description, "$text-muted") if description else "",
+    )
+
+
+class CodePicker(ModalScreen[PickResult | None]):
+    """Pick a code by fuzzy search; a query that names no code can create it.
+
+    Dismisses with ``PickResult(path)`` for an existing code,
+    ``PickResult(query, create=True)`` for a new one, or None on Escape.
+    """
+
+    DEFAULT_CSS = """
+    CodePicker {
+        align: center middle;
+    }
+    CodePicker > #picker {
+        width: 90%;
+        max-width: 100;
+        height: 80%;
+        max-height: 30;
+        background: $panel;
+        border: round $primary;
+        border-title-color: $text;
+        padding: 0 1;
+    }
+    CodePicker Input {
+        margin-bottom: 1;
+    }
+    CodePicker OptionList {
+        height: 1fr;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    CodePicker #picker-hint {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("up", "move(-1)", "Previous", id="picker.up", group=_MOVE),
+        Binding("down", "move(1)", "Next", id="picker.down", group=_MOVE),
+        Binding("enter", "choose", "Choose", id="picker.choose"),
+    ]
+
+    def __init__(self, project, recent: Sequence[str] = (), title: str = "Apply code") -> None:
+        super().__init__()
+        self.project = project
+        self.recent = list(recent)
+        self.dialog_title = title
+        self._codes = project.codes(counts=False)
+        #: What each option of the list stands for, by index.
+        self._choices: list[PickResult] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker") as dialog:
+            dialog.border_title = self.dialog_title
+            yield Input(placeholder="Type part of a code's name or path", id="picker-query")
+            yield OptionList(id="picker-codes")
+            yield Label("Enter chooses · a new name (Group/Code) creates it · Esc cancels", id="picker-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show("")
+        self.query_one(Input).focus()
+
+    @on(Input.Changed)
+    def _query_changed(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    def _show(self, query: str) -> None:
+        query = query.strip()
+        if query:
+            codes = rank(self._codes, query)
+        else:
+            by_path = {c.path: c for c in self._codes}
+            recent = [by_path[p] for p in dict.fromkeys(self.recent) if p in by_path]
+            seen = {c.path for c in recent}
+            codes = recent + [c for c in self._codes if c.path not in seen]
+        options = [Option(code_prompt(c)) for c in codes]
+        choices = [PickResult(c.path) for c in codes]
+        folded = query.casefold()
+        exact = any(folded in (c.path.casefold(), c.name.casefold()) for c in self._codes)
+        if query and not exact:
+            create = Option(Content.assemble(("+ ", "bold $text-accent"), f"Create code '{query}'"))
+            # With no match the new code is the only sensible choice, so it
+            # leads; otherwise it waits at the end for a deliberate pick.
+            at = len(options) if options else 0
+            options.insert(at, create)
+            choices.insert(at, PickResult(query, create=True))
+        self._choices = choices
+        option_list = self.query_one(OptionList)
+        option_list.set_options(options)
+        if options:
+            option_list.highlighted = 0
+
+    def action_move(self, step: int) -> None:
+        option_list = self.query_one(OptionList)
+        if step < 0:
+            option_list.action_cursor_up()
+        else:
+            option_list.action_cursor_down()
+
+    def action_choose(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is not None and index < len(self._choices):
+            self.dismiss(self._choices[index])
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_choose()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self._choices[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,114 @@
+"""The codebook pane: the code tree with coding counts and pinned keys, and
+the focused code's description below it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static, Tree
+
+
+class CodebookPane(Vertical):
+    DEFAULT_CSS = """
+    CodebookPane { width: 30%; min-width: 22; border-left: solid $panel-lighten-2; }
+    CodebookPane > Tree { height: 1fr; }
+    CodebookPane > #code-description { height: auto; max-height: 40%; padding: 0 1; color: $text-muted;
+        border-top: solid $panel-lighten-2; }
+    """
+    BINDINGS = [
+        Binding("a", "app.code_add_child", "Add", id="codebook.add_child"),
+        Binding("A", "app.code_add_sibling", "Add sibling", show=False, id="codebook.add_sibling"),
+        Binding("r", "app.code_rename", "Rename", id="codebook.rename"),
+        Binding("M", "app.code_move", "Move", show=False, id="codebook.move"),
+        Binding("J", "app.code_merge", "Merge", show=False, id="codebook.merge"),
+        Binding("delete", "app.code_delete", "Delete", show=False, id="codebook.delete"),
+        Binding("e", "app.code_describe", "Describe", show=False, id="codebook.describe"),
+        Binding("C", "app.code_colour", "Colour", show=False, id="codebook.colour"),
+        Binding("P", "app.code_pin", "Pin", id="codebook.pin"),
+    ]
+
+    class Chosen(Message):
+        """Enter on a code: show its passages."""
+
+        def __init__(self, path: str) -> None:
+            self.path = path
+            super().__init__()
+
+    def __init__(self, project, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.project = project
+        self.pinned: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        tree: Tree[str] = Tree("Codebook", id="codebook-tree")
+        tree.show_root = False
+        tree.guide_depth = 2
+        yield tree
+        yield Static("", id="code-description")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    @property
+    def current(self) -> str | None:
+        node = self.query_one(Tree).cursor_node
+        return node.data if node is not None else None
+
+    def reload(self, keep: str | None = None) -> None:
+        tree: Tree[str] = self.query_one(Tree)
+        keep = keep or self.current
+        tree.clear()
+        nodes = {}
+        target = None
+        for code in self.project.codes():
+            parent = nodes.get(code.parent_id, tree.root)
+            label = Text()
+            label.append("  ", style=f"on {code.colour}" if code.colour else "")
+            label.append(" " + code.name)
+            label.append(f" {code.total}" if code.children else f" {code.codings}", style="dim")
+            if code.path in self.pinned:
+                label.append(f" [{self.pinned.index(code.path) + 1}]", style="bold")
+            node = parent.add(label, data=code.path, expand=True, allow_expand=bool(code.children))
+            if not code.children:
+                node.allow_expand = False
+            nodes[code.id] = node
+            if code.path == keep:
+                target = node
+        if not nodes:
+            tree.root.add_leaf(Text("(no codes yet: press a to add, or import a codebook)", style="dim"))
+        if target is not None:
+            self.call_after_refresh(tree.move_cursor, target)
+        self._describe(keep)
+
+    def _describe(self, path: str | None) -> None:
+        panel = self.query_one("#code-description", Static)
+        if not path:
+            panel.update("")
+            return
+        try:
+            code = self.project.code(path)
+        except Exception:
+            panel.update("")
+            return
+        text = Text()
+        text.append(code.path + "\n", style="bold")
+        text.append(f"{code.codings} coding(s); {code.total} with sub-codes\n", style="dim")
+        for key in ("description", "inclusion", "exclusion", "example"):
+            value = getattr(code, key)
+            if value:
+                if key != "description":
+                    text.append(f"{key.title()}: ", style="italic")
+                text.append(value + "\n")
+        panel.update(text)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        event.stop()
+        self._describe(event.node.data)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        event.stop()
+        if event.node.data:
+            self.post_message(self.Chosen(event.node.data))

@@ -1,0 +1,135 @@
+"""The documents pane: every document with kind, cases, phase, role, words
+and codings; sortable, with a filter box (words, or ``name=value`` terms)."""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input
+
+from fieldnotes.errors import FieldnotesError
+
+_TERM = re.compile(r"(\w+)=")
+
+
+def parse_filter(query: str) -> tuple[list[tuple[str, str]], str]:
+    """``phase=2 role=SW CP caseload`` -> ([("phase", "2"), ("role", "SW CP")], "")
+    Free words before the first ``name=`` are a text filter."""
+    matches = list(_TERM.finditer(query))
+    if not matches:
+        return [], query.strip()
+    free = query[: matches[0].start()].strip()
+    pairs = []
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(query)
+        pairs.append((m.group(1), query[m.end():end].strip().strip(",")))
+    return pairs, free
+
+
+class DocumentsPane(Vertical):
+    DEFAULT_CSS = """
+    DocumentsPane { width: 34%; min-width: 24; border-right: solid $panel-lighten-2; }
+    DocumentsPane > Input { height: 3; border: tall $panel; }
+    DocumentsPane > DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("o", "cycle_sort", "Sort", id="documents.sort"),
+        Binding("slash", "focus_filter", "Filter", show=False, id="documents.filter"),
+    ]
+    COLUMNS = ("document", "kind", "case", "phase", "role", "words", "codings")
+
+    class Opened(Message):
+        def __init__(self, document: str) -> None:
+            self.document = document
+            super().__init__()
+
+    def __init__(self, project, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.project = project
+        self._sort = 0
+        self._rows: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter: words or phase=2 role=SW CP", id="documents-filter")
+        table = DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
+        yield table
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for column in self.COLUMNS:
+            table.add_column(column, key=column)
+        self.reload()
+
+    def reload(self, keep: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        query = self.query_one(Input).value
+        where, free = parse_filter(query)
+        try:
+            docs = self.project.documents(where)
+        except FieldnotesError as exc:
+            self.notify(str(exc), severity="warning", timeout=4)
+            docs = self.project.documents()
+        if free:
+            low = free.casefold()
+            docs = [d for d in docs if low in " ".join([d.name, d.kind, *d.cases, *map(str, d.attributes.values())]).casefold()]
+        key = self.COLUMNS[self._sort]
+        docs.sort(key=lambda d: _sort_value(d, key), reverse=key in {"words", "codings"})
+        self._rows = docs
+        current = keep or self.current
+        table.clear()
+        for d in docs:
+            table.add_row(d.name, d.kind, ", ".join(d.cases), str(d.attributes.get("phase", "")),
+                          str(d.attributes.get("role", "")), f"{d.words:,}", str(d.codings), key=d.name)
+        if current is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(current))
+            except Exception:
+                pass
+
+    @property
+    def current(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self._rows or table.cursor_row is None or table.cursor_row >= len(self._rows):
+            return None
+        return self._rows[table.cursor_row].name
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.reload()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.post_message(self.Opened(str(event.row_key.value)))
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self._sort = self.COLUMNS.index(str(event.column_key.value))
+        self.reload()
+
+    def action_cycle_sort(self) -> None:
+        self._sort = (self._sort + 1) % len(self.COLUMNS)
+        self.reload()
+        self.notify(f"Sorted by {self.COLUMNS[self._sort]}", timeout=1.5)
+
+    def action_focus_filter(self) -> None:
+        self.query_one(Input).focus()
+
+
+def _sort_value(doc, key: str):
+    if key == "document":
+        return doc.name
+    if key == "kind":
+        return (doc.kind, doc.name)
+    if key == "case":
+        return (", ".join(doc.cases), doc.name)
+    if key in {"phase", "role"}:
+        return (str(doc.attributes.get(key, "")), doc.name)
+    return getattr(doc, key)

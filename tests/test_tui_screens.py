@@ -151,6 +151,26 @@ def test_picker_offers_to_create_an_unknown_code(study):
     assert results == [PickResult("Workload/Bureaucracy", create=True)]
 
 
+def test_picker_can_create_a_code_that_nearly_matches(study):
+    async def script(pilot, screen):
+        await pilot.press(*"Caseload size")
+        options = option_texts(screen)
+        assert "Caseload and time/Caseload" in options[0]
+        assert options[-1] == "+ Create code 'Caseload size'"
+        await pilot.press(*["down"] * (len(options) - 1), "enter")
+
+    assert drive(CodePicker(study), script) == [PickResult("Caseload size", create=True)]
+
+
+def test_picker_offers_no_create_for_an_existing_path(study):
+    async def script(pilot, screen):
+        await pilot.press(*"caseload and time / caseload")
+        assert not any("Create code" in text for text in option_texts(screen))
+        await pilot.press("enter")
+
+    assert drive(CodePicker(study), script) == [PickResult("Caseload and time/Caseload")]
+
+
 def test_picker_lists_recent_codes_first_then_the_tree(study):
     seen = {}
 
@@ -268,13 +288,13 @@ def test_retrieval_unknown_attribute_shows_in_the_status_line(study):
     seen = {}
 
     async def script(pilot, screen):
-        await pilot.press("slash", *"phaze=2", "enter")
+        await pilot.press("f", *"fhase=2", "enter")
         seen["status"] = label_text(screen, "#retrieval-status")
         seen["count"] = len(option_texts(screen))
         await pilot.press("escape")
 
     results = drive(RetrievalScreen(study, "Caseload"), script)
-    assert seen["status"].startswith("No attribute 'phaze'. Did you mean 'phase'?")
+    assert seen["status"].startswith("No attribute 'fhase'. Did you mean 'phase'?")
     assert seen["count"] == 3  # the earlier list stays
     assert results == [None]
 

@@ -318,13 +318,25 @@ class CodingMixin:
     def _codings(self, where: str, params: Sequence[Any]) -> list[Coding]:
         paths = {c.id: c.path for c in self.codes(counts=False)}
         rows = self.conn.execute(
-            'SELECT c.id, c.guid, d.name, c.code_id, c.start, c."end", k.name, c.created_at, '
-            'substr(d.text, c.start + 1, c."end" - c.start) '
+            'SELECT c.id, c.guid, c.document_id, d.name, c.code_id, c.start, c."end", k.name, c.created_at '
             "FROM codings c JOIN documents d ON d.id = c.document_id LEFT JOIN coders k ON k.id = c.coder_id "
             f"WHERE {where} ORDER BY d.name, c.start, c.\"end\", c.id",
             list(params),
         ).fetchall()
-        return [Coding(r[0], r[1], r[2], paths[r[3]], r[4], r[5], r[6], r[7], r[8]) for r in rows]
+        texts = self._texts({r[2] for r in rows})
+        return [Coding(r[0], r[1], r[3], paths[r[4]], r[5], r[6], r[7], r[8], texts[r[2]][r[5]:r[6]]) for r in rows]
+
+    def _texts(self, doc_ids) -> dict[int, str]:
+        """Document texts by id, each read once (slicing in Python beats
+        SQLite's substr, which reads the whole text again for every row)."""
+        return {i: self._doc_text(i) for i in doc_ids}
+
+    def coding_spans(self, document: str) -> list[tuple[int, int, int, int]]:
+        """``(coding_id, code_id, start, end)`` of a document's codings: what a
+        view needs to shade them, without their text."""
+        doc_id = self.document_id(document)
+        return self.conn.execute(
+            'SELECT id, code_id, start, "end" FROM codings WHERE document_id = ? ORDER BY start', [doc_id]).fetchall()
 
     # -- memos -----------------------------------------------------------------
 
@@ -521,21 +533,21 @@ class CodingMixin:
             params.append(coder)
         paths = {c.id: c.path for c in self.codes(counts=False)}
         rows = self.conn.execute(
-            'SELECT c.id, d.id, d.name, c.code_id, c.start, c."end", k.name, '
-            'substr(d.text, c.start + 1, c."end" - c.start), '
+            'SELECT c.id, d.id, d.name, c.code_id, c.start, c."end", k.name, NULL, '
             '(SELECT speaker FROM turns t WHERE t.document_id = d.id AND t.start <= c.start AND t."end" > c.start) '
             "FROM codings c JOIN documents d ON d.id = c.document_id LEFT JOIN coders k ON k.id = c.coder_id "
             f"WHERE {' AND '.join(clauses)} ORDER BY d.name, c.start, c.\"end\"", params).fetchall()
+        if doc_ids is not None:
+            rows = [r for r in rows if r[1] in doc_ids]
+        texts = self._texts({r[1] for r in rows})
         attributes = self._attributes_of("document")
         cases = self._cases_of()
         template = self.attribution_template()
         result = []
         for r in rows:
-            if doc_ids is not None and r[1] not in doc_ids:
-                continue
             attrs = dict(attributes.get(r[1], {}))
             attrs.setdefault("case", ", ".join(cases.get(r[1], [])))
             attrs.setdefault("speaker", r[8] or "")
-            result.append(Passage(r[2], paths[r[3]], r[4], r[5], r[8], attribution(template, attrs), r[7], r[6],
+            result.append(Passage(r[2], paths[r[3]], r[4], r[5], r[8], attribution(template, attrs), texts[r[1]][r[4]:r[5]], r[6],
                                   attributes.get(r[1], {}), r[0]))
         return result

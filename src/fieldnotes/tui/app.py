@@ -74,6 +74,7 @@ class FieldnotesApp(App):
         self.recent: list[str] = []
         self._start_document = document
         self._pane_width = {"documents": 34, "codebook": 30}
+        self._pane_toggled = False
         self.sub_title = self.project_path.name
 
     # -- layout -----------------------------------------------------------------
@@ -90,7 +91,14 @@ class FieldnotesApp(App):
             yield CodebookPane(self.project, id="codebook")
         yield Footer()
 
+    def on_resize(self, event) -> None:
+        # Narrow terminals (80 columns over SSH): the documents pane starts
+        # hidden so the text keeps room; F2 brings it back.
+        if not self._pane_toggled:
+            self.query_one("#documents").display = event.size.width >= 110
+
     def on_mount(self) -> None:
+        self.query_one("#documents").display = self.size.width >= 110
         self.query_one("#progress").display = False
         self._load_pins()
         docs = self.project.documents()
@@ -117,15 +125,19 @@ class FieldnotesApp(App):
         self._update_status()
 
     def _spans(self, document: str) -> list[Span]:
-        info = {c.path: (c.name, c.colour or "#999999") for c in self.project.codes(counts=False)}
-        return [Span(c.start, c.end, c.id, 0, info[c.code][0], info[c.code][1]) for c in self.project.codings(document=document)]
+        info = {c.id: (c.name, c.colour or "#999999") for c in self.project.codes(counts=False)}
+        return [Span(start, end, coding_id, code_id, *info[code_id])
+                for coding_id, code_id, start, end in self.project.coding_spans(document)]
 
     def refresh_after_change(self) -> None:
-        """Codings or codes changed: redraw the shading and the counts."""
+        """Codings or codes changed: redraw the shading and the counts.
+
+        The panes update their counts in place when they can; rebuilding them
+        would cost a layout pass on every coding."""
         if self.view.document:
             self.view.set_spans(self._spans(self.view.document))
-        self.query_one(CodebookPane).reload()
-        self.query_one(DocumentsPane).reload(keep=self.view.document)
+        self.query_one(CodebookPane).refresh_counts()
+        self.query_one(DocumentsPane).refresh_counts()
         self._update_status()
 
     @on(DocumentsPane.Opened)
@@ -140,7 +152,7 @@ class FieldnotesApp(App):
     def _update_status(self) -> None:
         view = self.view
         if not view.document:
-            self.query_one("#status", Static).update("")
+            self.query_one("#status", Static).update("", layout=False)
             return
         turn = next((t for t in view.turns if t.start <= view.cursor < max(t.end, t.start + 1)), None)
         parts = [f"@{view.cursor}"]
@@ -154,7 +166,8 @@ class FieldnotesApp(App):
         codes = [s.label for s in view.spans_at(view.cursor)]
         if codes:
             parts.append("codes here: " + ", ".join(codes))
-        self.query_one("#status", Static).update(" · ".join(parts))
+        # Fixed height: no layout pass needed (it would cost a frame per keypress).
+        self.query_one("#status", Static).update(" · ".join(parts), layout=False)
 
     # -- coding -----------------------------------------------------------------
 
@@ -193,7 +206,10 @@ class FieldnotesApp(App):
         self.recent = [coding.code] + [p for p in self.recent if p != coding.code][:19]
         self.view.action_clear_selection()
         self.refresh_after_change()
-        self.notify(("Coded " if new else "Already coded ") + coding.code, timeout=2)
+        # Said in the status line rather than a toast: a toast costs a layout
+        # pass, and the margin already shows the new code.
+        self.query_one("#status", Static).update(
+            ("Coded " if new else "Already coded ") + f"{coding.code} (u undoes)", layout=False)
 
     @guarded
     def action_apply_pinned(self, number: int) -> None:
@@ -309,6 +325,7 @@ class FieldnotesApp(App):
     # -- panes --------------------------------------------------------------------
 
     def action_toggle_pane(self, pane: str) -> None:
+        self._pane_toggled = True
         widget = self.query_one(f"#{pane}")
         widget.display = not widget.display
 

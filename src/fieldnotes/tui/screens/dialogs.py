@@ -61,7 +61,7 @@ class ConfirmDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n", "answer(False)", "No", id="confirm.no"),
-        Binding("escape", "answer(False)", "Cancel", id="confirm.cancel"),
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
     ]
 
     def __init__(self, message: str, yes: str = "Delete", no: str = "Cancel") -> None:
@@ -89,6 +89,9 @@ class ConfirmDialog(ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
 
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
 
 class PromptDialog(ModalScreen[str | None]):
     """Ask for one line of text: Enter gives it stripped (empty gives None)."""
@@ -99,7 +102,10 @@ class PromptDialog(ModalScreen[str | None]):
     }
     """)
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+    BINDINGS = [
+        Binding("enter", "accept", "Accept", id="prompt.accept", priority=True),
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+    ]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
         super().__init__()
@@ -114,10 +120,8 @@ class PromptDialog(ModalScreen[str | None]):
             yield Label("Enter accepts · Esc cancels", classes="hint")
         yield Footer()
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip() or None)
+    def action_accept(self) -> None:
+        self.dismiss(self.query_one(Input).value.strip() or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -134,7 +138,10 @@ class ChoiceDialog(ModalScreen[object | None]):
     }
     """)
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+    BINDINGS = [
+        Binding("enter", "choose", "Choose", id="choice.choose", priority=True),
+        Binding("escape", "cancel", "Cancel", id="choice.cancel"),
+    ]
 
     def __init__(self, title: str, options: Sequence[tuple[str, object]]) -> None:
         super().__init__()
@@ -150,9 +157,14 @@ class ChoiceDialog(ModalScreen[object | None]):
             yield Label("Enter chooses · Esc cancels", classes="hint")
         yield Footer()
 
+    def action_choose(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is not None:
+            self.dismiss(self.options[index][1])
+
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
+        event.stop()  # a click
         self.dismiss(self.options[event.option_index][1])
 
     def action_cancel(self) -> None:

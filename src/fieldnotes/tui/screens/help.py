@@ -25,7 +25,8 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen > #help {
         width: 90%;
         max-width: 90;
-        height: 90%;
+        height: auto;
+        max-height: 90%;
         background: $panel;
         border: round $primary;
         border-title-color: $text;
@@ -54,7 +55,7 @@ class HelpScreen(ModalScreen[None]):
             for title, keys in self.sections:
                 yield Static(title, classes="help-section", markup=False)
                 rows = [
-                    Content.assemble(("  " + key.ljust(width), "bold $text-accent"), "  ", description)
+                    Content.assemble(("  " + key.ljust(width), "bold"), "  ", description)
                     for key, description in keys
                 ]
                 yield Static(Content("\n").join(rows), classes="help-keys")

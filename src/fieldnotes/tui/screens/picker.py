@@ -53,7 +53,7 @@ def code_prompt(code: Code) -> Content:
         ("  ", f"on {code.colour}" if code.colour else "reverse"),
         " ",
         code.path,
-        ("  " + description, "$text-muted") if description else "",
+        ("  " + description, "dim") if description else "",
     )
 
 
@@ -93,9 +93,10 @@ class CodePicker(ModalScreen[PickResult | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("up", "move(-1)", "Previous", id="picker.up", group=_MOVE),
-        Binding("down", "move(1)", "Next", id="picker.down", group=_MOVE),
-        Binding("enter", "choose", "Choose", id="picker.choose"),
+        # Priority: the list moves and Enter chooses while typing in the Input.
+        Binding("up", "move(-1)", "Previous", id="picker.up", group=_MOVE, priority=True),
+        Binding("down", "move(1)", "Next", id="picker.down", group=_MOVE, priority=True),
+        Binding("enter", "choose", "Choose", id="picker.choose", priority=True),
     ]
 
     def __init__(self, project, recent: Sequence[str] = (), title: str = "Apply code") -> None:
@@ -134,15 +135,12 @@ class CodePicker(ModalScreen[PickResult | None]):
             codes = recent + [c for c in self._codes if c.path not in seen]
         options = [Option(code_prompt(c)) for c in codes]
         choices = [PickResult(c.path) for c in codes]
-        folded = query.casefold()
+        folded = "/".join(part.strip() for part in query.split("/")).casefold()
         exact = any(folded in (c.path.casefold(), c.name.casefold()) for c in self._codes)
         if query and not exact:
-            create = Option(Content.assemble(("+ ", "bold $text-accent"), f"Create code '{query}'"))
-            # With no match the new code is the only sensible choice, so it
-            # leads; otherwise it waits at the end for a deliberate pick.
-            at = len(options) if options else 0
-            options.insert(at, create)
-            choices.insert(at, PickResult(query, create=True))
+            # Last, so that Enter takes the best match; alone when nothing matches.
+            options.append(Option(Content.assemble(("+ ", "bold"), f"Create code '{query}'")))
+            choices.append(PickResult(query, create=True))
         self._choices = choices
         option_list = self.query_one(OptionList)
         option_list.set_options(options)
@@ -160,11 +158,6 @@ class CodePicker(ModalScreen[PickResult | None]):
         index = self.query_one(OptionList).highlighted
         if index is not None and index < len(self._choices):
             self.dismiss(self._choices[index])
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_choose()
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

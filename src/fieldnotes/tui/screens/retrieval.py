@@ -58,10 +58,10 @@ def passage_prompt(passage: Passage, code_path: str) -> Content:
         text = text[: TEXT_LIMIT].rsplit(" ", 1)[0] + " …"
     sub_code = passage.code[len(code_path) + 1:] if passage.code != code_path else ""
     heading = Content.assemble(
-        (passage.document, "bold $text-primary"),
-        (f"  {passage.speaker}", "italic") if passage.speaker else "",
-        (f"  {passage.attribution}", "$text-accent") if passage.attribution else "",
-        (f"  [{sub_code}]", "$text-muted") if sub_code else "",
+        (passage.document, "bold"),
+        f"  {passage.speaker}" if passage.speaker else "",
+        (f"  {passage.attribution}", "italic") if passage.attribution else "",
+        (f"  [{sub_code}]", "dim") if sub_code else "",
     )
     return Content.assemble(heading, "\n", "  ", text)
 
@@ -92,6 +92,7 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         height: 1fr;
     }
     RetrievalScreen #retrieval-status {
+        width: 1fr;
         color: $text-muted;
     }
     RetrievalScreen #retrieval-status.error {
@@ -102,7 +103,9 @@ class RetrievalScreen(ModalScreen[Jump | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Close", id="retrieval.close"),
         Binding("slash,f", "focus_filter", "Filter", id="retrieval.filter", key_display="/"),
-        Binding("enter", "open", "Open passage", id="retrieval.open"),
+        # Priority, so that the footer shows what Enter does where the focus is.
+        Binding("enter", "apply_filter", "Apply filter", id="retrieval.apply", priority=True),
+        Binding("enter", "open", "Open passage", id="retrieval.open", priority=True),
     ]
 
     def __init__(self, project, code: str) -> None:
@@ -148,6 +151,7 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         option_list.set_options(Option(passage_prompt(p, self.code_path)) for p in passages)
         if passages:
             option_list.highlighted = 0
+        self.refresh_bindings()
         documents = len({p.document for p in passages})
         shown = ", ".join(f"{name}={value}" for name, value in where)
         self._status(
@@ -156,11 +160,20 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         )
         return True
 
-    @on(Input.Submitted)
-    def _filter(self, event: Input.Submitted) -> None:
-        event.stop()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        in_filter = isinstance(self.focused, Input)
+        if action == "apply_filter":
+            return in_filter
+        if action == "open":
+            return not in_filter and self.query_one(OptionList).highlighted is not None
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def action_apply_filter(self) -> None:
         try:
-            where = parse_filter(event.value)
+            where = parse_filter(self.query_one(Input).value)
         except FieldnotesError as exc:
             self._status(str(exc), error=True)
             return

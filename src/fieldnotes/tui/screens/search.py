@@ -28,8 +28,8 @@ def hit_prompt(hit: SearchHit) -> Content:
     highlighted below."""
     start, end = hit.snippet_hit
     heading = Content.assemble(
-        (hit.document, "bold $text-primary"),
-        (f"  @{hit.start}", "$text-muted"),
+        (hit.document, "bold"),
+        (f"  @{hit.start}", "dim"),
         (f"  {hit.speaker}", "italic") if hit.speaker else "",
     )
     snippet = Content.assemble(
@@ -64,6 +64,7 @@ class SearchScreen(ModalScreen[Jump | None]):
         height: 1fr;
     }
     SearchScreen #search-status {
+        width: 1fr;
         color: $text-muted;
         margin: 0 0 1 0;
     }
@@ -74,9 +75,11 @@ class SearchScreen(ModalScreen[Jump | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Close", id="search.close"),
-        Binding("up", "move(-1)", "Previous", id="search.up", group=_MOVE),
-        Binding("down", "move(1)", "Next", id="search.down", group=_MOVE),
-        Binding("enter", "submit", "Search / open hit", id="search.submit"),
+        # Priority: the hits move and Enter works while typing in the Input.
+        Binding("up", "move(-1)", "Previous", id="search.up", group=_MOVE, priority=True),
+        Binding("down", "move(1)", "Next", id="search.down", group=_MOVE, priority=True),
+        Binding("enter", "search", "Search", id="search.run", priority=True),
+        Binding("enter", "open", "Open hit", id="search.open", priority=True),
     ]
 
     def __init__(self, project, query: str = "") -> None:
@@ -108,6 +111,7 @@ class SearchScreen(ModalScreen[Jump | None]):
     def run_search(self, query: str) -> None:
         """Search now and show the hits, or the problem with the query."""
         self._cancel_timer()
+        self.refresh_bindings()
         status = self.query_one("#search-status", Label)
         option_list = self.query_one(OptionList)
         query = query.strip()
@@ -149,20 +153,27 @@ class SearchScreen(ModalScreen[Jump | None]):
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         self._cancel_timer()
+        self.refresh_bindings()
         if event.value.strip() == self._shown_for:
             return
         self._timer = self.set_timer(PAUSE, lambda: self.run_search(self.query_one(Input).value))
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
+    def _stale(self) -> bool:
+        """Whether the Input holds a query the hits shown are not for."""
+        return self.query_one(Input).value.strip() != self._shown_for
 
-    def action_submit(self) -> None:
-        query = self.query_one(Input).value.strip()
-        if query != self._shown_for:
-            self.run_search(query)
-            return
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Enter searches while the query is new, then opens the highlighted hit.
+        if action == "search":
+            return self._stale()
+        if action == "open":
+            return not self._stale() and self.query_one(OptionList).highlighted is not None
+        return True
+
+    def action_search(self) -> None:
+        self.run_search(self.query_one(Input).value)
+
+    def action_open(self) -> None:
         index = self.query_one(OptionList).highlighted
         if index is not None and index < len(self._hits):
             self._jump(index)

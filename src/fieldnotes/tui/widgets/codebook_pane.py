@@ -41,6 +41,7 @@ class CodebookPane(Vertical):
         super().__init__(**kwargs)
         self.project = project
         self.pinned: list[str] = []
+        self._tree_nodes: dict = {}
 
     def compose(self) -> ComposeResult:
         tree: Tree[str] = Tree("Codebook", id="codebook-tree")
@@ -57,21 +58,40 @@ class CodebookPane(Vertical):
         node = self.query_one(Tree).cursor_node
         return node.data if node is not None else None
 
+    def _label(self, code) -> Text:
+        label = Text()
+        label.append("  ", style=f"on {code.colour}" if code.colour else "")
+        label.append(" " + code.name)
+        label.append(f" {code.total}" if code.children else f" {code.codings}", style="dim")
+        if code.path in self.pinned:
+            label.append(f" [{self.pinned.index(code.path) + 1}]", style="bold")
+        return label
+
+    def refresh_counts(self) -> None:
+        """Update labels in place; rebuild only when codes were added,
+        removed, renamed or moved."""
+        codes = self.project.codes()
+        if [c.path for c in codes] != list(self._tree_nodes):
+            self.reload()
+            return
+        for code in codes:
+            node = self._tree_nodes[code.path]
+            label = self._label(code)
+            if str(node.label) != str(label) or node.label.spans != label.spans:
+                node.set_label(label)
+        self._describe(self.current)
+
     def reload(self, keep: str | None = None) -> None:
         tree: Tree[str] = self.query_one(Tree)
         keep = keep or self.current
         tree.clear()
         nodes = {}
+        self._tree_nodes = {}
         target = None
         for code in self.project.codes():
             parent = nodes.get(code.parent_id, tree.root)
-            label = Text()
-            label.append("  ", style=f"on {code.colour}" if code.colour else "")
-            label.append(" " + code.name)
-            label.append(f" {code.total}" if code.children else f" {code.codings}", style="dim")
-            if code.path in self.pinned:
-                label.append(f" [{self.pinned.index(code.path) + 1}]", style="bold")
-            node = parent.add(label, data=code.path, expand=True, allow_expand=bool(code.children))
+            node = parent.add(self._label(code), data=code.path, expand=True, allow_expand=bool(code.children))
+            self._tree_nodes[code.path] = node
             if not code.children:
                 node.allow_expand = False
             nodes[code.id] = node

@@ -106,9 +106,13 @@ class DocumentView(ScrollView, can_focus=True):
         self._line_starts: list[int] = [0]
         self._wrap_width = 0
         self._labels: list[tuple[int, int]] = []
+        self._label_starts: list[int] = []
         self._bounds: list[int] = []
         self._active: list[tuple[Span, ...]] = []
         self._drag_from: int | None = None
+        self._tints: dict = {}
+        self._strips: dict = {}
+        self._version = 0
 
     # -- content -------------------------------------------------------------
 
@@ -122,6 +126,7 @@ class DocumentView(ScrollView, can_focus=True):
             line_start = text.rfind("\n", 0, turn.start) + 1
             if line_start < turn.start:
                 self._labels.append((line_start, turn.start))
+        self._label_starts = [a for a, _ in self._labels]
         self.anchor = None
         self.set_reactive(DocumentView.cursor, 0)
         self.set_spans(spans)
@@ -134,18 +139,22 @@ class DocumentView(ScrollView, can_focus=True):
         """Replace the coded spans (after coding, undo, a code's new colour)."""
         self.spans = sorted(spans, key=lambda s: (s.start, -s.end))
         bounds = sorted({b for s in self.spans for b in (s.start, s.end)})
+        starting: dict[int, list[Span]] = {}
+        ending: dict[int, list[Span]] = {}
+        for span in self.spans:
+            starting.setdefault(span.start, []).append(span)
+            ending.setdefault(span.end, []).append(span)
+        # Sweep the boundaries once: for each run between two of them, the
+        # spans covering it, shortest (innermost) first so its colour wins.
         active: list[tuple[Span, ...]] = []
-        # For each run between two boundaries, the spans covering it; the
-        # shortest (innermost) span first, so its colour wins the shading.
-        starts = [s.start for s in self.spans]
-        for i, left in enumerate(bounds[:-1]):
-            right = bounds[i + 1]
-            upto = bisect.bisect_right(starts, left)
-            covering = [s for s in self.spans[:upto] if s.end >= right]
-            covering.sort(key=lambda s: s.end - s.start)
-            active.append(tuple(covering))
+        current: set[Span] = set()
+        for left in bounds[:-1]:
+            current.difference_update(ending.get(left, ()))
+            current.update(starting.get(left, ()))
+            active.append(tuple(sorted(current, key=lambda s: (s.end - s.start, s.start))))
         self._bounds = bounds
         self._active = active
+        self._version += 1
         self.refresh()
 
     def spans_at(self, offset: int) -> list[Span]:
@@ -173,7 +182,8 @@ class DocumentView(ScrollView, can_focus=True):
     @property
     def margin_width(self) -> int:
         width = self.scrollable_content_region.width
-        return 0 if width < 40 else min(26, max(12, width // 4))
+        # Always some margin: code names there mean no meaning rests on colour.
+        return 0 if width < 20 else min(26, max(8, width // 4))
 
     @property
     def text_width(self) -> int:
@@ -209,6 +219,7 @@ class DocumentView(ScrollView, can_focus=True):
                 break
             pos = newline + 1
         self._lines = lines
+        self._version += 1
         self._line_starts = [s for s, _ in lines]
         self.virtual_size = Size(self.scrollable_content_region.width, len(lines))
         self.refresh()
@@ -240,14 +251,34 @@ class DocumentView(ScrollView, can_focus=True):
         return base, background
 
     def _tint(self, colour: str, background: Color, alpha: float = 0.38) -> Style:
-        try:
-            tint = background.blend(Color.parse(colour), alpha)
-        except Exception:
-            return Style()
-        return Style(bgcolor=tint.rich_color)
+        key = (colour, background, alpha)
+        style = self._tints.get(key)
+        if style is None:
+            try:
+                style = Style(bgcolor=background.blend(Color.parse(colour), alpha).rich_color)
+            except Exception:
+                style = Style()
+            self._tints[key] = style
+        return style
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if index < len(self._lines):
+            start, end = self._lines[index]
+            selection = self.selection
+            busy = (start <= self.cursor <= end) or (selection and selection[0] <= end and selection[1] >= start)
+            if not busy:
+                key = (index, width, self._version, self.has_focus)
+                strip = self._strips.get(key)
+                if strip is None:
+                    if len(self._strips) > 4000:
+                        self._strips.clear()
+                    strip = self._strips[key] = self._render_line(index)
+                return strip
+        return self._render_line(index)
+
+    def _render_line(self, index: int) -> Strip:
         width = self.scrollable_content_region.width
         base, background = self._styles()
         if index >= len(self._lines) or not self.text and index > 0:
@@ -259,7 +290,8 @@ class DocumentView(ScrollView, can_focus=True):
         while i < len(self._bounds) and self._bounds[i] < end:
             cuts.add(self._bounds[i])
             i += 1
-        for a, b in self._labels_in(start, end):
+        labels = self._labels_in(start, end)
+        for a, b in labels:
             cuts.update((a, b))
         selection = self.selection
         if selection:
@@ -282,7 +314,7 @@ class DocumentView(ScrollView, can_focus=True):
                         on_line.append(span)
                 if len(spans) > 1:
                     style = style + Style(underline=True)
-            if any(la <= a < lb for la, lb in self._labels_in(start, end)):
+            if any(la <= a < lb for la, lb in labels):
                 style = style + label_style
             if selection and selection[0] <= a < selection[1]:
                 style = style + Style(reverse=True)
@@ -304,8 +336,21 @@ class DocumentView(ScrollView, can_focus=True):
         except Exception:
             return None
 
+    def notify_style_update(self) -> None:
+        # A theme change alters colours: drop the cached lines and tints.
+        self._strips.clear()
+        self._tints.clear()
+        super().notify_style_update()
+
     def _labels_in(self, start: int, end: int):
-        return [(max(a, start), min(b, end)) for a, b in self._labels if a < end and b > start]
+        i = bisect.bisect_right(self._label_starts, end) - 1
+        found = []
+        while i >= 0 and self._labels[i][1] > start:
+            a, b = self._labels[i]
+            if a < end:
+                found.append((max(a, start), min(b, end)))
+            i -= 1
+        return found
 
     def _active_at(self, offset: int) -> tuple[Span, ...]:
         i = bisect.bisect_right(self._bounds, offset) - 1

@@ -90,6 +90,20 @@ class DocumentsPane(Vertical):
             except Exception:
                 pass
 
+    def refresh_counts(self) -> None:
+        """Update the codings column in place (the list itself is unchanged
+        unless documents were imported, which calls :meth:`reload`)."""
+        table = self.query_one(DataTable)
+        counts = {d.name: d for d in self.project.documents()}
+        if set(counts) != {d.name for d in self._rows} and not self.query_one(Input).value:
+            self.reload()
+            return
+        for row in self._rows:
+            fresh = counts.get(row.name)
+            if fresh is not None and fresh.codings != row.codings:
+                table.update_cell(row.name, "codings", str(fresh.codings))
+        self._rows = [counts.get(r.name, r) for r in self._rows]
+
     @property
     def current(self) -> str | None:
         table = self.query_one(DataTable)

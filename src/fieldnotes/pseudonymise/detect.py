@@ -172,6 +172,35 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 _ACRONYM = re.compile(r"^[A-Z&]{2,6}s?$")
+# Words that turn a place into the name of a team or patch ("Telford CP
+# team", "Telford North District", "the Newport patch"): the place is the
+# identifying part, so these are cut from the end of a model's span.
+_TEAM_TAIL = frozenset(
+    w.casefold()
+    for w in (
+        "District", "Districts", "Team", "Teams", "Patch", "Area", "Locality", "Safeguarding",
+        "Assessment", "Services", "Service", "North", "South", "East", "West", "Central",
+        "Office", "Offices", "Council", "Borough", "Division", "Region", "Unit", "Hubs",
+    )
+)
+
+
+ORG_HEAD = re.compile(r"^(?:St\.?|Saint)\s")
+
+
+def _trim_tail(text: str, s: int, e: int, lower: bool = True) -> tuple[int, int]:
+    """Cut team words and acronyms (and, when ``lower``, lower-case words) from
+    the end of a span: "Telford CP", "the Newport patch"."""
+    while s < e:
+        m = re.search(r"\s+(\S+)$", text[s:e])
+        if not m:
+            break
+        last = m.group(1)
+        if (lower and last[:1].islower()) or last.casefold() in _TEAM_TAIL or _ACRONYM.match(last) or last in ("and", "&", "of"):
+            e = s + m.start()
+            continue
+        break
+    return s, e
 
 
 def _plausible(surface: str, category: str) -> bool:
@@ -222,6 +251,22 @@ def _ner_candidates(doc, text: str) -> list[Candidate]:
             if cleaned is None:
                 continue
             s, e = cleaned
+        if not _plausible(text[s:e], category):
+            continue
+        trimmed = _trim_tail(text, s, e, lower=category != "PERSON")
+        if trimmed != (s, e):
+            s, e = trimmed
+            if category != "ORG" or not ORG_HEAD.search(text[s:e]):
+                category = "PLACE"  # "Telford CP team" -> the place "Telford"
+        if category != "PERSON":
+            if category == "PLACE" and re.search(r",\s|\s(?:and|or)\s", text[s:e]):
+                # "Hadley and Oakengates", "Ludlow, Oswestry": one place each
+                for m in re.finditer(r"[^,]+?(?=,\s|\s(?:and|or)\s|$)", text[s:e]):
+                    ps, pe = _trim_words(text, s + m.start(), s + m.end())
+                    piece = text[ps:pe]
+                    if pe > ps and piece.casefold() not in ("and", "or") and _plausible(piece, category):
+                        out.append(Candidate(ps, pe, piece, category, "ner", 0.85))
+                continue
         surface = text[s:e]
         if not _plausible(surface, category):
             continue

@@ -309,10 +309,12 @@ class FieldnotesApp(App):
     def action_retrieve(self, path: str | None = None) -> None:
         from fieldnotes.tui.screens.retrieval import RetrievalScreen
 
+        # From the reading pane, the code under the cursor; otherwise the
+        # code focused in the codebook pane.
+        spans = self.view.spans_at(self.view.cursor) if isinstance(self.focused, DocumentView) else []
+        if not path and spans:
+            path = self.project.coding(spans[0].coding_id).code
         path = path or self.query_one(CodebookPane).current
-        if not path:
-            spans = self.view.spans_at(self.view.cursor)
-            path = self.project.coding(spans[0].coding_id).code if spans else None
         if not path:
             self.notify("Choose a code in the codebook pane first.", severity="warning")
             return

@@ -177,3 +177,46 @@ def test_import_from_the_tui_runs_in_a_worker(coded_project, tmp_path):
             table = app.query_one("#documents-table")
             assert "extra.txt" in [str(k.value) for k in table.rows]
     run(main())
+
+
+def test_pseudonym_review_screen_and_pseudonymised_view(coded_project):
+    from fieldnotes.pseudonymise.detect import load_pipeline
+
+    nlp, message = load_pipeline()
+    if nlp is None:
+        pytest.skip(message)
+    with db(coded_project) as p:
+        p.detect_entities(nlp=nlp)
+        anita = p.entity_id("Anita Shah")
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("E")
+            await pilot.pause()
+            screen = app.screen
+            assert type(screen).__name__ == "PseudoScreen"
+            table = screen.query_one("#entities")
+            while screen.current != anita:
+                await pilot.press("down")
+            await pilot.press("a")  # accept
+            await pilot.pause()
+            await pilot.press("e")
+            await pilot.pause()
+            await pilot.press(*["backspace"] * 20, *"Sophie", "enter")
+            await pilot.pause()
+            assert table.row_count > 10
+            await pilot.press("escape")
+            await pilot.pause()
+            view = app.query_one(DocumentView)
+            assert "Anita" in view.text
+            await pilot.press("f6")
+            await pilot.pause()
+            assert "Anita" not in view.text and "Sophie" in view.text
+            await pilot.press("f6")
+            await pilot.pause()
+            assert "Anita" in view.text
+        with db(coded_project) as p:
+            e = next(x for x in p.entities() if x.id == anita)
+            assert e.status == "accepted" and e.replacement == "Sophie"
+    run(main())

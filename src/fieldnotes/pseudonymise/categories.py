@@ -56,5 +56,10 @@ NON_IDENTIFYING = frozenset(
         "Google", "Word", "Excel", "Outlook", "Year 2", "Year 5", "Year 6",
         "Safeguarding and Assessment", "Telford Safeguarding and Assessment",
         "Interviewer", "Researcher", "Speaker", "Mum", "Dad",
+        "Council", "the Council", "Local Authority", "the Local Authority", "LA", "Court",
+        "the Court", "Family Court", "Police", "the Police", "Social Services",
+        "Children's Social Care", "Social Care", "Government", "the Government", "Home Office",
+        "DWP", "HMRC", "CPS", "Cafcass", "NSPCC", "Barnardo's", "Jobcentre Plus", "University",
+        "A&E", "ICU", "CQC", "Social Work England", "BASW", "Frontline", "Step Up",
     )
 )

@@ -66,8 +66,8 @@ class EntityDraft:
 
 # --- matching many forms at once ---------------------------------------------------
 
-_LEFT = r"(?<![\w@])(?<!\w[.@])"
-_RIGHT = r"(?![\w@])(?!['’]?[.@]\w)"
+_LEFT = r"(?<![\w@])(?<!\w[.@-])"
+_RIGHT = r"(?![\w@])(?!['’]?[.@-]\w)"
 
 
 def _trie_pattern(words: Iterable[str]) -> str:
@@ -241,10 +241,13 @@ class _M:
     score: float
     category: str
     preceded_by: str = ""
+    followed_by: str = ""
 
 
 _PLACE_PREPOSITIONS = frozenset({"in", "to", "from", "near", "around", "towards", "outside", "via", "through"})
 _PREV_WORD = re.compile(r"([A-Za-z]+)[ \t]+$")
+_NEXT_WORDS = re.compile(r"[ \t]+([a-z]+)(?:[ \t]+([a-z]+))?")
+_TEAM_WORDS = frozenset({"team", "teams", "workers", "hubs", "patch", "district", "districts", "area", "office", "locality"})
 
 
 def cluster(
@@ -275,7 +278,11 @@ def cluster(
             if _is_allowed(c.text, c.start, c.end, allow, allowed_spans[d]):
                 continue
             prev = _PREV_WORD.search(texts[d], max(0, c.start - 20), c.start)
-            mentions.append(_M(d, c.start, c.end, c.text, c.detector, c.score, c.category, prev.group(1).lower() if prev else ""))
+            nxt = _NEXT_WORDS.match(texts[d], c.end, c.end + 30)
+            mentions.append(
+                _M(d, c.start, c.end, c.text, c.detector, c.score, c.category,
+                   prev.group(1).lower() if prev else "", " ".join(g for g in nxt.groups() if g) if nxt else "")
+            )
 
     _vote_categories(mentions)
     lower_vocab = _lower_vocabulary(texts)
@@ -430,8 +437,9 @@ def _vote_categories(mentions: list[_M]) -> None:
         elif m.category == "PERSON" and m.detector == "ner":
             parts = _name_parts(m.text)
             if len(parts) >= 2:
+                weight = 2 if is_first_name(parts[0]) else 1
                 for p in parts:
-                    person_tokens[p.casefold()] += 1
+                    person_tokens[p.casefold()] += weight
     strong_names = {
         " ".join(_name_parts(m.text)).casefold()
         for m in mentions
@@ -444,15 +452,18 @@ def _vote_categories(mentions: list[_M]) -> None:
         weight = 3.0 if (m.detector in ("speaker", "register") or m.detector.startswith("rule:")) else (1.0 if m.detector == "ner" else 0.4)
         key = _norm(m.text).casefold()
         votes[key][m.category] += weight
-        if m.detector in _WEAK and m.preceded_by in _PLACE_PREPOSITIONS and not is_common_first_name(m.text):
-            votes[key]["PLACE"] += 2.0  # "in Ludlow", "to Hadley": a place
+        if m.detector == "ner" and not is_common_first_name(m.text.split()[0]):
+            if m.preceded_by in _PLACE_PREPOSITIONS:
+                votes[key]["PLACE"] += 2.0  # "in Ludlow", "to Hadley": a place
+            elif _TEAM_WORDS.intersection(m.followed_by.split()):
+                votes[key]["PLACE"] += 2.0  # "the Oakengates assessment team"
     # short names of establishments seen in full ("Little Acorns" of "Little
     # Acorns Nursery") lean towards the organisation
     for m in mentions:
         if m.category == "ORG" and ORG_SUFFIX_RE.search(m.text):
             stem = ORG_SUFFIX_RE.sub("", _norm(m.text)).casefold()
-            if stem in votes and stem != _norm(m.text).casefold():
-                votes[stem]["ORG"] += 2.5 if len(stem.split()) > 1 else 1.5
+            if stem in votes and stem != _norm(m.text).casefold() and len(stem.split()) > 1:
+                votes[stem]["ORG"] += 2.5
     for key, counter in votes.items():
         if len(key.split()) == 1 and person_tokens.get(key, 0) >= 2:
             counter["PERSON"] += person_tokens[key]
@@ -508,10 +519,7 @@ def _cluster_people(mentions: list[_M], owner: dict[int, int], entities: list[En
                 match = person
                 break
         if match is None:
-            if len(last) == 1:  # "Mark E" with no Ellison known yet: keep as given
-                match = _Person(first, last)
-            else:
-                match = _Person(first, last)
+            match = _Person(first, last)
             people.append(match)
         match.mentions.append(i)
         match.full_docs.add(mentions[i].doc)
@@ -582,7 +590,6 @@ def _owners_of_word(word: str, people: list[_Person], counts: Counter) -> list[_
     if exact:
         return _unique(exact)
     fuzzy = [p for p in people if p.last and p.first and (_similar(word, p.first) or _similar(word, p.last))]
-    fuzzy = [p for p in fuzzy if counts.get(word, 0) <= max(counts.get(p.first, 0), counts.get(p.last or "", 0), 1) or True]
     if fuzzy:
         return _unique(fuzzy)
     nick = [p for p in people if p.last and p.first and are_nicknames(word, p.first)]
@@ -685,8 +692,6 @@ def _propagate(entities: list[EntityDraft], texts: list[str], allowed_spans, reg
             if ent.category == "ORG" and f.casefold() in place_forms:
                 continue  # "Wellington" of "Wellington Family Hub" is the town
             forms.add(f)
-        if ent.pseudonym is not None or idx < len(register):
-            pass
         for f in forms:
             if f.casefold() in NON_IDENTIFYING or len(f) < 2:
                 continue

@@ -54,17 +54,6 @@ class Candidate:
 # --- pipeline -----------------------------------------------------------------
 
 
-def _installed(name: str) -> bool:
-    try:
-        import spacy.util
-    except ImportError:  # pragma: no cover
-        return False
-    try:
-        return bool(spacy.util.is_package(name)) or spacy.util.get_package_path(name) is not None
-    except Exception:
-        return False
-
-
 def resolve_pipeline_name(name: str | None = None) -> str | None:
     """The spaCy pipeline to use: ``name`` when given (whether installed or
     not: :func:`load_pipeline` says so), else the first of

@@ -13,7 +13,6 @@ from functools import lru_cache
 from fieldnotes.pseudonymise.names import (
     MONTHS,
     _FUNCTION_WORDS,
-    is_ambiguous_name,
     is_first_name,
     is_kinship,
     is_role_word,
@@ -408,7 +407,6 @@ __all__ = [
     "find_places_and_orgs",
     "find_speaker_labels",
     "find_titled_names",
-    "is_ambiguous_name",
     "is_specific_date",
     "kinship_name",
     "label_name_span",

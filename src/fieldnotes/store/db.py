@@ -100,6 +100,17 @@ def _check_header(path: Path) -> None:
         )
     application_id = int.from_bytes(head[68:72], "big")
     if application_id != APPLICATION_ID:
+        # The header on disk may be older than the WAL (another connection has
+        # the project open and has not checkpointed): ask SQLite itself.
+        try:
+            probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                application_id = probe.execute("PRAGMA application_id").fetchone()[0]
+            finally:
+                probe.close()
+        except sqlite3.DatabaseError:
+            pass
+    if application_id != APPLICATION_ID:
         raise ProjectFileError(
             f"{path} is an SQLite database but not a fieldnotes project. "
             "Create a project with 'fieldnotes init', then import files into it."

@@ -239,5 +239,62 @@ def m0003_history(db: Database) -> None:
     _run(db, _V3, 3)
 
 
+# Pseudonymisation: raw detections per document (so re-clustering never
+# re-runs NER), which documents were processed with which pipeline (so an
+# unchanged document is skipped), the allowlist, the participant register,
+# and an entity's surface forms and role.
+_V4 = [
+    """
+    CREATE TABLE candidates (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        category TEXT NOT NULL,
+        detector TEXT NOT NULL,
+        score REAL
+    )""",
+    "CREATE INDEX candidates_document ON candidates(document_id)",
+    """
+    CREATE TABLE detection_runs (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        detected_at TEXT NOT NULL
+    )""",
+    """
+    CREATE TABLE allowlist (
+        id INTEGER PRIMARY KEY,
+        term TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        added_at TEXT NOT NULL
+    )""",
+    """
+    CREATE TABLE register_entries (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        variants TEXT NOT NULL DEFAULT '[]',
+        category TEXT NOT NULL DEFAULT 'PERSON',
+        pseudonym TEXT
+    )""",
+    "ALTER TABLE entities ADD COLUMN surfaces TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE entities ADD COLUMN role TEXT",
+    "INSERT INTO settings(key, value) VALUES ('pseudo_strategy', 'tags')",
+    "INSERT INTO settings(key, value) VALUES ('pseudo_date_mode', 'shift')",
+]
+
+
+@migrations(name="0004_pseudonymisation")
+def m0004_pseudonymisation(db: Database) -> None:
+    import secrets
+
+    _run(db, _V4, 4)
+    # A per-project secret: it seeds surrogate names and the date shift, so
+    # they are stable within the project and unguessable outside it.
+    db.execute("INSERT INTO settings(key, value) VALUES ('pseudo_seed', ?)", [secrets.token_hex(16)])
+    for term in ("Ofsted", "NHS", "Signs of Safety", "Early Help", "MASH", "CAMHS", "DfE"):
+        db.execute("INSERT INTO allowlist(term, added_at) VALUES (?, datetime('now'))", [term])
+
+
 if len(migrations._migrations) != SCHEMA_VERSION:  # pragma: no cover - caught by any test run
     raise RuntimeError("fieldnotes.store.SCHEMA_VERSION must equal the number of migrations")

@@ -58,6 +58,8 @@ class FieldnotesApp(App):
         Binding("ctrl+r,ctrl+y", "redo", "Redo", id="app.redo"),
         Binding("slash", "search", "Search", id="app.search"),
         Binding("R", "retrieve", "Passages", id="app.retrieve"),
+        Binding("E", "pseudo_review", "Pseudonyms", show=False, id="app.pseudo_review"),
+        Binding("f6", "toggle_pseudonymised", "Original/pseudonymised", show=False, id="app.toggle_pseudonymised"),
         Binding("f2", "toggle_pane('documents')", "Docs pane", show=False, id="app.toggle_documents"),
         Binding("f3", "toggle_pane('codebook')", "Codes pane", show=False, id="app.toggle_codebook"),
         Binding("f4", "resize_panes(-4)", "Narrower panes", show=False, id="app.narrower"),
@@ -75,6 +77,7 @@ class FieldnotesApp(App):
         self._start_document = document
         self._pane_width = {"documents": 34, "codebook": 30}
         self._pane_toggled = False
+        self.pseudonymised = False
         self.sub_title = self.project_path.name
 
     # -- layout -----------------------------------------------------------------
@@ -117,6 +120,7 @@ class FieldnotesApp(App):
 
     @guarded
     def open_document(self, name: str) -> None:
+        self.pseudonymised = False
         doc = self.project.document(name)
         self.view.load(doc.name, doc.text, doc.turns, self._spans(doc.name))
         attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
@@ -183,6 +187,9 @@ class FieldnotesApp(App):
 
     def action_code_apply(self) -> None:
         if self.focused is not None and not isinstance(self.focused, DocumentView):
+            return
+        if getattr(self, "pseudonymised", False):
+            self.notify("The pseudonymised view is read-only: F6 returns to the original to code.", severity="warning")
             return
         selection = self._selection_or_sentence()
         if selection is None:
@@ -299,6 +306,35 @@ class FieldnotesApp(App):
             self.open_document(target.document)
         self.view.select(target.start, target.end)
         self.view.focus()
+
+    def action_pseudo_review(self) -> None:
+        from fieldnotes.tui.screens.pseudo import PseudoScreen
+
+        def back(target: Jump | None) -> None:
+            self.refresh_after_change()
+            self.jump(target)
+
+        self.push_screen(PseudoScreen(self.project), callback=back)
+
+    @guarded
+    def action_toggle_pseudonymised(self) -> None:
+        """Read the document as it will leave the project, or as recorded."""
+        view = self.view
+        if not view.document:
+            return
+        self.pseudonymised = not getattr(self, "pseudonymised", False)
+        doc = self.project.document(view.document)
+        if self.pseudonymised:
+            text, mapping = self.project.pseudonymised(doc.name)
+            turns = [type(t)(t.seq, self.project.string_pseudonymiser()(t.speaker or "") or None,
+                             *mapping.range_to_view(t.start, t.end), t.time_start, t.time_end) for t in doc.turns]
+            spans = [Span(*mapping.range_to_view(s.start, s.end), s.coding_id, s.code_id, s.label, s.colour)
+                     for s in self._spans(doc.name)]
+            view.load(doc.name, text, turns, spans)
+            self.query_one("#doc-title", Static).update(f"[b]{doc.name}[/b]  PSEUDONYMISED VIEW (F6: original; read-only)",
+                                                        layout=False)
+        else:
+            self.open_document(doc.name)
 
     def action_search(self) -> None:
         from fieldnotes.tui.screens.search import SearchScreen

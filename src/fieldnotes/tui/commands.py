@@ -26,6 +26,8 @@ ACTIONS = [
     ("autocode: keyword", "autocode", "Code every sentence containing a keyword"),
     ("import: files or folder", "import", "Import transcripts and notes"),
     ("search: full text", "search", "Search every document"),
+    ("pseudo: review entities", "pseudo_review", "Entities by category, mentions in context; accept, reject, edit, merge, split"),
+    ("pseudo: toggle pseudonymised view", "toggle_pseudonymised", "Read the document as it will leave the project"),
     ("edit: undo", "undo", "Undo the last change"),
     ("edit: redo", "redo", "Redo the last undone change"),
     ("view: toggle documents pane", "toggle_pane('documents')", "Show or hide the documents pane"),

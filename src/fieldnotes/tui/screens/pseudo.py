@@ -1,0 +1,174 @@
+"""Review pseudonyms: entities by category with counts and documents, each
+mention in context, and keys to accept, reject, edit, merge and split."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from fieldnotes.errors import FieldnotesError
+from fieldnotes.tui.messages import Jump
+
+
+class PseudoScreen(Screen[Jump | None]):
+    DEFAULT_CSS = """
+    PseudoScreen #entities { width: 55%; }
+    PseudoScreen #mentions-box { width: 1fr; border-left: solid $panel-lighten-2; }
+    PseudoScreen #pseudo-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    PseudoScreen #mentions-title { height: 1; padding: 0 1; background: $panel; }
+    """
+    BINDINGS = [
+        Binding("a", "decide('accepted')", "Accept", id="pseudo.accept"),
+        Binding("r", "decide('rejected')", "Reject", id="pseudo.reject"),
+        Binding("e", "edit", "Edit replacement", id="pseudo.edit"),
+        Binding("M", "merge", "Merge into", id="pseudo.merge"),
+        Binding("S", "split", "Split off", id="pseudo.split"),
+        Binding("A", "accept_all", "Accept all", show=False, id="pseudo.accept_all"),
+        Binding("D", "detect", "Detect", id="pseudo.detect"),
+        Binding("escape,q", "close", "Close", id="pseudo.close"),
+    ]
+
+    def __init__(self, project) -> None:
+        super().__init__()
+        self.project = project
+        self._rows = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            table = DataTable(id="entities", cursor_type="row", zebra_stripes=True)
+            yield table
+            with Vertical(id="mentions-box"):
+                yield Static("", id="mentions-title")
+                yield OptionList(id="mentions")
+        yield Static("", id="pseudo-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for column in ("id", "category", "entity", "status", "mentions", "docs", "replacement"):
+            table.add_column(column, key=column)
+        self.reload()
+        table.focus()
+
+    def reload(self, keep: int | None = None) -> None:
+        table = self.query_one(DataTable)
+        keep = keep if keep is not None else self.current
+        self._rows = self.project.entities()
+        table.clear()
+        for e in self._rows:
+            table.add_row(f"E{e.id}", e.category, e.label, e.status, str(e.mentions), str(e.documents),
+                          e.replacement + (" ✎" if e.manual else ""), key=str(e.id))
+        counts = {s: sum(e.status == s for e in self._rows) for s in ("suggested", "accepted", "rejected")}
+        self.query_one("#pseudo-status", Static).update(
+            f"{len(self._rows)} entities: {counts['suggested']} suggested, {counts['accepted']} accepted, "
+            f"{counts['rejected']} rejected · suggested ones are replaced in exports too · real names: keep this screen private",
+            layout=False)
+        if keep is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(str(keep)))
+            except Exception:
+                pass
+        self._show_mentions()
+
+    @property
+    def current(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not self._rows or table.cursor_row is None or table.cursor_row >= len(self._rows):
+            return None
+        return self._rows[table.cursor_row].id
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_mentions()
+
+    def _show_mentions(self) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        entity = self.current
+        if entity is None:
+            self.query_one("#mentions-title", Static).update("No entities: press D to detect.", layout=False)
+            return
+        mentions = self.project.mentions_of(entity)
+        self.query_one("#mentions-title", Static).update(f"{len(mentions)} mention(s) of E{entity}", layout=False)
+        for m in mentions:
+            line = Text()
+            line.append(f"{m.document} ", style="bold")
+            line.append(f"{m.detector}\n", style="dim")
+            before, _, rest = m.context.partition(f"[{m.text}]")
+            line.append(before)
+            line.append(m.text, style="reverse bold")
+            line.append(rest)
+            options.add_option(Option(line, id=f"{m.document}|{m.start}|{m.end}|{m.text}"))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        document, start, end, _ = str(event.option.id).split("|", 3)
+        self.dismiss(Jump(document, int(start), int(end)))
+
+    def _guard(self, fn, *args) -> None:
+        try:
+            fn(*args)
+        except FieldnotesError as exc:
+            self.notify(str(exc), severity="error")
+        self.reload()
+
+    def action_decide(self, status: str) -> None:
+        if self.current is not None:
+            self._guard(self.project.set_entity_status, [self.current], status)
+
+    def action_accept_all(self) -> None:
+        self._guard(self.project.set_entity_status, None, "accepted")
+
+    def action_edit(self) -> None:
+        entity = self.current
+        if entity is None:
+            return
+        from fieldnotes.tui.screens.dialogs import PromptDialog
+
+        current = next(e.replacement for e in self._rows if e.id == entity)
+        self.app.push_screen(PromptDialog(f"Replacement for E{entity}", current),
+                             callback=lambda value: value and self._guard(self.project.set_replacement, entity, value))
+
+    def action_merge(self) -> None:
+        entity = self.current
+        if entity is None:
+            return
+        from fieldnotes.tui.screens.dialogs import ChoiceDialog
+
+        this = next(e for e in self._rows if e.id == entity)
+        options = [(f"E{e.id} {e.label} ({e.category}, {e.mentions})", e.id) for e in self._rows
+                   if e.id != entity and e.category == this.category]
+        self.app.push_screen(ChoiceDialog(f"Merge E{entity} {this.label} into", options),
+                             callback=lambda target: target and self._guard(self.project.merge_entities, entity, target))
+
+    def action_split(self) -> None:
+        entity = self.current
+        highlighted = self.query_one(OptionList).highlighted
+        if entity is None or highlighted is None:
+            self.notify("Highlight a mention first: its document's mentions are split off.", severity="warning")
+            return
+        option = self.query_one(OptionList).get_option_at_index(highlighted)
+        document = str(option.id).split("|", 1)[0]
+        self._guard(lambda: self.project.split_entity(entity, document=document))
+
+    def action_detect(self) -> None:
+        self.notify("Detecting… (the first run loads the language model)", timeout=3)
+        self.run_worker(self._detect, thread=True, exclusive=True)
+
+    def _detect(self) -> None:
+        from fieldnotes.project import Project
+
+        try:
+            with Project.open(self.project.path) as project:
+                report = project.detect_entities()
+            self.app.call_from_thread(self.notify, f"{report.message} {report.entities} entities.", timeout=6)
+        except FieldnotesError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        self.app.call_from_thread(self.reload)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

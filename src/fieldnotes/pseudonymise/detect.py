@@ -535,3 +535,8 @@ def detect(
         found += _gazetteer_candidates(text)
         out.append(resolve_overlaps(text, found))
     return out
+
+
+#: Public name for the leak checker: is a capitalised ordinary word ("Mark",
+#: "Will", "May") used as a name here?
+name_context = _name_context

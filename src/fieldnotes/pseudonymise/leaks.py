@@ -73,6 +73,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
+from fieldnotes.pseudonymise.detect import name_context as _name_context
 from fieldnotes.pseudonymise.names import is_ambiguous_name
 
 __all__ = ["KINDS", "SUPPORTED_SUFFIXES", "Leak", "check_leaks"]
@@ -186,10 +187,9 @@ def _files(paths: Sequence[Path], problems: list[str]) -> Iterator[tuple[Path, s
     seen: set[Path] = set()
     for root in paths:
         if root.is_dir():
-            candidates = []
-            for folder, dirs, names in os.walk(root):
-                dirs.sort()
-                candidates.extend(Path(folder) / name for name in sorted(names) if name not in _JUNK_NAMES)
+            candidates = sorted(
+                Path(folder) / name for folder, _, names in os.walk(root) for name in names if name not in _JUNK_NAMES
+            )
         elif root.exists():
             candidates = [root]
         else:
@@ -222,7 +222,9 @@ def _check_file(path: Path, where: str, matcher: _Matcher, leaks: list[Leak], pr
     try:
         data = path.read_bytes()
     except OSError as exc:
-        problems.append(f"{where}: could not be read ({exc.strerror or exc}); check that it exists and you may read it.")
+        problems.append(
+            f"{where}: could not be read ({exc.strerror or exc}); check that it exists and you may read it."
+        )
         return
     _check_data(data, suffix, where, matcher, leaks, problems, depth=0)
 
@@ -356,8 +358,8 @@ def _read_xlsx(data: bytes, where: str) -> Iterator[_Text]:
 
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
-        for index, sheet in enumerate(book.worksheets, start=1):
-            yield _Text(f"{where}:sheet names", sheet.title, line=index)
+        yield _Text(f"{where}:sheet names", "\n".join(sheet.title for sheet in book.worksheets))
+        for sheet in book.worksheets:
             # A workbook written by another tool may declare a wrong size;
             # read-only mode trusts it unless told not to.
             if hasattr(sheet, "reset_dimensions"):
@@ -442,7 +444,7 @@ def _read_docx(data: bytes, where: str) -> Iterator[_Text]:
 
 # Tags whose text runs on into the next: "<b>Jo</b>die" reads as "Jodie".
 _INLINE_TAGS = frozenset(
-    "a abbr b bdi bdo cite code data dfn em font i kbd mark q s samp small span strong sub sup time tt u var"
+    "a abbr b bdi bdo cite code data dfn em font i kbd mark q s samp small span strong sub sup time tt u var wbr"
     .split()
 )
 
@@ -521,11 +523,13 @@ _READERS: dict[str, Callable[[bytes, str], Iterator[_Text]]] = {
 def _check_zip(data: bytes, where: str, matcher: _Matcher, leaks: list[Leak], problems: list[str],
                depth: int) -> None:
     if depth >= _MAX_ZIP_DEPTH:
-        problems.append(f"{where}: not checked: archives nested more than {_MAX_ZIP_DEPTH} deep; unpack it and check the folder.")
+        problems.append(
+            f"{where}: not checked: archives nested more than {_MAX_ZIP_DEPTH} deep; unpack it and check the folder."
+        )
         return
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - reported, never a crash
         problems.append(_unreadable(where, ".zip", exc))
         return
     with archive:
@@ -539,11 +543,13 @@ def _check_zip(data: bytes, where: str, matcher: _Matcher, leaks: list[Leak], pr
                 problems.append(_unsupported(member, suffix))
                 continue
             if info.file_size > _MAX_MEMBER_BYTES:
-                problems.append(f"{member}: not checked: larger than 1 GiB unpacked; unpack the archive and check the file.")
+                problems.append(
+                    f"{member}: not checked: larger than 1 GiB unpacked; unpack the archive and check the file."
+                )
                 continue
             try:
                 content = archive.read(info)
-            except (RuntimeError, zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+            except Exception as exc:  # noqa: BLE001 - encrypted, damaged, unknown compression
                 problems.append(_unreadable(member, ".zip", exc))
                 continue
             _check_data(content, suffix, member, matcher, leaks, problems, depth + 1)
@@ -556,13 +562,18 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _sqlite_texts(conn: sqlite3.Connection, where: str) -> Iterator[_Text]:
-    """Every text value of every table (and the schema), each as a piece."""
+def _sqlite_texts(conn: sqlite3.Connection, where: str, live: list[str]) -> Iterator[_Text]:
+    """Every text value of every table (and the schema), each as a piece;
+    the values as stored are added to ``live``."""
     schema = conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
     for _, name, sql in schema:
         if sql:
+            live.append(sql)
             yield _Text(f"{where}:sqlite_master.sql#{name}", sql)
-    virtual = {name for kind, name, sql in schema if kind == "table" and (sql or "").lstrip().upper().startswith("CREATE VIRTUAL")}
+    virtual = {
+        name for kind, name, sql in schema
+        if kind == "table" and (sql or "").lstrip().upper().startswith("CREATE VIRTUAL")
+    }
     for kind, table, _ in schema:
         if kind != "table" or table in virtual or table.startswith("sqlite_"):
             continue
@@ -583,18 +594,24 @@ def _sqlite_texts(conn: sqlite3.Connection, where: str) -> Iterator[_Text]:
                 key, values = ",".join(str(row[i]) for i in keyed), row
             for column, value in zip(columns, values):
                 if isinstance(value, str) and value.strip():
+                    live.append(value)
                     yield _Text(f"{where}:{table}.{column}#{key}", _json_unescape(value))
 
 
 def _check_sqlite(path: Path, where: str, matcher: _Matcher, leaks: list[Leak], problems: list[str]) -> None:
     live: list[str] = []
     try:
-        # Read-only: checking a project must never change it.
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # Read-only: checking a project must never change it. Without a log or
+        # journal beside it, the file alone is the whole database: open it as
+        # immutable, so SQLite does not leave empty -wal and -shm files behind.
+        pending = any(Path(f"{path}{sidecar}").exists() for sidecar in ("-wal", "-journal"))
+        mode = "mode=ro" if pending else "mode=ro&immutable=1"
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
         try:
             conn.execute("PRAGMA query_only = ON")
-            for unit in _sqlite_texts(conn, where):
-                live.append(unit.text)
+            # Text that is not valid UTF-8 is still searched, not a reason to stop.
+            conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
+            for unit in _sqlite_texts(conn, where, live):
                 leaks.extend(matcher.scan(unit))
         finally:
             conn.close()
@@ -643,10 +660,6 @@ def _chars(surface: str) -> str:
     return "".join(ch for ch in surface if ch.isalnum())
 
 
-def _alnum(surface: str) -> str:
-    return _chars(surface).upper()
-
-
 def _emit_text(ch: str) -> str:
     if ch == " ":
         return r"\s+"
@@ -692,12 +705,8 @@ class _Pattern:
     ("İ") is searched with ``re.IGNORECASE`` instead.
     """
 
-    def __init__(self, forms: Iterable[str], emit: Callable[[str], str] = re.escape, joiner: str = "",
-                 bounded: bool = True) -> None:
-        source = _trie(sorted(forms), emit, joiner, _LEFT_AFTER_FIRST if bounded else "")
-        if bounded:
-            source += _RIGHT
-        self.source = source
+    def __init__(self, forms: Iterable[str], emit: Callable[[str], str] = re.escape, joiner: str = "") -> None:
+        self.source = source = _trie(sorted(forms), emit, joiner, _LEFT_AFTER_FIRST) + _RIGHT
         self.lowered = re.compile(source)
         self._folded: re.Pattern | None = None
 
@@ -729,7 +738,7 @@ class _Target:
     budget: int  # the most insertions and deletions the whole name may differ by
 
 
-Hit = tuple[int, int, str, str]  # (start, end, surface, kind)
+_Hit = tuple[int, int, str, str]  # (start, end, surface, kind)
 
 
 class _Matcher:
@@ -825,10 +834,14 @@ class _Matcher:
         if self.word_rx is None or not text.strip():
             return []
         lowered = text.lower()
-        hits: list[Hit] = []
+        hits: list[_Hit] = []
         for m in self.word_rx.finditer(text, lowered):
             found = _norm(text[m.start():m.end()])
             if found in self.labels:
+                # A name that is also an ordinary word counts only where the
+                # words around it read as a name ("Mark my words" is not Mark).
+                if found in self.as_written_only and not _name_context(text, m.start(), m.end()):
+                    continue
                 hits.append((m.start(), m.end(), found, "exact"))
                 continue
             forms = [f for f in self.by_lower.get(found.lower(), ()) if f not in self.as_written_only]
@@ -860,11 +873,11 @@ class _Matcher:
         ]
 
     @staticmethod
-    def _strongest(hits: list[Hit]) -> list[Hit]:
+    def _strongest(hits: list[_Hit]) -> list[_Hit]:
         """Each place once: the strongest kind, then the longest, in text order."""
         hits.sort(key=lambda h: (_RANK[h[3]], h[0] - h[1], h[0]))
         starts: list[int] = []
-        kept: list[Hit] = []
+        kept: list[_Hit] = []
         for hit in hits:
             i = bisect.bisect_right(starts, hit[0])
             if (i and kept[i - 1][1] > hit[0]) or (i < len(kept) and kept[i][0] < hit[1]):
@@ -887,7 +900,7 @@ class _Matcher:
             self.near[word] = near
         return near
 
-    def _fuzzy(self, text: str, lowered: str) -> list[Hit]:
+    def _fuzzy(self, text: str, lowered: str) -> list[_Hit]:
         # Each distinct word of the text is compared once (the cache spans
         # files); then only the places of words near a name's longest word
         # are visited, and the name's other words are read around them.
@@ -904,10 +917,10 @@ class _Matcher:
         if len(lowered) != len(text):
             pattern = re.compile(pattern.pattern, re.IGNORECASE)
             lowered = text
-        hits: list[Hit] = []
+        hits: list[_Hit] = []
         for m in pattern.finditer(lowered):
             word = m.group().lower()
-            for part, distance in self.near[word].items():
+            for part, distance in self._near(word).items():
                 for t_index in self.anchored.get(part, ()):
                     target = self.targets[t_index]
                     if distance == 0 and len(target.words) == 1:
@@ -917,7 +930,7 @@ class _Matcher:
                         hits.append(hit)
         return hits
 
-    def _around(self, text: str, m: re.Match, word: str, distance: int, target: _Target) -> Hit | None:
+    def _around(self, text: str, m: re.Match, word: str, distance: int, target: _Target) -> _Hit | None:
         """The name ``target`` read around its longest word ``m``, if close enough."""
         if distance > target.budget:
             return None
@@ -970,7 +983,9 @@ class _Matcher:
             found = data[offset: offset + len(key)].decode("utf-8", "replace")
             around = data[max(0, offset - _CONTEXT): offset + len(key) + _CONTEXT].decode("utf-8", "replace")
             context = " ".join(_CONTROL.sub(" ", around).split())
-            leaks.append(Leak(where, 0, offset + 1, found, self.original[form], self.labels[form], "raw-bytes", context))
+            leaks.append(
+                Leak(where, 0, offset + 1, found, self.original[form], self.labels[form], "raw-bytes", context)
+            )
         return leaks
 
 

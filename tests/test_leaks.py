@@ -1,0 +1,401 @@
+"""The leak checker on every format it reads, with real files made here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+from fieldnotes.project import Project
+from fieldnotes.pseudonymise.leaks import Leak, check_leaks
+
+SURFACES = {
+    "Jodie": "Jodie Mensah",
+    "Mensah": "Jodie Mensah",
+    "Jodie Mensah": "Jodie Mensah",
+    "Shah": "Anita Shah",
+    "Will": "Will Hughes",
+    "07700 900418": "07700 900418",
+    "Bennett": "Grace Bennett",
+}
+CLEAN = "Interviewer: How was the visit?\nParticipant A: Fine. [Person 1] was tired, she will call.\n"
+
+
+def found(leaks: list[Leak]) -> list[tuple[str, int, int, str, str, str]]:
+    return [(leak.path, leak.line, leak.column, leak.found, leak.surface, leak.kind) for leak in leaks]
+
+
+def check(*paths: Path, **options) -> tuple[list[Leak], list[str]]:
+    return check_leaks(list(paths), SURFACES, **options)
+
+
+# --- matching --------------------------------------------------------------------------
+
+
+def test_text_file_exact_hit_with_line_column_and_context(tmp_path):
+    path = write(tmp_path / "notes.txt", "First line.\nSecond line.\nThen Jodie's mum rang.\n")
+    leaks, problems = check(path)
+    assert problems == []
+    assert leaks == [
+        Leak(str(path), 3, 6, "Jodie", "Jodie", "Jodie Mensah", "exact",
+             "First line. Second line. Then Jodie's mum rang.")
+    ]
+
+
+def test_case_insensitive_hits(tmp_path):
+    path = write(tmp_path / "notes.md", "# JODIE\n\nthen jodie and mensah left\n")
+    leaks, _ = check(path)
+    assert found(leaks) == [
+        (str(path), 1, 3, "JODIE", "Jodie", "case-insensitive"),
+        (str(path), 3, 6, "jodie", "Jodie", "case-insensitive"),
+        (str(path), 3, 16, "mensah", "Mensah", "case-insensitive"),
+    ]
+
+
+def test_word_boundaries(tmp_path):
+    # "Shah" is too short for fuzzy matching; it must not match inside "Shahid".
+    path = write(tmp_path / "a.txt", "Shahid came. (Shah) and Shah's car. Shah_x\n")
+    leaks, _ = check(path)
+    assert [(leak.column, leak.found) for leak in leaks] == [(15, "Shah"), (25, "Shah")]
+
+
+def test_fuzzy_misspellings(tmp_path):
+    path = write(tmp_path / "a.txt", "Mrs Mensha rang.\nJodi Mensahh again.\nMensahs van\n")
+    leaks, _ = check(path)
+    assert found(leaks) == [
+        (str(path), 1, 5, "Mensha", "Mensah", "fuzzy"),  # swapped letters
+        (str(path), 2, 1, "Jodi Mensahh", "Jodie Mensah", "fuzzy"),  # a name of two words, both misspelt
+        (str(path), 3, 1, "Mensahs", "Mensah", "fuzzy"),
+    ]
+
+
+def test_fuzzy_threshold_and_short_surfaces(tmp_path):
+    path = write(tmp_path / "a.txt", "Mensha rang. Shahh came. Jodi.\n")
+    leaks, _ = check(path)
+    # Short names ("Shah", "Jodie" vs "Jodi" is not close enough) are not fuzzy-matched.
+    assert [leak.found for leak in leaks] == ["Mensha"]
+    assert check(path, fuzzy_threshold=101)[0] == []
+    # A lower threshold also accepts a changed letter.
+    write(path, "Mrs Mensan rang.\n")
+    assert check(path)[0] == []
+    assert [(leak.found, leak.kind) for leak in check(path, fuzzy_threshold=80)[0]] == [("Mensan", "fuzzy")]
+
+
+def test_each_place_reported_once_as_the_longest_strongest_form(tmp_path):
+    path = write(tmp_path / "a.txt", "Jodie Mensah and JODIE MENSAH\n")
+    leaks, _ = check(path)
+    assert [(leak.found, leak.surface, leak.kind) for leak in leaks] == [
+        ("Jodie Mensah", "Jodie Mensah", "exact"),
+        ("JODIE MENSAH", "Jodie Mensah", "case-insensitive"),
+    ]
+
+
+def test_phone_number_with_other_spacing(tmp_path):
+    path = write(
+        tmp_path / "a.txt",
+        "a 07700 900418\nb 07700900418\nc 07700-900-418\nd +44 7700 900418\ne 077009004189\nf 107700900418\n",
+    )
+    leaks, _ = check(path)
+    assert [(leak.line, leak.found, leak.surface, leak.kind) for leak in leaks] == [
+        (1, "07700 900418", "07700 900418", "exact"),
+        (2, "07700900418", "07700 900418", "exact"),
+        (3, "07700-900-418", "07700 900418", "exact"),
+        (4, "44 7700 900418", "07700 900418", "exact"),
+    ]
+
+
+def test_names_that_are_ordinary_words_match_only_as_written(tmp_path):
+    path = write(tmp_path / "a.txt", "I will ring. Will rang. WILL\n")
+    leaks, _ = check(path)
+    assert [(leak.column, leak.found, leak.kind) for leak in leaks] == [(14, "Will", "exact")]
+
+
+def test_allowlist(tmp_path):
+    path = write(tmp_path / "a.txt", "Mensah rang. Bennett Road Surgery called about Mrs Bennett.\n")
+    leaks, _ = check(path, ignore=["MENSAH", "Bennett Road Surgery"])
+    assert [(leak.column, leak.found) for leak in leaks] == [(52, "Bennett")]
+
+
+def test_clean_files_of_every_format_give_no_leaks(tmp_path):
+    import docx
+    import openpyxl
+
+    folder = tmp_path / "out"
+    write(folder / "a.txt", CLEAN)
+    write(folder / "b.md", "# Notes\n\n" + CLEAN)
+    write(folder / "c.csv", "speaker,text\nInterviewer,How was it?\nParticipant A,[Person 1] will call\n")
+    write(folder / "d.json", json.dumps({"text": CLEAN}))
+    write(folder / "e.jsonl", json.dumps({"text": "[Person 1]"}) + "\n")
+    write(folder / "f.html", f"<html><body><p>{CLEAN}</p></body></html>")
+    document = docx.Document()
+    document.add_paragraph(CLEAN)
+    document.save(str(folder / "g.docx"))
+    book = openpyxl.Workbook()
+    book.active["A1"] = CLEAN
+    book.save(folder / "h.xlsx")
+    with Project.create(folder / "safe.fnp") as project:
+        project.import_paths([folder / "a.txt"])
+    assert check(folder) == ([], [])
+
+
+# --- formats ---------------------------------------------------------------------------
+
+
+def test_csv_reports_row_and_cell_column(tmp_path):
+    path = write(tmp_path / "quotes.csv", 'document,quote\np1,"Long answer,\nthen Mensah"\np2,fine\n')
+    leaks, _ = check(path)
+    assert found(leaks) == [(str(path), 2, 2, "Mensah", "Mensah", "exact")]
+    assert leaks[0].context == "Long answer, then Mensah"
+
+
+def test_xlsx_every_sheet_and_cell(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "matrix.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Summary"
+    sheet["A1"] = "Theme"
+    sheet["B3"] = "Mrs Mensah said no"
+    cases = book.create_sheet("Jodie")
+    cases["D7"] = 7700900418  # a phone number typed as a number loses its 0
+    book.save(path)
+    leaks, problems = check(path)
+    assert problems == []
+    assert found(leaks) == [
+        (f"{path}:sheet names", 2, 1, "Jodie", "Jodie", "exact"),
+        (f"{path}:Summary", 3, 2, "Mensah", "Mensah", "exact"),
+        (f"{path}:Jodie", 7, 4, "7700900418", "07700 900418", "exact"),
+    ]
+
+
+def test_docx_paragraphs_tables_headers_footers_and_properties(tmp_path):
+    import docx
+
+    path = tmp_path / "quotes.docx"
+    document = docx.Document()
+    document.add_paragraph("Quotes")
+    document.add_paragraph("She said Jodie was tired.")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(1, 0).text = "Participant"
+    table.cell(1, 1).text = "Mensha"
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Case: JODIE"
+    section.footer.paragraphs[0].text = "Ring 07700-900-418"
+    document.core_properties.author = "Anita Shah"
+    document.save(str(path))
+    leaks, problems = check(path)
+    assert problems == []
+    assert found(leaks) == [
+        (str(path), 2, 10, "Jodie", "Jodie", "exact"),
+        (str(path), 6, 1, "Mensha", "Mensah", "fuzzy"),  # paragraphs 3-6 are the table's cells
+        (f"{path}:footer1", 1, 6, "07700-900-418", "07700 900418", "exact"),
+        (f"{path}:header1", 1, 7, "JODIE", "Jodie", "case-insensitive"),
+        (f"{path}:properties", 1, 15, "Shah", "Shah", "exact"),
+    ]
+
+
+def test_docx_tracked_deletions_are_still_in_the_file(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    path = tmp_path / "edited.docx"
+    document = docx.Document()
+    paragraph = document.add_paragraph("Name: ")
+    stamp = 'w:author="R" w:date="2024-05-01T00:00:00Z"'
+    deleted = '<w:r><w:delText>Mensah</w:delText></w:r>'
+    paragraph._p.append(parse_xml(f'<w:del {nsdecls("w")} w:id="1" {stamp}>{deleted}</w:del>'))
+    paragraph._p.append(parse_xml(f'<w:ins {nsdecls("w")} w:id="2" {stamp}><w:r><w:t>[Person 1]</w:t></w:r></w:ins>'))
+    document.save(str(path))
+    assert docx.Document(str(path)).paragraphs[0].text == "Name: "  # what python-docx alone would read
+    leaks, _ = check(path)
+    assert found(leaks) == [(str(path), 1, 8, "Mensah", "Mensah", "exact")]
+    assert leaks[0].context == "Name: Mensah [Person 1]"
+
+
+def test_html_text_without_tags_with_entities_unescaped(tmp_path):
+    path = write(
+        tmp_path / "report.html",
+        "<!doctype html>\n<html><head><title>Report</title></head>\n<body>\n"
+        "<p class=\"jodie-note\">We met <b>Jo</b>die &amp; her son.</p>\n"
+        "<p>Mrs Mens&#97;h</p>\n<img src=\"x.png\" alt=\"Photo of Mensah\">\n<!-- check Shah -->\n</body></html>\n",
+    )
+    leaks, problems = check(path)
+    assert problems == []
+    assert [(leak.line, leak.column, leak.found, leak.kind) for leak in leaks] == [
+        (4, 33, "Jodie", "exact"),  # split by a tag, found as the reader sees it
+        (5, 8, "Mensah", "exact"),  # written with a character reference
+        (7, 12, "Shah", "exact"),  # in a comment
+        (4, 1, "jodie", "case-insensitive"),  # in an attribute: reported at its tag
+        (6, 1, "Mensah", "exact"),
+    ]
+    assert leaks[0].context == "Report We met Jodie & her son. Mrs Mensah che"
+
+
+def test_json_and_jsonl_as_text_with_escapes_read(tmp_path):
+    lines = [json.dumps({"text": "fine"}), json.dumps({"text": "Jodie’s"})]
+    jsonl = write(tmp_path / "log.jsonl", "\n".join(lines) + "\n")
+    leaks, _ = check(jsonl)
+    assert found(leaks) == [(str(jsonl), 2, 11, "Jodie", "Jodie", "exact")]
+    # json.dumps writes "Siobhán Ó Briain" as "Siobh\u00e1n \u00d3 Briain"
+    path = write(tmp_path / "quotes.json", json.dumps({"quotes": [{"speaker": "Siobhán Ó Briain"}]}, indent=2))
+    assert "Siobh\\u00e1n" in path.read_text()
+    leaks, _ = check_leaks([path], {"Siobhán Ó Briain": "Siobhán Ó Briain"})
+    assert found(leaks) == [(str(path), 4, 19, "Siobhán Ó Briain", "Siobhán Ó Briain", "exact")]
+
+
+def test_folders_are_scanned_recursively_and_zip_members_named(tmp_path):
+    write(tmp_path / "out" / "a" / "b" / "deep.txt", "nothing\nMensah\n")
+    write(tmp_path / "out" / ".DS_Store", b"\x00\x01Mensah")  # operating-system litter, skipped
+    archive = tmp_path / "out" / "deposit.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("transcripts/p1.txt", "one\ntwo\nJodie\n")
+        zf.writestr("transcripts/readme.pdf", b"%PDF-1.4")
+    leaks, problems = check(tmp_path / "out")
+    assert found(leaks) == [
+        (str(tmp_path / "out" / "a" / "b" / "deep.txt"), 2, 1, "Mensah", "Mensah", "exact"),
+        (f"{archive}:transcripts/p1.txt", 3, 1, "Jodie", "Jodie", "exact"),
+    ]
+    assert len(problems) == 1 and problems[0].startswith(f"{archive}:transcripts/readme.pdf: not checked")
+
+
+def test_unreadable_and_unsupported_files_are_problems_not_crashes(tmp_path):
+    broken = write(tmp_path / "broken.docx", b"this is not a Word document")
+    truncated = tmp_path / "truncated.xlsx"
+    with zipfile.ZipFile(truncated, "w") as zf:
+        zf.writestr("hello.txt", "not a workbook")
+    pdf = write(tmp_path / "scan.pdf", b"%PDF-1.4 Jodie Mensah")
+    good = write(tmp_path / "good.txt", "Jodie\n")
+    leaks, problems = check(broken, truncated, pdf, good, tmp_path / "missing.txt")
+    assert found(leaks) == [(str(good), 1, 1, "Jodie", "Jodie", "exact")]
+    assert len(problems) == 4
+    assert problems[0].startswith(f"{broken}: not checked: could not be read as a Word document")
+    assert problems[1].startswith(f"{truncated}: not checked: could not be read as an Excel workbook")
+    assert problems[2].startswith(f"{pdf}: not checked: the leak checker cannot read .pdf files")
+    assert problems[3] == f"{tmp_path / 'missing.txt'}: no such file or folder; check the path."
+
+
+# --- fieldnotes projects and SQLite files ------------------------------------------------
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_project_every_table_is_searched_and_the_file_is_left_untouched(tmp_path):
+    source = write(tmp_path / "src" / "p1_int.txt", "Interviewer: Hello.\n\nAnita: I saw Jodie on Monday.\n")
+    path = tmp_path / "study.fnp"
+    with Project.create(path) as project:
+        project.import_paths([source])
+        project.add_memo("project", None, "Remember:\nring Mensah")
+    before = _digest(path)
+    leaks, problems = check(path)
+    assert problems == []
+    assert found(leaks) == [
+        (f"{path}:documents.text#1", 3, 14, "Jodie", "Jodie", "exact"),
+        (f"{path}:memos.text#1", 2, 6, "Mensah", "Mensah", "exact"),
+    ]
+    assert _digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src", "study.fnp"]  # no -wal or -shm left behind
+
+
+def test_project_whose_text_is_clean_but_a_memo_keeps_a_name(tmp_path):
+    source = write(tmp_path / "p1.txt", CLEAN)
+    path = tmp_path / "safe.fnp"
+    with Project.create(path) as project:
+        project.import_paths([source])
+        project.add_memo("document", "p1", "Follow up with Mrs MENSAH")
+    leaks, _ = check(path)
+    assert found(leaks) == [(f"{path}:memos.text#1", 1, 20, "MENSAH", "Mensah", "case-insensitive")]
+
+
+def test_project_where_a_name_survives_only_in_the_audit_table(tmp_path):
+    path = tmp_path / "safe.fnp"
+    with Project.create(path) as project:
+        project.set_setting("report_title", "Jodie study")
+        project.set_setting("report_title", "Family study")  # the setting itself is clean now
+    leaks, _ = check(path)
+    assert [(leak.path.split(":", 1)[1].split("#")[0], leak.found) for leak in leaks] == [("audit.detail", "Jodie")]
+
+
+def test_project_open_elsewhere_is_read_with_its_write_ahead_log(tmp_path):
+    path = tmp_path / "study.fnp"
+    project = Project.create(path)
+    try:
+        project.add_memo("project", None, "Ring Jodie")
+        assert Path(f"{path}-wal").exists()  # not yet checkpointed into the file
+        leaks, problems = check(path)
+    finally:
+        project.close()
+    assert problems == []
+    assert found(leaks) == [(f"{path}:memos.text#1", 1, 6, "Jodie", "Jodie", "exact")]
+
+
+def _deleted_row_database(path: Path, text: str) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA secure_delete = OFF")
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    conn.execute("INSERT INTO notes (text) VALUES (?)", [text])
+    conn.execute("INSERT INTO notes (text) VALUES ('a clean note')")
+    conn.commit()
+    conn.execute("DELETE FROM notes WHERE id = 1")
+    conn.commit()
+    conn.close()
+
+
+def test_raw_bytes_catch_a_deleted_row_that_was_not_vacuumed(tmp_path):
+    path = tmp_path / "old.db"
+    _deleted_row_database(path, "Visit to Jodie Mensah at home")
+    assert b"Jodie Mensah" in path.read_bytes()
+    leaks, problems = check(path)
+    assert problems == []
+    assert len(leaks) == 1
+    leak = leaks[0]
+    assert (leak.path, leak.line, leak.found, leak.surface, leak.entity, leak.kind) == (
+        str(path), 0, "Jodie Mensah", "Jodie Mensah", "Jodie Mensah", "raw-bytes"
+    )
+    assert path.read_bytes()[leak.column - 1:leak.column - 1 + 12] == b"Jodie Mensah"
+    assert "Visit to Jodie Mensah at home" in leak.context
+
+    # After VACUUM the free page is gone, and so is the leak.
+    conn = sqlite3.connect(path)
+    conn.execute("VACUUM")
+    conn.close()
+    assert check(path) == ([], [])
+
+
+def test_live_rows_of_any_table_and_no_raw_repeats(tmp_path):
+    path = tmp_path / "live.fnp"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (text TEXT)")
+    conn.execute("CREATE INDEX notes_text ON notes(text)")  # a second copy of the text in the file
+    conn.execute("INSERT INTO notes VALUES ('Jodie rang')")
+    # A table without rowids: its rows are named by their primary key.
+    conn.execute("CREATE TABLE turns (doc INTEGER, seq INTEGER, speaker TEXT, PRIMARY KEY (doc, seq)) WITHOUT ROWID")
+    conn.execute("INSERT INTO turns VALUES (1, 4, 'MENSAH')")
+    conn.commit()
+    conn.close()
+    leaks, problems = check(path)
+    assert problems == []
+    assert found(leaks) == [
+        (f"{path}:notes.text#1", 1, 1, "Jodie", "Jodie", "exact"),
+        (f"{path}:turns.speaker#1,4", 1, 1, "MENSAH", "Mensah", "case-insensitive"),
+    ]
+
+
+def test_corrupt_project_reported_and_its_bytes_still_searched(tmp_path):
+    path = write(tmp_path / "broken.fnp", b"not SQLite at all, but it names Mensah")
+    leaks, problems = check(path)
+    assert [(leak.line, leak.found, leak.kind) for leak in leaks] == [(0, "Mensah", "raw-bytes")]
+    assert len(problems) == 1 and problems[0].startswith(f"{path}: its tables could not be read")
+
+
+def test_bad_threshold_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="fuzzy_threshold"):
+        check_leaks([tmp_path], SURFACES, fuzzy_threshold=0)

@@ -446,7 +446,10 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
             by_name.setdefault(name.strip().lower(), []).append(value)
         ids: set[int] | None = None
         for name, values in by_name.items():
-            if name == "kind":
+            if name == "document":
+                found = {r[0] for r in self.conn.execute(
+                    f"SELECT id FROM documents WHERE name IN ({','.join('?' * len(values))})", values)}
+            elif name == "kind":
                 found = {r[0] for r in self.conn.execute(
                     f"SELECT id FROM documents WHERE kind IN ({','.join('?' * len(values))})", values)}
             elif name == "case":
@@ -456,7 +459,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
             else:
                 var = self.conn.execute("SELECT id, type FROM variables WHERE name = ?", [name]).fetchone()
                 if var is None:
-                    known = [r[0] for r in self.conn.execute("SELECT name FROM variables")] + ["kind", "case"]
+                    known = [r[0] for r in self.conn.execute("SELECT name FROM variables")] + ["kind", "case", "document"]
                     raise NotFound(f"No attribute '{name}'.{_suggest(name, known)} See 'fieldnotes attributes'.")
                 try:
                     typed = [coerce(v, var[1]) for v in values]

@@ -420,7 +420,7 @@ class PseudonymMixin:
         """One UTF-8 file per document, named after the document (``.txt``)."""
         from pathlib import Path
 
-        from fieldnotes.codebook.yaml_io import write_atomically
+        from fieldnotes.export.safe import write_atomically
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

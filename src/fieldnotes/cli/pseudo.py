@@ -268,7 +268,7 @@ def pseudo_log(project, fmt, output) -> None:
         for record in records:
             buffer.write(json.dumps(record, ensure_ascii=False) + "\n")
     if output:
-        from fieldnotes.codebook.yaml_io import write_atomically
+        from fieldnotes.export.safe import write_atomically
 
         write_atomically(Path(output), buffer.getvalue().encode("utf-8"))
         err_console().print(f"Wrote {len(records)} records to {escape(output)} (sensitive).")

@@ -20,13 +20,12 @@ colour (#RRGGBB), children. Names are unique among siblings and hold no "/".
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.export.safe import write_atomically
 from fieldnotes.model import CodeNode
 
 FORMAT_VERSION = 1
@@ -136,17 +135,3 @@ def write_yaml(nodes: list[CodeNode], path: Path, *, name: str, description: str
     data["codes"] = [_as_dict(n) for n in nodes]
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
     write_atomically(path, text.encode("utf-8"))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over
-    ``path``: readers never see a half-written file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

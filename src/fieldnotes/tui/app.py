@@ -59,6 +59,7 @@ class FieldnotesApp(App):
         Binding("slash", "search", "Search", id="app.search"),
         Binding("R", "retrieve", "Passages", id="app.retrieve"),
         Binding("E", "pseudo_review", "Pseudonyms", show=False, id="app.pseudo_review"),
+        Binding("X", "matrix", "Matrix", show=False, id="app.matrix"),
         Binding("f6", "toggle_pseudonymised", "Original/pseudonymised", show=False, id="app.toggle_pseudonymised"),
         Binding("f2", "toggle_pane('documents')", "Docs pane", show=False, id="app.toggle_documents"),
         Binding("f3", "toggle_pane('codebook')", "Codes pane", show=False, id="app.toggle_codebook"),
@@ -306,6 +307,11 @@ class FieldnotesApp(App):
             self.open_document(target.document)
         self.view.select(target.start, target.end)
         self.view.focus()
+
+    def action_matrix(self) -> None:
+        from fieldnotes.tui.screens.matrix import MatrixScreen
+
+        self.push_screen(MatrixScreen(self.project), callback=self.jump)
 
     def action_pseudo_review(self) -> None:
         from fieldnotes.tui.screens.pseudo import PseudoScreen

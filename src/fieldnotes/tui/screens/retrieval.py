@@ -108,17 +108,19 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         Binding("enter", "open", "Open passage", id="retrieval.open", priority=True),
     ]
 
-    def __init__(self, project, code: str) -> None:
+    def __init__(self, project, code: str, filter: str = "") -> None:
         super().__init__()
         self.project = project
         self.code_name = code
         self.code_path = code
+        self.initial_filter = filter
         self._passages: list[Passage] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="retrieval"):
             yield Label(f"{self.code_name} (sub-codes included)", id="retrieval-title", markup=False)
-            yield Input(placeholder="filter: phase=2 role=SW CP (Enter applies)", id="retrieval-filter")
+            yield Input(self.initial_filter, placeholder="filter: phase=2 role=SW CP (Enter applies)",
+                        id="retrieval-filter")
             yield Label("", id="retrieval-status", markup=False)
             yield OptionList(id="retrieval-passages")
         yield Footer()
@@ -130,7 +132,7 @@ class RetrievalScreen(ModalScreen[Jump | None]):
             self._status(str(exc), error=True)
             return
         self.query_one("#retrieval-title", Label).update(f"{self.code_path} (sub-codes included)")
-        self.show_passages([])
+        self.show_passages(parse_filter(self.initial_filter) if self.initial_filter else [])
         self.query_one(OptionList).focus()
 
     def _status(self, message: str, *, error: bool = False) -> None:

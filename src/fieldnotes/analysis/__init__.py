@@ -1,0 +1,1 @@
+"""Analysis: theme matrices, co-occurrence, framework matrices."""

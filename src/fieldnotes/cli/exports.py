@@ -1,0 +1,207 @@
+"""Commands for theme matrices, co-occurrence, framework matrices, quotes and
+REFI-QDA projects (``export ...``, ``qdpx ...``). Pseudonymised by default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fieldnotes.cli import cli, console, err_console, escape, open_project, parse_where
+from fieldnotes.cli.pseudo import export
+from fieldnotes.errors import FieldnotesError
+
+PROJECT = click.argument("project", type=click.Path(dir_okay=False))
+WHERE = click.option("--where", "where", multiple=True, metavar="NAME=VALUE",
+                     help="Only documents whose attribute NAME has VALUE (repeatable).")
+OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False),
+                      help="File to write (.csv .xlsx .md .html .png .svg by extension); none: a table here.")
+ORIGINAL = click.option("--original", is_flag=True, help="Real names in labels and text (sensitive; warns).")
+CODER = click.option("--coder", help="Only this coder's codings.")
+
+
+def _emit(proj, table, output: str | None, original: bool) -> None:
+    """Pseudonymise labels and text unless --original, then write or print."""
+    from fieldnotes.analysis.table import scrub_table
+
+    if original:
+        err_console().print("[bold yellow]warning:[/] --original: labels and text may hold real names.")
+    else:
+        scrub_table(table, proj.string_pseudonymiser())
+        table.notes.append("pseudonymised")
+    if output:
+        from fieldnotes.export.tables import write_table
+
+        write_table(table, Path(output))
+        console().print(f"Wrote {escape(table.title)} to {escape(output)}.")
+    else:
+        from fieldnotes.export.tables import rich_table
+
+        console().print(rich_table(table))
+
+
+@export.command("matrix")
+@PROJECT
+@click.option("--rows", type=click.Choice(["codes"]), default="codes", show_default=True)
+@click.option("--cols", default="documents", show_default=True,
+              help="documents | cases | attr:NAME | attr:NAME,attr:NAME (a cross of two attributes).")
+@click.option("--measure", type=click.Choice(["passages", "documents", "cases", "words"]), default="passages",
+              show_default=True)
+@click.option("--percent", is_flag=True, help="Percentages of the column instead of counts.")
+@click.option("--code", "codes", multiple=True, help="Only these codes (with their sub-codes); repeatable.")
+@WHERE
+@CODER
+@OUTPUT
+@ORIGINAL
+def export_matrix(project, rows, cols, measure, percent, codes, where, coder, output, original) -> None:
+    """A theme matrix: codes (sub-codes rolled up into parents, each passage
+    counted once) against documents, cases or attribute values, with totals.
+
+    \b
+    Example:
+      fieldnotes export matrix study.fnp --cols attr:phase --measure passages -o matrix.xlsx
+      fieldnotes export matrix study.fnp --cols attr:phase,attr:role --measure documents --percent
+    """
+    from fieldnotes.analysis.matrix import code_matrix
+
+    with open_project(project) as proj:
+        table = code_matrix(proj, cols=cols, measure=measure, percent=percent, where=parse_where(where),
+                            coder=coder, codes=list(codes) or None)
+        _emit(proj, table, output, original)
+
+
+@export.command("cooccurrence")
+@PROJECT
+@click.option("--unit", type=click.Choice(["overlap", "turn", "paragraph"]), default="overlap", show_default=True,
+              help="Codes co-occur when their passages overlap, or share a speaker turn or a paragraph.")
+@click.option("--jaccard", is_flag=True, help="Jaccard similarity instead of counts.")
+@click.option("--code", "codes", multiple=True, help="Only these codes; repeatable.")
+@WHERE
+@CODER
+@OUTPUT
+@ORIGINAL
+def export_cooccurrence(project, unit, jaccard, codes, where, coder, output, original) -> None:
+    """Codes x codes: how often two themes occur together.
+
+    \b
+    Example:
+      fieldnotes export cooccurrence study.fnp --unit turn -o cooccurrence.html
+    """
+    from fieldnotes.analysis.cooccurrence import cooccurrence
+
+    with open_project(project) as proj:
+        table = cooccurrence(proj, codes=list(codes) or None, unit=unit, jaccard=jaccard, where=parse_where(where),
+                             coder=coder)
+        _emit(proj, table, output, original)
+
+
+@export.command("framework")
+@PROJECT
+@click.option("--code", "codes", multiple=True, help="Themes (columns); default: the top-level codes.")
+@click.option("--case", "cases", multiple=True, help="Only these cases (rows).")
+@click.option("--max-chars", default=300, show_default=True, help="Shorten each cell's passages to about this.")
+@WHERE
+@OUTPUT
+@ORIGINAL
+def export_framework(project, codes, cases, max_chars, where, output, original) -> None:
+    """A framework matrix (cases x themes): each cell the case's coded
+    passages, shortened, and memos, as UK evaluators use for the Framework
+    method.
+
+    \b
+    Example:
+      fieldnotes export framework study.fnp -o framework.xlsx
+    """
+    from fieldnotes.analysis.framework import framework_matrix
+
+    with open_project(project) as proj:
+        table = framework_matrix(proj, codes=list(codes) or None, cases=list(cases) or None, where=parse_where(where),
+                                 pseudonymised=not original, max_chars=max_chars)
+        _emit(proj, table, output, original)
+
+
+@export.command("quotes")
+@PROJECT
+@click.option("--code", "codes", multiple=True, help="Only these codes (with sub-codes); repeatable.")
+@WHERE
+@CODER
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="File to write: .docx, .md, .html or .csv.")
+@click.option("--title", help="Document title (default: 'Quotes from PROJECT').")
+@ORIGINAL
+def export_quotes(project, codes, where, coder, output, title, original) -> None:
+    """Quotes for report writing: passages grouped by theme and sub-theme,
+    each with its attribution ("SW CP, 5 years qualified"), document and
+    phase; pseudonymised.
+
+    \b
+    Example:
+      fieldnotes export quotes study.fnp -o quotes.docx
+      fieldnotes export quotes study.fnp --code "Caseload and time" --where phase=3 -o quotes.md
+    """
+    from fieldnotes.export.quotes import quotes, write_quotes
+
+    if original:
+        err_console().print("[bold yellow]warning:[/] --original: the quotes hold real names.")
+    with open_project(project) as proj:
+        groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder,
+                        pseudonymised=not original)
+        write_quotes(groups, Path(output), title=title or f"Quotes from {Path(project).stem}")
+    count = sum(len(getattr(g, "quotes", []) or []) for g in groups)
+    console().print(f"Wrote {escape(output)}" + (f" ({count} quotes)." if count else "."))
+
+
+@cli.group()
+def qdpx() -> None:
+    """Exchange whole projects with NVivo, ATLAS.ti, MAXQDA and QualCoder
+    (REFI-QDA .qdpx).
+
+    \b
+    Example:
+      fieldnotes qdpx export study.fnp -o study.qdpx
+      fieldnotes qdpx import from-nvivo.qdpx imported.fnp
+    """
+
+
+@qdpx.command("export")
+@PROJECT
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .qdpx file to write.")
+@ORIGINAL
+def qdpx_export(project, output, original) -> None:
+    """Write a REFI-QDA project: documents, codes, codings, cases, variables,
+    memos; pseudonymised unless --original.
+
+    \b
+    Example:
+      fieldnotes qdpx export study.fnp -o study.qdpx
+    """
+    from fieldnotes.export.refi_qdpx import export_qdpx
+
+    if original:
+        err_console().print("[bold yellow]warning:[/] --original: the .qdpx holds the original texts with real names.")
+    with open_project(project) as proj:
+        counts = export_qdpx(proj, Path(output), pseudonymised=not original)
+    console().print(f"Wrote {escape(output)}: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
+
+
+@qdpx.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("project", type=click.Path(dir_okay=False))
+def qdpx_import(file, project) -> None:
+    """Import a REFI-QDA project (.qdpx) into a new fieldnotes project.
+
+    \b
+    Example:
+      fieldnotes qdpx import from-nvivo.qdpx imported.fnp
+    """
+    from fieldnotes.export.refi_qdpx import import_qdpx
+
+    if Path(project).exists():
+        raise FieldnotesError(f"{project} exists; qdpx import creates a new project.")
+    proj, summary = import_qdpx(Path(file), Path(project))
+    proj.close()
+    fields = ("documents", "codes", "codings", "cases", "variables", "memos")
+    console().print(f"Imported into {escape(project)}: " + ", ".join(
+        f"{getattr(summary, f)} {f}" for f in fields if hasattr(summary, f)) + ".")
+    for warning in getattr(summary, "warnings", []):
+        console().print(f"[yellow]warning[/] {escape(str(warning))}")

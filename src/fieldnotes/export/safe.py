@@ -1,0 +1,112 @@
+"""What every export needs to be safe to open and safe to write.
+
+* :func:`neutralise` keeps a spreadsheet (Excel, LibreOffice, Google Sheets)
+  from running a cell as a formula: CSV injection, OWASP's "formula injection".
+* :func:`write_atomically` writes a whole file or nothing: a reader (or a crash)
+  never meets half an export.
+* :func:`escape_markdown` lets any text stand in Markdown as itself.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fieldnotes.errors import FieldnotesError
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP): the
+#: four formula prefixes, plus tab and carriage return, which some programs
+#: skip before looking for them.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A spreadsheet cell that cannot run as a formula.
+
+    Text that begins with = + - @, a tab or a carriage return (also after
+    leading spaces, which some spreadsheets skip) gets a leading apostrophe.
+    Numbers, None and other non-text values come back unchanged.
+
+    >>> neutralise('=HYPERLINK("http://x", "click")')
+    '\\'=HYPERLINK("http://x", "click")'
+    >>> neutralise("-5 visits"), neutralise(-5), neutralise("Caseload")
+    ("'-5 visits", -5, 'Caseload')
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(FORMULA_TRIGGERS) or value.lstrip(" ").startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def is_number(value: Any) -> bool:
+    """True for ints and floats (and numpy's), False for bools and text."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` all at once: a temporary file in the same
+    folder, flushed to disk (fsync), then renamed over ``path`` (os.replace).
+
+    The file gets the permissions a new file normally gets (the umask applies),
+    not the private 0600 of :func:`tempfile.mkstemp`: an export is meant to be
+    shared.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FieldnotesError(f"The folder {folder} does not exist; create it or choose another place for {path.name}.")
+    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename itself survives a power cut only once the folder is synced
+    # (POSIX); Windows cannot open a folder this way and needs no such step.
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_MD_BLOCK_START = re.compile(r"^(\s*)(?:([#+\->=])|(\d+)([.)]))")
+
+
+def escape_markdown(text: str, *, cell: bool = False) -> str:
+    """``text`` as literal Markdown: emphasis, links, HTML tags and pipes are
+    escaped, and a leading ``#``, ``-``, ``+``, ``>`` or ``1.`` cannot start a
+    heading, list or quote. In a table ``cell`` (where those mean nothing),
+    line breaks become ``<br>`` instead.
+
+    >>> escape_markdown("<script>a|b</script>")
+    '\\\\<script\\\\>a\\\\|b\\\\</script\\\\>'
+    """
+    text = _MD_SPECIAL.sub(r"\\\1", str(text))
+    if cell:  # no headings or lists inside a table cell: only line breaks matter
+        return "<br>".join(line.strip() for line in text.splitlines()) if "\n" in text or "\r" in text else text
+    text = _MD_BLOCK_START.sub(
+        lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)), text)
+    return text

@@ -1,0 +1,148 @@
+"""The matrix screen: a theme matrix (codes x documents, cases or attribute
+values) with heat-shaded cells; Enter on a cell lists its passages, Enter on a
+passage jumps to it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from fieldnotes.errors import FieldnotesError
+from fieldnotes.tui.messages import Jump
+
+MEASURES = ("passages", "documents", "cases", "words")
+
+
+class MatrixScreen(Screen[Jump | None]):
+    DEFAULT_CSS = """
+    MatrixScreen #matrix-settings { height: 1; padding: 0 1; background: $panel; }
+    MatrixScreen #matrix-status { height: 1; padding: 0 1; color: $text-muted; }
+    MatrixScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("c", "cycle_cols", "Columns", id="matrix.cols"),
+        Binding("m", "cycle_measure", "Measure", id="matrix.measure"),
+        Binding("p", "toggle_percent", "Percent", id="matrix.percent"),
+        Binding("escape,q", "close", "Close", id="matrix.close"),
+    ]
+
+    def __init__(self, project) -> None:
+        super().__init__()
+        self.project = project
+        attrs = [f"attr:{v.name}" for v in project.variables()]
+        preferred = [a for a in ("attr:phase", "attr:role") if a in attrs]
+        self.col_choices = preferred + ["documents", "cases"] + [a for a in attrs if a not in preferred]
+        self.cols = self.col_choices[0]
+        self.measure = "passages"
+        self.percent = False
+        self.table = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical():
+            yield Static("", id="matrix-settings")
+            yield DataTable(id="matrix", cursor_type="cell", zebra_stripes=False)
+            yield Static("Enter on a cell lists its passages · c columns · m measure · p percent", id="matrix-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def reload(self) -> None:
+        from fieldnotes.analysis.matrix import code_matrix
+
+        try:
+            table = code_matrix(self.project, cols=self.cols, measure=self.measure, percent=self.percent)
+        except FieldnotesError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        from fieldnotes.analysis.table import scrub_table
+
+        self.table = scrub_table(table, self.project.string_pseudonymiser())
+        self.query_one("#matrix-settings", Static).update(
+            f"[b]{self.table.title}[/b]   columns: {self.cols} · measure: {self.measure}"
+            + (" · % of column" if self.percent else "") + " · pseudonymised labels", layout=False)
+        grid = self.query_one(DataTable)
+        grid.clear(columns=True)
+        grid.add_column(self.table.corner or "Code", key="__row__")
+        for i, column in enumerate(self.table.columns):
+            grid.add_column(column, key=str(i))
+        if self.table.row_totals is not None:
+            grid.add_column("Total", key="__total__")
+        peak = max((v for row in self.table.values for v in row if isinstance(v, (int, float))), default=0) or 1
+        for r, header in enumerate(self.table.rows):
+            cells = [Text("  " * header.depth + header.label, style="bold" if header.depth == 0 else "")]
+            for value in self.table.values[r]:
+                cells.append(_heat(value, peak, self.percent))
+            if self.table.row_totals is not None:
+                cells.append(Text(_fmt(self.table.row_totals[r], self.percent), style="bold"))
+            grid.add_row(*cells, key=str(r))
+
+    def action_cycle_cols(self) -> None:
+        self.cols = self.col_choices[(self.col_choices.index(self.cols) + 1) % len(self.col_choices)]
+        self.reload()
+
+    def action_cycle_measure(self) -> None:
+        self.measure = MEASURES[(MEASURES.index(self.measure) + 1) % len(MEASURES)]
+        self.reload()
+
+    def action_toggle_percent(self) -> None:
+        self.percent = not self.percent
+        self.reload()
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        if self.table is None:
+            return
+        row, col = event.coordinate.row, event.coordinate.column - 1
+        if not (0 <= row < len(self.table.rows)) or not (0 <= col < len(self.table.columns)):
+            return
+        code = self.table.rows[row].key
+        filter_text = self._filter_for(col)
+        from fieldnotes.tui.screens.retrieval import RetrievalScreen
+
+        self.app.push_screen(RetrievalScreen(self.project, code, filter_text),
+                             callback=lambda jump: jump and self.dismiss(jump))
+
+    def _filter_for(self, col: int) -> str:
+        """The retrieval filter that selects this column's documents."""
+        label = self.table.columns[col]
+        keys = getattr(self.table, "column_keys", None)
+        raw = keys[col] if keys else label
+        if self.cols == "documents":
+            return f"document={raw}"
+        if self.cols == "cases":
+            return f"case={raw}"
+        names = [c.split(":", 1)[1] for c in self.cols.split(",")]
+        if len(names) == 1:
+            return f"{names[0]}={raw}"
+        parts = [p.split("=", 1)[1].strip() for p in str(raw).split("·")]
+        return " ".join(f"{n}={v}" for n, v in zip(names, parts))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _fmt(value, percent: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}%" if percent else f"{value:.1f}"
+    return str(value)
+
+
+def _heat(value, peak: float, percent: bool) -> Text:
+    """A cell shaded by its value (more = stronger), its number always shown,
+    so nothing depends on colour alone."""
+    text = _fmt(value, percent)
+    if not isinstance(value, (int, float)) or not value:
+        return Text(text, style="dim")
+    level = min(1.0, value / peak)
+    shades = ("#dbe9f6", "#a6cbe6", "#6aaed6", "#3182bd", "#08519c")
+    colour = shades[min(len(shades) - 1, int(level * len(shades)))]
+    ink = "black" if level < 0.6 else "white"
+    return Text(f" {text} ", style=f"{ink} on {colour}")

@@ -220,3 +220,31 @@ def test_pseudonym_review_screen_and_pseudonymised_view(coded_project):
             e = next(x for x in p.entities() if x.id == anita)
             assert e.status == "accepted" and e.replacement == "Sophie"
     run(main())
+
+
+def test_matrix_screen_cell_lists_passages_and_jumps(coded_project):
+    with db(coded_project) as p:
+        p.autocode("Caseload", keywords=["caseload"], scope="sentence")
+        expected = {(c.document, c.start, c.end) for c in p.codings()}
+
+    async def main():
+        app = FieldnotesApp(coded_project)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await pilot.press("X")
+            await pilot.pause()
+            screen = app.screen
+            assert type(screen).__name__ == "MatrixScreen"
+            assert screen.table.columns[:3] == ["1", "2", "3"] or len(screen.table.columns) == 3
+            grid = screen.query_one("#matrix")
+            rows = [r.key for r in screen.table.rows]
+            row = rows.index("Caseload and time/Caseload")
+            column = next(i for i, v in enumerate(screen.table.values[row]) if v)
+            grid.move_cursor(row=row, column=column + 1)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "RetrievalScreen"
+            await pilot.press("enter")
+            await pilot.pause()
+            view = app.query_one(DocumentView)
+            assert (view.document, *view.selection) in expected
+    run(main())

@@ -105,8 +105,11 @@ class MatrixScreen(Screen[Jump | None]):
         filter_text = self._filter_for(col)
         from fieldnotes.tui.screens.retrieval import RetrievalScreen
 
-        self.app.push_screen(RetrievalScreen(self.project, code, filter_text),
-                             callback=lambda jump: jump and self.dismiss(jump))
+        def back(jump: Jump | None) -> None:
+            if jump is not None:
+                self.dismiss(jump)  # not returned: Textual would await it inside this handler
+
+        self.app.push_screen(RetrievalScreen(self.project, code, filter_text), callback=back)
 
     def _filter_for(self, col: int) -> str:
         """The retrieval filter that selects this column's documents."""

@@ -1,0 +1,208 @@
+"""The framework matrix: cases by themes, each cell what the case said.
+
+The layout UK evaluators use for the Framework method: one row per case
+(participant or site), one column per theme (a top-level code with its
+sub-codes, or the codes you name), and in each cell the case's coded passages
+for that theme, shortened, each with the document it comes from, followed by
+the memos written on those codings::
+
+    [p1_int_sw01] The caseload is heavy, I have 22 children and no time for…
+    Memo: compare with her phase 2 interview
+    [p2_int_sw01] Since the new manager came we have reflective supervision…
+
+Memos on the case itself go in a last column, "Memos on the case", rather
+than being repeated in every theme.
+
+By default the text is pseudonymised, as every export is: passages come from
+the pseudonymised view of their document (the codings are mapped onto it),
+and memos, case names and document names pass through the same replacements.
+
+Example::
+
+    from fieldnotes.analysis.framework import framework_matrix
+
+    table = framework_matrix(project, where=[("phase", "2")], max_chars=200)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import PurePath
+
+from fieldnotes.analysis.matrix import NO_CASE, CodeTree, filter_notes, scope
+from fieldnotes.analysis.table import RowHeader, Table
+from fieldnotes.errors import FieldnotesError, NotFound
+
+CASE_MEMOS = "Memos on the case"
+#: Spreadsheets hold at most 32,767 characters in a cell; stay well below.
+CELL_LIMIT = 32_000
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` with its whitespace collapsed, cut at a word boundary to at
+    most ``limit`` characters, with "…" where it was cut.
+
+    >>> shorten("The  caseload\\n is heavy and getting heavier", 24)
+    'The caseload is heavy…'
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def _resolve_cases(project, names: Sequence[str], known: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    by_name = {name: (case_id, name) for case_id, name in known}
+    chosen: list[tuple[int, str]] = []
+    for raw in [names] if isinstance(names, str) else names:
+        wanted = raw.strip()
+        match = by_name.get(wanted) or next((v for k, v in by_name.items() if k.casefold() == wanted.casefold()), None)
+        if match is None:
+            from fieldnotes.project import _suggest
+
+            raise NotFound(f"No case '{wanted}'.{_suggest(wanted, list(by_name)) if by_name else ''} "
+                           "See 'fieldnotes cases'.")
+        if match not in chosen:
+            chosen.append(match)
+    return sorted(chosen, key=lambda c: c[1])
+
+
+def framework_matrix(
+    project,
+    *,
+    codes: Sequence[str] | None = None,
+    cases: Sequence[str] | None = None,
+    where: Sequence[tuple[str, str]] = (),
+    pseudonymised: bool = True,
+    max_chars: int = 300,
+) -> Table:
+    """Cases x themes, each cell the case's coded passages for the theme.
+
+    Themes are the top-level codes, or ``codes``; each includes its
+    sub-codes, and a passage coded with two of them shows once. Rows are the
+    cases with documents matching ``where`` (or the named ``cases``); coded
+    documents that belong to no case get a "(no case)" row. Each passage is
+    collapsed to one line, cut to ``max_chars`` characters with "…", and
+    prefixed with its document's name (without extension); the memos on its
+    codings follow it ("Memo: ..."). ``Table.cells[(row, column)]`` holds the
+    coding ids behind a cell.
+
+    ``pseudonymised`` (the default) takes every text from the pseudonymised
+    view; ``False`` gives the original words, for use inside the project only.
+    """
+    if max_chars < 20:
+        raise FieldnotesError(f"max_chars {max_chars} is too short to quote anything; use 20 or more (300 by default).")
+    tree = CodeTree.of(project)
+    themes = [i for i in range(len(tree)) if tree.parent[i] < 0] if codes is None else tree.select(project, codes)
+    themes_of = [[t for t, node in enumerate(themes) if tree.contains(node, i)] for i in range(len(tree))]
+    where_scope = scope(project, where)
+    names = dict(zip(where_scope.ids, where_scope.names))
+    known = project.conn.execute("SELECT id, name FROM cases ORDER BY name").fetchall()
+    cases_of: dict[int, list[int]] = {}
+    for doc_id, case_id in project.conn.execute("SELECT document_id, case_id FROM document_cases"):
+        if doc_id in names:
+            cases_of.setdefault(doc_id, []).append(case_id)
+
+    # (case id or None, theme) -> {(document, start, end): [coding ids]}
+    found: dict[tuple[int | None, int], dict[tuple[int, int, int], list[int]]] = {}
+    clause, params = where_scope.sql()
+    for coding_id, doc_id, code_id, start, end in project.conn.execute(
+            f'SELECT id, document_id, code_id, start, "end" FROM codings WHERE {clause} '
+            'ORDER BY document_id, start, "end", id', params):
+        i = tree.position.get(code_id)
+        if i is None or not themes_of[i]:
+            continue
+        for case_id in cases_of.get(doc_id) or [None]:
+            for t in themes_of[i]:
+                found.setdefault((case_id, t), {}).setdefault((doc_id, start, end), []).append(coding_id)
+
+    if cases is not None:
+        rows: list[tuple[int | None, str]] = _resolve_cases(project, cases, known)
+    else:
+        linked = {case_id for ids in cases_of.values() for case_id in ids}
+        rows = [(case_id, name) for case_id, name in known if case_id in linked]
+        if any(case_id is None for case_id, _ in found):
+            rows.append((None, NO_CASE))
+
+    if pseudonymised:
+        replacements = project.replacements()
+        scrub = project.string_pseudonymiser(replacements)
+    else:
+        replacements, scrub = None, (lambda value: value)
+    views: dict[int, tuple[str, object | None]] = {}
+
+    def passage_text(doc_id: int, start: int, end: int) -> str:
+        if doc_id not in views:
+            if pseudonymised:
+                views[doc_id] = project.pseudonymised(names[doc_id], replacements)
+            else:
+                views[doc_id] = (project._doc_text(doc_id), None)
+        text, mapping = views[doc_id]
+        if mapping is not None:
+            start, end = mapping.range_to_view(start, end)
+        return text[start:end]
+
+    coding_memos: dict[int, list[str]] = {}
+    case_memos: dict[int, list[str]] = {}
+    for target_type, target_id, title, text in project.conn.execute(
+            "SELECT target_type, target_id, title, text FROM memos WHERE target_type IN ('coding', 'case') ORDER BY id"):
+        line = "Memo: " + shorten(scrub(f"{title}: {text}" if title else text), max_chars)
+        (coding_memos if target_type == "coding" else case_memos).setdefault(target_id, []).append(line)
+    doc_labels = {doc_id: scrub(PurePath(name).stem) for doc_id, name in names.items()}
+
+    def cell(passages: dict[tuple[int, int, int], list[int]]) -> str:
+        lines: list[str] = []
+        ordered = sorted(passages, key=lambda p: (names[p[0]], p[1], p[2]))
+        size = 0
+        for n, (doc_id, start, end) in enumerate(ordered):
+            block = [f"[{doc_labels[doc_id]}] {shorten(passage_text(doc_id, start, end), max_chars)}"]
+            for coding_id in passages[(doc_id, start, end)]:
+                block += coding_memos.get(coding_id, [])
+            size += sum(len(b) + 1 for b in block)
+            if size > CELL_LIMIT:
+                lines.append(f"… ({len(ordered) - n} more passages)")
+                break
+            lines += block
+        return "\n".join(lines)
+
+    columns = [tree.codes[i].name for i in themes]
+    if len(set(columns)) < len(columns):
+        columns = tree.labels(themes)
+    with_case_memos = any(case_memos.get(case_id) for case_id, _ in rows if case_id is not None)
+    if with_case_memos:
+        columns.append(CASE_MEMOS)
+    values: list[list[str]] = []
+    cells: dict[tuple[int, int], list[int]] = {}
+    headers = []
+    for r, (case_id, name) in enumerate(rows):
+        label = scrub(name) if case_id is not None else name
+        headers.append(RowHeader(label, label))
+        row = []
+        for t in range(len(themes)):
+            passages = found.get((case_id, t), {})
+            row.append(cell(passages))
+            if passages:
+                cells[(r, t)] = sorted(i for ids in passages.values() for i in ids)
+        if with_case_memos:
+            row.append("\n".join(case_memos.get(case_id, [])) if case_id is not None else "")
+        values.append(row)
+
+    notes = [
+        "Text pseudonymised: names and other identifying details are replaced as in the pseudonymised view."
+        if pseudonymised else
+        "ORIGINAL TEXT, NOT PSEUDONYMISED: keep this table inside the secure environment.",
+        f"Each passage: whitespace collapsed, cut to {max_chars} characters with …, after its document's name "
+        "in [brackets]; memos on its codings follow it.",
+        "Themes include their sub-codes; a passage coded with two of them shows once.",
+    ]
+    if any(len(ids) > 1 for ids in cases_of.values()):
+        notes.append("A document of several cases (a focus group) shows its passages in each case's row.")
+    if with_case_memos:
+        notes.append(f"'{CASE_MEMOS}': memos written on the case itself.")
+    notes += filter_notes(where, None)
+    return Table("Framework matrix: cases by theme", headers, columns, values, corner="Case", measure="text",
+                 notes=notes, cells=cells)

@@ -1,0 +1,68 @@
+"""Issue 6 through the command line on the coded demo study."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from fieldnotes.cli import load_commands
+from fieldnotes.codebook.yaml_io import read_yaml
+from fieldnotes.project import Project
+
+cli = load_commands()
+
+
+def run(*args, ok=True):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def coded(_sample_build, tmp_path):
+    path = tmp_path / "study.fnp"
+    shutil.copy(_sample_build, path)
+    with Project.open(path) as project:
+        project.import_codebook(read_yaml(REPO / "codebooks" / "social-care-workforce.yaml")[1])
+        project.autocode("Caseload", fuzzy="caseload", scope="sentence")
+        project.autocode("Hot-desking and office space", keywords=["hot-desking", "hot desk", "desk"], scope="sentence")
+        project.autocode("Supervision quality", keywords=["supervision"], scope="sentence")
+    return path
+
+
+def test_matrix_by_phase_in_every_format(coded, tmp_path):
+    from openpyxl import load_workbook
+
+    for suffix in ("csv", "xlsx", "md", "html", "svg", "png"):
+        out = tmp_path / f"m.{suffix}"
+        run("export", "matrix", coded, "--cols", "attr:phase", "--measure", "passages", "-o", out)
+        assert out.exists() and out.stat().st_size > 100
+    sheet = load_workbook(tmp_path / "m.xlsx").worksheets[0]
+    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    flat = [str(v) for row in values for v in row if v is not None]
+    assert "Caseload" in " ".join(flat)
+    shown = run("export", "matrix", coded, "--cols", "attr:phase,attr:role", "--measure", "documents").output
+    assert "Caseload" in shown
+
+
+def test_cooccurrence_framework_and_quotes(coded, tmp_path):
+    run("export", "cooccurrence", coded, "--unit", "turn", "-o", tmp_path / "co.csv")
+    assert "Caseload" in (tmp_path / "co.csv").read_text(encoding="utf-8-sig")
+    run("export", "framework", coded, "-o", tmp_path / "fw.xlsx")
+    run("export", "quotes", coded, "-o", tmp_path / "q.docx")
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "q.docx")).paragraphs)
+    assert "Caseload" in text and "years qualified" in text
+
+
+def test_qdpx_round_trip_through_the_cli(coded, tmp_path):
+    run("qdpx", "export", coded, "-o", tmp_path / "s.qdpx", "--original")
+    run("qdpx", "import", tmp_path / "s.qdpx", tmp_path / "back.fnp")
+    with Project.open(coded) as a, Project.open(tmp_path / "back.fnp") as b:
+        assert sorted(d.name for d in a.documents()) == sorted(d.name for d in b.documents())
+        assert sorted((c.document, c.code, c.start, c.end) for c in a.codings()) == \
+            sorted((c.document, c.code, c.start, c.end) for c in b.codings())

@@ -156,11 +156,19 @@ def test_passages_with_attribution_speaker_and_filters(doc, tmp_path):
     doc.autocode("Caseload", keywords=["caseload"], scope="sentence")
     got = doc.passages("Caseload and time")
     assert [(p.document, p.speaker, p.attribution) for p in got] == [
-        ("m.txt", "Interviewer", "Team manager"), ("m.txt", "Manager", "Team manager"),
-        ("t.txt", "Interviewer", "SW CP, 5 years qualified")]
+        ("m.txt", "Interviewer", "Interviewer"), ("m.txt", "Manager", "Team manager"),
+        ("t.txt", "Interviewer", "Interviewer")]
     assert got[2].text == "How is your caseload at the moment?"
     assert [p.document for p in doc.passages("Caseload", where=[("phase", "2")])] == ["t.txt"]
     assert doc.passages("Caseload", where=[("role", "SW CP"), ("phase", "3")]) == []
     doc.set_setting("attribution_template", "{role} (phase {phase}), {team}")
-    assert doc.passages("Caseload")[0].attribution == "Team manager (phase 3)"
+    assert doc.passages("Caseload")[1].attribution == "Team manager (phase 3)"
     assert doc.passages("Caseload", coder="nobody") == []
+
+
+def test_interviewer_questions_are_not_attributed_to_the_participant(doc):
+    doc.autocode("Caseload", keywords=["caseload", "case load"], scope="sentence")
+    got = {p.speaker: p.attribution for p in doc.passages("Caseload")}
+    assert got == {"Interviewer": "Interviewer", "SW": "SW CP, 5 years qualified"}
+    doc.set_setting("interviewer_labels", "Nobody")
+    assert {p.attribution for p in doc.passages("Caseload")} == {"SW CP, 5 years qualified"}

@@ -543,8 +543,16 @@ class CodingMixin:
         attributes = self._attributes_of("document")
         cases = self._cases_of()
         template = self.attribution_template()
+        # A question the researcher asked is not the participant's words: it
+        # is attributed to the interviewer, not with the document's role.
+        asking = {label.strip().casefold() for label in (
+            self.setting("interviewer_labels", None) or "Interviewer,Researcher,Facilitator,Moderator,Q,INT").split(",")}
         result = []
         for r in rows:
+            if r[8] and r[8].strip().casefold() in asking:
+                result.append(Passage(r[2], paths[r[3]], r[4], r[5], r[8], "Interviewer", texts[r[1]][r[4]:r[5]], r[6],
+                                      attributes.get(r[1], {}), r[0]))
+                continue
             attrs = dict(attributes.get(r[1], {}))
             attrs.setdefault("case", ", ".join(cases.get(r[1], [])))
             attrs.setdefault("speaker", r[8] or "")

@@ -346,11 +346,15 @@ def _xlsx_sheet(ws, table: Table, s: _XlsxStyles) -> None:
                     alignment=s.header_align if (i == 0 or text) else s.header_align_number)
                for i, h in enumerate(heads)])
     percent = kind == "percent"
+    # Top-level codes in bold too: a cell indent alone does not show in every
+    # spreadsheet (LibreOffice's PDF export drops it).
+    hierarchical = any(r.depth > 0 for r in rows)
     for row in rows:
         font = s.bold if row.total else None
+        label_font = s.bold if row.total or (hierarchical and row.depth == 0) else None
         border = s.total_border if row.total else None
         indent = (s.indents_top if text else s.indents)[min(row.depth, 15)]
-        out = [cell(_xlsx_text(row.label), font=font, border=border, alignment=indent)]
+        out = [cell(_xlsx_text(row.label), font=label_font, border=border, alignment=indent)]
         last = len(row.values) - 1
         for i, value in enumerate(row.values):
             bold = font or (s.bold if table.row_totals is not None and i == last else None)

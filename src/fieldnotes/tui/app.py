@@ -96,13 +96,13 @@ class FieldnotesApp(App):
         yield Footer()
 
     def on_resize(self, event) -> None:
-        # Narrow terminals (80 columns over SSH): the documents pane starts
+        # Narrow terminals (80 to 139 columns, often over SSH): the documents pane starts
         # hidden so the text keeps room; F2 brings it back.
         if not self._pane_toggled:
-            self.query_one("#documents").display = event.size.width >= 110
+            self.query_one("#documents").display = event.size.width >= 140
 
     def on_mount(self) -> None:
-        self.query_one("#documents").display = self.size.width >= 110
+        self.query_one("#documents").display = self.size.width >= 140
         self.query_one("#progress").display = False
         self._load_pins()
         docs = self.project.documents()

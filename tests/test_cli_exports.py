@@ -1,6 +1,5 @@
 """Issue 6 through the command line on the coded demo study."""
 
-import json
 import shutil
 
 import pytest

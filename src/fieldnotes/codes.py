@@ -102,12 +102,16 @@ class CodebookMixin:
         return [c for c in self.codes() if c.parent_id is None]
 
     def code(self, name_or_path: str) -> Code:
-        code_id = self.code_id(name_or_path)
-        return next(c for c in self.codes() if c.id == code_id)
+        """A code with its counts, by name or path."""
+        return self.find_code(self.codes(), name_or_path)
 
     def code_id(self, name_or_path: str) -> int:
         """Resolve a code by path, or by name when only one code has it."""
-        codes = self.codes(counts=False)
+        return self.find_code(self.codes(counts=False), name_or_path).id
+
+    def find_code(self, codes: list[Code], name_or_path: str) -> Code:
+        """The code named ``name_or_path`` among ``codes`` (as :meth:`codes`
+        returns them), or NotFound with the closest names."""
         wanted = name_or_path.strip().strip("/")
         if "/" in wanted:
             folded = "/".join(split_path(wanted)).casefold()
@@ -117,7 +121,7 @@ class CodebookMixin:
                 c for c in codes if c.name.casefold() == wanted.casefold()
             ]
         if len(matches) == 1:
-            return matches[0].id
+            return matches[0]
         if len(matches) > 1:
             raise NotFound(
                 f"Several codes are called '{wanted}': {', '.join(c.path for c in matches)}. Give the path."
@@ -263,6 +267,7 @@ class CodebookMixin:
         moving = [r[0] for r in self.conn.execute("SELECT id FROM codings WHERE code_id = ?", [source_id])]
         changes.update("codings", moving, "code_id = ?", [target_id])
         changes.update("memos", self._memo_ids("code", [source_id]), "target_id = ?", [target_id])
+        moved = len(moving) + len(duplicates)
         for child_id, name in self.conn.execute(
             "SELECT id, name FROM codes WHERE parent_id = ?", [source_id]
         ).fetchall():
@@ -271,9 +276,9 @@ class CodebookMixin:
                 changes.update("codes", [child_id], "parent_id = ?, sort_order = ?",
                                [target_id, self._next_order(target_id)])
             else:
-                moving.extend([0] * self._merge_into(changes, child_id, twin))
+                moved += self._merge_into(changes, child_id, twin)
         changes.delete("codes", [source_id])
-        return len(moving) + len(duplicates)
+        return moved
 
     def _memo_ids(self, target_type: str, ids: Sequence[int]) -> list[int]:
         if not ids:

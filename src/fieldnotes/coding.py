@@ -308,9 +308,8 @@ class CodingMixin:
         return self._codings(" AND ".join(clauses) or "1", params)
 
     def _code_ids(self, code: str, include_children: bool) -> list[int]:
-        root_id = self.code_id(code)
         codes = self.codes(counts=False)
-        root = next(c for c in codes if c.id == root_id)
+        root = self.find_code(codes, code)
         if not include_children:
             return [root.id]
         return [c.id for c in codes if c.id == root.id or c.path.startswith(root.path + "/")]

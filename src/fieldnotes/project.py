@@ -16,17 +16,14 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import re
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fieldnotes import importers
 from fieldnotes.codes import CodebookMixin
 from fieldnotes.coding import CodingMixin
 from fieldnotes.pseudo import PseudonymMixin
@@ -208,7 +205,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
                     rel = child.relative_to(path)
                     if not child.is_file() or any(p.startswith((".", "~$")) for p in rel.parts):
                         continue
-                    if child.name in _IGNORED_NAMES or child.resolve() == manifest_path:
+                    if child.name in _IGNORED_NAMES or (manifest_path and child.resolve() == manifest_path):
                         continue
                     if manifest is not None and manifest.lookup(child, path) is None:
                         report.outcomes.append(
@@ -365,13 +362,15 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
             return self.document_id(folded[0])
         raise NotFound(f"No document '{name}'.{_suggest(name, names)} List them with 'fieldnotes documents'.")
 
-    def _attributes_of(self, owner_type: str, ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
+    def _attributes_of(self, owner_type: str, owner_id: int | None = None) -> dict[int, dict[str, Any]]:
+        """Attributes by owner id: of every document (or case), or of one."""
         sql = (
             "SELECT a.owner_id, v.name, a.value FROM attributes a JOIN variables v ON v.id = a.variable_id "
-            "WHERE a.owner_type = ? ORDER BY v.name"
+            "WHERE a.owner_type = ?" + (" AND a.owner_id = ?" if owner_id is not None else "") + " ORDER BY v.name"
         )
         result: dict[int, dict[str, Any]] = {}
-        for owner_id, name, value in self.conn.execute(sql, [owner_type]):
+        params = [owner_type] if owner_id is None else [owner_type, owner_id]
+        for owner_id, name, value in self.conn.execute(sql, params):
             result.setdefault(owner_id, {})[name] = value
         return result
 
@@ -430,7 +429,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
         return Document(
             id=r[0], guid=r[1], name=r[2], kind=r[3], format=r[4], text=r[5], words=r[6], sha256=r[7],
             source_path=r[8], encoding=r[9], imported_at=r[10], turns=turns, cases=cases,
-            attributes=self._attributes_of("document").get(doc_id, {}),
+            attributes=self._attributes_of("document", doc_id).get(doc_id, {}),
         )
 
     def filter_documents(self, where: Sequence[tuple[str, str]]) -> set[int]:

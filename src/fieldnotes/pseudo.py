@@ -15,6 +15,7 @@ replaced too: unreviewed means not yet cleared, so the safe default).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -146,6 +147,7 @@ class PseudonymMixin:
             candidates[index[doc_id]].append(Candidate(start, end, text, category, detector, score or 1.0))
         drafts = cluster(candidates, [t for _, t in docs], allowlist=self.allowlist(), register=self._register())
         existing = self.conn.execute("SELECT id, category, surfaces, status FROM entities").fetchall()
+        existing_by_id = {r[0]: r for r in existing}
         owner: dict[tuple[int, int, int], int] = {
             (d, s, e): ent for ent, d, s, e in self.conn.execute('SELECT entity_id, document_id, start, "end" FROM mentions')}
         by_surface: dict[tuple[str, str], list[int]] = {}
@@ -164,8 +166,7 @@ class PseudonymMixin:
                 if matches:
                     target = matches[0]
                     for ent_id in matches:
-                        row = next(r for r in existing if r[0] == ent_id)
-                        merged = sorted(set(json.loads(row[2])) | set(draft.surfaces))
+                        merged = sorted(set(json.loads(existing_by_id[ent_id][2])) | set(draft.surfaces))
                         self.conn.execute("UPDATE entities SET surfaces = ? WHERE id = ?",
                                           [json.dumps(merged, ensure_ascii=False), ent_id])
                 else:
@@ -381,6 +382,25 @@ class PseudonymMixin:
         doc_id = self.document_id(document)
         return render(self._doc_text(doc_id), self._view_replacements(doc_id, replacements))
 
+    def pseudonymised_turns(self, turns, mapping, scrub: Callable[[str], str]) -> list:
+        """Speaker turns moved onto the pseudonymised text, their speaker
+        labels through the same replacements."""
+        from fieldnotes.model import Turn
+
+        return [Turn(t.seq, scrub(t.speaker or "") or None,
+                     *(mapping.range_to_view(t.start, t.end) if t.end > t.start else (mapping.to_view(t.start),) * 2),
+                     t.time_start, t.time_end) for t in turns]
+
+    def pseudonymise_table(self, table):
+        """A result table (matrix, co-occurrence) as it may leave the project:
+        labels and text cells through the replacements (document and case
+        names and attribute values can carry real names)."""
+        from fieldnotes.analysis.table import scrub_table
+
+        scrub_table(table, self.string_pseudonymiser())
+        table.notes.append("pseudonymised")
+        return table
+
     def string_pseudonymiser(self, replacements: dict[int, str] | None = None) -> Callable[[str], str]:
         """A function passing any other text (a memo, a case name, a speaker
         label, an attribute) through the same replacements: every surface form
@@ -470,17 +490,14 @@ class PseudonymMixin:
                     "SELECT id, guid, name, kind, format, words, imported_at FROM documents ORDER BY id").fetchall():
                 text, mapping = self.pseudonymised(name, replacements)
                 maps[doc_id] = mapping
-                import hashlib
-
                 c.execute("INSERT INTO documents(id, guid, name, kind, text, format, source_path, sha256, encoding, words, "
                           "imported_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 'utf-8', ?, ?)",
                           [doc_id, guid, scrub(name), kind, text, fmt, hashlib.sha256(text.encode()).hexdigest(),
                            len(text.split()), imported_at])
-                for seq, speaker, start, end, t0, t1 in self.conn.execute(
-                        'SELECT seq, speaker, start, "end", time_start, time_end FROM turns WHERE document_id = ?', [doc_id]).fetchall():
-                    a, b = mapping.range_to_view(start, end) if end > start else (mapping.to_view(start),) * 2
+                for t in self.pseudonymised_turns(self._turns(doc_id), mapping, scrub):
                     c.execute('INSERT INTO turns(document_id, seq, speaker, start, "end", time_start, time_end) '
-                              "VALUES (?, ?, ?, ?, ?, ?, ?)", [doc_id, seq, scrub(speaker or "") or None, a, b, t0, t1])
+                              "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              [doc_id, t.seq, t.speaker, t.start, t.end, t.time_start, t.time_end])
                 counts["documents"] += 1
             for row in self.conn.execute("SELECT id, guid, name, description FROM cases").fetchall():
                 c.execute("INSERT INTO cases(id, guid, name, description) VALUES (?, ?, ?, ?)",
@@ -519,14 +536,19 @@ class PseudonymMixin:
         partial.replace(out)
         return counts
 
-    def mention_log(self) -> list[dict[str, Any]]:
-        """One record per mention: the key. Sensitive: it holds the real text."""
+    def mention_log(self, *, destination: str | None = None) -> list[dict[str, Any]]:
+        """One record per mention: the key. Sensitive: it holds the real text.
+        With ``destination`` (where the key is being written) the release of
+        the key is recorded in the audit table."""
         replacements = self.replacements()
         rows = self.conn.execute(
             'SELECT d.name, m.start, m."end", m.text, e.category, e.id, e.status, m.detector FROM mentions m '
             "JOIN entities e ON e.id = m.entity_id JOIN documents d ON d.id = m.document_id ORDER BY d.name, m.start").fetchall()
-        return [{"document": r[0], "start": r[1], "end": r[2], "text": r[3], "category": r[4],
-                 "replacement": replacements.get(r[5], ""), "status": r[6], "detector": r[7]} for r in rows]
+        records = [{"document": r[0], "start": r[1], "end": r[2], "text": r[3], "category": r[4],
+                    "replacement": replacements.get(r[5], ""), "status": r[6], "detector": r[7]} for r in rows]
+        if destination is not None:
+            self._audit("pseudo.log", {"to": destination, "records": len(records)})
+        return records
 
     def leak_surfaces(self, statuses: Sequence[str] = ("accepted",)) -> dict[str, str]:
         """Surface form -> entity label for the leak checker."""

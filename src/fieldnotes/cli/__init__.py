@@ -4,7 +4,6 @@ print with rich. Errors are one line; ``--debug`` shows the traceback."""
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click

@@ -22,13 +22,10 @@ CODER = click.option("--coder", help="Only this coder's codings.")
 
 def _emit(proj, table, output: str | None, original: bool) -> None:
     """Pseudonymise labels and text unless --original, then write or print."""
-    from fieldnotes.analysis.table import scrub_table
-
     if original:
         err_console().print("[bold yellow]warning:[/] --original: labels and text may hold real names.")
     else:
-        scrub_table(table, proj.string_pseudonymiser())
-        table.notes.append("pseudonymised")
+        proj.pseudonymise_table(table)
     if output:
         from fieldnotes.export.tables import write_table
 

@@ -254,8 +254,7 @@ def pseudo_log(project, fmt, output) -> None:
       fieldnotes pseudo log study.fnp --format csv -o key.csv
     """
     with open_project(project) as proj:
-        records = proj.mention_log()
-        proj._audit("pseudo.log", {"format": fmt, "to": output or "stdout", "records": len(records)})
+        records = proj.mention_log(destination=f"{output or 'stdout'} ({fmt})")
     fields = ["document", "start", "end", "text", "category", "replacement", "status", "detector"]
     buffer = io.StringIO()
     if fmt == "csv":
@@ -299,8 +298,9 @@ def pseudo_check_leaks(project, paths, threshold, include_suggested, as_json) ->
         allow = proj.allowlist()
     leaks, problems = check_leaks([Path(p) for p in paths], surfaces, fuzzy_threshold=threshold, ignore=allow)
     if as_json:
-        print_json({"leaks": [leak.__dict__ if hasattr(leak, "__dict__") else
-                              {k: getattr(leak, k) for k in leak.__slots__} for leak in leaks], "problems": problems})
+        from dataclasses import asdict
+
+        print_json({"leaks": [asdict(leak) for leak in leaks], "problems": problems})
     else:
         out = console()
         for leak in leaks:

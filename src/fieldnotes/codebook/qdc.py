@@ -64,9 +64,7 @@ Decisions, so that other modules and users can rely on them:
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import uuid
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -389,7 +387,12 @@ def write_qdc(codes: list[CodeNode], path: Path, *, origin: str = "fieldnotes") 
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     data = ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
-    _write_atomically(path, data)
+    from fieldnotes.export.safe import write_atomically
+
+    try:
+        write_atomically(path, data)
+    except FieldnotesError as exc:
+        raise QdcError(str(exc)) from None
 
 
 def _write_code(parent: ET.Element, node: CodeNode, prefix: tuple[str, ...], guids: set[str], path: Path) -> None:
@@ -445,39 +448,3 @@ def _description_block(node: CodeNode) -> str:
     return "\n\n".join(parts)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    folder = path.parent
-    try:
-        # mkstemp makes a private (0600) file; give the result the usual
-        # permissions, or keep those of the file being replaced.
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise QdcError(_cannot_write(path, err)) from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except OSError as err:
-        _remove_quietly(temporary)
-        raise QdcError(_cannot_write(path, err)) from None
-    except BaseException:
-        _remove_quietly(temporary)
-        raise
-
-
-def _cannot_write(path: Path, err: OSError) -> str:
-    return (
-        f"Cannot write {path} ({err.strerror or err}); check that the folder exists, that you can write "
-        "to it and that the disk is not full."
-    )
-
-
-def _remove_quietly(name: str) -> None:
-    try:
-        os.unlink(name)
-    except OSError:
-        pass

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fieldnotes.errors import FieldnotesError
-from fieldnotes.export.safe import escape_markdown, neutralise, write_atomically
+from fieldnotes.export.safe import choose_format, escape_markdown, neutralise, write_atomically
 
 FORMATS = {".docx": "docx", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv"}
 CSV_HEADER = ("theme", "sub-theme", "quote", "attribution", "document", "phase", "speaker")
@@ -158,17 +157,7 @@ def source_line(quote: Quote) -> str:
 
 
 def quote_format(path: str | Path, fmt: str | None = None) -> str:
-    if fmt:
-        key = {"markdown": "md", "htm": "html"}.get(fmt.lower().lstrip("."), fmt.lower().lstrip("."))
-        if key in set(FORMATS.values()):
-            return key
-        raise FieldnotesError(f"Unknown quotes format '{fmt}'; use one of docx, md, html, csv.")
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise FieldnotesError(
-            f"Cannot tell the format of '{Path(path).name}' from its extension; "
-            "end the file name with .docx, .md, .html or .csv.")
-    return FORMATS[suffix]
+    return choose_format(path, fmt, FORMATS, "quotes")
 
 
 def write_quotes(groups: Sequence[QuoteGroup], path: str | Path, *, title: str, fmt: str | None = None,

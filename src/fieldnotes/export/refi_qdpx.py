@@ -80,7 +80,6 @@ import hashlib
 import os
 import posixpath
 import re
-import tempfile
 import uuid
 import zipfile
 import zlib
@@ -246,32 +245,16 @@ def export_qdpx(project: Project, path: Path, *, pseudonymised: bool = True) -> 
 
 
 def _write_zip(path: Path, exporter: _Exporter) -> None:
-    folder = path.parent
+    from fieldnotes.export.safe import atomic_file
+
     try:
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise QdpxError(_cannot_write(path, err)) from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                qde = exporter.build(archive)
-                archive.writestr("project.qde", qde)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except OSError as err:
-        _remove_quietly(temporary)
-        raise QdpxError(_cannot_write(path, err)) from None
-    except BaseException:
-        _remove_quietly(temporary)
+        with atomic_file(path) as out, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            qde = exporter.build(archive)
+            archive.writestr("project.qde", qde)
+    except QdpxError:
         raise
-
-
-def _cannot_write(path: Path, err: OSError) -> str:
-    return (f"Cannot write {path} ({err.strerror or err}); check that the folder exists, that you can "
-            "write to it and that the disk is not full.")
+    except FieldnotesError as exc:  # the file could not be written
+        raise QdpxError(str(exc)) from None
 
 
 def _remove_quietly(name: str | Path) -> None:

@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
 import re
 import secrets
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from fieldnotes.errors import FieldnotesError
 
@@ -48,30 +50,66 @@ def is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def write_atomically(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` all at once: a temporary file in the same
-    folder, flushed to disk (fsync), then renamed over ``path`` (os.replace).
+def choose_format(path: str | Path, fmt: str | None, formats: dict[str, str], what: str) -> str:
+    """The format to write: ``fmt`` when given, else from the file's
+    extension, looked up in ``formats`` (extension -> format name)."""
+    names = list(dict.fromkeys(formats.values()))
+    if fmt:
+        key = fmt.lower().lstrip(".")
+        key = {"markdown": "md", "htm": "html"}.get(key, key)
+        if key in names:
+            return key
+        raise FieldnotesError(f"Unknown {what} format '{fmt}'; use one of {', '.join(names)}.")
+    suffix = Path(path).suffix.lower()
+    if suffix not in formats:
+        raise FieldnotesError(
+            f"Cannot tell the format of '{Path(path).name}' from its extension; "
+            f"end the file name with {', '.join('.' + n for n in names[:-1])} or .{names[-1]}.")
+    return formats[suffix]
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
+    """Open a binary file that replaces ``path`` only when the block ends
+    without an error: a temporary file in the same folder, flushed to disk
+    (fsync), then renamed over ``path`` (os.replace). Readers never see half
+    a file, and a failure leaves ``path`` as it was.
 
     The file gets the permissions a new file normally gets (the umask applies),
     not the private 0600 of :func:`tempfile.mkstemp`: an export is meant to be
-    shared.
+    shared. A write the system refuses becomes a FieldnotesError saying what
+    to check.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise FieldnotesError(f"The folder {folder} does not exist; create it or choose another place for {path.name}.")
+        raise FieldnotesError(
+            f"Cannot write {path}: the folder {folder} does not exist. Check that the folder exists "
+            "(create it, or correct the path), or choose another place.")
     tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise FieldnotesError(
+            f"Cannot write {path} ({err.strerror or err}); check that the folder exists, that you can write "
+            "to it and that the disk is not full."
+        ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _sync_folder(folder)
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` all at once (see :func:`atomic_file`)."""
+    with atomic_file(path) as fh:
+        fh.write(data)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -37,7 +37,7 @@ from typing import Any
 
 from fieldnotes.analysis.table import Table
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.export.safe import escape_markdown, is_number, neutralise, write_atomically
+from fieldnotes.export.safe import choose_format, escape_markdown, is_number, neutralise, write_atomically
 
 #: Formats by file extension.
 FORMATS = {
@@ -69,18 +69,7 @@ class GridRow:
 
 def table_format(path: str | Path, fmt: str | None = None) -> str:
     """The format to write: ``fmt`` when given, else from the extension."""
-    if fmt:
-        key = fmt.lower().lstrip(".")
-        key = {"markdown": "md", "htm": "html"}.get(key, key)
-        if key in set(FORMATS.values()):
-            return key
-        raise FieldnotesError(f"Unknown table format '{fmt}'; use one of csv, xlsx, md, html, png, svg.")
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise FieldnotesError(
-            f"Cannot tell the format of '{Path(path).name}' from its extension; "
-            "end the file name with .csv, .xlsx, .md, .html, .png or .svg.")
-    return FORMATS[suffix]
+    return choose_format(path, fmt, FORMATS, "table")
 
 
 def header(table: Table) -> list[str]:

@@ -332,8 +332,7 @@ class FieldnotesApp(App):
         doc = self.project.document(view.document)
         if self.pseudonymised:
             text, mapping = self.project.pseudonymised(doc.name)
-            turns = [type(t)(t.seq, self.project.string_pseudonymiser()(t.speaker or "") or None,
-                             *mapping.range_to_view(t.start, t.end), t.time_start, t.time_end) for t in doc.turns]
+            turns = self.project.pseudonymised_turns(doc.turns, mapping, self.project.string_pseudonymiser())
             spans = [Span(*mapping.range_to_view(s.start, s.end), s.coding_id, s.code_id, s.label, s.colour)
                      for s in self._spans(doc.name)]
             view.load(doc.name, text, turns, spans)

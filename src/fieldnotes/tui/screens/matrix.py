@@ -61,9 +61,7 @@ class MatrixScreen(Screen[Jump | None]):
         except FieldnotesError as exc:
             self.notify(str(exc), severity="error")
             return
-        from fieldnotes.analysis.table import scrub_table
-
-        self.table = scrub_table(table, self.project.string_pseudonymiser())
+        self.table = self.project.pseudonymise_table(table)
         self.query_one("#matrix-settings", Static).update(
             f"[b]{self.table.title}[/b]   columns: {self.cols} · measure: {self.measure}"
             + (" · % of column" if self.percent else "") + " · pseudonymised labels", layout=False)

@@ -248,3 +248,18 @@ def test_matrix_screen_cell_lists_passages_and_jumps(coded_project):
             view = app.query_one(DocumentView)
             assert (view.document, *view.selection) in expected
     run(main())
+
+
+def test_passages_key_falls_back_to_the_code_last_applied(coded_project):
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("]", "s", "c", *"caselod", "enter")
+            await pilot.pause()
+            # The cursor now sits just after the coded sentence, on no coding.
+            assert app.query_one(DocumentView).spans_at(app.query_one(DocumentView).cursor) == []
+            await pilot.press("R")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "RetrievalScreen"
+            assert app.screen.code_path == "Caseload and time/Caseload"
+    run(main())

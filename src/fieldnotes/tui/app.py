@@ -350,14 +350,14 @@ class FieldnotesApp(App):
     def action_retrieve(self, path: str | None = None) -> None:
         from fieldnotes.tui.screens.retrieval import RetrievalScreen
 
-        # From the reading pane, the code under the cursor; otherwise the
-        # code focused in the codebook pane.
+        # From the reading pane, the code under the cursor.
         spans = self.view.spans_at(self.view.cursor) if isinstance(self.focused, DocumentView) else []
         if not path and spans:
             path = self.project.coding(spans[0].coding_id).code
-        path = path or self.query_one(CodebookPane).current
+        # Else the code focused in the codebook pane, else the one last applied.
+        path = path or self.query_one(CodebookPane).current or (self.recent[0] if self.recent else None)
         if not path:
-            self.notify("Choose a code in the codebook pane first.", severity="warning")
+            self.notify("Put the cursor on a coded passage, or choose a code in the codebook pane.", severity="warning")
             return
         self.push_screen(RetrievalScreen(self.project, path), callback=self.jump)
 

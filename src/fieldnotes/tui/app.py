@@ -329,6 +329,9 @@ class FieldnotesApp(App):
         if not view.document:
             return
         self.pseudonymised = not getattr(self, "pseudonymised", False)
+        if self.pseudonymised and not self.project.entities():
+            self.notify("Nothing is detected yet, so nothing is replaced: press E, then D to detect names.",
+                        severity="warning", timeout=6)
         doc = self.project.document(view.document)
         if self.pseudonymised:
             text, mapping = self.project.pseudonymised(doc.name)

@@ -20,6 +20,18 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FIELDNOTES_CODER", "tester")
 
 
+@pytest.fixture(scope="session")
+def nlp():
+    """The installed English spaCy pipeline, loaded once for the whole run
+    (the test is skipped, with the loader's reason, when none is installed)."""
+    from fieldnotes.pseudonymise.detect import load_pipeline
+
+    loaded, message = load_pipeline()
+    if loaded is None:
+        pytest.skip(message)
+    return loaded
+
+
 @pytest.fixture
 def project(tmp_path) -> Project:
     """A new, empty, migrated project file."""

@@ -465,16 +465,6 @@ TRANSCRIPT = (
 )
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    from fieldnotes.pseudonymise.detect import load_pipeline
-
-    loaded, message = load_pipeline()
-    if loaded is None:
-        pytest.skip(message)
-    return loaded
-
-
 def test_framework_is_pseudonymised_by_default(tmp_path, nlp):
     write(tmp_path / "in" / "sw01.txt", TRANSCRIPT)
     write(tmp_path / "m.csv", "file,case\nsw01.txt,SW01\n")

@@ -378,16 +378,6 @@ def study(tmp_path):
     project.close()
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    from fieldnotes.pseudonymise.detect import load_pipeline
-
-    loaded, message = load_pipeline()
-    if loaded is None:
-        pytest.skip(message)
-    return loaded
-
-
 def test_quotes_grouped_by_theme_and_subtheme_in_tree_order(study):
     groups = quotes(study, pseudonymised=False)
     assert [(g.theme, g.subtheme) for g in groups] == [

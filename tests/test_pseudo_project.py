@@ -25,16 +25,6 @@ TRANSCRIPT = (
 NOTES = "Visit notes.\n\n10:42 Arrived at Mill Lane. Jodi opened the door; Kayden was at school.\n"
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    from fieldnotes.pseudonymise.detect import load_pipeline
-
-    loaded, message = load_pipeline()
-    if loaded is None:
-        pytest.skip(message)
-    return loaded
-
-
 @pytest.fixture
 def study(tmp_path, nlp):
     project = Project.create(tmp_path / "s.fnp")

@@ -163,16 +163,6 @@ TRANSCRIPT = (
 )
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    from fieldnotes.pseudonymise.detect import load_pipeline
-
-    loaded, message = load_pipeline()
-    if loaded is None:
-        pytest.skip(message)
-    return loaded
-
-
 def test_pseudonymised_export_has_no_real_name_and_codings_keep_their_words(tmp_path, nlp):
     project = Project.create(tmp_path / "s.fnp")
     try:

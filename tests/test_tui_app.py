@@ -179,12 +179,7 @@ def test_import_from_the_tui_runs_in_a_worker(coded_project, tmp_path):
     run(main())
 
 
-def test_pseudonym_review_screen_and_pseudonymised_view(coded_project):
-    from fieldnotes.pseudonymise.detect import load_pipeline
-
-    nlp, message = load_pipeline()
-    if nlp is None:
-        pytest.skip(message)
+def test_pseudonym_review_screen_and_pseudonymised_view(coded_project, nlp):
     with db(coded_project) as p:
         p.detect_entities(nlp=nlp)
         anita = p.entity_id("Anita Shah")

@@ -227,3 +227,22 @@ def test_reopened_project_keeps_everything(tmp_path):
     with Project.open(path) as proj:
         doc = proj.document("a.txt")
         assert doc.text == GOOD and len(doc.turns) == 4
+
+
+def test_a_script_without_main_guard_still_imports_a_large_batch(tmp_path):
+    """Batches of 48+ files are read in a worker process; a researcher's script
+    that calls the API without `if __name__ == "__main__":` cannot start one.
+    The import then reads the files itself and reports none as failed."""
+    import subprocess
+    import sys
+
+    for i in range(50):
+        write(tmp_path / "in" / f"t{i:02d}.txt", GOOD + f"Interviewer: file {i}\n")
+    script = write(tmp_path / "script.py", (
+        "from fieldnotes.project import Project\n"
+        f"p = Project.create({str(tmp_path / 's.fnp')!r})\n"
+        f"r = p.import_paths([{str(tmp_path / 'in')!r}])\n"
+        "print(len(r.of('imported')), len(r.failed))\n"
+    ))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "50 0", result.stdout + result.stderr[-2000:]

@@ -87,31 +87,40 @@ def _executor(n_files: int, known: frozenset[str]) -> Executor:
 
 def read_ahead(paths: list[Path], known: set[str], max_bytes: int, depth: int = 16) -> Iterator[Prepared | FileOutcome]:
     """Prepared files (or their failures), in the order of ``paths``, keeping at
-    most ``depth`` in flight so memory stays flat on large corpora."""
+    most ``depth`` in flight so memory stays flat on large corpora.
+
+    If the worker process dies, the rest is read in this process. A worker
+    that dies before delivering any file could not start at all (a script
+    calling the API without ``if __name__ == "__main__":``, a system that
+    forbids processes): that is no file's fault, so nothing is reported
+    failed. One that dies later was killed by the file it was reading."""
     frozen = frozenset(known)
     executor = _executor(len(paths), frozen)
     try:
         queue: deque = deque()
         upcoming = iter(paths)
-        for path in upcoming:
-            queue.append((path, executor.submit(prepare, path, max_bytes)))
-            if len(queue) >= depth:
-                break
-        while queue:
-            path, future = queue.popleft()
-            following = next(upcoming, None)
-            if following is not None:
-                queue.append((following, executor.submit(prepare, following, max_bytes)))
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                # A format library crashed the worker: name the file, go on in-process.
-                yield FileOutcome(str(path), "failed", message="crashed the file reader; the file may be corrupt")
-                executor.shutdown(wait=False, cancel_futures=True)
-                rest = [p for p, _ in queue] + list(upcoming)
-                queue.clear()
-                for later in rest:
-                    yield prepare(later, max_bytes, frozen)
-                return
+        delivered = False
+        try:
+            for path in upcoming:
+                queue.append((path, executor.submit(prepare, path, max_bytes)))
+                if len(queue) >= depth:
+                    break
+            while queue:
+                path, future = queue[0]
+                result = future.result()
+                queue.popleft()
+                delivered = True
+                yield result
+                following = next(upcoming, None)
+                if following is not None:
+                    queue.append((following, executor.submit(prepare, following, max_bytes)))
+        except BrokenProcessPool:
+            executor.shutdown(wait=False, cancel_futures=True)
+            rest = [p for p, _ in queue] + list(upcoming)
+            if delivered and rest:
+                yield FileOutcome(str(rest[0]), "failed", message="crashed the file reader; the file may be corrupt")
+                rest = rest[1:]
+            for later in rest:
+                yield prepare(later, max_bytes, frozen)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)

@@ -164,3 +164,34 @@ def test_cli_copy_merge_and_agreement(study, tmp_path):
     from openpyxl import load_workbook
 
     assert load_workbook(out).sheetnames[1:] == ["Agreement %", "Kappa", "Alpha"]
+
+
+def test_disagreements_listed_and_settled_into_consensus(study, tmp_path):
+    from fieldnotes.analysis.agreement import agreement
+    from fieldnotes.team import disagreements, settle
+
+    with Project.open(study) as proj:
+        proj.apply_coding("t", "Caseload", 40, 60, coder="anna")    # same as lead: no disagreement with lead
+        proj.apply_coding("t", "Caseload", 45, 70, coder="ben")
+        proj.apply_coding("t", "Reflection", 150, 170, coder="ben")
+        items = disagreements(proj, coders=["anna", "ben"])
+        assert [(d.code, d.start, d.end) for d in items] == [("Caseload", 40, 70), ("Reflection", 150, 170)]
+        assert items[0].ranges_of("anna") == ((40, 60),) and items[0].ranges_of("ben") == ((45, 70),)
+        assert items[1].ranges_of("anna") == ()
+        settle(proj, items[0], "ben", memo="Ben's reading includes the families")
+        settle(proj, items[1], "neither")
+        after = disagreements(proj, coders=["anna", "ben"])
+        assert [d.settled for d in after] == ["took ben's coding", "coded neither"]
+        consensus = proj.conn.execute(
+            'SELECT c.start, c."end" FROM codings c JOIN coders k ON k.id = c.coder_id WHERE k.name = ?',
+            ["consensus"]).fetchall()
+        assert consensus == [(45, 70)]
+        # Agreement can be filtered to the consensus coder.
+        row = agreement(proj, coders=["ben", "consensus"], codes=["Caseload"]).rows[0]
+        assert row.percent == 100.0
+        proj.undo()   # the "neither" decision
+        assert [d.settled for d in disagreements(proj, coders=["anna", "ben"])] == ["took ben's coding", None]
+        with pytest.raises(FieldnotesError, match="adjusted"):
+            settle(proj, after[1], "somebody")
+        settle(proj, after[1], "adjusted", span=(152, 160))
+        assert proj.conn.execute('SELECT count(*) FROM codings WHERE start = 152 AND "end" = 160').fetchone()[0] == 1

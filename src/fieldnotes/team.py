@@ -386,3 +386,137 @@ class _Merge:
                  updated_at or now()]).lastrowid
             self.changes.inserted("memos", [new_id])
             self.report.memos_added += 1
+
+
+# -- settling disagreements into a consensus coding --------------------------------
+
+CONSENSUS_KEY = "consensus_coder"
+DEFAULT_CONSENSUS = "consensus"
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """A passage where coders coded one code differently: the stretch of text
+    covered by any of their codings of it, and what each coder coded there."""
+
+    document: str
+    code: str                                        # the code's path
+    start: int
+    end: int
+    ranges: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]   # (coder, their ranges), in coder order
+    settled: str | None = None                       # the decision, once made
+
+    def ranges_of(self, coder: str) -> tuple[tuple[int, int], ...]:
+        return dict(self.ranges).get(coder, ())
+
+    @property
+    def title(self) -> str:
+        return f"Consensus: {self.code} {self.start}-{self.end}"
+
+
+def consensus_coder(project) -> str:
+    """The coder who holds settled codings (setting ``consensus_coder``)."""
+    return project.setting(CONSENSUS_KEY) or DEFAULT_CONSENSUS
+
+
+def disagreements(project, *, coders: Sequence[str] | None = None, code: str | None = None,
+                  document: str | None = None) -> list[Disagreement]:
+    """Every passage where the coders differ on a code, in document order.
+
+    Codings of one code by the compared coders (default: every coder with
+    codings except the consensus coder) are joined into passages wherever
+    they overlap or touch; a passage where the coders' coded ranges are not
+    all the same is a disagreement (including one coded by one coder only)."""
+    from fieldnotes.analysis.agreement import merge
+
+    consensus = consensus_coder(project)
+    rows = project.conn.execute(
+        "SELECT k.id, k.name FROM coders k WHERE EXISTS (SELECT 1 FROM codings c WHERE c.coder_id = k.id) "
+        "ORDER BY k.name").fetchall()
+    known = {name.casefold(): (cid, name) for cid, name in rows}
+    if coders:
+        chosen = []
+        for wanted in coders:
+            if wanted.strip().casefold() not in known:
+                raise FieldnotesError(f"No codings by a coder called '{wanted}'.")
+            chosen.append(known[wanted.strip().casefold()])
+    else:
+        chosen = [(cid, name) for cid, name in rows if name != consensus]
+    if len(chosen) < 2:
+        raise FieldnotesError("Disagreements need codings by at least two coders.")
+    ids = [cid for cid, _ in chosen]
+    names = {cid: name for cid, name in chosen}
+    sql = ('SELECT d.id, d.name, c.code_id, c.coder_id, c.start, c."end" FROM codings c '
+           f"JOIN documents d ON d.id = c.document_id WHERE c.coder_id IN ({','.join('?' * len(ids))})")
+    params: list = list(ids)
+    if code is not None:
+        sql += " AND c.code_id = ?"
+        params.append(project.code_id(code))
+    if document is not None:
+        sql += " AND c.document_id = ?"
+        params.append(project.document_id(document))
+    grouped: dict[tuple[str, int], dict[int, list[tuple[int, int]]]] = {}
+    for _, doc_name, code_id, coder_id, start, end in project.conn.execute(sql + " ORDER BY d.name", params):
+        grouped.setdefault((doc_name, code_id), {}).setdefault(coder_id, []).append((start, end))
+    paths = {c.id: c.path for c in project.codes(counts=False)}
+    decisions = {title for (title,) in project.conn.execute(
+        "SELECT title FROM memos WHERE target_type = 'document' AND title LIKE 'Consensus: %'")}
+    result = []
+    for (doc_name, code_id), by_coder in sorted(grouped.items(), key=lambda kv: (kv[0][0], paths[kv[0][1]])):
+        merged = {cid: merge(by_coder.get(cid, [])) for cid in ids}
+        for start, end in merge([iv for ivs in merged.values() for iv in ivs]):
+            inside = [(names[cid], tuple((s, e) for s, e in merged[cid] if s < end and e > start)) for cid in ids]
+            if len({r for _, r in inside}) == 1:
+                continue
+            item = Disagreement(doc_name, paths[code_id], start, end, tuple(inside))
+            settled = next((t.split(": ", 2)[-1] for t in decisions if t.startswith(item.title + ":")), None)
+            result.append(Disagreement(doc_name, paths[code_id], start, end, tuple(inside), settled))
+    return result
+
+
+def settle(project, item: Disagreement, choice: str, *, span: tuple[int, int] | None = None,
+           memo: str = "") -> str:
+    """Settle a disagreement into the consensus coder's codings: ``choice`` is
+    a coder's name (take their ranges), ``"all"`` (the union of everyone's),
+    ``"neither"``, or ``"adjusted"`` with ``span`` (a range the researcher
+    chose). The decision and ``memo`` are kept as a memo on the document.
+    One undoable action; returns a summary."""
+    from fieldnotes.analysis.agreement import merge
+    from fieldnotes.project import new_guid, now
+
+    coders = [name for name, _ in item.ranges]
+    if choice in coders:
+        ranges = list(item.ranges_of(choice))
+        decision = f"took {choice}'s coding"
+    elif choice == "all":
+        ranges = merge([r for _, rs in item.ranges for r in rs])
+        decision = "took every coder's coding"
+    elif choice == "neither":
+        ranges, decision = [], "coded neither"
+    elif choice == "adjusted":
+        if span is None or not (span[0] < span[1]):
+            raise FieldnotesError("An adjusted coding needs a start and an end, start before end.")
+        ranges, decision = [span], f"adjusted to {span[0]}-{span[1]}"
+    else:
+        raise FieldnotesError(f"Settle with one of: {', '.join(coders)}, all, neither or adjusted.")
+    consensus = consensus_coder(project)
+    doc_id = project.document_id(item.document)
+    code_id = project.code_id(item.code)
+    with project._action("team.settle", f"{item.title}: {decision}") as changes:
+        coder_id = project.coder_id(consensus, changes)
+        stamp = now()
+        added = []
+        for start, end in ranges:
+            cursor = project.conn.execute(
+                'INSERT OR IGNORE INTO codings(guid, document_id, code_id, start, "end", coder_id, created_at) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", [new_guid(), doc_id, code_id, start, end, coder_id, stamp])
+            if cursor.rowcount:
+                added.append(cursor.lastrowid)
+        changes.inserted("codings", added)
+        memo_id = project.conn.execute(
+            "INSERT INTO memos(guid, target_type, target_id, title, text, coder_id, created_at, updated_at) "
+            "VALUES (?, 'document', ?, ?, ?, ?, ?, ?)",
+            [new_guid(), doc_id, f"{item.title}: {decision}", memo.strip() or decision,
+             project.coder_id(None, changes), stamp, stamp]).lastrowid
+        changes.inserted("memos", [memo_id])
+    return f"{item.title}: {decision}"

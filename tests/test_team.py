@@ -195,3 +195,21 @@ def test_disagreements_listed_and_settled_into_consensus(study, tmp_path):
             settle(proj, after[1], "somebody")
         settle(proj, after[1], "adjusted", span=(152, 160))
         assert proj.conn.execute('SELECT count(*) FROM codings WHERE start = 152 AND "end" = 160').fetchone()[0] == 1
+
+
+def test_qdpx_keeps_every_coder_of_a_team(study, tmp_path):
+    """A team's project goes to NVivo/ATLAS.ti and back with its coders intact."""
+    from fieldnotes.export.refi_qdpx import export_qdpx, import_qdpx
+
+    anna, ben = make_copies(study, tmp_path, ("anna", "ben"))
+    for path, (start, end) in ((anna, (40, 70)), (ben, (45, 90))):
+        with Project.open(path) as copy:
+            copy.apply_coding("t", "Caseload", start, end)
+    with Project.open(study) as proj:
+        merge_copies(proj, [anna, ben])
+        export_qdpx(proj, tmp_path / "team.qdpx", pseudonymised=False)
+    back, _ = import_qdpx(tmp_path / "team.qdpx", tmp_path / "back.fnp")
+    with back:
+        got = sorted(back.conn.execute(
+            'SELECT k.name, c.start, c."end" FROM codings c JOIN coders k ON k.id = c.coder_id').fetchall())
+    assert got == [("anna", 40, 70), ("ben", 45, 90), ("lead", 40, 60)]

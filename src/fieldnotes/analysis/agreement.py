@@ -241,11 +241,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def to_units(intervals: Sequence[tuple[int, int]], units: Sequence[tuple[int, int]],
-             starts: Sequence[int] | None = None) -> list[tuple[int, int]]:
+             bounds: tuple[Sequence[int], Sequence[int]] | None = None) -> list[tuple[int, int]]:
     """Character intervals -> merged intervals of the unit positions they
-    overlap (by at least one character)."""
-    ends = [e for _, e in units]
-    starts = starts if starts is not None else [s for s, _ in units]
+    overlap (by at least one character). ``bounds`` passes the units' starts
+    and ends, when the caller has them already."""
+    starts, ends = bounds if bounds is not None else ([s for s, _ in units], [e for _, e in units])
     result = []
     for start, end in intervals:
         first = bisect.bisect_right(ends, start)   # first unit ending after start
@@ -398,7 +398,7 @@ def agreement(project, *, coders: Sequence[str] | None = None, codes: Sequence[s
                 f"AND coder_id IN ({','.join('?' * len(ids))}) ORDER BY code_id", [doc_id, *ids]):
             if code_id in wanted_set:
                 spans.setdefault(code_id, [[] for _ in ids])[position[coder_id]].append((start, end))
-        units, unit_starts, length = _units_of(project, doc_id, unit)
+        units, bounds, length = _units_of(project, doc_id, unit)
         total = length if unit == "character" else len(units)
         for code_id in wanted:
             by_coder = spans.get(code_id)
@@ -407,7 +407,7 @@ def agreement(project, *, coders: Sequence[str] | None = None, codes: Sequence[s
             elif unit == "character":
                 counts = count([merge(iv) for iv in by_coder], total)
             else:
-                counts = count([to_units(merge(iv), units, unit_starts) for iv in by_coder], total)
+                counts = count([to_units(merge(iv), units, bounds) for iv in by_coder], total)
             per_code[code_id] = per_code[code_id] + counts
             if by_document and by_coder is not None:
                 per_doc_rows.append(_row(paths[code_id], doc_name, counts))
@@ -427,15 +427,16 @@ def _row(code: str, document: str | None, counts: Counts) -> AgreementRow:
                         krippendorff_alpha(counts))
 
 
-def _units_of(project, doc_id: int, unit: str) -> tuple[list[tuple[int, int]], list[int], int]:
+def _units_of(project, doc_id: int, unit: str):
+    """A document's units, their starts and ends, and its length."""
     if unit == "character":
         length = project.conn.execute("SELECT length(text) FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
-        return [], [], length
+        return [], ([], []), length
     text = project.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
     turns = project.conn.execute(
         'SELECT start, "end" FROM turns WHERE document_id = ? ORDER BY seq', [doc_id]).fetchall() if unit == "turn" else ()
     units = segments(text, unit, turns)
-    return units, [s for s, _ in units], len(text)
+    return units, ([s for s, _ in units], [e for _, e in units]), len(text)
 
 
 def _coders(project, names: Sequence[str] | None) -> dict[str, int]:

@@ -162,7 +162,9 @@ class CodingMixin:
     def coder_name(self, explicit: str | None = None) -> str:
         from fieldnotes.config import coder_name
 
-        return coder_name(explicit or getattr(self, "coder", None))
+        # A coder's copy (``fieldnotes team copy``) codes as its coder unless
+        # --coder says otherwise.
+        return coder_name(explicit or getattr(self, "coder", None) or self.setting("coder"))
 
     def coder_id(self, name: str | None = None, changes: history.ChangeSet | None = None) -> int:
         """The id of coder ``name`` (default: the current coder), created if new."""

@@ -103,6 +103,6 @@ def main() -> None:
 
 def load_commands() -> click.Group:
     """The command group with every command registered (for tests and docs)."""
-    from fieldnotes.cli import coding, documents, exports, pseudo, workspace  # noqa: F401
+    from fieldnotes.cli import coding, documents, exports, pseudo, team, workspace  # noqa: F401
 
     return cli

@@ -60,6 +60,7 @@ class FieldnotesApp(App):
         Binding("R", "retrieve", "Passages", id="app.retrieve"),
         Binding("E", "pseudo_review", "Pseudonyms", show=False, id="app.pseudo_review"),
         Binding("X", "matrix", "Matrix", show=False, id="app.matrix"),
+        Binding("A", "disagreements", "Disagreements", show=False, id="app.disagreements"),
         Binding("f6", "toggle_pseudonymised", "Original/pseudonymised", show=False, id="app.toggle_pseudonymised"),
         Binding("f2", "toggle_pane('documents')", "Docs pane", show=False, id="app.toggle_documents"),
         Binding("f3", "toggle_pane('codebook')", "Codes pane", show=False, id="app.toggle_codebook"),
@@ -312,6 +313,16 @@ class FieldnotesApp(App):
         from fieldnotes.tui.screens.matrix import MatrixScreen
 
         self.push_screen(MatrixScreen(self.project), callback=self.jump)
+
+    def action_disagreements(self) -> None:
+        """Where coders differ, side by side, to settle into a consensus coding."""
+        from fieldnotes.tui.screens.disagreements import DisagreementScreen
+
+        def back(target: Jump | None) -> None:
+            self.refresh_after_change()
+            self.jump(target)
+
+        self.push_screen(DisagreementScreen(self.project), callback=back)
 
     def action_pseudo_review(self) -> None:
         from fieldnotes.tui.screens.pseudo import PseudoScreen

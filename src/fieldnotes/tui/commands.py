@@ -27,6 +27,7 @@ ACTIONS = [
     ("import: files or folder", "import", "Import transcripts and notes"),
     ("search: full text", "search", "Search every document"),
     ("analysis: theme matrix", "matrix", "Codes x phase, role, cases or documents; Enter on a cell lists its passages"),
+    ("team: review disagreements", "disagreements", "Where coders differ, side by side; settle each into the consensus coding"),
     ("pseudo: review entities", "pseudo_review", "Entities by category, mentions in context; accept, reject, edit, merge, split"),
     ("pseudo: toggle pseudonymised view", "toggle_pseudonymised", "Read the document as it will leave the project"),
     ("edit: undo", "undo", "Undo the last change"),

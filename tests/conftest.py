@@ -65,3 +65,27 @@ def write(path: Path, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8", newline="")
     return path
+
+
+#: The passphrase of the encrypted projects that the parametrised tests make.
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(params=["plain", "encrypted"])
+def store_kind(request, monkeypatch) -> str:
+    """Run a test on a plain project and again on an encrypted one (the
+    passphrase comes from FIELDNOTES_PASSPHRASE, as a script would give it)."""
+    if request.param == "encrypted":
+        monkeypatch.setenv("FIELDNOTES_PASSPHRASE", PASSPHRASE)
+    return request.param
+
+
+def init_args(kind: str) -> list[str]:
+    """Extra arguments of ``fieldnotes init`` for a project of this kind."""
+    return ["--encrypt"] if kind == "encrypted" else []
+
+
+def passphrase_of(kind: str):
+    from fieldnotes.store.cipher import Passphrase
+
+    return Passphrase(PASSPHRASE) if kind == "encrypted" else None

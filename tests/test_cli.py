@@ -6,7 +6,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import SAMPLE, write
+from conftest import init_args, SAMPLE, write
 from fieldnotes.cli import load_commands
 
 cli = load_commands()
@@ -34,9 +34,12 @@ def test_every_command_has_help_with_an_example():
         assert "Example" in result.output, f"'fieldnotes {' '.join(path)}' has no example in its help"
 
 
-def test_tour_init_import_documents_search(tmp_path):
+def test_tour_init_import_documents_search(tmp_path, store_kind):
     project = tmp_path / "demo.fnp"
-    run("init", project)
+    run("init", *init_args(store_kind), project)
+    from fieldnotes.store.cipher import looks_encrypted
+
+    assert looks_encrypted(project) == (store_kind == "encrypted")
     result = run("import", project, SAMPLE, "--manifest", SAMPLE / "manifest.csv")
     assert "imported" in result.output and "failed" not in result.output
     listed = json.loads(run("documents", project, "--json").output)

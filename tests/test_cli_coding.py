@@ -5,7 +5,7 @@ import json
 import xmlschema
 from click.testing import CliRunner
 
-from conftest import REPO, SAMPLE
+from conftest import REPO, SAMPLE, init_args
 from fieldnotes.cli import load_commands
 
 cli = load_commands()
@@ -19,9 +19,9 @@ def run(*args, ok=True):
     return result
 
 
-def test_readme_coding_flow(tmp_path):
+def test_readme_coding_flow(tmp_path, store_kind):
     demo = tmp_path / "demo.fnp"
-    run("init", demo)
+    run("init", *init_args(store_kind), demo)
     run("import", demo, SAMPLE, "--manifest", SAMPLE / "manifest.csv")
     out = run("codebook", "import", demo, REPO / "codebooks" / "social-care-workforce.yaml").output
     assert "40 code(s) added" in out

@@ -5,7 +5,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import REPO, passphrase_of
 from fieldnotes.cli import load_commands
 from fieldnotes.codebook.yaml_io import read_yaml
 from fieldnotes.project import Project
@@ -21,7 +21,7 @@ def run(*args, ok=True):
 
 
 @pytest.fixture
-def coded(_sample_build, tmp_path):
+def coded(_sample_build, tmp_path, store_kind):
     path = tmp_path / "study.fnp"
     shutil.copy(_sample_build, path)
     with Project.open(path) as project:
@@ -29,6 +29,10 @@ def coded(_sample_build, tmp_path):
         project.autocode("Caseload", fuzzy="caseload", scope="sentence")
         project.autocode("Hot-desking and office space", keywords=["hot-desking", "hot desk", "desk"], scope="sentence")
         project.autocode("Supervision quality", keywords=["supervision"], scope="sentence")
+    if store_kind == "encrypted":
+        from fieldnotes.store.cipher import encrypt_file
+
+        encrypt_file(path, passphrase_of(store_kind))
     return path
 
 

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from conftest import write
+from conftest import PASSPHRASE, passphrase_of, write
 from fieldnotes.cli import load_commands
 from fieldnotes.project import Project
 
@@ -26,8 +26,11 @@ NOTES = "Visit notes.\n\n10:42 Arrived at Mill Lane. Jodi opened the door; Kayde
 
 
 @pytest.fixture
-def study(tmp_path, nlp):
-    project = Project.create(tmp_path / "s.fnp")
+def study(tmp_path, nlp, request, monkeypatch):
+    kind = getattr(request, "param", "plain")
+    if kind == "encrypted":
+        monkeypatch.setenv("FIELDNOTES_PASSPHRASE", PASSPHRASE)
+    project = Project.create(tmp_path / "s.fnp", passphrase=passphrase_of(kind))
     project.import_paths([write(tmp_path / "in" / "int.txt", TRANSCRIPT), write(tmp_path / "in" / "obs.md", NOTES)])
     project.detect_entities(nlp=nlp)
     yield project
@@ -134,6 +137,7 @@ def test_safe_copy_has_no_originals_anywhere(study, tmp_path):
         assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize("study", ["plain", "encrypted"], indirect=True)
 def test_cli_pseudo_flow_and_check_leaks_exit_code(study, tmp_path):
     runner = CliRunner()
     path = str(study.path)

@@ -213,3 +213,24 @@ def test_qdpx_keeps_every_coder_of_a_team(study, tmp_path):
         got = sorted(back.conn.execute(
             'SELECT k.name, c.start, c."end" FROM codings c JOIN coders k ON k.id = c.coder_id').fetchall())
     assert got == [("anna", 40, 70), ("ben", 45, 90), ("lead", 40, 60)]
+
+
+def test_copy_and_merge_of_an_encrypted_project(tmp_path, monkeypatch):
+    from conftest import PASSPHRASE
+    from fieldnotes.store.cipher import Passphrase, forget, looks_encrypted
+
+    monkeypatch.setenv("FIELDNOTES_PASSPHRASE", PASSPHRASE)
+    path = tmp_path / "secret.fnp"
+    with Project.create(path, passphrase=Passphrase(PASSPHRASE)) as proj:
+        proj.import_paths([write(tmp_path / "t.txt", TEXT)])
+        proj.add_code("Caseload")
+        make_copy(proj, "anna", tmp_path / "anna.fnp")
+    assert looks_encrypted(tmp_path / "anna.fnp")
+    with Project.open(tmp_path / "anna.fnp") as copy:
+        copy.apply_coding("t", "Caseload", 40, 60)
+    for p in (path, tmp_path / "anna.fnp"):
+        forget(p)
+    result = CliRunner().invoke(load_commands(), ["team", "merge", str(path), str(tmp_path / "anna.fnp")])
+    assert result.exit_code == 0, result.output
+    with Project.open(path, passphrase=Passphrase(PASSPHRASE)) as proj:
+        assert proj.conn.execute("SELECT count(*) FROM codings").fetchone()[0] == 1

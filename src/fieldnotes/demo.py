@@ -24,7 +24,9 @@ def build_demo(path: Path, *, rebuild: bool = False) -> tuple[bool, ImportReport
 
     if path.exists() and not rebuild:
         return False, ImportReport()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from fieldnotes.store.files import private_folder
+
+    private_folder(path.parent)   # the demo's transcripts are (invented) identifiable data: owner-only
     sample = shipped("sample_data")
     partial = path.with_name(path.name + ".building")
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):

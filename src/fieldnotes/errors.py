@@ -14,6 +14,10 @@ class ProjectFileError(FieldnotesError):
     """The project file cannot be opened as a fieldnotes project."""
 
 
+class PassphraseNeeded(ProjectFileError):
+    """The project file is encrypted (or not SQLite at all) and no passphrase was given."""
+
+
 class ImportFailed(FieldnotesError):
     """A file could not be imported; the message names the file and the reason."""
 

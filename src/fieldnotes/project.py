@@ -94,16 +94,35 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
     # -- lifecycle ---------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, coder: str | None = None) -> Project:
+    def create(cls, path: str | Path, coder: str | None = None, *, passphrase=None) -> Project:
+        """A new project file, owner-only; encrypted with ``passphrase``
+        (a :class:`fieldnotes.store.cipher.Passphrase`) when given."""
         path = Path(path)
-        project = cls(path, create_project_file(path), coder)
+        project = cls(path, create_project_file(path, passphrase), coder)
         project._audit("project.create", {"schema": SCHEMA_VERSION})
         return project
 
     @classmethod
-    def open(cls, path: str | Path, coder: str | None = None) -> Project:
+    def open(cls, path: str | Path, coder: str | None = None, *, passphrase=None) -> Project:
         path = Path(path)
-        return cls(path, open_project_file(path), coder)
+        return cls(path, open_project_file(path, passphrase=passphrase), coder)
+
+    @property
+    def encrypted(self) -> bool:
+        from fieldnotes.store.cipher import looks_encrypted
+
+        return looks_encrypted(self.path)
+
+    def access_warning(self) -> str | None:
+        """One line when other users can read the project or a file beside it
+        that holds its data, with the command that fixes it."""
+        from fieldnotes.store.files import shared_with_others, siblings
+
+        shared = [p.name for p in siblings(self.path) if p.is_file() and shared_with_others(p)]
+        if not shared:
+            return None
+        return (f"{', '.join(shared)} can be read by other users of this computer; "
+                f"make it private with: fieldnotes secure {self.path}")
 
     def close(self) -> None:
         self.conn.close()
@@ -572,6 +591,8 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
             "path": str(self.path),
             "schema_version": self.conn.execute("PRAGMA user_version").fetchone()[0],
             "size_bytes": self.path.stat().st_size,
+            "access": _access(self.path),
+            "encrypted": self.encrypted,
             "documents": count("documents"),
             "kinds": kinds,
             "words": words,
@@ -584,6 +605,12 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
             "memos": count("memos"),
             "entities": count("entities"),
         }
+
+
+def _access(path: Path) -> str:
+    from fieldnotes.store.files import access
+
+    return access(path)
 
 
 def _suggest(name: str, choices: Sequence[str]) -> str:

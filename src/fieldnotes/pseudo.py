@@ -442,8 +442,9 @@ class PseudonymMixin:
 
         from fieldnotes.export.safe import write_atomically
 
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        from fieldnotes.export.safe import output_folder
+
+        folder = output_folder(folder)
         replacements = self.replacements()
         written = []
         for doc_id, name, text in self.conn.execute("SELECT id, name, text FROM documents ORDER BY name").fetchall():
@@ -454,7 +455,7 @@ class PseudonymMixin:
             written.append(str(target))
         return written
 
-    def safe_copy(self, out) -> dict[str, int]:
+    def safe_copy(self, out, *, passphrase=None) -> dict[str, int]:
         """A new project with pseudonymised text, codings remapped onto it,
         memos, case names, speakers and attributes passed through the same
         replacements, and no originals, entities, mentions, key, audit or
@@ -472,7 +473,7 @@ class PseudonymMixin:
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
         counts = {"documents": 0, "codings": 0, "memos": 0}
-        with Project.create(partial) as copy:
+        with Project.create(partial, passphrase=passphrase) as copy:
             c = copy.conn
             c.execute("BEGIN")
             for key, value in self.conn.execute("SELECT key, value FROM settings").fetchall():
@@ -534,6 +535,11 @@ class PseudonymMixin:
         for leftover in (Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
         partial.replace(out)
+        if passphrase is None:
+            # Pseudonymised and meant to be shared: the permissions a new file normally gets.
+            from fieldnotes.store.files import make_shareable
+
+            make_shareable(out)
         return counts
 
     def mention_log(self, *, destination: str | None = None) -> list[dict[str, Any]]:

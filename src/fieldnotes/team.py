@@ -98,12 +98,16 @@ def make_copy(project, coder: str, out: str | Path, *, blind: bool = True) -> Co
         raise FieldnotesError(f"{out} exists; choose a new file for the copy.")
     if not out.parent.exists():
         raise FieldnotesError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    from fieldnotes.store import cipher
+
     guid = project_guid(project)
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
+    # The copy of an encrypted project is encrypted with the same passphrase.
+    passphrase = cipher.known(project.path) if project.encrypted else None
     old_umask = os.umask(0o077)
     try:
-        target = sqlite3.connect(str(partial))
+        target = cipher.connect(partial, passphrase, check=False) if passphrase else sqlite3.connect(str(partial))
         try:
             project.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             project.conn.backup(target)
@@ -114,7 +118,7 @@ def make_copy(project, coder: str, out: str | Path, *, blind: bool = True) -> Co
     os.chmod(partial, 0o600)
     removed = 0
     try:
-        with Project.open(partial, coder=coder) as copy:
+        with Project.open(partial, coder=coder, passphrase=passphrase) as copy:
             c = copy.conn
             base = {guid_: [name, parent] for guid_, name, parent in c.execute(
                 "SELECT k.guid, k.name, p.guid FROM codes k LEFT JOIN codes p ON p.id = k.parent_id")}
@@ -141,6 +145,8 @@ def make_copy(project, coder: str, out: str | Path, *, blind: bool = True) -> Co
         for leftover in (Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
         partial.replace(out)
+        if passphrase:
+            cipher.remember(out, passphrase)
     except BaseException:
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)

@@ -4,6 +4,8 @@ print with rich. Errors are one line; ``--debug`` shows the traceback."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -70,17 +72,58 @@ def parse_where(values: tuple[str, ...]) -> list[tuple[str, str]]:
     return pairs
 
 
+def unlock(path: str | Path, *, new: bool = False):
+    """The passphrase of an encrypted project (or for a new one with
+    ``new``), from FIELDNOTES_PASSPHRASE, else the root ``--passphrase-file``,
+    else a prompt in a terminal; remembered for this process. Never from a
+    command-line argument. None for a plain project."""
+    from fieldnotes.store import cipher
+
+    path = Path(path)
+    if not new:
+        if not cipher.looks_encrypted(path):
+            return None
+        if cipher.known(path) is not None:
+            return cipher.known(path)
+    ctx = click.get_current_context(silent=True)
+    file = ((ctx.find_root().obj or {}).get("passphrase_file") if ctx else None)
+    passphrase = cipher.passphrase_from_environment()
+    if passphrase is None and file:
+        passphrase = cipher.passphrase_from_file(file)
+    if passphrase is None:
+        if not sys.stdin.isatty():
+            raise FieldnotesError(
+                f"{path.name} {'is to be' if new else 'is'} encrypted and no passphrase was given: set "
+                f"{cipher.ENV_PASSPHRASE}, use 'fieldnotes --passphrase-file FILE ...', or run in a terminal to be asked.")
+        secret = click.prompt(f"Passphrase for {path.name}", hide_input=True, confirmation_prompt=new,
+                              err=True, show_default=False)
+        passphrase = cipher.Passphrase(secret)
+    if not new:
+        cipher.remember(path, passphrase)
+    return passphrase
+
+
 def open_project(path: str):
+    """Open a project for a command: asks for the passphrase of an encrypted
+    one, and warns (one line) when other users can read its files."""
     from fieldnotes.project import Project
 
-    return Project.open(path)
+    passphrase = unlock(path) if Path(path).is_file() else None
+    project = Project.open(path, passphrase=passphrase)
+    warning = project.access_warning()
+    if warning:
+        err_console().print(f"[bold yellow]warning:[/] {escape(warning)}")
+    return project
 
 
 @click.group(cls=FieldnotesGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fieldnotes")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="Read an encrypted project's passphrase from this file's first line "
+                   "(else FIELDNOTES_PASSPHRASE, else a prompt).")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, passphrase_file: str | None) -> None:
     """fieldnotes: code qualitative fieldwork (interviews, focus groups,
     observation notes) in the terminal.
 
@@ -92,6 +135,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    ctx.obj["passphrase_file"] = passphrase_file
 
 
 def main() -> None:
@@ -103,6 +147,6 @@ def main() -> None:
 
 def load_commands() -> click.Group:
     """The command group with every command registered (for tests and docs)."""
-    from fieldnotes.cli import coding, documents, exports, pseudo, team, workspace  # noqa: F401
+    from fieldnotes.cli import coding, documents, exports, pseudo, security, team, workspace  # noqa: F401
 
     return cli

@@ -25,17 +25,24 @@ def _attrs(attributes: dict) -> str:
 
 @cli.command()
 @PROJECT
-def init(project: str) -> None:
-    """Create an empty project file.
+@click.option("--encrypt", is_flag=True,
+              help="Encrypt the project with a passphrase (asked for, or FIELDNOTES_PASSPHRASE / --passphrase-file).")
+def init(project: str, encrypt: bool) -> None:
+    """Create an empty project file, readable by you only.
 
     \b
     Example:
       fieldnotes init study.fnp
+      fieldnotes init --encrypt study.fnp
     """
+    from fieldnotes.cli import unlock
     from fieldnotes.project import Project
 
-    Project.create(project).close()
-    console().print(f"Created [bold]{escape(project)}[/]. Next: fieldnotes import {escape(project)} FOLDER")
+    passphrase = unlock(project, new=True) if encrypt else None
+    Project.create(project, passphrase=passphrase).close()
+    what = "encrypted project" if encrypt else "project"
+    console().print(f"Created the {what} [bold]{escape(project)}[/] (readable by you only). "
+                    f"Next: fieldnotes import {escape(project)} FOLDER")
 
 
 @cli.command("import")
@@ -299,6 +306,8 @@ def _print_info(data: dict) -> None:
         ("memos", str(data["memos"])),
         ("schema version", str(data["schema_version"])),
         ("file size", f"{data['size_bytes'] / 1024:,.0f} KB"),
+        ("access", data.get("access", "")),
+        ("encrypted", "yes (SQLCipher)" if data.get("encrypted") else "no"),
     ]
     for k, v in rows:
         table.add_row(k, escape(v))

@@ -27,9 +27,11 @@ def _emit(proj, table, output: str | None, original: bool) -> None:
     else:
         proj.pseudonymise_table(table)
     if output:
+        from fieldnotes.export.safe import sensitive_output
         from fieldnotes.export.tables import write_table
 
-        write_table(table, Path(output))
+        with sensitive_output(original):
+            write_table(table, Path(output))
         console().print(f"Wrote {escape(table.title)} to {escape(output)}.")
     else:
         from fieldnotes.export.tables import rich_table
@@ -143,7 +145,10 @@ def export_quotes(project, codes, where, coder, output, title, original) -> None
     with open_project(project) as proj:
         groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder,
                         pseudonymised=not original)
-        write_quotes(groups, Path(output), title=title or f"Quotes from {Path(project).stem}")
+        from fieldnotes.export.safe import sensitive_output
+
+        with sensitive_output(original):
+            write_quotes(groups, Path(output), title=title or f"Quotes from {Path(project).stem}")
     count = sum(len(getattr(g, "quotes", []) or []) for g in groups)
     console().print(f"Wrote {escape(output)}" + (f" ({count} quotes)." if count else "."))
 
@@ -177,7 +182,10 @@ def qdpx_export(project, output, original) -> None:
     if original:
         err_console().print("[bold yellow]warning:[/] --original: the .qdpx holds the original texts with real names.")
     with open_project(project) as proj:
-        counts = export_qdpx(proj, Path(output), pseudonymised=not original)
+        from fieldnotes.export.safe import sensitive_output
+
+        with sensitive_output(original):
+            counts = export_qdpx(proj, Path(output), pseudonymised=not original)
     console().print(f"Wrote {escape(output)}: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
 
 

@@ -244,14 +244,19 @@ def pseudo_register(project, file) -> None:
 @PROJECT
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: the terminal).")
-def pseudo_log(project, fmt, output) -> None:
+@click.option("--encrypt-to", "recipients", multiple=True, metavar="RECIPIENT",
+              help="Encrypt the file with age for this recipient (an age1... key or an ssh-ed25519/ssh-rsa "
+                   "public key, e.g. the study's data manager's); repeatable.")
+def pseudo_log(project, fmt, output, recipients) -> None:
     """The pseudonymisation key: one record per mention (document, start, end,
     text, category, replacement, status, detector). SENSITIVE: keep it inside
-    the secure environment.
+    the secure environment. Written to a file, it is readable by you only
+    (0600); with --encrypt-to it is encrypted with age for the recipients.
 
     \b
     Example:
       fieldnotes pseudo log study.fnp --format csv -o key.csv
+      fieldnotes pseudo log study.fnp -o key.csv.age --encrypt-to age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
     """
     with open_project(project) as proj:
         records = proj.mention_log(destination=f"{output or 'stdout'} ({fmt})")
@@ -266,11 +271,20 @@ def pseudo_log(project, fmt, output) -> None:
     else:
         for record in records:
             buffer.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if recipients and not output:
+        raise FieldnotesError("--encrypt-to writes a file: give it with -o, e.g. -o key.csv.age.")
     if output:
-        from fieldnotes.export.safe import write_atomically
+        from fieldnotes.export.safe import sensitive_output, write_atomically
 
-        write_atomically(Path(output), buffer.getvalue().encode("utf-8"))
-        err_console().print(f"Wrote {len(records)} records to {escape(output)} (sensitive).")
+        data = buffer.getvalue().encode("utf-8")
+        if recipients:
+            from fieldnotes.pseudonymise.keyfile import encrypt_for
+
+            data = encrypt_for(data, recipients)
+        with sensitive_output():
+            write_atomically(Path(output), data)
+        how = f"encrypted for {len(recipients)} recipient(s) with age" if recipients else "sensitive"
+        err_console().print(f"Wrote {len(records)} records to {escape(output)} ({how}; readable by you only).")
     else:
         click.echo(buffer.getvalue(), nl=False)
 
@@ -343,7 +357,10 @@ def export_text(project, output, pseudonymised) -> None:
         if pseudonymised and not proj.entities():
             err_console().print("[yellow]warning:[/] no entities detected yet; run 'fieldnotes pseudo detect' first. "
                                 "The files are written unchanged.")
-        written = proj.export_texts(Path(output), pseudonymised=pseudonymised)
+        from fieldnotes.export.safe import sensitive_output
+
+        with sensitive_output(not pseudonymised):
+            written = proj.export_texts(Path(output), pseudonymised=pseudonymised)
     if not pseudonymised:
         err_console().print("[bold yellow]warning:[/] these files hold the ORIGINAL text with real names.")
     elif pending:
@@ -355,7 +372,8 @@ def export_text(project, output, pseudonymised) -> None:
 @export.command("safe-copy")
 @PROJECT
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The new project file.")
-def export_safe_copy(project, output) -> None:
+@click.option("--encrypt", is_flag=True, help="Encrypt the safe copy too (asks for its own passphrase).")
+def export_safe_copy(project, output, encrypt) -> None:
     """Write a shareable project: pseudonymised text, codings remapped onto
     it, memos and names through the same replacements; no originals, no
     entities, no key.
@@ -364,7 +382,10 @@ def export_safe_copy(project, output) -> None:
     Example:
       fieldnotes export safe-copy study.fnp -o study-safe.fnp
     """
+    from fieldnotes.cli import unlock
+
     with open_project(project) as proj:
-        counts = proj.safe_copy(Path(output))
+        passphrase = unlock(output, new=True) if encrypt else None
+        counts = proj.safe_copy(Path(output), passphrase=passphrase)
     console().print(f"Wrote {escape(output)}: {counts['documents']} documents, {counts['codings']} codings, "
                     f"{counts['memos']} memos. Check it: fieldnotes pseudo check-leaks {escape(project)} {escape(output)}")

@@ -68,9 +68,12 @@ def team_merge(project, copies, as_json) -> None:
     Example:
       fieldnotes team merge study.fnp study-anna.fnp study-ben.fnp
     """
+    from fieldnotes.cli import unlock
     from fieldnotes.team import merge_copies
 
     with open_project(project) as proj:
+        for copy in copies:
+            unlock(copy)     # an encrypted copy's passphrase, asked for once
         report = merge_copies(proj, [Path(c) for c in copies])
     if as_json:
         print_json({"copies": report.copies, "codings": report.codings, "memos_added": report.memos_added,

@@ -8,12 +8,12 @@ from fieldnotes.cli import cli
 
 
 def run_workspace(project: str, document: str | None = None) -> None:
-    from fieldnotes.store.db import open_project_file
-    from pathlib import Path
+    from fieldnotes.cli import open_project
 
-    # Check the file before starting the full-screen app, so that a wrong
-    # path is a one-line error, not a flash of the UI.
-    open_project_file(Path(project)).close()
+    # Check the file (and ask for an encrypted project's passphrase) before
+    # starting the full-screen app, so that a wrong path or passphrase is a
+    # one-line error, not a flash of the UI.
+    open_project(project).close()
     from fieldnotes.tui.app import FieldnotesApp
 
     FieldnotesApp(project, document=document).run()

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import numbers
 import os
 import re
@@ -68,6 +69,39 @@ def choose_format(path: str | Path, fmt: str | None, formats: dict[str, str], wh
     return formats[suffix]
 
 
+#: True while writing output that holds identifiable data (see :func:`sensitive_output`).
+_SENSITIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("fieldnotes_sensitive_output", default=False)
+
+
+@contextlib.contextmanager
+def sensitive_output(sensitive: bool = True) -> Iterator[None]:
+    """Files written inside the block hold identifiable data (an ``--original``
+    export, the pseudonymisation key): :func:`atomic_file` creates them
+    readable by their owner only (0600), whatever the umask, and folders made
+    for them with :func:`output_folder` 0700. Pseudonymised exports, meant to
+    be shared, keep ordinary permissions.
+
+    >>> with sensitive_output():
+    ...     write_atomically("key.csv", b"...")      # -rw-------
+    """
+    token = _SENSITIVE.set(sensitive)
+    try:
+        yield
+    finally:
+        _SENSITIVE.reset(token)
+
+
+def output_folder(path: str | Path) -> Path:
+    """Create a folder for an export (private when the output is sensitive)."""
+    path = Path(path)
+    if _SENSITIVE.get():
+        from fieldnotes.store.files import private_folder
+
+        return private_folder(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
     """Open a binary file that replaces ``path`` only when the block ends
@@ -77,8 +111,8 @@ def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
 
     The file gets the permissions a new file normally gets (the umask applies),
     not the private 0600 of :func:`tempfile.mkstemp`: an export is meant to be
-    shared. A write the system refuses becomes a FieldnotesError saying what
-    to check.
+    shared; inside :func:`sensitive_output` it is created owner-only (0600).
+    A write the system refuses becomes a FieldnotesError saying what to check.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -88,7 +122,11 @@ def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
             "(create it, or correct the path), or choose another place.")
     tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        private = _SENSITIVE.get()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o600 if private else 0o666)
+        if private and os.name == "posix":
+            os.fchmod(fd, 0o600)   # also when the file replaces a readable one
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()

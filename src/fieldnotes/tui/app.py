@@ -113,6 +113,13 @@ class FieldnotesApp(App):
             self.query_one(DocumentView).focus()
         else:
             self.notify("This project has no documents yet: ctrl+p, then 'import: files'.", timeout=8)
+        self._warn_access()
+
+    def _warn_access(self) -> None:
+        """Say so when other users of the machine can read the project."""
+        warning = self.project.access_warning()
+        if warning:
+            self.notify(warning, severity="warning", timeout=12)
 
     @property
     def view(self) -> DocumentView:

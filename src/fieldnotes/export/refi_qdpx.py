@@ -63,7 +63,7 @@ How fieldnotes maps onto the format (decisions others can rely on):
   audio and video sources (skipped and reported).
 * **Import is strict about safety**: entries whose path is absolute, names a
   drive, climbs out with ``..`` or contains a backslash are refused, as are
-  archives over 2 GB unpacked, with more than 10,000 entries, or with an entry
+  archives over 1 GB unpacked, with more than 10,000 entries, or with an entry
   compressed more than 200 times (a zip bomb); nothing is ever unpacked to
   disk, and files outside the archive (``file://``, ``absolute://``,
   ``relative://``) are never read: only a copy inside the archive is. The XML
@@ -106,7 +106,7 @@ __all__ = ["NAMESPACE", "ImportSummary", "QdpxError", "export_qdpx", "import_qdp
 NAMESPACE = "urn:QDA-XML:project:1.0"
 
 #: Limits on what an import unpacks (in memory, never on disk).
-MAX_TOTAL_BYTES = 2 * 1024**3
+MAX_TOTAL_BYTES = 1024**3
 MAX_ENTRIES = 10_000
 #: An entry that unpacks to more than this many times its packed size (and to
 #: over 1 MB) is taken for a zip bomb; real text and XML stay far below.
@@ -987,15 +987,32 @@ class _Reader:
             return None
         if how:
             self.warnings.append(f"'{name}': {how}")
-        from fieldnotes.importers.base import ParseError
+        from fieldnotes.importers.base import MAX_TEXT_CHARS, ParseError, check_text_size
 
+        # One document may hold at most MAX_TEXT_CHARS characters, as on a
+        # file import: refused from the zip directory when even four bytes
+        # a character could not fit, else after decoding.
+        if info.file_size > 4 * MAX_TEXT_CHARS:
+            raise QdpxError(_too_much_text(self.where, name, info.file_size))
         try:
             text, encoding, notes = _decode(self.archive.read(info))
         except ParseError as err:
             self.warnings.append(f"'{name}' was skipped: its text file {info.filename} {err}")
             return None
+        try:
+            check_text_size(text)
+        except ParseError:
+            raise QdpxError(_too_much_text(self.where, name, len(text.encode("utf-8")))) from None
         self.warnings.extend(f"'{name}': {note}" for note in notes)
         return text
+
+
+def _too_much_text(where: str, name: str, size: int) -> str:
+    from fieldnotes.importers.base import MAX_TEXT_CHARS
+
+    return (f"{where}: the source '{name}' holds {size / 1e6:,.0f} MB of text, more than the {MAX_TEXT_CHARS:,} "
+            "characters fieldnotes accepts in one document (a zip bomb, or not a transcript); nothing was "
+            "imported. Export the project again without that source.")
 
 
 def _decode(data: bytes) -> tuple[str, str, list[str]]:

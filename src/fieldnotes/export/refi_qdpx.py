@@ -807,11 +807,12 @@ class _Reader:
     def _codebook(self, element: ET.Element) -> None:
         containers = _children(element, "codes") or [element]
         state = qdc._ReadState(Path(self.where))
+        index: dict[str, CodeNode] = {}
         try:
             for container in containers:
                 for code in _children(container, "code"):
                     for node in qdc._read_code(code, state, depth=0):
-                        qdc._add_child(self.nodes, node)
+                        qdc._add_child(self.nodes, node, index, state)
         except qdc.QdcError as err:
             raise QdpxError(str(err)) from None
         for container in containers:

@@ -144,7 +144,7 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
     from fieldnotes.importers.base import ParseError
 
     try:
-        check_archive(path, "workbook")
+        check_archive(path, "a workbook")
     except ParseError as exc:
         raise FieldnotesError(f"The manifest {path} {exc}.") from None
     try:

@@ -52,6 +52,16 @@ How fieldnotes maps onto the format (decisions others can rely on):
   half a pseudonym), and memo texts and titles, case names and descriptions,
   text attribute values, document names, code descriptions and the project
   name go through ``string_pseudonymiser()``.
+* **fieldnotes' own data** that the format has no place for (speaker turns
+  with speakers and time codes, each document's original format and
+  encoding) travels in ``fieldnotes/extension.xml``, namespace
+  ``urn:fieldnotes:qdpx-extension:1``, an entry beside ``project.qde``:
+  ``Project.xsd`` has no ``xs:any``, so foreign elements inside project.qde
+  would make it invalid. Each ``<Source>`` carries the SHA-256 of the source
+  text it was made for; on import its turns are used only when the text
+  matches, else turns are detected again (with a warning). Written by
+  :func:`_extension_xml`; pseudonymised exports carry turns mapped onto the
+  pseudonymised text, their speakers through the same replacements.
 * **Import is lenient** (see ``shared/refi-qda/README.md``): any ``.qde`` name,
   ``Sources/`` in any case, extra entries, any namespace (elements are matched
   on local names), RGB colours, ``<Sets/>``, backslash-flattened code names,

@@ -41,7 +41,7 @@ def _mb(n: int) -> str:
 def check_archive(path: Path, what: str, max_xml: int = MAX_XML_BYTES) -> None:
     """Raise :class:`ParseError` (a message that follows the file name) when
     the zip at ``path`` would unpack beyond the limits above. ``what`` names
-    the format ("Word document"). A file that is not a zip at all is left to
+    the format with its article ("a Word document"). A file that is not a zip at all is left to
     the format's own reader, which says so in its own words."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -50,7 +50,7 @@ def check_archive(path: Path, what: str, max_xml: int = MAX_XML_BYTES) -> None:
         return
     if len(infos) > MAX_ENTRIES:
         raise ParseError(
-            f"holds {len(infos):,} parts, more than any real {what}; it may be damaged or crafted, "
+            f"holds {len(infos):,} parts, more than {what} ever has; it may be damaged or crafted, "
             "so it was not read"
         )
     total = 0
@@ -59,17 +59,17 @@ def check_archive(path: Path, what: str, max_xml: int = MAX_XML_BYTES) -> None:
         name = info.filename
         if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise ParseError(
-                f"is a {what} whose part {name!r} would unpack from {info.compress_size:,} bytes to "
+                f"is {what} whose part {name!r} would unpack from {info.compress_size:,} bytes to "
                 f"{info.file_size:,} ({info.file_size // max(info.compress_size, 1):,} times), a ratio no real "
                 "document has (a zip bomb?); it was not read. Open it in Word or LibreOffice and save it again"
             )
         if name.lower().endswith((".xml", ".rels")) and info.file_size > max_xml:
             raise ParseError(
-                f"is a {what} whose part {name!r} unpacks to {_mb(info.file_size)}, more than the "
+                f"is {what} whose part {name!r} unpacks to {_mb(info.file_size)}, more than the "
                 f"{_mb(max_xml)} fieldnotes reads from one part; split the document into smaller files"
             )
     if total > MAX_UNPACKED_BYTES:
         raise ParseError(
-            f"is a {what} that would unpack to {_mb(total)}, more than the {_mb(MAX_UNPACKED_BYTES)} fieldnotes "
+            f"is {what} that would unpack to {_mb(total)}, more than the {_mb(MAX_UNPACKED_BYTES)} fieldnotes "
             "accepts; remove large pictures or split the document, then import it again"
         )

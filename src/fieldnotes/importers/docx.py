@@ -38,7 +38,7 @@ def _blocks(container) -> list[str]:
 def parse(path: Path) -> ParsedDocument:
     """Read a Word document; zip bombs and oversized parts are refused before reading."""
     read_bytes(path)
-    check_archive(path, "Word document")
+    check_archive(path, "a Word document")
     try:
         import docx
 

@@ -37,7 +37,7 @@ def _walk(node, blocks: list[str]) -> None:
 def parse(path: Path) -> ParsedDocument:
     """Read a OpenDocument text; zip bombs and oversized parts are refused before reading."""
     read_bytes(path)
-    check_archive(path, "OpenDocument text", MAX_ODT_XML_BYTES)
+    check_archive(path, "an OpenDocument text", MAX_ODT_XML_BYTES)
     try:
         from odf.opendocument import load
 

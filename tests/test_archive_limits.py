@@ -168,3 +168,22 @@ def test_ordinary_documents_still_import(project, tmp_path):
     make_odt(tmp_path / "b.odt", ["Interviewer: Hi?", "SW: Hello."] * 50)
     report = project.import_paths([tmp_path / "a.docx", tmp_path / "b.odt"])
     assert [o.status for o in report.outcomes] == ["imported", "imported"]
+
+
+def test_qdpx_with_a_huge_project_xml_is_refused(sample_project, tmp_path):
+    from fieldnotes.export.refi_qdpx import MAX_QDE_BYTES
+
+    exported = tmp_path / "study.qdpx"
+    export_qdpx(sample_project, exported, pseudonymised=False)
+    qde = zipfile.ZipFile(exported).read("project.qde").decode()
+    cut = qde.index("</Project>")
+    # Comments are valid anywhere; random letters keep the ratio ordinary
+    # (about 2), so it is the size of the project XML that is refused.
+    import random
+
+    filler = ("<!-- " + "".join(random.Random(3).choices("abcdefghijklmnopqrstuvwxyz ", k=1 << 20)) + " -->").encode()
+    bomb = inflate_member(exported, tmp_path / "bomb.qdpx", "project.qde", qde[:cut].encode(),
+                          filler, MAX_QDE_BYTES // len(filler) + 1, qde[cut:].encode())
+    with pytest.raises(QdpxError, match="64 MB"):
+        import_qdpx(bomb, tmp_path / "new.fnp")
+    assert not (tmp_path / "new.fnp").exists()

@@ -73,7 +73,7 @@ How fieldnotes maps onto the format (decisions others can rely on):
   audio and video sources (skipped and reported).
 * **Import is strict about safety**: entries whose path is absolute, names a
   drive, climbs out with ``..`` or contains a backslash are refused, as are
-  archives over 1 GB unpacked, with more than 10,000 entries, or with an entry
+  archives over 1 GB unpacked (or a ``.qde`` over 64 MB), with more than 10,000 entries, or with an entry
   compressed more than 200 times (a zip bomb); nothing is ever unpacked to
   disk, and files outside the archive (``file://``, ``absolute://``,
   ``relative://``) are never read: only a copy inside the archive is. The XML
@@ -118,6 +118,9 @@ NAMESPACE = "urn:QDA-XML:project:1.0"
 #: Limits on what an import unpacks (in memory, never on disk).
 MAX_TOTAL_BYTES = 1024**3
 MAX_ENTRIES = 10_000
+#: The project XML is parsed whole; at about five bytes of memory per byte of
+#: XML this keeps an import under 500 MB. 64 MB holds about 100,000 codings.
+MAX_QDE_BYTES = 64 * 1024 * 1024
 #: An entry that unpacks to more than this many times its packed size (and to
 #: over 1 MB) is taken for a zip bomb; real text and XML stay far below.
 MAX_RATIO = 200
@@ -1241,6 +1244,11 @@ def import_qdpx(path: Path, target: Path) -> tuple[Project, ImportSummary]:
     try:
         qde = archive.find_qde(summary.warnings)
         where = f"{path} ({qde.filename})"
+        if qde.file_size > MAX_QDE_BYTES:
+            raise QdpxError(
+                f"{where} unpacks to {qde.file_size / 1024**2:,.0f} MB of project XML, more than the "
+                f"{MAX_QDE_BYTES // 1024**2} MB (about 100,000 codings) fieldnotes reads; it may be a zip bomb. "
+                "Nothing was imported.")
         reader = _Reader(archive, where, summary.warnings)
         reader.read(_parse_xml(archive.read(qde), where))
         reader.extension = _read_extension(archive, path, summary.warnings)

@@ -80,3 +80,31 @@ def make_scanned_pdf(path: Path) -> Path:
     """A PDF whose only page draws a filled rectangle: no text, like a scan."""
     path.write_bytes(_pdf([b"0.5 g 72 72 400 600 re f"]))
     return path
+
+
+def inflate_member(template: Path, path: Path, member: str, prefix: bytes, chunk: bytes, repeat: int,
+                   suffix: bytes, level: int = 9) -> Path:
+    """A copy of the zip ``template`` whose ``member`` becomes
+    ``prefix + chunk * repeat + suffix``, written in a stream: the file on disk
+    stays small when ``chunk`` repeats (a zip bomb), and neither this function
+    nor the test holds the expanded member in memory."""
+    import zipfile
+
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED,
+                                                                compresslevel=level) as out:
+        for info in source.infolist():
+            if info.filename != member:
+                out.writestr(info, source.read(info))
+        info = zipfile.ZipInfo(member, date_time=(2024, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with out.open(info, "w", force_zip64=True) as handle:
+            handle.write(prefix)
+            block = chunk * max(1, (1 << 20) // len(chunk))
+            per_block = max(1, (1 << 20) // len(chunk))
+            done = 0
+            while done + per_block <= repeat:
+                handle.write(block)
+                done += per_block
+            handle.write(chunk * (repeat - done))
+            handle.write(suffix)
+    return path

@@ -159,17 +159,22 @@ class CodebookMixin:
         used = self.conn.execute("SELECT count(*) FROM codes WHERE parent_id IS NULL").fetchone()[0]
         return PALETTE[used % len(PALETTE)]
 
-    def _insert_code(self, changes, parent_id: int | None, name: str, fields: dict[str, Any]) -> int:
+    def _insert_code(self, changes, parent_id: int | None, name: str, fields: dict[str, Any], *,
+                     order: int | None = None, default_colour: str | None = None) -> int:
+        """Insert one code. ``order`` and ``default_colour``, when the caller
+        already knows them (a codebook import keeps count), save the queries
+        that would otherwise scan the codes table for every code."""
         from fieldnotes.project import new_guid, now
 
         if "/" in name or not name.strip():
             raise FieldnotesError(f"'{name}' cannot be a code name: names are not empty and have no '/'.")
-        colour = normalise_colour(fields.get("colour")) or self._default_colour(parent_id)
+        colour = normalise_colour(fields.get("colour")) or default_colour or self._default_colour(parent_id)
         code_id = self.conn.execute(
             "INSERT INTO codes(guid, parent_id, name, description, inclusion, exclusion, example, colour, "
             "sort_order, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [fields.get("guid") or new_guid(), parent_id, name.strip(),
-             *(fields.get(f) or "" for f in _TEXT_FIELDS), colour, self._next_order(parent_id), now()],
+             *(fields.get(f) or "" for f in _TEXT_FIELDS), colour,
+             self._next_order(parent_id) if order is None else order, now()],
         ).lastrowid
         changes.inserted("codes", [code_id])
         return code_id
@@ -324,15 +329,35 @@ class CodebookMixin:
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         guids = {r[0] for r in self.conn.execute("SELECT guid FROM codes")}
         with self._action("codebook.import", f"import codebook {source}".strip()) as changes:
+            # The codes table read once, then kept in step: looking each code
+            # up by (parent, name) in SQL scanned the table (no index fits
+            # ``ifnull(parent_id, 0)``), which made large codebooks quadratic.
+            ids: dict[tuple[int, str], int] = {}
+            orders: dict[int, int] = {}
+            colours: dict[int, str] = {}
+            for code_id, parent, name, order, colour in self.conn.execute(
+                    "SELECT id, parent_id, name, sort_order, colour FROM codes"):
+                ids[(parent or 0, name)] = code_id
+                orders[parent or 0] = max(orders.get(parent or 0, 0), (order or 0) + 1)
+                colours[code_id] = colour
+            top_level = sum(1 for parent, _ in ids if parent == 0)
+
             def visit(node: CodeNode, parent_id: int | None) -> None:
+                nonlocal top_level
                 name = node.name.strip().replace("/", "∕")
-                existing = self._child_id(parent_id, name)
+                existing = ids.get((parent_id or 0, name))
                 fields = {f: getattr(node, f) for f in _TEXT_FIELDS if getattr(node, f)}
                 if node.colour:
                     fields["colour"] = normalise_colour(node.colour)
                 if existing is None:
                     guid = node.guid if node.guid and node.guid not in guids else None
-                    existing = self._insert_code(changes, parent_id, name, {**fields, "guid": guid})
+                    default = (colours.get(parent_id) if parent_id is not None else None) or PALETTE[top_level % len(PALETTE)]
+                    existing = self._insert_code(changes, parent_id, name, {**fields, "guid": guid},
+                                                 order=orders.get(parent_id or 0, 0), default_colour=default)
+                    orders[parent_id or 0] = orders.get(parent_id or 0, 0) + 1
+                    ids[(parent_id or 0, name)] = existing
+                    colours[existing] = fields.get("colour") or default
+                    top_level += parent_id is None
                     guids.add(guid or "")
                     counts["added"] += 1
                 else:

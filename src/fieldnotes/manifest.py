@@ -140,14 +140,56 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
 
     from openpyxl import load_workbook
 
+    from fieldnotes.importers.archive import check_archive
+    from fieldnotes.importers.base import ParseError
+
+    try:
+        check_archive(path, "a workbook")
+    except ParseError as exc:
+        raise FieldnotesError(f"The manifest {path} {exc}.") from None
     try:
         workbook = load_workbook(str(path), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        formulas = load_workbook(str(path), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
         raise FieldnotesError(f"The manifest {path} is not a readable .xlsx workbook ({exc}).") from None
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
+    try:
+        sheet = workbook.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        # A formula keeps its result only if a spreadsheet program saved the
+        # file; one written by a script (openpyxl, pandas) has none, and
+        # reading only values would drop the cell without a word.
+        unsaved: list[str] = []
+        for r, row in enumerate(formulas.worksheets[0].iter_rows()):
+            for c, cell in enumerate(row):
+                value = getattr(cell, "value", None)
+                is_formula = getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("="))
+                if not is_formula:
+                    continue
+                cached = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+                if cached is None:
+                    unsaved.append(f"{cell.coordinate} ({str(value)[:40]})")
+    except (KeyError, ValueError, TypeError, IndexError, zipfile.BadZipFile) as exc:
+        raise FieldnotesError(f"The manifest {path} is not a readable .xlsx workbook ({exc}).") from None
+    finally:
+        workbook.close()
+        formulas.close()
+    if unsaved:
+        listed = ", ".join(unsaved[:5]) + (f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else "")
+        raise FieldnotesError(
+            f"The manifest {path} has formula cells with no saved value: {listed}. Open it in Excel or "
+            "LibreOffice and save it (which stores the values), or type the values in, then import again."
+        )
     return rows
+
+
+def _column(i: int) -> str:
+    """A spreadsheet column letter for the 0-based index ``i`` (0 -> A, 26 -> AA)."""
+    letters = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -164,6 +206,24 @@ def read_manifest(path: Path) -> Manifest:
         raise FieldnotesError(f"The manifest {path} is empty; it needs a header row and one row per file.")
     header = [str(c).strip() if c is not None else "" for c in table[0]]
     lowered = [h.casefold().replace(" ", "_") for h in header]
+    # Attribute names ignore case and spaces ("Years qualified" is
+    # years_qualified), so "Role", "role" and "ROLE" would name one attribute
+    # and all but the last column would be lost. Which one the researcher
+    # meant cannot be guessed: say so instead.
+    seen: dict[str, int] = {}
+    clashes: list[str] = []
+    for i, h in enumerate(lowered):
+        if not h:
+            continue
+        if h in seen:
+            clashes.append(f"'{header[seen[h]]}' (column {_column(seen[h])}) and '{header[i]}' (column {_column(i)})")
+        else:
+            seen[h] = i
+    if clashes:
+        raise FieldnotesError(
+            f"The manifest {path} has columns that name the same attribute: {'; '.join(clashes[:5])}. "
+            "Column names ignore case and spaces; rename or merge them, then import again."
+        )
     try:
         file_col = next(i for i, h in enumerate(lowered) if h in FILE_COLUMNS)
     except StopIteration:

@@ -161,11 +161,12 @@ def read_qdc(path: Path) -> list[CodeNode]:
     containers = codes_elements or [root]
     state = _ReadState(path)
     top: list[CodeNode] = []
+    index: dict[str, CodeNode] = {}
     for container in containers:
         for elem in container:
             if _local(elem.tag) == "code":
                 for node in _read_code(elem, state, depth=0):
-                    _add_child(top, node)
+                    _add_child(top, node, index, state)
     return top
 
 
@@ -175,6 +176,23 @@ class _ReadState:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.seen_guids: set[str] = set()
+        # Each node's children by name, so that merging a sibling costs one
+        # look-up rather than a scan (a scan made large codebooks quadratic).
+        # The node is kept with its index so that its id() is never reused.
+        self._indexes: dict[int, tuple[CodeNode, dict[str, CodeNode]]] = {}
+
+    def index_of(self, node: CodeNode) -> dict[str, CodeNode]:
+        """``node``'s children by name (built on first use, then kept up to date)."""
+        entry = self._indexes.get(id(node))
+        if entry is None:
+            index: dict[str, CodeNode] = {}
+            for child in node.children:
+                index.setdefault(child.name, child)
+            entry = self._indexes[id(node)] = (node, index)
+        return entry[1]
+
+    def remember(self, node: CodeNode, index: dict[str, CodeNode]) -> None:
+        self._indexes[id(node)] = (node, index)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -247,11 +265,12 @@ def _read_code(elem: ET.Element, state: _ReadState, depth: int) -> list[CodeNode
     guid = _take_guid(_attr(elem, "guid"), state) if segments else None
     fields = {"description": "", "inclusion": "", "exclusion": "", "example": ""}
     children: list[CodeNode] = []
+    index: dict[str, CodeNode] = {}
     for child in elem:
         kind = _local(child.tag)
         if kind == "code":
             for node in _read_code(child, state, depth):
-                _add_child(children, node)
+                _add_child(children, node, index, state)
         elif kind in ("description", "note", "notes"):
             for key, value in _split_description("".join(child.itertext())).items():
                 fields[key] = _join(fields[key], value)
@@ -266,6 +285,7 @@ def _read_code(elem: ET.Element, state: _ReadState, depth: int) -> list[CodeNode
         children=children,
         **fields,
     )
+    state.remember(leaf, index)
     # ``a\b\c``: intermediate codes get no GUID; if the file also has a real
     # ``a`` code, merging gives the placeholder that code's GUID and fields.
     for name in reversed(segments[:-1]):
@@ -339,21 +359,24 @@ def _join(first: str, second: str) -> str:
     return "\n\n".join(part for part in (first, second) if part)
 
 
-def _add_child(siblings: list[CodeNode], node: CodeNode) -> None:
-    """Append ``node``, or merge it into a sibling that has the same name."""
-    for existing in siblings:
-        if existing.name == node.name:
-            _merge(existing, node)
-            return
+def _add_child(siblings: list[CodeNode], node: CodeNode, index: dict[str, CodeNode], state: _ReadState) -> None:
+    """Append ``node``, or merge it into a sibling that has the same name.
+    ``index`` holds ``siblings`` by name."""
+    existing = index.get(node.name)
+    if existing is not None:
+        _merge(existing, node, state)
+        return
     siblings.append(node)
+    index[node.name] = node
 
 
-def _merge(target: CodeNode, other: CodeNode) -> None:
+def _merge(target: CodeNode, other: CodeNode, state: _ReadState) -> None:
     for field in ("description", "inclusion", "exclusion", "example", "colour", "guid"):
         if not getattr(target, field):
             setattr(target, field, getattr(other, field))
+    index = state.index_of(target)
     for child in other.children:
-        _add_child(target.children, child)
+        _add_child(target.children, child, index, state)
 
 
 # -- writing ------------------------------------------------------------------

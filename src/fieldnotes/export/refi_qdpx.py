@@ -52,6 +52,16 @@ How fieldnotes maps onto the format (decisions others can rely on):
   half a pseudonym), and memo texts and titles, case names and descriptions,
   text attribute values, document names, code descriptions and the project
   name go through ``string_pseudonymiser()``.
+* **fieldnotes' own data** that the format has no place for (speaker turns
+  with speakers and time codes, each document's original format and
+  encoding) travels in ``fieldnotes/extension.xml``, namespace
+  ``urn:fieldnotes:qdpx-extension:1``, an entry beside ``project.qde``:
+  ``Project.xsd`` has no ``xs:any``, so foreign elements inside project.qde
+  would make it invalid. Each ``<Source>`` carries the SHA-256 of the source
+  text it was made for; on import its turns are used only when the text
+  matches, else turns are detected again (with a warning). Written by
+  :func:`_extension_xml`; pseudonymised exports carry turns mapped onto the
+  pseudonymised text, their speakers through the same replacements.
 * **Import is lenient** (see ``shared/refi-qda/README.md``): any ``.qde`` name,
   ``Sources/`` in any case, extra entries, any namespace (elements are matched
   on local names), RGB colours, ``<Sets/>``, backslash-flattened code names,
@@ -63,7 +73,7 @@ How fieldnotes maps onto the format (decisions others can rely on):
   audio and video sources (skipped and reported).
 * **Import is strict about safety**: entries whose path is absolute, names a
   drive, climbs out with ``..`` or contains a backslash are refused, as are
-  archives over 2 GB unpacked, with more than 10,000 entries, or with an entry
+  archives over 1 GB unpacked (or a ``.qde`` over 64 MB), with more than 10,000 entries, or with an entry
   compressed more than 200 times (a zip bomb); nothing is ever unpacked to
   disk, and files outside the archive (``file://``, ``absolute://``,
   ``relative://``) are never read: only a copy inside the archive is. The XML
@@ -106,12 +116,23 @@ __all__ = ["NAMESPACE", "ImportSummary", "QdpxError", "export_qdpx", "import_qdp
 NAMESPACE = "urn:QDA-XML:project:1.0"
 
 #: Limits on what an import unpacks (in memory, never on disk).
-MAX_TOTAL_BYTES = 2 * 1024**3
+MAX_TOTAL_BYTES = 1024**3
 MAX_ENTRIES = 10_000
+#: The project XML is parsed whole; at about five bytes of memory per byte of
+#: XML this keeps an import under 500 MB. 64 MB holds about 100,000 codings.
+MAX_QDE_BYTES = 64 * 1024 * 1024
 #: An entry that unpacks to more than this many times its packed size (and to
 #: over 1 MB) is taken for a zip bomb; real text and XML stay far below.
 MAX_RATIO = 200
 _RATIO_FLOOR = 1024 * 1024
+
+#: fieldnotes' own data that REFI-QDA has no place for (speaker turns, time
+#: codes, source formats) travels in this archive entry, in its own
+#: namespace. Project.xsd admits no foreign elements or attributes anywhere
+#: (it has no xs:any or xs:anyAttribute), so putting them inside project.qde
+#: would make the file invalid; other programs ignore an extra entry.
+EXTENSION_ENTRY = "fieldnotes/extension.xml"
+EXTENSION_NAMESPACE = "urn:fieldnotes:qdpx-extension:1"
 
 TYPE_TO_REFI = {"integer": "Integer", "number": "Float", "date": "Date", "text": "Text"}
 REFI_TO_TYPE = {"integer": "integer", "float": "number", "date": "date", "text": "text",
@@ -251,6 +272,7 @@ def _write_zip(path: Path, exporter: _Exporter) -> None:
         with atomic_file(path) as out, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             qde = exporter.build(archive)
             archive.writestr("project.qde", qde)
+            archive.writestr(EXTENSION_ENTRY, _extension_xml(exporter))
     except QdpxError:
         raise
     except FieldnotesError as exc:  # the file could not be written
@@ -280,6 +302,7 @@ class _Exporter:
         else:
             self.replacements = None
             self._scrub = None
+        self.written: list[tuple[int, str, str, Any]] = []  # (document id, source GUID, text as written, offset map)
 
     def scrub(self, text: str | None) -> str:
         text = text or ""
@@ -461,6 +484,7 @@ class _Exporter:
                 text, mapping = self.project._doc_text(doc_id), None
                 shown_name = name
             archive.writestr(f"sources/{guid}.txt", text.encode("utf-8"))
+            self.written.append((doc_id, guid, text, mapping))  # for the fieldnotes extension
             element = _sub(sources, "TextSource", guid=guid, name=_xml_text(shown_name),
                            plainTextPath=f"internal://{guid}.txt", creatingUser=creator,
                            creationDateTime=_xsd_datetime(imported_at))
@@ -511,6 +535,36 @@ class _Exporter:
             for note_guid, case_guid in links:
                 _sub(element, "Link", guid=_derived("link", note_guid, case_guid), name="memo",
                      originGUID=note_guid, targetGUID=case_guid)
+
+
+def _extension_xml(exporter: _Exporter) -> bytes:
+    """The fieldnotes extension entry: for each source written, its original
+    format and encoding and its speaker turns with their time codes, so that
+    fieldnotes -> .qdpx -> fieldnotes keeps them. In a pseudonymised export
+    the turns sit on the pseudonymised text and their speaker labels go
+    through the same replacements as the text (``pseudonymised_turns``); the
+    original file's hash is written only when the export is not pseudonymised.
+    ``sha256`` is the hash of the source text as written, so an importer can
+    tell that the text is the one the turns were made for."""
+    project, conn = exporter.project, exporter.conn
+    root = ET.Element("FieldnotesExtension", {"xmlns": EXTENSION_NAMESPACE, "version": "1"})
+    for doc_id, guid, text, mapping in exporter.written:
+        name, fmt, encoding, sha256 = conn.execute(
+            "SELECT name, format, encoding, sha256 FROM documents WHERE id = ?", [doc_id]).fetchone()
+        turns = project.document(name).turns
+        if mapping is not None:
+            # The raw pseudonymiser: labels are not counted as extra strings changed.
+            turns = project.pseudonymised_turns(turns, mapping, lambda label: exporter._scrub(label) if label else label)
+        source = _sub(root, "Source", guid=guid, format=fmt or "txt", encoding=encoding or None,
+                      sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                      originalSha256=sha256 if mapping is None and exporter.replacements is None else None)
+        for turn in turns:
+            _sub(source, "Turn", speaker=_xml_text(turn.speaker) if turn.speaker is not None else None,
+                 start=str(turn.start), end=str(turn.end),
+                 timeStart=repr(turn.time_start) if turn.time_start is not None else None,
+                 timeEnd=repr(turn.time_end) if turn.time_end is not None else None)
+    ET.indent(root, space="  ")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode("utf-8")
 
 
 def _version() -> str:
@@ -752,6 +806,69 @@ class _Note:
     modified: str | None
 
 
+@dataclass(slots=True)
+class _SourceExtension:
+    format: str
+    encoding: str | None
+    sha256: str | None
+    original_sha256: str | None
+    turns: list[tuple[str | None, int, int, float | None, float | None]]
+
+
+_FORMATS = {"txt", "md", "docx", "odt", "pdf", "vtt", "srt"}
+
+
+def _read_extension(archive: _Archive, path: Path, warnings: list[str]) -> dict[str, _SourceExtension]:
+    """fieldnotes' own data from a .qdpx that fieldnotes wrote (see
+    :data:`EXTENSION_ENTRY`); empty for other programs' files. A damaged
+    entry costs only what it carries: the import goes on as for a foreign
+    file, with a warning."""
+    base = f"{archive.prefix}/" if archive.prefix else ""
+    info = archive.entries.get(f"{base}{EXTENSION_ENTRY}".casefold()) or archive.entries.get(EXTENSION_ENTRY)
+    if info is None:
+        return {}
+    try:
+        root = _parse_xml(archive.read(info), f"{path} ({info.filename})")
+    except QdpxError as err:
+        warnings.append(f"fieldnotes' speaker turns and formats could not be read ({err}); turns were detected again")
+        return {}
+    found: dict[str, _SourceExtension] = {}
+    for source in _children(root, "source"):
+        key = _key(qdc._attr(source, "guid"))
+        if key is None or key in found:
+            continue
+        fmt = (qdc._attr(source, "format") or "txt").strip().lower()
+        turns = []
+        try:
+            for turn in _children(source, "turn"):
+                start, end = int(qdc._attr(turn, "start") or ""), int(qdc._attr(turn, "end") or "")
+                times = [qdc._attr(turn, "timeStart"), qdc._attr(turn, "timeEnd")]
+                time_start, time_end = (float(t) if t not in (None, "") else None for t in times)
+                turns.append((qdc._attr(turn, "speaker"), start, end, time_start, time_end))
+        except ValueError:
+            warnings.append(f"fieldnotes' turns for source {key} have unreadable positions; turns were detected again")
+            turns = []
+        found[key] = _SourceExtension(fmt if fmt in _FORMATS else "txt", qdc._attr(source, "encoding"),
+                                      qdc._attr(source, "sha256"), qdc._attr(source, "originalSha256"), turns)
+    return found
+
+
+def _extension_turns(extension: _SourceExtension, text: str) -> list | None:
+    """The extension's turns as ParsedTurns, or None when they do not fit
+    ``text`` (not the text they were made for, or out of order)."""
+    from fieldnotes.importers.base import ParsedTurn
+
+    if extension.sha256 != hashlib.sha256(text.encode("utf-8")).hexdigest():
+        return None
+    turns, last = [], 0
+    for speaker, start, end, time_start, time_end in extension.turns:
+        if not last <= start <= end <= len(text):
+            return None
+        turns.append(ParsedTurn(speaker, start, end, time_start, time_end))
+        last = start
+    return turns
+
+
 class _Reader:
     """Reads project.qde (and the source texts) into plain records."""
 
@@ -771,6 +888,7 @@ class _Reader:
         self.project_notes: list[str] = []
         self.project_descriptions: list[str] = []
         self.project_user: str | None = None
+        self.extension: dict[str, _SourceExtension] = {}  # source key -> fieldnotes' own data
 
     def read(self, root: ET.Element) -> None:
         if _local(root) != "project":
@@ -807,11 +925,12 @@ class _Reader:
     def _codebook(self, element: ET.Element) -> None:
         containers = _children(element, "codes") or [element]
         state = qdc._ReadState(Path(self.where))
+        index: dict[str, CodeNode] = {}
         try:
             for container in containers:
                 for code in _children(container, "code"):
                     for node in qdc._read_code(code, state, depth=0):
-                        qdc._add_child(self.nodes, node)
+                        qdc._add_child(self.nodes, node, index, state)
         except qdc.QdcError as err:
             raise QdpxError(str(err)) from None
         for container in containers:
@@ -987,15 +1106,32 @@ class _Reader:
             return None
         if how:
             self.warnings.append(f"'{name}': {how}")
-        from fieldnotes.importers.base import ParseError
+        from fieldnotes.importers.base import MAX_TEXT_CHARS, ParseError, check_text_size
 
+        # One document may hold at most MAX_TEXT_CHARS characters, as on a
+        # file import: refused from the zip directory when even four bytes
+        # a character could not fit, else after decoding.
+        if info.file_size > 4 * MAX_TEXT_CHARS:
+            raise QdpxError(_too_much_text(self.where, name, info.file_size))
         try:
             text, encoding, notes = _decode(self.archive.read(info))
         except ParseError as err:
             self.warnings.append(f"'{name}' was skipped: its text file {info.filename} {err}")
             return None
+        try:
+            check_text_size(text)
+        except ParseError:
+            raise QdpxError(_too_much_text(self.where, name, len(text.encode("utf-8")))) from None
         self.warnings.extend(f"'{name}': {note}" for note in notes)
         return text
+
+
+def _too_much_text(where: str, name: str, size: int) -> str:
+    from fieldnotes.importers.base import MAX_TEXT_CHARS
+
+    return (f"{where}: the source '{name}' holds {size / 1e6:,.0f} MB of text, more than the {MAX_TEXT_CHARS:,} "
+            "characters fieldnotes accepts in one document (a zip bomb, or not a transcript); nothing was "
+            "imported. Export the project again without that source.")
 
 
 def _decode(data: bytes) -> tuple[str, str, list[str]]:
@@ -1108,8 +1244,14 @@ def import_qdpx(path: Path, target: Path) -> tuple[Project, ImportSummary]:
     try:
         qde = archive.find_qde(summary.warnings)
         where = f"{path} ({qde.filename})"
+        if qde.file_size > MAX_QDE_BYTES:
+            raise QdpxError(
+                f"{where} unpacks to {qde.file_size / 1024**2:,.0f} MB of project XML, more than the "
+                f"{MAX_QDE_BYTES // 1024**2} MB (about 100,000 codings) fieldnotes reads; it may be a zip bomb. "
+                "Nothing was imported.")
         reader = _Reader(archive, where, summary.warnings)
         reader.read(_parse_xml(archive.read(qde), where))
+        reader.extension = _read_extension(archive, path, summary.warnings)
     finally:
         archive.close()
 
@@ -1297,9 +1439,20 @@ class _Writer:
             kind = "other"
             if self.kind_consumed and self.kind_key in source.values:
                 kind = _kind(source.values[self.kind_key])
-            parsed = ParsedDocument(text=source.text, format="txt", turns=detect_turns(source.text), encoding="utf-8")
-            prepared = Prepared(parsed, hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
-                                len(source.text.split()))
+            extension = self.r.extension.get(source.key) if source.key else None
+            turns = _extension_turns(extension, source.text) if extension is not None else None
+            digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
+            if turns is None:
+                if extension is not None:
+                    self.warnings.append(f"'{name}': its text is not the one fieldnotes exported; speaker turns "
+                                         "were detected again and its original format is not known")
+                parsed = ParsedDocument(text=source.text, format="txt", turns=detect_turns(source.text),
+                                        encoding="utf-8")
+            else:
+                parsed = ParsedDocument(text=source.text, format=extension.format, turns=turns,
+                                        encoding=extension.encoding)
+                digest = extension.original_sha256 or digest
+            prepared = Prepared(parsed, digest, len(source.text.split()))
             doc_id = self.project._insert_document(name, kind, prepared, f"{self.path.name}:{source.name}")
             self.conn.execute("UPDATE documents SET guid = ? WHERE id = ?",
                               [self._guid("sources", source.guid, used_guids), doc_id])

@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fieldnotes.errors import FieldnotesError
+
+#: The most text one document may hold: about three million words, several
+#: hundred hours of transcript. A file that expands to more is refused (an
+#: archive bomb, a log file or a database dump, not a document), so that one
+#: file cannot take the memory of the whole machine.
+MAX_TEXT_CHARS = 20_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedTurn:
@@ -29,8 +37,21 @@ class ParsedDocument:
     warnings: list[str] = field(default_factory=list)
 
 
-class ParseError(Exception):
-    """The file cannot be imported; the message says why and what to do."""
+class ParseError(FieldnotesError):
+    """The file cannot be imported; the message says why and what to do.
+
+    The message follows the file's name ("is not a readable Word document
+    ...")."""
+
+
+def check_text_size(text: str) -> str:
+    """``text``, or a ParseError when it is over :data:`MAX_TEXT_CHARS`."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise ParseError(
+            f"holds {len(text):,} characters of text, more than the {MAX_TEXT_CHARS:,} fieldnotes accepts "
+            "in one document; split it into smaller files (or check that it is a transcript at all)"
+        )
+    return text
 
 
 def read_bytes(path: Path) -> bytes:
@@ -48,6 +69,8 @@ def normalise_newlines(text: str) -> str:
 
 
 def require_text(text: str, what: str = "text") -> str:
+    """``text``, checked to hold something and to be within the size limit."""
+    check_text_size(text)
     if not text.strip():
         raise ParseError(f"the file contains no {what}")
     return text

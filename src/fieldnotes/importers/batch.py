@@ -13,6 +13,10 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -40,6 +44,39 @@ _known: frozenset[str] = frozenset()
 def _set_known(known: frozenset[str]) -> None:
     global _known
     _known = known
+
+
+def _start_worker(known: frozenset[str], parent: int) -> None:
+    """Initialise a worker process: it ends when its parent does."""
+    _die_with_parent(parent)
+    _set_known(known)
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this process as soon as ``parent`` is gone.
+
+    A worker blocked on its task queue would otherwise outlive a parent
+    killed with ``kill -9`` (or by the out-of-memory killer), holding the
+    resource tracker alive with it, for as long as the machine runs. On Linux
+    the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG); a
+    watcher thread that notices the process being re-parented covers other
+    systems, and the moment between fork and prctl."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="fieldnotes-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def prepare(path: Path, max_bytes: int, known: frozenset[str] | None = None) -> Prepared | FileOutcome:
@@ -79,7 +116,7 @@ def _executor(n_files: int, known: frozenset[str]) -> Executor:
         # the parent runs; it imports only this light module.
         return ProcessPoolExecutor(
             max_workers=min(4, cores - 1), mp_context=multiprocessing.get_context("spawn"),
-            initializer=_set_known, initargs=(known,),
+            initializer=_start_worker, initargs=(known, os.getpid()),
         )
     _set_known(known)
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldnotes-reader")

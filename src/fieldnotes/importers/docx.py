@@ -10,6 +10,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from fieldnotes.importers.archive import check_archive
 from fieldnotes.importers.base import ParsedDocument, ParseError, read_bytes, require_text
 from fieldnotes.importers.turns import detect_turns
 
@@ -35,7 +36,9 @@ def _blocks(container) -> list[str]:
 
 
 def parse(path: Path) -> ParsedDocument:
+    """Read a Word document; zip bombs and oversized parts are refused before reading."""
     read_bytes(path)
+    check_archive(path, "a Word document")
     try:
         import docx
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from fieldnotes.importers.archive import MAX_ODT_XML_BYTES, check_archive
 from fieldnotes.importers.base import ParsedDocument, ParseError, read_bytes, require_text
 from fieldnotes.importers.turns import detect_turns
 
@@ -34,7 +35,9 @@ def _walk(node, blocks: list[str]) -> None:
 
 
 def parse(path: Path) -> ParsedDocument:
+    """Read a OpenDocument text; zip bombs and oversized parts are refused before reading."""
     read_bytes(path)
+    check_archive(path, "an OpenDocument text", MAX_ODT_XML_BYTES)
     try:
         from odf.opendocument import load
 

@@ -267,7 +267,13 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
                     for case in row.cases:
                         self._link_case(doc_id, case)
                     for variable, value in row.attributes.items():
-                        self._set_attribute("document", doc_id, variable, value, types.get(variable))
+                        try:
+                            self._set_attribute("document", doc_id, variable, value, types.get(variable))
+                        except OverflowError:
+                            raise FieldnotesError(
+                                f"manifest line {row.line}, column '{variable}': {value} is a whole number too "
+                                "large to store (the limit is 9,223,372,036,854,775,807); check the value, or "
+                                "put a letter in front if it is an identifier, then import again") from None
                 self._audit(
                     "document.import",
                     {"document": name, "sha256": digest, "source": str(path), "status": outcome.status},

@@ -114,3 +114,90 @@ def test_a_held_lock_gives_one_line_after_the_timeout_and_nothing_changes(study)
     cli("memo", "add", study, "after the lock")
     with Project.open(study) as p:
         assert [m.text for m in p.memos()] == ["after the lock"]
+
+
+# -- 2. the workspace next to other processes ------------------------------------------------
+
+
+async def wait_for(pilot, condition, what: str, limit: float = 20.0) -> None:
+    """Let the app run until ``condition()`` holds (bounded; fails saying what)."""
+    import time
+
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {limit} s waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def test_workspace_on_a_locked_project_notifies_and_codes_after_release(study, monkeypatch):
+    import asyncio
+
+    from fieldnotes.tui.app import FieldnotesApp
+    from fieldnotes.tui.widgets.document_view import DocumentView
+
+    monkeypatch.setenv("FIELDNOTES_LOCK_TIMEOUT", "0.3")
+
+    async def main():
+        app = FieldnotesApp(study)
+        async with app.run_test(size=(140, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            await wait_for(pilot, lambda: view.document, "the first document")
+            holder = sqlite3.connect(study, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                await pilot.press("s", "c")
+                await pilot.pause()
+                await pilot.press(*"caseload", "enter")
+                await wait_for(pilot, lambda: any("another fieldnotes process is writing" in m for m in notes(app)),
+                               "the locked notification")
+                assert app.is_running and app.return_code in (None, 0)
+                assert not view.spans
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            # The same action again, now that the other writer has finished.
+            await pilot.press("c")
+            await pilot.pause()
+            await pilot.press(*"caseload", "enter")
+            await wait_for(pilot, lambda: [s.label for s in view.spans] == ["Caseload"], "the coding after release")
+        with Project.open(study) as p:
+            assert [c.code for c in p.codings(code="Caseload")] == ["Caseload"]
+
+    asyncio.run(main())
+
+
+def test_workspace_refreshes_when_another_process_codes(study):
+    import asyncio
+
+    from fieldnotes.tui.app import FieldnotesApp
+    from fieldnotes.tui.widgets.codebook_pane import CodebookPane
+    from fieldnotes.tui.widgets.document_view import DocumentView
+
+    def caseload_label(app) -> str:
+        pane = app.query_one(CodebookPane)
+        return str(pane._tree_nodes["Caseload"].label)
+
+    async def main():
+        app = FieldnotesApp(study)
+        async with app.run_test(size=(140, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            await wait_for(pilot, lambda: view.document, "the first document")
+            assert caseload_label(app).endswith("Caseload 0")
+            shown = view.document
+            # Another process (the CLI) codes six passages, one in the open document.
+            result = subprocess.run(CLI + ["autocode", str(study), "--code", "Caseload", "--keyword", "caseload"],
+                                    capture_output=True, text=True, timeout=120)
+            assert result.returncode == 0, result.stderr
+            with Project.open(study) as p:
+                total = len(p.codings(code="Caseload"))
+                here = len(p.codings(document=shown, code="Caseload"))
+            assert total > 0
+            await wait_for(pilot, lambda: caseload_label(app).endswith(f"Caseload {total}"), "the codebook count")
+            await wait_for(pilot, lambda: len(view.spans) == here, "the margin of the open document")
+
+    asyncio.run(main())

@@ -108,6 +108,27 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
     def close(self) -> None:
         self.conn.close()
 
+    # -- working alongside other processes ----------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the project opened read-only (its file or folder cannot be written)."""
+        return bool(getattr(self.conn, "read_only", False))
+
+    def wait_for_lock(self, seconds: float) -> None:
+        """How long a change waits while another process writes, before it
+        fails with :class:`~fieldnotes.errors.ProjectLocked` (the workspace
+        waits less than a script, so that it never freezes for long)."""
+        from fieldnotes.store.db import set_lock_timeout
+
+        set_lock_timeout(self.conn, seconds)
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (another
+        fieldnotes process, the CLI next to the workspace) commits a change
+        to the project; cheap enough to poll every second."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def __enter__(self) -> Project:
         return self
 

@@ -57,10 +57,9 @@ def _connect(path: Path, *, read_only: bool = False, immutable: bool = False) ->
         conn = sqlite3.connect(str(path), isolation_level=None, factory=ProjectConnection)
     conn.path = path
     conn.read_only = read_only
-    conn.lock_timeout = lock_timeout()
     # SQLite's own busy handler waits (with growing sleeps) inside each attempt;
     # ``begin_write`` retries around it up to the lock timeout.
-    conn.execute(f"PRAGMA busy_timeout = {int(min(conn.lock_timeout, 5.0) * 1000)}")
+    set_lock_timeout(conn, lock_timeout())
     if read_only:
         conn.execute("PRAGMA query_only = ON")
     else:
@@ -69,6 +68,13 @@ def _connect(path: Path, *, read_only: bool = False, immutable: bool = False) ->
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def set_lock_timeout(conn: sqlite3.Connection, seconds: float) -> None:
+    """Wait at most ``seconds`` for another process's write to finish."""
+    seconds = max(0.0, float(seconds))
+    conn.lock_timeout = seconds
+    conn.execute(f"PRAGMA busy_timeout = {int(min(seconds, 5.0) * 1000)}")
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -201,3 +201,180 @@ def test_workspace_refreshes_when_another_process_codes(study):
             await wait_for(pilot, lambda: len(view.spans) == here, "the margin of the open document")
 
     asyncio.run(main())
+
+
+# -- 3. read-only projects, full disks, file-size limits, oversized integers ----------------------
+
+
+def run_cli(args, *, restricted=False, preexec_fn=None, cwd=None) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess. ``restricted``: obey file permissions even when
+    the tests run as root (root's capabilities to override them are dropped)."""
+    prefix = []
+    if restricted and os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: a read-only folder cannot be simulated")
+        prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search,-fowner,-linux_immutable"]
+    return subprocess.run(prefix + CLI + [str(a) for a in args], capture_output=True, text=True,
+                          timeout=120, preexec_fn=preexec_fn, cwd=cwd)
+
+
+@pytest.fixture
+def read_only_folder(study, tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    project = folder / "study.fnp"
+    shutil.copy(study, project)
+    project.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        yield project
+    finally:
+        folder.chmod(0o755)
+        project.chmod(0o644)
+
+
+def test_read_only_project_reads_and_refuses_writes_in_one_line(read_only_folder):
+    project = read_only_folder
+    listed = run_cli(["documents", project], restricted=True)
+    assert listed.returncode == 0, listed.stderr
+    assert "p1_int_sw01.txt" in listed.stdout
+    shown = run_cli(["show", project, "p1_int_sw01"], restricted=True)
+    assert shown.returncode == 0 and "caseload" in shown.stdout.lower(), shown.stderr
+    for args in (["memo", "add", project, "a note"], ["code", "add", project, "New code"]):
+        refused = run_cli(args, restricted=True)
+        assert refused.returncode == 1
+        assert refused.stderr.strip() == (
+            f"Error: {project} is read-only (the file or its folder cannot be written), so nothing can be "
+            "saved; reading works. Copy the project to a folder you can write to, or ask for write access.")
+    made = run_cli(["init", project.parent / "new.fnp"], restricted=True)
+    assert made.returncode == 1
+    assert made.stderr.strip() == (f"Error: Cannot create {project.parent / 'new.fnp'}: the folder {project.parent} "
+                                   "is read-only. Choose a folder you can write to (for example your home folder).")
+    assert sorted(p.name for p in project.parent.iterdir()) == ["study.fnp"]
+
+
+def test_read_only_file_in_a_writable_folder_opens_read_only(study):
+    study.chmod(0o444)
+    try:
+        refused = run_cli(["memo", "add", study, "a note"], restricted=True)
+        assert refused.returncode == 1 and "is read-only" in refused.stderr
+        assert run_cli(["search", study, "caseload"], restricted=True).returncode == 0
+    finally:
+        study.chmod(0o644)
+
+
+def _limit_file_size(limit: int):
+    def apply() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no file-size limit on Windows")
+def test_safe_copy_past_a_file_size_limit_says_so_and_leaves_no_partial(study, tmp_path):
+    out = tmp_path / "out" / "safe.fnp"
+    out.parent.mkdir()
+    result = run_cli(["export", "safe-copy", study, "-o", out], preexec_fn=_limit_file_size(256 * 1024))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error: {out} reached the file-size limit this system sets (ulimit -f) (0.2 MB); the change in progress "
+        "was undone, so nothing is half-written. Raise the limit or ask your administrator.")
+    assert list(out.parent.iterdir()) == []
+    # With room, the same command works.
+    assert run_cli(["export", "safe-copy", study, "-o", out]).returncode == 0
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 1.5 MB tmpfs (needs root and mount; skipped elsewhere)."""
+    if sys.platform != "linux" or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a small full disk needs root and mount (Linux)")
+    mountpoint = tmp_path / "disk"
+    mountpoint.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1536k", "tmpfs", str(mountpoint)],
+                          capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], capture_output=True, timeout=30)
+
+
+def _fill(folder: Path) -> Path:
+    filler = folder / "filler"
+    with filler.open("wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_full_disk_during_code_add_and_import_is_one_line_and_loses_nothing(tiny_disk):
+    project = tiny_disk / "study.fnp"
+    assert run_cli(["init", project]).returncode == 0
+    assert run_cli(["code", "add", project, "Caseload"]).returncode == 0
+    filler = _fill(tiny_disk)
+    for args in (["code", "add", project, "Leadership"], ["import", project, SAMPLE]):
+        result = run_cli(args)
+        assert result.returncode == 1, result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: The disk is full: "), result.stderr
+        assert "Free some space and try again." in lines[0]
+    filler.unlink()
+    assert run_cli(["code", "add", project, "Leadership"]).returncode == 0
+    with Project.open(project) as p:
+        assert [c.path for c in p.codes()] == ["Caseload", "Leadership"]
+        assert p.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_manifest_integer_too_large_for_sqlite_fails_that_file_only(tmp_path):
+    project = tmp_path / "study.fnp"
+    cli("init", project)
+    write(tmp_path / "in" / "a.txt", "SW: first interview\n")
+    write(tmp_path / "in" / "b.txt", "SW: second interview\n")
+    manifest = write(tmp_path / "m.csv", "file,phase,case_number\na.txt,1,99999999999999999999999\nb.txt,2,5\n")
+    result = cli("import", project, tmp_path / "in", "--manifest", manifest, ok=False)
+    assert result.exit_code == 1
+    assert ("manifest line 2, column 'case_number': 99999999999999999999999 is a whole number too large to store "
+            "(the limit is 9,223,372,036,854,775,807)") in result.output
+    assert "Unexpected error" not in result.output
+    with Project.open(project) as p:
+        assert [d.name for d in p.documents()] == ["b.txt"]
+
+
+def test_size_limit_message_uses_the_same_megabytes_as_max_size(tmp_path):
+    project = tmp_path / "study.fnp"
+    cli("init", project)
+    big = write(tmp_path / "big.txt", "w" * (3 * 512 * 1024))  # 1.5 MB
+    result = cli("import", project, big, "--max-size", "1", ok=False)
+    assert "is 1.5 MB, over the 1 MB limit (raise it with --max-size)" in result.output
+    assert "52 MB" not in cli("import", project, big, "--max-size", "0.5", ok=False).output
+    from fieldnotes.importers.batch import _too_big
+
+    assert _too_big(60 * 1024 * 1024, 50 * 1024 * 1024) == "is 60.0 MB, over the 50 MB limit (raise it with --max-size)"
+
+
+# -- 4. text from files cannot drive the terminal ----------------------------------------------
+
+
+def test_control_characters_from_files_are_escaped_in_documents_and_show(tmp_path):
+    project = tmp_path / "study.fnp"
+    cli("init", project)
+    name = "\x1b[31mred.txt"
+    write(tmp_path / "in" / name, "SW: my caseload \x1b]0;owned\x07 is \x1b[8mhidden\x1b[28m and \u202eright.\n")
+    cli("import", project, tmp_path / "in")
+    for args in (["documents", project], ["show", project, name], ["search", project, "caseload"],
+                 ["documents", project, "--json"]):
+        output = cli(*args).output
+        assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output, args
+    listed = cli("documents", project).output
+    assert "\\x1b[31mred.txt" in listed
+    shown = cli("show", project, name).output
+    assert "\\x1b]0;owned\\x07 is \\x1b[8mhidden\\x1b[28m and \\u202eright." in shown

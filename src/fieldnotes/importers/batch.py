@@ -42,6 +42,17 @@ def _set_known(known: frozenset[str]) -> None:
     _known = known
 
 
+def _too_big(size: int, max_bytes: int) -> str:
+    # The same megabytes as --max-size (1 MB = 1024 x 1024 bytes), so the
+    # default reads "50 MB", and a file just over the limit never looks equal to it.
+    mb = 1024 * 1024
+    limit = f"{max_bytes / mb:g}"
+    shown = f"{size / mb:.1f}"
+    if float(shown) <= max_bytes / mb:
+        shown = f"{size / mb:.3f}"
+    return f"is {shown} MB, over the {limit} MB limit (raise it with --max-size)"
+
+
 def prepare(path: Path, max_bytes: int, known: frozenset[str] | None = None) -> Prepared | FileOutcome:
     """Read, hash and parse one file. A file whose hash is already in the
     project (``known``) is not parsed: its outcome is ``skipped`` with the hash
@@ -51,10 +62,7 @@ def prepare(path: Path, max_bytes: int, known: frozenset[str] | None = None) -> 
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return FileOutcome(
-                shown, "failed",
-                message=f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (raise it with --max-size)",
-            )
+            return FileOutcome(shown, "failed", message=_too_big(size, max_bytes))
         importers.parser_for(path)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except importers.ParseError as exc:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from fieldnotes.errors import ProjectFileError, ProjectLocked, ProjectReadOnly, explain
+from fieldnotes.errors import DiskFull, ProjectFileError, ProjectLocked, ProjectReadOnly, explain
 from fieldnotes.store import SCHEMA_VERSION
 
 #: "FNTS" in ASCII: marks a SQLite file as a fieldnotes project.
@@ -248,6 +248,9 @@ def open_project_file(path: Path, *, upgrade: bool = True) -> sqlite3.Connection
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         known = explain(exc, path)
+        if isinstance(known, DiskFull):
+            raise DiskFull(f"The disk is full: {path} cannot be opened (SQLite needs a little room beside the "
+                           "project for its log). Free some space and try again.") from exc
         if known is not None and not isinstance(known, ProjectReadOnly):
             raise known from exc
         raise ProjectFileError(f"{path} cannot be read as a fieldnotes project: {exc}.") from exc

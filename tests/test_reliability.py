@@ -358,7 +358,8 @@ def test_size_limit_message_uses_the_same_megabytes_as_max_size(tmp_path):
     assert "52 MB" not in cli("import", project, big, "--max-size", "0.5", ok=False).output
     from fieldnotes.importers.batch import _too_big
 
-    assert _too_big(60 * 1024 * 1024, 50 * 1024 * 1024) == "is 60.0 MB, over the 50 MB limit (raise it with --max-size)"
+    assert _too_big(60 * 1024 * 1024, 50 * 1024 * 1024) == "is 60 MB, over the 50 MB limit (raise it with --max-size)"
+    assert _too_big(50 * 1024 * 1024 + 10, 50 * 1024 * 1024).startswith("is 52,428,810 bytes, over the 50 MB limit")
 
 
 # -- 4. text from files cannot drive the terminal ----------------------------------------------

@@ -42,15 +42,17 @@ def _set_known(known: frozenset[str]) -> None:
     _known = known
 
 
-def _too_big(size: int, max_bytes: int) -> str:
+def _size(n: float) -> str:
     # The same megabytes as --max-size (1 MB = 1024 x 1024 bytes), so the
-    # default reads "50 MB", and a file just over the limit never looks equal to it.
-    mb = 1024 * 1024
-    limit = f"{max_bytes / mb:g}"
-    shown = f"{size / mb:.1f}"
-    if float(shown) <= max_bytes / mb:
-        shown = f"{size / mb:.3f}"
-    return f"is {shown} MB, over the {limit} MB limit (raise it with --max-size)"
+    # default limit reads "50 MB", not "52 MB".
+    return f"{n / 1024 / 1024:.3g} MB" if n >= 1024 * 1024 else f"{n / 1024:.3g} KB"
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    shown, limit = _size(size), _size(max_bytes)
+    if shown == limit:  # just over the limit: show enough digits to tell them apart
+        shown = f"{size:,} bytes"
+    return f"is {shown}, over the {limit} limit (raise it with --max-size)"
 
 
 def prepare(path: Path, max_bytes: int, known: frozenset[str] | None = None) -> Prepared | FileOutcome:

@@ -379,3 +379,31 @@ def test_control_characters_from_files_are_escaped_in_documents_and_show(tmp_pat
     assert "\\x1b[31mred.txt" in listed
     shown = cli("show", project, name).output
     assert "\\x1b]0;owned\\x07 is \\x1b[8mhidden\\x1b[28m and \\u202eright." in shown
+
+
+def test_workspace_shows_control_characters_as_symbols(tmp_path):
+    import asyncio
+
+    from fieldnotes.tui.app import FieldnotesApp
+    from fieldnotes.tui.widgets.document_view import DocumentView
+
+    project = tmp_path / "study.fnp"
+    cli("init", project)
+    name = "\x1b[31mred.txt"
+    text = "SW: my caseload \x1b]0;owned\x07 is \x1b[8mhidden\x1b[28m here.\n"
+    write(tmp_path / "in" / name, text)
+    cli("import", project, tmp_path / "in")
+
+    async def main():
+        app = FieldnotesApp(project)
+        async with app.run_test(size=(140, 30)) as pilot:
+            view = app.query_one(DocumentView)
+            await wait_for(pilot, lambda: view.document == name, "the document")
+            # Same length, so offsets (codings, selections) are unchanged.
+            assert len(view.text) == len(text)
+            assert view.text.startswith("SW: my caseload ␛]0;owned␇ is ␛[8mhidden")
+            screen = app.export_screenshot()
+            assert "\x1b" not in screen and "\x07" not in screen
+            assert "␛[31mred.txt" in screen.replace("&#160;", " ")
+
+    asyncio.run(main())

@@ -39,3 +39,20 @@ def printable(text: str) -> str:
 def has_control(text: str) -> bool:
     """Whether :func:`printable` would change ``text`` (beyond CR LF)."""
     return _CONTROL.search(str(text).replace("\r\n", "\n")) is not None
+
+
+def _picture(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control pictures: ␛ for ESC
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return "\ufffd"
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character replaced by ONE visible symbol
+    (``␛`` for ESC, ``�`` for C1 and bidirectional controls): the same length,
+    so character offsets (codings, selections) still point at the same places.
+    For the workspace, which shows the text itself rather than a printout."""
+    return _CONTROL.sub(_picture, str(text))

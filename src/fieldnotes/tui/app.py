@@ -11,6 +11,7 @@ import functools
 import json
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -41,6 +42,14 @@ def guarded(method):
         return None
 
     return wrapper
+
+
+def shown(text: str) -> str:
+    """File-derived text with its control characters shown as symbols; show
+    it as plain text (a ``Text``, or ``markup=False``), never as markup."""
+    from fieldnotes.terminal import visible_controls
+
+    return visible_controls(text)
 
 
 #: How long a change in the workspace waits while another process writes
@@ -136,10 +145,10 @@ class FieldnotesApp(App):
 
         known = explain(exc, self.project_path)
         if known is not None:
-            self.notify(str(known), severity="error", timeout=8)
+            self.notify(shown(str(known)), severity="error", timeout=8, markup=False)
         else:
-            self.notify(f"Something went wrong: {exc.__class__.__name__}: {exc}. Your saved work is safe; "
-                        "please report this.", severity="error", timeout=10)
+            self.notify(shown(f"Something went wrong: {exc.__class__.__name__}: {exc}. Your saved work is safe; "
+                              "please report this."), severity="error", timeout=10, markup=False)
 
     def _watch_other_processes(self) -> None:
         """Wait only briefly for the write lock, say when the project is
@@ -181,8 +190,10 @@ class FieldnotesApp(App):
         doc = self.project.document(name)
         self.view.load(doc.name, doc.text, doc.turns, self._spans(doc.name))
         attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
-        self.query_one("#doc-title", Static).update(
-            f"[b]{doc.name}[/b]  {doc.kind} · {doc.words:,} words · {len(doc.turns)} turns" + (f" · {attrs}" if attrs else ""))
+        # A Text, not markup: the name and attributes come from files.
+        self.query_one("#doc-title", Static).update(Text.assemble(
+            (shown(doc.name), "bold"),
+            shown(f"  {doc.kind} · {doc.words:,} words · {len(doc.turns)} turns" + (f" · {attrs}" if attrs else ""))))
         self._update_status()
 
     def _spans(self, document: str) -> list[Span]:

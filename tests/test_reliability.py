@@ -407,3 +407,15 @@ def test_workspace_shows_control_characters_as_symbols(tmp_path):
             assert "␛[31mred.txt" in screen.replace("&#160;", " ")
 
     asyncio.run(main())
+    # The search and passage lists show file text the same way.
+    from fieldnotes.tui.screens.retrieval import passage_prompt
+    from fieldnotes.tui.screens.search import hit_prompt
+
+    with Project.open(project) as p:
+        hit = p.search("caseload")[0]
+        p.add_code("Caseload")
+        p.apply_coding(name, "Caseload", 0, len(text) - 1)
+        passage = p.passages("Caseload")[0]
+    for prompt in (hit_prompt(hit), passage_prompt(passage, "Caseload")):
+        assert "\x1b" not in prompt.plain and "\x07" not in prompt.plain
+        assert "␛[31mred.txt" in prompt.plain and "␛]0;owned" in prompt.plain  # (Textual drops BEL itself)

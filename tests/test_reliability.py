@@ -419,3 +419,44 @@ def test_workspace_shows_control_characters_as_symbols(tmp_path):
     for prompt in (hit_prompt(hit), passage_prompt(passage, "Caseload")):
         assert "\x1b" not in prompt.plain and "\x07" not in prompt.plain
         assert "␛[31mred.txt" in prompt.plain and "␛]0;owned" in prompt.plain  # (Textual drops BEL itself)
+
+
+_READ_ONLY_WORKSPACE = """
+import asyncio, sys, time
+from fieldnotes.tui.app import FieldnotesApp
+
+async def main():
+    app = FieldnotesApp(sys.argv[1])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("s", "c")
+        await pilot.pause()
+        await pilot.press(*"caseload", "enter")
+        deadline = time.monotonic() + 20
+        while not any("nothing can be saved" in n.message for n in app._notifications):
+            if time.monotonic() > deadline:
+                break
+            await pilot.pause(0.05)
+        for n in app._notifications:
+            print("NOTE", n.message.replace("\\n", " "))
+        print("RUNNING", app.is_running)
+
+asyncio.run(main())
+"""
+
+
+def test_workspace_on_a_read_only_project_reads_and_says_why_it_cannot_code(read_only_folder):
+    prefix = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: a read-only folder cannot be simulated")
+        prefix = [shutil.which("setpriv"), "--bounding-set", "-dac_override,-dac_read_search,-fowner,-linux_immutable"]
+    result = subprocess.run(prefix + [sys.executable, "-c", _READ_ONLY_WORKSPACE, str(read_only_folder)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    notes_seen = [line[5:] for line in result.stdout.splitlines() if line.startswith("NOTE ")]
+    assert any(n.startswith("study.fnp is read-only: you can read") for n in notes_seen), notes_seen
+    assert f"{read_only_folder} is read-only (the file or its folder cannot be written), so nothing can be saved; " \
+        "reading works. Copy the project to a folder you can write to, or ask for write access." in notes_seen
+    assert "RUNNING True" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -57,8 +57,6 @@ def _connect(path: Path, *, read_only: bool = False, immutable: bool = False) ->
         conn = sqlite3.connect(str(path), isolation_level=None, factory=ProjectConnection)
     conn.path = path
     conn.read_only = read_only
-    # SQLite's own busy handler waits (with growing sleeps) inside each attempt;
-    # ``begin_write`` retries around it up to the lock timeout.
     set_lock_timeout(conn, lock_timeout())
     if read_only:
         conn.execute("PRAGMA query_only = ON")
@@ -74,7 +72,9 @@ def set_lock_timeout(conn: sqlite3.Connection, seconds: float) -> None:
     """Wait at most ``seconds`` for another process's write to finish."""
     seconds = max(0.0, float(seconds))
     conn.lock_timeout = seconds
-    conn.execute(f"PRAGMA busy_timeout = {int(min(seconds, 5.0) * 1000)}")
+    # SQLite's busy handler waits with growing sleeps (up to 0.1 s) for the
+    # whole timeout: single-statement writes outside ``atomic`` wait as long too.
+    conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -75,8 +75,16 @@ def explain(exc: BaseException, path=None) -> FieldnotesError | None:
         if "readonly" in text or "read-only" in text or (
                 "unable to open database file" in text and path is not None and _read_only(path)):
             return ProjectReadOnly(where)
-        if "disk is full" in text or "disk i/o error" in text:
+        if "disk is full" in text:
             return _full(where)
+        if "disk i/o error" in text:
+            # Also what SQLite says when a full disk or the size limit stops a
+            # write mid-way; anything else is a failing disk or network drive.
+            if _no_space(where) or file_size_limit() is not None:
+                return _full(where)
+            return FieldnotesError(
+                f"Could not read or write {where} (a disk input/output error); nothing half-written is kept. "
+                "Check the disk or network drive, then try again.")
         return None
     if isinstance(exc, OSError):
         name = exc.filename or where
@@ -119,6 +127,17 @@ def _too_large(name) -> FileTooLarge:
     size = f" ({limit / 1024 / 1024:.1f} MB)" if limit else ""
     return FileTooLarge(f"{name} reached the file-size limit this system sets (ulimit -f){size}; the change in "
                         "progress was undone, so nothing is half-written. Raise the limit or ask your administrator.")
+
+
+def _no_space(where) -> bool:
+    import os
+    from pathlib import Path
+
+    try:
+        stats = os.statvfs(Path(where).parent if str(Path(where).parent) else ".")
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return stats.f_bavail * stats.f_frsize < 1024 * 1024
 
 
 def _full(where) -> FieldnotesError:

@@ -460,3 +460,20 @@ def test_workspace_on_a_read_only_project_reads_and_says_why_it_cannot_code(read
         "reading works. Copy the project to a folder you can write to, or ask for write access." in notes_seen
     assert "RUNNING True" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_import_into_a_locked_project_stops_with_one_line(study, tmp_path):
+    for n in range(3):
+        write(tmp_path / "in" / f"extra{n}.txt", f"SW: extra interview {n}\n")
+    holder = sqlite3.connect(study, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = cli("import", study, tmp_path / "in", ok=False, env={"FIELDNOTES_LOCK_TIMEOUT": "0.2"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: another fieldnotes process is writing to {study}; try again (nothing was changed).")
+    with Project.open(study) as p:
+        assert not [d for d in p.documents() if d.name.startswith("extra")]

@@ -28,7 +28,7 @@ from fieldnotes.codes import CodebookMixin
 from fieldnotes.coding import CodingMixin
 from fieldnotes.pseudo import PseudonymMixin
 from fieldnotes.importers.batch import Prepared, read_ahead
-from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.errors import FieldnotesError, NotFound, ProjectLocked, ProjectReadOnly
 from fieldnotes.manifest import Manifest, coerce, infer_type, read_manifest
 from fieldnotes.model import (
     KINDS,
@@ -299,6 +299,8 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
                     "document.import",
                     {"document": name, "sha256": digest, "source": str(path), "status": outcome.status},
                 )
+        except (ProjectLocked, ProjectReadOnly):
+            raise  # about the project, not this file: stop the batch rather than fail every file
         except FieldnotesError as exc:
             return FileOutcome(shown, "failed", message=str(exc))
         outcome.document = name

@@ -65,7 +65,7 @@ def test_replace_swaps_the_document(project, tmp_path):
 def test_size_limit(project, tmp_path):
     path = write(tmp_path / "big.txt", "Interviewer: " + "word " * 1000)
     report = project.import_paths([path], max_bytes=1000)
-    assert report.failed[0].message.startswith("is 0.0 MB, over the") and "--max-size" in report.failed[0].message
+    assert report.failed[0].message == "is 4.9 KB, over the 0.977 KB limit (raise it with --max-size)"
 
 
 def test_missing_path_is_reported(project, tmp_path):

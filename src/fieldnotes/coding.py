@@ -143,12 +143,14 @@ class CodingMixin:
         (redo) action and store the inverse of that, for the opposite step."""
         from fieldnotes.store.db import atomic
 
-        row = self.conn.execute(
-            f"SELECT id, summary, changes FROM history WHERE state = ? ORDER BY id {order} LIMIT 1", [state]
-        ).fetchone()
-        if row is None:
-            raise FieldnotesError(nothing)
+        # The choice of action is read under the write lock: two undos at
+        # once must not both undo the same action.
         with atomic(self.conn):
+            row = self.conn.execute(
+                f"SELECT id, summary, changes FROM history WHERE state = ? ORDER BY id {order} LIMIT 1", [state]
+            ).fetchone()
+            if row is None:
+                raise FieldnotesError(nothing)
             inverse = history.apply_inverse(self.conn, json.loads(row[2]))
             self.conn.execute(
                 "UPDATE history SET state = ?, changes = ? WHERE id = ?",

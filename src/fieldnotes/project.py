@@ -28,7 +28,7 @@ from fieldnotes.codes import CodebookMixin
 from fieldnotes.coding import CodingMixin
 from fieldnotes.pseudo import PseudonymMixin
 from fieldnotes.importers.batch import Prepared, read_ahead
-from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.errors import FieldnotesError, NotFound, ProjectLocked, ProjectReadOnly
 from fieldnotes.manifest import Manifest, coerce, infer_type, read_manifest
 from fieldnotes.model import (
     KINDS,
@@ -126,6 +126,27 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
 
     def close(self) -> None:
         self.conn.close()
+
+    # -- working alongside other processes ----------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the project opened read-only (its file or folder cannot be written)."""
+        return bool(getattr(self.conn, "read_only", False))
+
+    def wait_for_lock(self, seconds: float) -> None:
+        """How long a change waits while another process writes, before it
+        fails with :class:`~fieldnotes.errors.ProjectLocked` (the workspace
+        waits less than a script, so that it never freezes for long)."""
+        from fieldnotes.store.db import set_lock_timeout
+
+        set_lock_timeout(self.conn, seconds)
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (another
+        fieldnotes process, the CLI next to the workspace) commits a change
+        to the project; cheap enough to poll every second."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def __enter__(self) -> Project:
         return self
@@ -286,11 +307,19 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
                     for case in row.cases:
                         self._link_case(doc_id, case)
                     for variable, value in row.attributes.items():
-                        self._set_attribute("document", doc_id, variable, value, types.get(variable))
+                        try:
+                            self._set_attribute("document", doc_id, variable, value, types.get(variable))
+                        except OverflowError:
+                            raise FieldnotesError(
+                                f"manifest line {row.line}, column '{variable}': {value} is a whole number too "
+                                "large to store (the limit is 9,223,372,036,854,775,807); check the value, or "
+                                "put a letter in front if it is an identifier, then import again") from None
                 self._audit(
                     "document.import",
                     {"document": name, "sha256": digest, "source": str(path), "status": outcome.status},
                 )
+        except (ProjectLocked, ProjectReadOnly):
+            raise  # about the project, not this file: stop the batch rather than fail every file
         except FieldnotesError as exc:
             return FileOutcome(shown, "failed", message=str(exc))
         outcome.document = name

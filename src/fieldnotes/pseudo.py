@@ -27,6 +27,32 @@ from fieldnotes.errors import FieldnotesError, NotFound
 STATUSES = ("suggested", "accepted", "rejected")
 
 
+def _no_partial_left(method):
+    """A safe copy that fails (a full disk, a file-size limit) leaves no
+    ``.partial`` file behind, and says which it was in one line."""
+    import functools
+    from pathlib import Path
+
+    @functools.wraps(method)
+    def wrapper(self, out, *args, **kwargs):
+        try:
+            return method(self, out, *args, **kwargs)
+        except Exception as exc:
+            partial = Path(out).with_name(Path(out).name + ".partial")
+            for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm"), Path(f"{partial}-journal")):
+                leftover.unlink(missing_ok=True)
+            from fieldnotes.errors import DiskFull, FileTooLarge, explain
+
+            # Name the file the researcher asked for, not the temporary one.
+            cause = exc.__cause__ if isinstance(exc, DiskFull | FileTooLarge) and exc.__cause__ else exc
+            known = explain(cause, out)
+            if known is None or known is exc:
+                raise
+            raise known from exc
+
+    return wrapper
+
+
 @dataclass(frozen=True, slots=True)
 class Entity:
     id: int
@@ -455,6 +481,7 @@ class PseudonymMixin:
             written.append(str(target))
         return written
 
+    @_no_partial_left
     def safe_copy(self, out, *, passphrase=None) -> dict[str, int]:
         """A new project with pseudonymised text, codings remapped onto it,
         memos, case names, speakers and attributes passed through the same

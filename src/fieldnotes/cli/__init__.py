@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from fieldnotes import __version__
-from fieldnotes.errors import FieldnotesError
+from fieldnotes.errors import FieldnotesError, explain
 
 
 class FieldnotesGroup(click.Group):
@@ -30,6 +30,10 @@ class FieldnotesGroup(click.Group):
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
+            known = explain(exc, _opened[-1] if _opened else None)
+            if known is not None:
+                err_console().print(f"[bold red]Error:[/] {escape(str(known))}")
+                ctx.exit(1)
             err_console().print(
                 f"[bold red]Unexpected error:[/] {escape(exc.__class__.__name__)}: {escape(str(exc))} "
                 "(run again with --debug for details, and please report it)"
@@ -53,13 +57,24 @@ def err_console():
 
 
 def escape(text: str) -> str:
+    """Text from a file or the user, ready to put in rich markup: markup
+    brackets escaped, and control characters shown as visible escapes
+    (``\\x1b``) so a file name or transcript cannot drive the terminal.
+    Every CLI output of file-derived text goes through here."""
     from rich.markup import escape as _escape
 
-    return _escape(text)
+    from fieldnotes.terminal import printable
+
+    return _escape(printable(text))
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    # json escapes C0 controls itself; C1 and bidi controls pass through with
+    # ensure_ascii=False, so they are escaped here (still valid JSON).
+    from fieldnotes.terminal import _CONTROL
+
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    click.echo(_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def parse_where(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -103,11 +118,17 @@ def unlock(path: str | Path, *, new: bool = False):
     return passphrase
 
 
+#: Projects opened by this command, so that a low-level error (a full disk,
+#: a lock) can name the project in its one-line message.
+_opened: list[str] = []
+
+
 def open_project(path: str):
     """Open a project for a command: asks for the passphrase of an encrypted
     one, and warns (one line) when other users can read its files."""
     from fieldnotes.project import Project
 
+    _opened.append(str(path))
     passphrase = unlock(path) if Path(path).is_file() else None
     project = Project.open(path, passphrase=passphrase)
     warning = project.access_warning()

@@ -16,7 +16,11 @@ def run_workspace(project: str, document: str | None = None) -> None:
     open_project(project).close()
     from fieldnotes.tui.app import FieldnotesApp
 
-    FieldnotesApp(project, document=document).run()
+    app = FieldnotesApp(project, document=document)
+    app.run()
+    # The app stopped on an error it could not carry on from: say so to the shell.
+    if app.return_code:
+        raise SystemExit(app.return_code)
 
 
 @cli.command("open")

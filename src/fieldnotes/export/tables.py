@@ -623,7 +623,12 @@ def rich_table(table: Table):
     from rich.align import Align
     from rich.style import Style
     from rich.table import Table as RichTable
-    from rich.text import Text
+    from rich.text import Text as RichText
+
+    from fieldnotes.terminal import printable
+
+    def Text(text: str, **style) -> RichText:  # noqa: N802 - labels come from files: no raw control characters
+        return RichText(printable(text), **style)
 
     kind = value_kind(table)
     lo, hi = heat_range(table)

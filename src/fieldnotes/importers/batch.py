@@ -77,6 +77,17 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(1)
+def _size(n: float) -> str:
+    # The same megabytes as --max-size (1 MB = 1024 x 1024 bytes), so the
+    # default limit reads "50 MB", not "52 MB".
+    return f"{n / 1024 / 1024:.3g} MB" if n >= 1024 * 1024 else f"{n / 1024:.3g} KB"
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    shown, limit = _size(size), _size(max_bytes)
+    if shown == limit:  # just over the limit: show enough digits to tell them apart
+        shown = f"{size:,} bytes"
+    return f"is {shown}, over the {limit} limit (raise it with --max-size)"
 
 
 def prepare(path: Path, max_bytes: int, known: frozenset[str] | None = None) -> Prepared | FileOutcome:
@@ -88,10 +99,7 @@ def prepare(path: Path, max_bytes: int, known: frozenset[str] | None = None) -> 
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return FileOutcome(
-                shown, "failed",
-                message=f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (raise it with --max-size)",
-            )
+            return FileOutcome(shown, "failed", message=_too_big(size, max_bytes))
         importers.parser_for(path)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except importers.ParseError as exc:

@@ -124,7 +124,12 @@ def _connection_class():
     mod = _module().dbapi2
 
     class CipherConnection(mod.Connection):
-        """A SQLCipher connection whose errors are ``sqlite3``'s."""
+        """A SQLCipher connection whose errors are ``sqlite3``'s, with the
+        attributes of :class:`fieldnotes.store.db.ProjectConnection`."""
+
+        path: Path
+        read_only: bool = False
+        lock_timeout: float = 30.0
 
         def execute(self, *args, **kwargs):
             try:
@@ -163,9 +168,12 @@ def _quoted(passphrase: Passphrase) -> str:
     return "'" + passphrase.reveal().replace("'", "''") + "'"
 
 
-def connect(path: str | Path, passphrase: Passphrase, *, check: bool = True, uri: bool = False):
-    """Open (or create) an encrypted database. With ``check``, a wrong
-    passphrase is one clear error, not SQLite's "file is not a database"."""
+def connect(path: str | Path, passphrase: Passphrase, *, check: bool = True, uri: bool = False,
+            label: str | None = None):
+    """Open (or create) an encrypted database (``path`` is a URI with
+    ``uri``). With ``check``, a wrong passphrase is one clear error naming
+    ``label`` (default: the file's name), not SQLite's "file is not a
+    database"."""
     mod = _module()
     conn = mod.connect(str(path), isolation_level=None, factory=_connection_class(), uri=uri,
                        check_same_thread=True)
@@ -179,7 +187,7 @@ def connect(path: str | Path, passphrase: Passphrase, *, check: bool = True, uri
     except sqlite3.DatabaseError:
         conn.close()
         raise ProjectFileError(
-            f"Wrong passphrase for {Path(path).name} (or it is not a fieldnotes project). "
+            f"Wrong passphrase for {label or Path(path).name} (or it is not a fieldnotes project). "
             f"Try again, or check {ENV_PASSPHRASE} / --passphrase-file.") from None
     return conn
 

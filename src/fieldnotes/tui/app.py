@@ -11,6 +11,7 @@ import functools
 import json
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -28,17 +29,34 @@ from fieldnotes.tui.widgets.documents_pane import DocumentsPane
 
 
 def guarded(method):
-    """Run an action; a FieldnotesError becomes a notification, not a traceback."""
+    """Run an action; any error becomes a notification, never a traceback
+    (document text must not end up on screen in a stack dump), and the
+    action can simply be tried again."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except FieldnotesError as exc:
-            self.notify(str(exc), severity="error", timeout=6)
+        except Exception as exc:  # noqa: BLE001 - shown to the researcher, never a traceback
+            self.report_error(exc)
         return None
 
     return wrapper
+
+
+def shown(text: str) -> str:
+    """File-derived text with its control characters shown as symbols; show
+    it as plain text (a ``Text``, or ``markup=False``), never as markup."""
+    from fieldnotes.terminal import visible_controls
+
+    return visible_controls(text)
+
+
+#: How long a change in the workspace waits while another process writes
+#: (seconds): long enough for a CLI command to finish, short enough not to freeze.
+WORKSPACE_LOCK_WAIT = 2.0
+#: How often the workspace checks for changes made by other processes (seconds).
+EXTERNAL_CHANGE_POLL = 1.0
 
 
 class FieldnotesApp(App):
@@ -103,6 +121,7 @@ class FieldnotesApp(App):
             self.query_one("#documents").display = event.size.width >= 140
 
     def on_mount(self) -> None:
+        self._watch_other_processes()
         self.query_one("#documents").display = self.size.width >= 140
         self.query_one("#progress").display = False
         self._load_pins()
@@ -125,6 +144,52 @@ class FieldnotesApp(App):
     def view(self) -> DocumentView:
         return self.query_one(DocumentView)
 
+    # -- errors and other processes ----------------------------------------------------
+
+    def report_error(self, exc: BaseException) -> None:
+        """Show an error as a notification: the one-line explanation for
+        known failures (locked, read-only, full disk), else its type and message."""
+        from fieldnotes.errors import explain
+
+        known = explain(exc, self.project_path)
+        if known is not None:
+            self.notify(shown(str(known)), severity="error", timeout=8, markup=False)
+        else:
+            self.notify(shown(f"Something went wrong: {exc.__class__.__name__}: {exc}. Your saved work is safe; "
+                              "please report this."), severity="error", timeout=10, markup=False)
+
+    def _watch_other_processes(self) -> None:
+        """Wait only briefly for the write lock, say when the project is
+        read-only, and poll for changes other processes commit."""
+        from fieldnotes.store.db import lock_timeout
+
+        self.project.wait_for_lock(min(lock_timeout(), WORKSPACE_LOCK_WAIT))
+        if self.project.read_only:
+            self.notify(f"{self.project_path.name} is read-only: you can read, search and retrieve, "
+                        "but not code or edit.", severity="warning", timeout=8)
+        self._data_version = self.project.data_version()
+        self.set_interval(EXTERNAL_CHANGE_POLL, self.check_external_changes)
+
+    def check_external_changes(self) -> bool:
+        """Refresh what is shown if another process changed the project since
+        the last look (``PRAGMA data_version``: one cheap query). True if it did."""
+        try:
+            version = self.project.data_version()
+        except Exception:  # noqa: BLE001 - a busy or vanished file: look again next time
+            return False
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self._refresh_external()
+        return True
+
+    @guarded
+    def _refresh_external(self) -> None:
+        if self.view.document and self.view.document not in {d.name for d in self.project.documents()}:
+            self.notify(f"{self.view.document} was deleted by another process.", severity="warning")
+            self.view.load("", "", [], [])
+        self.refresh_after_change()
+
     # -- documents ----------------------------------------------------------------
 
     @guarded
@@ -133,8 +198,10 @@ class FieldnotesApp(App):
         doc = self.project.document(name)
         self.view.load(doc.name, doc.text, doc.turns, self._spans(doc.name))
         attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
-        self.query_one("#doc-title", Static).update(
-            f"[b]{doc.name}[/b]  {doc.kind} · {doc.words:,} words · {len(doc.turns)} turns" + (f" · {attrs}" if attrs else ""))
+        # A Text, not markup: the name and attributes come from files.
+        self.query_one("#doc-title", Static).update(Text.assemble(
+            (shown(doc.name), "bold"),
+            shown(f"  {doc.kind} · {doc.words:,} words · {len(doc.turns)} turns" + (f" · {attrs}" if attrs else ""))))
         self._update_status()
 
     def _spans(self, document: str) -> list[Span]:
@@ -289,8 +356,8 @@ class FieldnotesApp(App):
                 else:
                     self.project.add_memo(target_type, target, text)
                 self.notify("Memo saved", timeout=2)
-            except FieldnotesError as exc:
-                self.notify(str(exc), severity="error")
+            except Exception as exc:  # noqa: BLE001 - a notification, and the memo can be saved again
+                self.report_error(exc)
 
         self.push_screen(MemoEditor(title, memo.text if memo else ""), callback=save)
 
@@ -572,8 +639,8 @@ class FieldnotesApp(App):
             self.call_from_thread(self.notify, message, severity="warning" if failed else "information", timeout=8)
         except Cancelled:
             self.call_from_thread(self.notify, "Import cancelled; the files imported so far are kept.", timeout=5)
-        except FieldnotesError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+        except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+            self.call_from_thread(self.report_error, exc)
         finally:
             self.call_from_thread(setattr, bar, "display", False)
             self.call_from_thread(self.refresh_after_change)
@@ -588,8 +655,8 @@ class FieldnotesApp(App):
             if result.create:
                 try:
                     path = self.project.add_code(path).path
-                except FieldnotesError as exc:
-                    self.notify(str(exc), severity="error")
+                except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+                    self.report_error(exc)
                     return
             self._prompt(f"Autocode {path}: keyword or phrase (whole words, any case)",
                          lambda keyword: self.autocode_worker(path, keyword))
@@ -602,8 +669,8 @@ class FieldnotesApp(App):
             with Project.open(self.project_path) as project:
                 hits, new = project.autocode(code, keywords=[keyword], scope="sentence")
             self.call_from_thread(self.notify, f"Autocoded {new} passage(s) with {code} (u to undo)", timeout=5)
-        except FieldnotesError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+        except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+            self.call_from_thread(self.report_error, exc)
         finally:
             self.call_from_thread(self.refresh_after_change)
 

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from fieldnotes.coding import Passage
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.terminal import visible_controls
 from fieldnotes.tui.messages import Jump
 
 #: Characters of a passage shown in the list (the rest is a click away).
@@ -63,7 +64,9 @@ def passage_prompt(passage: Passage, code_path: str) -> Content:
         (f"  {passage.attribution}", "italic") if passage.attribution else "",
         (f"  [{sub_code}]", "dim") if sub_code else "",
     )
-    return Content.assemble(heading, "\n", "  ", text)
+    whole = Content.assemble(heading, "\n", "  ", text)
+    # Control characters from the file shown as symbols (same length: the styles still fit).
+    return Content(visible_controls(whole.plain), whole.spans)
 
 
 class RetrievalScreen(ModalScreen[Jump | None]):

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.model import SearchHit
+from fieldnotes.terminal import visible_controls
 from fieldnotes.tui.messages import Jump
 
 #: Most hits shown for one query.
@@ -38,7 +39,9 @@ def hit_prompt(hit: SearchHit) -> Content:
         (hit.snippet[start:end], "bold reverse"),
         hit.snippet[end:],
     )
-    return Content.assemble(heading, "\n", snippet)
+    whole = Content.assemble(heading, "\n", snippet)
+    # Control characters from the file shown as symbols (same length: the styles still fit).
+    return Content(visible_controls(whole.plain), whole.spans)
 
 
 class SearchScreen(ModalScreen[Jump | None]):

@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, Tree
 
+from fieldnotes.terminal import visible_controls
+
 
 class CodebookPane(Vertical):
     DEFAULT_CSS = """
@@ -61,7 +63,7 @@ class CodebookPane(Vertical):
     def _label(self, code) -> Text:
         label = Text()
         label.append("  ", style=f"on {code.colour}" if code.colour else "")
-        label.append(" " + code.name)
+        label.append(" " + visible_controls(code.name))
         label.append(f" {code.total}" if code.children else f" {code.codings}", style="dim")
         if code.path in self.pinned:
             label.append(f" [{self.pinned.index(code.path) + 1}]", style="bold")

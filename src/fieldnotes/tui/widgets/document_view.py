@@ -118,8 +118,12 @@ class DocumentView(ScrollView, can_focus=True):
 
     def load(self, document: str, text: str, turns, spans: list[Span]) -> None:
         """Show a document; the cursor goes to its start."""
+        from fieldnotes.terminal import visible_controls
+
         self.document = document
-        self.text = text
+        # Control characters from the file shown as symbols (same length, so
+        # offsets hold): a transcript cannot drive the terminal.
+        self.text = visible_controls(text)
         self.turns = list(turns)
         self._labels = []
         for turn in self.turns:

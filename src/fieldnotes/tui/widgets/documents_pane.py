@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,6 +13,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input
 
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.terminal import visible_controls
 
 _TERM = re.compile(r"(\w+)=")
 
@@ -82,7 +84,8 @@ class DocumentsPane(Vertical):
         current = keep or self.current
         table.clear()
         for d in docs:
-            table.add_row(d.name, d.kind, ", ".join(d.cases), str(d.attributes.get("phase", "")),
+            # A Text, not a str: a file name is neither markup nor terminal control.
+            table.add_row(Text(visible_controls(d.name)), d.kind, ", ".join(d.cases), str(d.attributes.get("phase", "")),
                           str(d.attributes.get("role", "")), f"{d.words:,}", str(d.codings), key=d.name)
         if current is not None:
             try:

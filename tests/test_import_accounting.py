@@ -277,3 +277,14 @@ def test_docx_words_in_tracked_insertions_content_controls_and_text_boxes_are_ke
         "Interviewer: and the caseload? SW: Twenty-four families, honestly. Interviewer: Supervision? "
         "Margin note: monthly at best SW: Rare.".split())
     assert stored_words(project, "tracked.docx") == expected
+
+
+def test_cues_without_a_blank_line_between_them_are_still_separate(project, tmp_path):
+    text = ("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\n<v Researcher>How long have you been in the team?</v>\n"
+            "2\n00:00:03.000 --> 00:00:06.000\n<v Anita Shah>Three years, two managers ago.</v>\n")
+    (outcome,) = project.import_paths([write(tmp_path / "joined.vtt", text)]).outcomes
+    assert outcome.status == "imported" and outcome.warnings == []
+    document = project.document("joined.vtt")
+    assert [(t.speaker, t.time_start) for t in document.turns] == [("Researcher", 1.0), ("Anita Shah", 3.0)]
+    assert "-->" not in document.text
+    assert spoken_words(project, "joined.vtt") == subtitle_words(text.replace("\n2\n", "\n\n2\n"))

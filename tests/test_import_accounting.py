@@ -288,3 +288,12 @@ def test_cues_without_a_blank_line_between_them_are_still_separate(project, tmp_
     assert [(t.speaker, t.time_start) for t in document.turns] == [("Researcher", 1.0), ("Anita Shah", 3.0)]
     assert "-->" not in document.text
     assert spoken_words(project, "joined.vtt") == subtitle_words(text.replace("\n2\n", "\n\n2\n"))
+
+
+def test_manifest_values_under_no_heading_are_refused_with_their_line(tmp_path):
+    path = write(tmp_path / "m.csv", "file,role,\n\na.txt,SW,\nb.txt,Manager,Team B\nc.txt,EH,,extra\n")
+    with pytest.raises(FieldnotesError) as caught:
+        read_manifest(path)
+    message = str(caught.value)
+    assert "line 4: the value 'Team B' in column C has no column heading" in message
+    assert "line 5: the value 'extra' in column D" in message

@@ -240,3 +240,60 @@ def test_xlsx_without_formulas_still_reads(tmp_path):
     sheet.append(["a.txt", 5])
     workbook.save(tmp_path / "m.xlsx")
     assert read_manifest(tmp_path / "m.xlsx").rows["a.txt"].attributes == {"years": 5}
+
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+HIDDEN_PLACES = (
+    # a tracked insertion, and a deletion whose words are gone from the document
+    '<w:p><w:r><w:t xml:space="preserve">Interviewer: and the </w:t></w:r><w:ins w:id="1" w:author="T">'
+    '<w:r><w:t>caseload</w:t></w:r></w:ins><w:del w:id="2" w:author="T"><w:r><w:delText>workload</w:delText>'
+    "</w:r></w:del><w:r><w:t>?</w:t></w:r></w:p>"
+    # a block content control (as Word templates use for form fields)
+    '<w:sdt><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>SW: Twenty-four families, honestly.</w:t></w:r></w:p>'
+    "</w:sdtContent></w:sdt>"
+    # a text box anchored in a paragraph, with the fallback copy Word also writes
+    '<w:p><w:r><w:t>Interviewer: Supervision?</w:t></w:r><w:r><mc:AlternateContent '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><mc:Choice Requires="wps">'
+    "<w:drawing><w:txbxContent><w:p><w:r><w:t>Margin note: monthly at best</w:t></w:r></w:p></w:txbxContent>"
+    "</w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>Margin note: monthly at best"
+    "</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>"
+)
+
+
+def test_docx_words_in_tracked_insertions_content_controls_and_text_boxes_are_kept(project, tmp_path):
+    import zipfile
+
+    from makefiles import inflate_member
+
+    template = make_docx(tmp_path / "template.docx", ["SW: Rare."])
+    xml = zipfile.ZipFile(template).read("word/document.xml").decode()
+    at = xml.index("<w:body>") + len("<w:body>")
+    (tmp_path / "in").mkdir()
+    path = inflate_member(template, tmp_path / "in" / "tracked.docx", "word/document.xml", xml[:at].encode(),
+                          HIDDEN_PLACES.encode(), 1, xml[at:].encode())
+    (outcome,) = project.import_paths([path]).outcomes
+    assert outcome.status == "imported", outcome.message
+    expected = Counter(
+        "Interviewer: and the caseload? SW: Twenty-four families, honestly. Interviewer: Supervision? "
+        "Margin note: monthly at best SW: Rare.".split())
+    assert stored_words(project, "tracked.docx") == expected
+
+
+def test_cues_without_a_blank_line_between_them_are_still_separate(project, tmp_path):
+    text = ("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\n<v Researcher>How long have you been in the team?</v>\n"
+            "2\n00:00:03.000 --> 00:00:06.000\n<v Anita Shah>Three years, two managers ago.</v>\n")
+    (outcome,) = project.import_paths([write(tmp_path / "joined.vtt", text)]).outcomes
+    assert outcome.status == "imported" and outcome.warnings == []
+    document = project.document("joined.vtt")
+    assert [(t.speaker, t.time_start) for t in document.turns] == [("Researcher", 1.0), ("Anita Shah", 3.0)]
+    assert "-->" not in document.text
+    assert spoken_words(project, "joined.vtt") == subtitle_words(text.replace("\n2\n", "\n\n2\n"))
+
+
+def test_manifest_values_under_no_heading_are_refused_with_their_line(tmp_path):
+    path = write(tmp_path / "m.csv", "file,role,\n\na.txt,SW,\nb.txt,Manager,Team B\nc.txt,EH,,extra\n")
+    with pytest.raises(FieldnotesError) as caught:
+        read_manifest(path)
+    message = str(caught.value)
+    assert "line 4: the value 'Team B' in column C has no column heading" in message
+    assert "line 5: the value 'extra' in column D" in message

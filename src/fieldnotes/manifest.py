@@ -201,7 +201,9 @@ def read_manifest(path: Path) -> Manifest:
         table = _read_xlsx(path)
     else:
         raise FieldnotesError(f"The manifest {path} must be a .csv or .xlsx file.")
-    table = [r for r in table if any(c is not None and str(c).strip() for c in r)]
+    # Blank rows are passed over, but every row keeps its line number.
+    numbers = [n for n, r in enumerate(table, start=1) if any(c is not None and str(c).strip() for c in r)]
+    table = [table[n - 1] for n in numbers]
     if not table:
         raise FieldnotesError(f"The manifest {path} is empty; it needs a header row and one row per file.")
     header = [str(c).strip() if c is not None else "" for c in table[0]]
@@ -244,8 +246,17 @@ def read_manifest(path: Path) -> Manifest:
 
     types = {names[i]: infer_type([cell(r, i) for r in body]) for i in attr_cols}
     problems: list[str] = []
+    # A value under no heading would belong to no attribute: refused rather
+    # than dropped.
+    for number, row in zip(numbers[1:], body):
+        stray = [(i, c) for i, c in enumerate(row) if (i >= len(header) or not header[i])
+                 and c is not None and str(c).strip()]
+        if stray:
+            i, value = stray[0]
+            problems.append(f"line {number}: the value '{str(value).strip()[:40]}' in column {_column(i)} has no "
+                            "column heading (give the column a heading, or remove the value)")
     rows: dict[str, ManifestRow] = {}
-    for number, row in enumerate(body, start=2):
+    for number, row in zip(numbers[1:], body):
         file = cell(row, file_col)
         if file is None or not str(file).strip():
             problems.append(f"line {number}: no file name")

@@ -552,12 +552,15 @@ def _extension_xml(exporter: _Exporter) -> bytes:
         name, fmt, encoding, sha256 = conn.execute(
             "SELECT name, format, encoding, sha256 FROM documents WHERE id = ?", [doc_id]).fetchone()
         turns = project.document(name).turns
-        if mapping is not None:
-            # The raw pseudonymiser: labels are not counted as extra strings changed.
-            turns = project.pseudonymised_turns(turns, mapping, lambda label: exporter._scrub(label) if label else label)
+        if exporter.pseudonymised:
+            # Never a real speaker label in a pseudonymised file: without the
+            # offset map of the text as written, no turns at all. The raw
+            # pseudonymiser, so labels do not count as extra strings changed.
+            turns = [] if mapping is None else project.pseudonymised_turns(
+                turns, mapping, lambda label: exporter._scrub(label) if label else label)
         source = _sub(root, "Source", guid=guid, format=fmt or "txt", encoding=encoding or None,
                       sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                      originalSha256=sha256 if mapping is None and exporter.replacements is None else None)
+                      originalSha256=None if exporter.pseudonymised else sha256)
         for turn in turns:
             _sub(source, "Turn", speaker=_xml_text(turn.speaker) if turn.speaker is not None else None,
                  start=str(turn.start), end=str(turn.end),

@@ -152,7 +152,13 @@ def read_ahead(paths: list[Path], known: set[str], max_bytes: int, depth: int = 
                     break
             while queue:
                 path, future = queue[0]
-                result = future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise
+                except Exception as exc:  # e.g. a result too large to send back: that file's failure only
+                    result = FileOutcome(str(path), "failed",
+                                         message=f"could not be read ({exc.__class__.__name__}: {exc})")
                 queue.popleft()
                 delivered = True
                 yield result

@@ -81,6 +81,27 @@ def _blocks(lines: list[str], first: int) -> list[tuple[int, list[str]]]:
     return blocks
 
 
+_CUE_ID = re.compile(r"^\s*(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27,}(?:/[\w-]+)?)\s*$")
+
+
+def _split_cues(start: int, block: list[str]) -> list[tuple[int, list[str]]]:
+    """A block holding several cues (the blank line between them forgotten)
+    split before each further time-code line (and its cue number), so that
+    no time code is read as speech."""
+    segments: list[tuple[int, list[str]]] = []
+    begin, last_timing = 0, None
+    for i, line in enumerate(block):
+        if "-->" not in line:
+            continue
+        if last_timing is not None:
+            cut = i - 1 if i - 1 > last_timing and _CUE_ID.match(block[i - 1]) else i
+            segments.append((start + begin, block[begin:cut]))
+            begin = cut
+        last_timing = i
+    segments.append((start + begin, block[begin:]))
+    return segments
+
+
 def _body(lines: list[str]) -> tuple[str | None, str]:
     """The speaker (voice tag or ``Name:`` prefix) and the spoken text of a cue."""
     raw = "\n".join(lines)
@@ -109,7 +130,7 @@ def _cues(text: str, fmt: str, warnings: list[str]) -> list[_Cue]:
         first = 2
     cues: list[_Cue] = []
     bad: list[int] = []
-    for start_line, block in _blocks(lines, first):
+    for start_line, block in (segment for b in _blocks(lines, first) for segment in _split_cues(*b)):
         if fmt == "vtt" and start_line <= 2 and cues == [] and not any("-->" in b for b in block) and (
             block[0].startswith(("Kind:", "Language:", "X-"))
         ):

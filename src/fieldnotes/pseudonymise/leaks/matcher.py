@@ -217,6 +217,14 @@ class Matcher:
             re.compile(_trie(key.decode("utf-8") for key in self.raw_forms).encode("utf-8"))
             if self.raw_forms else None
         )
+        # The same forms written as UTF-16 (a Windows program's text, a UTF-16
+        # database): each byte order compiled once.
+        self.wide_forms: list[tuple[str, re.Pattern[bytes], dict[bytes, str]]] = []
+        for encoding in ("utf-16-le", "utf-16-be"):
+            keys = {form.lower().encode(encoding): form for form in forms if len(form) >= _RAW_MIN_CHARS}
+            if keys:
+                rx = re.compile(b"|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
+                self.wide_forms.append((encoding, rx, keys))
 
     # -- one piece of text -------------------------------------------------------------
 
@@ -360,19 +368,27 @@ class Matcher:
         if self.raw_rx is None or not data:
             return []
         lowered = data.lower()  # ASCII letters only, so offsets stay those of ``data``
-        first: dict[bytes, int] = {}
+        first: dict[tuple[bytes, str], int] = {}
         for m in self.raw_rx.finditer(lowered):
-            first.setdefault(m.group(), m.start())
+            first.setdefault((m.group(), "utf-8"), m.start())
+        for encoding, rx, _ in self.wide_forms:
+            for m in rx.finditer(lowered):
+                first.setdefault((m.group(), encoding), m.start())
         if not first:
             return []
         known = live()
         leaks = []
-        for key, offset in sorted(first.items(), key=lambda item: item[1]):
-            if key in known:
+        wide = {encoding: keys for encoding, _, keys in self.wide_forms}
+        for (key, encoding), offset in sorted(first.items(), key=lambda item: item[1]):
+            form = self.raw_forms[key] if encoding == "utf-8" else wide[encoding][key]
+            if (key if encoding == "utf-8" else key.decode(encoding, "replace").encode("utf-8")) in known:
                 continue
-            form = self.raw_forms[key]
-            found = data[offset: offset + len(key)].decode("utf-8", "replace")
-            around = data[max(0, offset - CONTEXT): offset + len(key) + CONTEXT].decode("utf-8", "replace")
+            found = data[offset: offset + len(key)].decode(encoding, "replace")
+            reach = CONTEXT * (1 if encoding == "utf-8" else 2)
+            start = max(0, offset - reach)
+            if encoding != "utf-8":
+                start += (offset - start) % 2  # keep the byte order's alignment
+            around = data[start: offset + len(key) + reach].decode(encoding, "replace")
             context = " ".join(_CONTROL.sub(" ", around).split())
             leaks.append(
                 Leak(where, 0, offset + 1, found, self.original[form], self.labels[form], "raw-bytes", context)

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import os
+import posixpath
 import re
 import sqlite3
 import tempfile
@@ -35,6 +36,11 @@ class Sink(Protocol):
         """A file's raw bytes (SQLite files and their logs); ``live()`` is the
         text of every live row, lower-cased, so that what it explains is not
         reported again."""
+
+    def loose(self, unit: TextUnit) -> None:
+        """Text recovered from raw bytes that no live row explains (UTF-16
+        runs in a SQLite file): for detection only, since the raw-byte
+        search already looks for the known names in it."""
 
 
 
@@ -68,9 +74,9 @@ _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})(?:\\u([dD][c-fC-F][0-9a-fA-F]{2}
 # --- finding the files --------------------------------------------------------------
 
 
-def _files(paths: Sequence[Path], problems: list[str]) -> Iterator[tuple[Path, str, bool]]:
-    """(path, how to name it, raw bytes only?) for every file under ``paths``,
-    each once."""
+def _files(paths: Sequence[Path], problems: list[str]) -> Iterator[tuple[Path, str, bool, str]]:
+    """(path, how to name it, raw bytes only?, its name below the folder
+    given) for every file under ``paths``, each once."""
     seen: set[Path] = set()
     for root in paths:
         if root.is_dir():
@@ -93,9 +99,30 @@ def _files(paths: Sequence[Path], problems: list[str]) -> Iterator[tuple[Path, s
                 if database.suffix.lower() in _SQLITE_SUFFIXES:
                     # Searched with its database; on its own, only its bytes can be.
                     if sidecar != "-shm" and not database.exists():
-                        yield path, str(path), True
+                        yield path, str(path), True, _relative_name(root, path)
                     continue
-            yield path, str(path), False
+            yield path, str(path), False, _relative_name(root, path)
+
+
+def _relative_name(root: Path, path: Path) -> str:
+    """The part of a file's path that an export wrote: its name, and the
+    folders below the one the researcher gave."""
+    if root.is_dir():
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+# Separators in file names read as spaces ("Jodie_Mensah_interview.txt"), so
+# that names in them are words; the length stays, so columns stay right.
+_NAME_SEPARATORS = str.maketrans({"_": " ", "-": " ", ".": " ", "/": "/", "+": " ", "~": " "})
+
+
+def file_name_unit(where: str, name: str) -> TextUnit:
+    """A file's (or archive member's) name as a piece of text to check."""
+    return TextUnit(f"{where}:file name", name.translate(_NAME_SEPARATORS))
 
 
 def _check_file(path: Path, where: str, sink: Sink, problems: list[str]) -> None:
@@ -248,6 +275,113 @@ def _read_xlsx(data: bytes, where: str) -> Iterator[TextUnit]:
                         yield TextUnit(f"{where}:{sheet.title}", text, line=cell.row, column=cell.column, fixed=True)
     finally:
         book.close()
+    # openpyxl in read-only mode skips comments, headers and footers, and the
+    # file's properties: read them from the package's XML.
+    yield from _xlsx_extras(data, where)
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _xml(archive: zipfile.ZipFile, name: str):
+    import defusedxml.ElementTree as SafeET
+
+    return SafeET.fromstring(archive.read(name), forbid_dtd=True)
+
+
+def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, target part name)."""
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", name + ".rels")
+    if rels not in archive.namelist():
+        return {}
+    out = {}
+    for rel in _xml(archive, rels):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        out[rel.get("Id", "")] = (rel.get("Type", ""), target)
+    return out
+
+
+# Codes in an Excel header or footer: &L &C &R (where), &"Font,Bold", &12
+# (size), &P &N &D &T &F &A (fields), && (an ampersand).
+_HEADER_CODES = re.compile(r'&(?:"[^"]*"|\d+|[A-Za-z]|&)')
+_COMMENT_TEXT = frozenset({"t", "text"})
+
+
+def _xlsx_extras(data: bytes, where: str) -> Iterator[TextUnit]:
+    """Comments (legacy and threaded) with their authors, headers and
+    footers of every sheet, and the document properties."""
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        sheets: dict[str, str] = {}  # sheet part -> title
+        if "xl/workbook.xml" in names:
+            rels = _rels(archive, "xl/workbook.xml")
+            for element in _xml(archive, "xl/workbook.xml").iter():
+                if _local(element.tag) == "sheet":
+                    rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+                    if rid in rels:
+                        sheets[rels[rid][1]] = element.get("name", "")
+        owner: dict[str, str] = {}  # comments part -> sheet title
+        for part, title in sheets.items():
+            for kind, target in _rels(archive, part).values():
+                if kind.endswith(("/comments", "/threadedComment")):
+                    owner[target] = title
+            if part not in names:
+                continue
+            lines = []
+            for element in _xml(archive, part).iter():
+                if _local(element.tag) in ("oddHeader", "oddFooter", "evenHeader", "evenFooter",
+                                           "firstHeader", "firstFooter") and element.text:
+                    lines.append(_HEADER_CODES.sub(lambda m: "&" if m.group() == "&&" else " ", element.text))
+            if lines:
+                yield TextUnit(f"{where}:{title}:header and footer", "\n".join(lines))
+        authors: list[str] = []
+        for name in sorted(names):
+            base = posixpath.basename(name).lower()
+            if not name.endswith(".xml"):
+                continue
+            if base.startswith("comments") or name.startswith("xl/threadedComments/"):
+                title = owner.get(name, "")
+                for element in _xml(archive, name).iter():
+                    tag = _local(element.tag)
+                    if tag == "author" and element.text:
+                        authors.append(element.text)
+                    elif tag in ("comment", "threadedComment"):
+                        text = "".join(
+                            piece.text or "" for piece in element.iter() if _local(piece.tag) in _COMMENT_TEXT
+                        )
+                        ref = element.get("ref", "")
+                        try:
+                            letters, row = coordinate_from_string(ref)
+                            line, column = row, column_index_from_string(letters)
+                        except ValueError:
+                            line, column = 1, 1
+                        if text.strip():
+                            label = f"{where}:{title}:comment {ref}" if title else f"{where}:comment {ref}"
+                            yield TextUnit(label, text, line=line, column=column, fixed=True)
+            elif name.startswith("xl/persons/"):
+                authors += [e.get("displayName", "") for e in _xml(archive, name).iter() if _local(e.tag) == "person"]
+        if authors:
+            yield TextUnit(f"{where}:comment authors", "\n".join(dict.fromkeys(a for a in authors if a.strip())))
+        yield from _package_properties(archive, names, where)
+
+
+def _package_properties(archive: zipfile.ZipFile, names: set[str], where: str) -> Iterator[TextUnit]:
+    """The text of an Office file's properties (author, title, company...)."""
+    lines = []
+    for part in ("docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"):
+        if part in names:
+            for element in _xml(archive, part).iter():
+                if element.text and element.text.strip() and len(element) == 0:
+                    lines.append(f"{_local(element.tag)}: {element.text.strip()}")
+    if lines:
+        yield TextUnit(f"{where}:properties", "\n".join(lines))
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -296,6 +430,7 @@ def _read_docx(data: bytes, where: str) -> Iterator[TextUnit]:
         ending = part.content_type.rsplit(".", 1)[-1]
         if ending in _DOCX_PARTS:
             parts.append((ending != "main+xml", str(part.partname), part))
+    authors: list[str] = []
     for not_body, partname, part in sorted(parts, key=lambda p: (p[0], p[1])):
         element = getattr(part, "element", None)
         if element is None:
@@ -308,6 +443,14 @@ def _read_docx(data: bytes, where: str) -> Iterator[TextUnit]:
         ]
         label = where if not not_body else f"{where}:{Path(partname).stem}"
         yield TextUnit(label, "\n".join(lines))
+        # Who wrote a comment or a tracked change is a name too.
+        authors.extend(v for e in element.iter() for k, v in e.attrib.items() if _local(k) in ("author", "initials"))
+    for part in document.part.package.iter_parts():
+        if part.content_type.endswith("people+xml"):
+            element = parse_xml(part.blob)
+            authors.extend(v for e in element.iter() for k, v in e.attrib.items() if _local(k) in ("author", "userId"))
+    if authors:
+        yield TextUnit(f"{where}:authors", "\n".join(dict.fromkeys(a for a in authors if a.strip())))
     props = document.core_properties
     fields = ("author", "last_modified_by", "title", "subject", "keywords", "comments", "category",
               "content_status", "identifier")
@@ -409,9 +552,12 @@ def _check_zip(data: bytes, where: str, sink: Sink, problems: list[str],
     with archive:
         for info in archive.infolist():
             name = info.filename
-            if info.is_dir() or name.startswith("__MACOSX/") or Path(name).name in _JUNK_NAMES:
+            if name.startswith("__MACOSX/") or Path(name).name in _JUNK_NAMES:
                 continue
             member = f"{where}:{name}"
+            sink.text(file_name_unit(member, name))
+            if info.is_dir():
+                continue
             suffix = Path(name).suffix.lower()
             if suffix not in SUPPORTED_SUFFIXES:
                 problems.append(_unsupported(member, suffix))
@@ -443,7 +589,7 @@ def _sqlite_texts(conn: sqlite3.Connection, where: str, live: list[str]) -> Iter
     for _, name, sql in schema:
         if sql:
             live.append(sql)
-            yield TextUnit(f"{where}:sqlite_master.sql#{name}", sql)
+            yield TextUnit(f"{where}:sqlite_master.sql#{name}", sql, prose=False)
     virtual = {
         name for kind, name, sql in schema
         if kind == "table" and (sql or "").lstrip().upper().startswith("CREATE VIRTUAL")
@@ -470,6 +616,11 @@ def _sqlite_texts(conn: sqlite3.Connection, where: str, live: list[str]) -> Iter
                 if isinstance(value, str) and value.strip():
                     live.append(value)
                     yield TextUnit(f"{where}:{table}.{column}#{key}", _json_unescape(value))
+                elif isinstance(value, bytes) and value:
+                    # A blob can hold text too, in UTF-8 or UTF-16.
+                    for offset, text in binary_strings(value):
+                        live.append(text)
+                        yield TextUnit(f"{where}:{table}.{column}#{key}", text, line=0, column=offset + 1, fixed=True)
 
 
 def _check_sqlite(path: Path, where: str, sink: Sink, problems: list[str]) -> None:
@@ -512,6 +663,12 @@ def _check_sqlite(path: Path, where: str, sink: Sink, problems: list[str]) -> No
             problems.append(f"{where}{sidecar}: could not be read ({exc.strerror or exc}).")
             continue
         sink.raw(data, f"{where}{sidecar}", live_bytes)
+        # UTF-16 text that no live row holds (a deleted row of a UTF-16
+        # database, a copy pasted in from Windows) goes to detection too.
+        known = live_bytes()
+        for offset, text in binary_strings(data, utf8=False):
+            if text.encode("utf-8", "replace").lower() not in known:
+                sink.loose(TextUnit(f"{where}{sidecar}", text, line=0, column=offset + 1, fixed=True))
 
 
 def _check_raw_file(path: Path, where: str, sink: Sink, problems: list[str]) -> None:
@@ -527,8 +684,44 @@ def _check_raw_file(path: Path, where: str, sink: Sink, problems: list[str]) -> 
 def check_paths(paths: Sequence[Path], sink: Sink, problems: list[str]) -> None:
     """Read every file under ``paths`` into ``sink``; what cannot be read
     goes to ``problems``, one line each."""
-    for path, where, raw_only in _files(paths, problems):
+    for path, where, raw_only, name in _files(paths, problems):
+        sink.text(file_name_unit(where, name))
         if raw_only:
             _check_raw_file(path, where, sink, problems)
         else:
             _check_file(path, where, sink, problems)
+
+
+# Runs of text inside binary data: at least four printable characters.
+_UTF16LE_RUN = re.compile(rb"(?:[\x20-\x7e\xa0-\xff\t\n\r]\x00){4,}")
+_UTF16BE_RUN = re.compile(rb"(?:\x00[\x20-\x7e\xa0-\xff\t\n\r]){4,}")
+_UTF8_RUN = re.compile(rb"(?:[\x20-\x7e\t\n\r]|[\xc2-\xf4][\x80-\xbf]{1,3}){4,}")
+
+
+def binary_strings(data: bytes, *, utf8: bool = True) -> list[tuple[int, str]]:
+    """(byte offset, text) for every run of text in ``data``: UTF-16 (either
+    byte order, Latin letters) and, with ``utf8``, UTF-8."""
+    wide: list[tuple[int, int, str]] = []
+    for pattern, encoding in ((_UTF16LE_RUN, "utf-16-le"), (_UTF16BE_RUN, "utf-16-be")):
+        for m in pattern.finditer(data):
+            text = m.group().decode(encoding, "replace")
+            if sum(ch.isalpha() for ch in text) >= 3:
+                wide.append((m.start(), m.end(), text))
+    # Text in one byte order also reads, one byte off, as a shorter run in the
+    # other: keep the longer of two that overlap.
+    wide.sort(key=lambda run: (-(run[1] - run[0]), run[0]))
+    runs: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for start, end, text in wide:
+        if all(end <= a or b <= start for a, b in taken):
+            taken.append((start, end))
+            runs.append((start, text))
+    if utf8:
+        # UTF-16 text of Latin letters is also a run of single printable
+        # bytes with zeros between: those are not UTF-8 runs.
+        for m in _UTF8_RUN.finditer(data):
+            text = m.group().decode("utf-8", "replace")
+            if sum(ch.isalpha() for ch in text) >= 3:
+                runs.append((m.start(), text))
+    runs.sort()
+    return runs

@@ -362,6 +362,15 @@ class Matcher:
 
     # -- raw bytes of a SQLite file ----------------------------------------------------
 
+    @staticmethod
+    def _raw_context(data: bytes, offset: int, length: int, encoding: str) -> str:
+        reach = CONTEXT * (1 if encoding == "utf-8" else 2)
+        start = max(0, offset - reach)
+        if encoding != "utf-8":
+            start += (offset - start) % 2  # keep the byte order's alignment
+        around = data[start: offset + length + reach].decode(encoding, "replace")
+        return " ".join(_CONTROL.sub(" ", around).split())
+
     def scan_raw(self, data: bytes, where: str, live: Callable[[], bytes]) -> list[Leak]:
         """Surface forms in the bytes of a file that no live row explains
         (deleted rows, stale index pages): the first place of each."""
@@ -377,23 +386,31 @@ class Matcher:
         if not first:
             return []
         known = live()
-        leaks = []
         wide = {encoding: keys for encoding, _, keys in self.wide_forms}
+        # UTF-16 in one byte order also reads, one byte on, as the other: of
+        # two hits that overlap, keep the one whose surroundings read as text.
+        kept: list[tuple[int, bytes, str, str]] = []  # (offset, key, encoding, context)
         for (key, encoding), offset in sorted(first.items(), key=lambda item: item[1]):
+            around = self._raw_context(data, offset, len(key), encoding)
+            if kept and offset < kept[-1][0] + len(kept[-1][1]):
+                if _readable(around) > _readable(kept[-1][3]):
+                    kept[-1] = (offset, key, encoding, around)
+                continue
+            kept.append((offset, key, encoding, around))
+        leaks = []
+        for offset, key, encoding, around in kept:
             form = self.raw_forms[key] if encoding == "utf-8" else wide[encoding][key]
             if (key if encoding == "utf-8" else key.decode(encoding, "replace").encode("utf-8")) in known:
                 continue
             found = data[offset: offset + len(key)].decode(encoding, "replace")
-            reach = CONTEXT * (1 if encoding == "utf-8" else 2)
-            start = max(0, offset - reach)
-            if encoding != "utf-8":
-                start += (offset - start) % 2  # keep the byte order's alignment
-            around = data[start: offset + len(key) + reach].decode(encoding, "replace")
-            context = " ".join(_CONTROL.sub(" ", around).split())
             leaks.append(
-                Leak(where, 0, offset + 1, found, self.original[form], self.labels[form], "raw-bytes", context)
+                Leak(where, 0, offset + 1, found, self.original[form], self.labels[form], "raw-bytes", around)
             )
         return leaks
+
+
+def _readable(text: str) -> int:
+    return sum(ch.isascii() and ch.isprintable() for ch in text)
 
 
 def _previous_word(text: str, end: int) -> int | None:

@@ -196,7 +196,7 @@ class PossibleFinder:
                 spans.append((offset + c.start, offset + c.end, c.category, c.detector))
         groups: dict[tuple[str, str], _Group] = {}
         for text, indexes in pieces.items():
-            spans = per_text.get(text, [])
+            spans = _split_lines(text, per_text.get(text, []))
             spans += self._first_name_sweep(text, spans)
             kept = [span for span in spans if self._keep(text, *span)]
             if not kept:
@@ -287,6 +287,24 @@ class PossibleFinder:
         if is_first_name(word):
             return True
         return word not in self.dictionary
+
+
+def _split_lines(text: str, spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """A name does not run over a line break: a model span that does
+    ("Kerry Lowe\nPage", a heading and the next line) is cut into its lines,
+    each judged on its own."""
+    out = []
+    for start, end, category, reason in spans:
+        if category not in _NAME_CATEGORIES or "\n" not in text[start:end]:
+            out.append((start, end, category, reason))
+            continue
+        for m in re.finditer(r"[^\n]+", text[start:end]):
+            piece = m.group()
+            s = start + m.start() + (len(piece) - len(piece.lstrip()))
+            e = start + m.end() - (len(piece) - len(piece.rstrip()))
+            if e > s:
+                out.append((s, e, category, reason))
+    return out
 
 
 def _group_key(surface: str) -> str:

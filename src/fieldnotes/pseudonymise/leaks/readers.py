@@ -338,7 +338,7 @@ def _xlsx_extras(data: bytes, where: str) -> Iterator[TextUnit]:
             for element in _xml(archive, part).iter():
                 if _local(element.tag) in ("oddHeader", "oddFooter", "evenHeader", "evenFooter",
                                            "firstHeader", "firstFooter") and element.text:
-                    lines.append(_HEADER_CODES.sub(lambda m: "&" if m.group() == "&&" else " ", element.text))
+                    lines.append(_HEADER_CODES.sub(lambda m: "&" if m.group() == "&&" else " ", element.text).strip())
             if lines:
                 yield TextUnit(f"{where}:{title}:header and footer", "\n".join(lines))
         authors: list[str] = []
@@ -346,7 +346,7 @@ def _xlsx_extras(data: bytes, where: str) -> Iterator[TextUnit]:
             base = posixpath.basename(name).lower()
             if not name.endswith(".xml"):
                 continue
-            if base.startswith("comments") or name.startswith("xl/threadedComments/"):
+            if (base.startswith("comment") and "/" in name) or name.startswith("xl/threadedComments/"):
                 title = owner.get(name, "")
                 for element in _xml(archive, name).iter():
                     tag = _local(element.tag)

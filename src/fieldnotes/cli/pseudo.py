@@ -298,7 +298,8 @@ def pseudo_check_leaks(project, paths, threshold, include_suggested, no_detect, 
     IDENTIFIERS: detection (spaCy NER and rules) runs over the files
     themselves and lists every name, place, number or date it finds that is
     not a pseudonym ([Person 3], a surrogate name), not on the allowlist and
-    not a rejected entity: what the project never detected. Repeats are
+    not a rejected place or organisation (rejected people are listed: check
+    them): what the project never detected. Repeats are
     grouped on one line with a count; read each and fix the project
     ('pseudo detect', 'pseudo accept', 'pseudo allow') before sharing.
 

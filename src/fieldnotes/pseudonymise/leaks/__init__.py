@@ -211,7 +211,8 @@ def check_outputs(
     """:func:`scan` files written from ``project`` (a :class:`~fieldnotes.project.Project`):
     its accepted entities (and suggested ones with ``include_suggested``) are
     the known names; its replacements the pseudonyms; its allowlist and
-    rejected entities are never listed as possible identifiers.
+    rejected entities other than people are never listed as possible
+    identifiers (a rejected person is: the riskiest decision to get wrong).
 
     The spaCy pipeline is ``nlp``, else the one named (``pipeline``, else
     ``spacy_model`` in the config file or project settings, else the default);
@@ -235,7 +236,11 @@ def check_outputs(
         nlp=nlp,
         detect=detect,
         pseudonyms=project.replacements().values(),
-        exclude=project.leak_surfaces(("rejected",)),
+        # A rejected place or organisation stays out of the list; a rejected
+        # person does not: that decision is the one most worth a second look
+        # (a word that is no name at all belongs on the allowlist instead).
+        exclude=[surface for entity in project.entities(status="rejected") if entity.category != "PERSON"
+                 for surface in entity.surfaces],
         ignore=project.allowlist(),
         fuzzy_threshold=fuzzy_threshold,
         reference_patterns=json.loads(project.setting("reference_patterns", "[]") or "[]"),

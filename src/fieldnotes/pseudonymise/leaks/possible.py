@@ -54,11 +54,12 @@ from fieldnotes.pseudonymise.names import (
 _BRACKETED = re.compile(r"\[[^\[\]\n]{0,80}\]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _LOWER_WORD = re.compile(r"(?<![\w'’])[a-z][a-z'’]*[a-z](?![\w])")
-_CAPITALISED = re.compile(r"(?<![\w'’\-])([A-Z][a-z]+)(['’]s)?(?![\w\-])")
+_CAPITALISED = re.compile(r"(?<![\w'’\-])([A-Z][a-z]+)(['’]s)?(?![\w\-]|['’][a-z])")
 # Where a sentence (or a line, a cell) starts: a capital there says nothing.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|[\"'“‘(]\s*)$")
 _ACRONYMISH = re.compile(r"^[A-Z][A-Za-z]*[A-Z][A-Za-z]*$")  # CLA, DfE, NHS
 _MONTHS_DAYS = frozenset(w.casefold() for w in (*MONTHS, *WEEKDAYS))
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _NAME_CATEGORIES = frozenset({"PERSON", "PLACE", "ORG"})
 _CHUNK = 100_000  # characters per piece handed to spaCy
 _REASONS = {
@@ -92,12 +93,26 @@ class Dictionary:
 
     def __contains__(self, word: str) -> bool:
         folded = word.casefold().replace("’", "'")
+        # WordNet spells the American way: "anonymised" is "anonymized".
+        return any(self._known(form) for form in dict.fromkeys((folded, _american(folded))))
+
+    def _known(self, folded: str) -> bool:
         if folded in self.words:
             return True
         return any(
             folded.endswith(old) and len(folded) > len(old) + 1 and folded[: len(folded) - len(old)] + new in self.words
             for old, new in self.rules
         )
+
+
+_BRITISH = ((re.compile(r"is(e|ed|es|ing|ation|ations)$"), r"iz\1"), (re.compile(r"our(s|ed|ing)?$"), r"or\1"),
+            (re.compile(r"yse(s|d)?$"), r"yze\1"), (re.compile(r"tre(s)?$"), r"ter\1"))
+
+
+def _american(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 @lru_cache(maxsize=4)
@@ -262,7 +277,8 @@ class PossibleFinder:
             return False
         words = _WORD.findall(surface)
         if category in STRUCTURED:
-            return True
+            # A program's timestamp (2026-11-29T19:38:20) dates a file, not a person.
+            return not (category == "DATE" and _TIMESTAMP.match(text, start))
         if not words:
             return False
         if all(w.casefold() in self.pseudonym_words or w.casefold() in _FUNCTION_WORDS for w in words):

@@ -683,3 +683,34 @@ def test_seed_report_in_the_clear_lists_names_not_ordinary_words(tmp_path, nlp):
     # Each distinct name once (Sophie is named 22 times): under a hundred lines
     # for a 140,000-character report full of names.
     assert len(report.possible) < 100
+
+
+def test_a_rejected_person_is_listed_again_a_rejected_place_is_not(tmp_path, nlp):
+    source = write(tmp_path / "in" / "p1.txt",
+                   "Interviewer: Who was there?\n\nAnita Shah: DC Sarah Hale came with me to Brindleford.\n")
+    with Project.create(tmp_path / "study.fnp") as project:
+        project.import_paths([source])
+        project.detect_entities(nlp=nlp)
+        people = {e.label: e for e in project.entities()}
+        assert {"Sarah Hale", "Brindleford"} <= set(people), sorted(people)
+        project.set_entity_status(["Sarah Hale", "Brindleford"], "rejected")
+        project.set_entity_status(None, "accepted")
+        project.export_texts(tmp_path / "out")
+        report, _ = check_outputs(project, [tmp_path / "out"], nlp=nlp)
+    assert report.leaks == []
+    assert possible_texts(report) == {"Sarah Hale"}
+    assert report.exit_code == 3
+
+
+def test_dates_in_one_column_of_a_project_are_one_line(tmp_path, nlp):
+    path = tmp_path / "safe.fnp"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE attributes (id INTEGER PRIMARY KEY, name TEXT, value TEXT, changed TEXT)")
+    conn.executemany("INSERT INTO attributes (name, value, changed) VALUES (?, ?, ?)",
+                     [("interview date", f"2025-06-{day:02d}", f"2026-11-29T19:38:{day:02d}+00:00")
+                      for day in (3, 10, 17)])
+    conn.commit()
+    conn.close()
+    report = scan([path], {}, nlp=nlp)
+    assert [(item.path, item.category, item.text, item.count, item.others) for item in report.possible] == [
+        (f"{path}:attributes.value#1", "DATE", "2025-06-03", 3, 2)]  # program timestamps are not listed

@@ -342,6 +342,8 @@ def pseudo_check_leaks(project, paths, threshold, include_suggested, no_detect, 
             places = f"{item.count} place{'s' if item.count != 1 else ''}"
             if item.files > 1:
                 places += f" in {item.files} files"
+            if item.others:
+                places += f", with {item.others} other{'s' if item.others != 1 else ''} like it"
             text = " ".join(item.text.split())
             out.print(f"[yellow]possible[/] {escape(item.path)}:{item.line}:{item.column} {item.category} "
                       f"'{escape(text)}' ({places}): {escape(item.context)}", emoji=False)

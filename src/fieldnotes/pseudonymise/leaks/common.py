@@ -38,6 +38,7 @@ class Possible:
     count: int  # places in all the checked files
     files: int  # distinct files (or parts) it was seen in
     reason: str  # why it is listed: "detected as a name", "a first name used as one", ...
+    others: int = 0  # other texts grouped with it (dates or numbers in one column of a table)
 
 
 #: Kinds of hit, strongest first. One place is reported once, as the strongest.

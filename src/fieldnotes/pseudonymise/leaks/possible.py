@@ -153,6 +153,7 @@ class _Group:
     order: tuple[int, int]  # (unit index, offset): file order of the first place
     count: int = 0
     places: set[str] = field(default_factory=set)
+    texts: set[str] = field(default_factory=set)
 
 
 class PossibleFinder:
@@ -222,6 +223,10 @@ class PossibleFinder:
                 for start, end, category, reason in kept:
                     surface = text[start:end]
                     key = (_group_key(surface), "name" if category in _NAME_CATEGORIES else category)
+                    if category in STRUCTURED and "#" in unit.where:
+                        # Dates or numbers in one column of a table: one line
+                        # for the column ("study.fnp:attributes.value").
+                        key = (unit.where.split("#", 1)[0], category)
                     group = groups.get(key)
                     if group is None:
                         line, column = place(start)
@@ -230,10 +235,11 @@ class PossibleFinder:
                             (index, start),
                         )
                     group.count += 1
+                    group.texts.add(_group_key(surface))
                     group.places.add(unit.where.split(":", 1)[0] if ":" in unit.where else unit.where)
         ordered = sorted(groups.values(), key=lambda g: g.order)
         return [
-            Possible(g.text, g.category, *g.first[:3], g.first[3], g.count, len(g.places), g.reason)
+            Possible(g.text, g.category, *g.first[:3], g.first[3], g.count, len(g.places), g.reason, len(g.texts) - 1)
             for g in ordered
         ]
 

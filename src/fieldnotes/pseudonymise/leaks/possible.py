@@ -25,7 +25,8 @@ What is left out, so that the list stays short enough to read:
   references, addresses, specific dates) are always listed.
 
 Repeats are grouped: one line per distinct text, with how many places and
-files, and the first place.
+files, and the first place. Dates are grouped per file, and dates or numbers
+in one column of a table per column ("2025-06-24, with 15 others like it").
 """
 
 from __future__ import annotations
@@ -227,6 +228,10 @@ class PossibleFinder:
                         # Dates or numbers in one column of a table: one line
                         # for the column ("study.fnp:attributes.value").
                         key = (unit.where.split("#", 1)[0], category)
+                    elif category == "DATE":
+                        # Dates are many and each says little on its own: one
+                        # line per file, to open and read them there.
+                        key = (unit.where, category)
                     group = groups.get(key)
                     if group is None:
                         line, column = place(start)

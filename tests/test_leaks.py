@@ -714,3 +714,18 @@ def test_dates_in_one_column_of_a_project_are_one_line(tmp_path, nlp):
     report = scan([path], {}, nlp=nlp)
     assert [(item.path, item.category, item.text, item.count, item.others) for item in report.possible] == [
         (f"{path}:attributes.value#1", "DATE", "2025-06-03", 3, 2)]  # program timestamps are not listed
+
+
+def test_first_names_that_are_ordinary_words_are_listed_only_when_used_as_names(tmp_path, nlp):
+    path = write(tmp_path / "notes.txt",
+                 "I will ring on Monday. Don't worry, she said. In May we met at school.\n"
+                 "We saw 10-year-old Ivy at school; Ivy's mum was there. Later Ivy drew a dog.\n"
+                 "Will you come? The hope is that it will help.\n")
+    found = {item.text: item for item in scan([path], {}, nlp=nlp).possible}
+    assert "Ivy" in found and found["Ivy"].count == 3 and found["Ivy"].reason == "a first name used as one"
+    assert not {"Will", "May", "Don", "Hope", "Monday"} & set(found), sorted(found)
+    # The same word written in lower case in the same file is an ordinary word
+    # there; in another file it hides nothing.
+    write(tmp_path / "garden.txt", "The ivy on the wall needs cutting back. Ivy grows fast.\n")
+    found = {item.text: item for item in scan([tmp_path], {}, nlp=nlp).possible}
+    assert found["Ivy"].count == 3 and found["Ivy"].path == str(path)

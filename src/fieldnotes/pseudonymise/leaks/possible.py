@@ -184,13 +184,18 @@ class PossibleFinder:
                 self.pseudonym_words.update(w.casefold() for w in _WORD.findall(value))
         self.excluded = {" ".join(strip_possessive(e).split()).casefold() for e in exclude if e and e.strip()}
         self.excluded |= NON_IDENTIFYING
-        self.lower_words: set[str] = set()
+        # Words each file writes in lower case: evidence, for that file, that
+        # a capitalised one is an ordinary word. Kept per file, so that "ivy"
+        # on a garden wall in one file does not hide a child called Ivy in
+        # another.
+        self.lower_words: dict[str, set[str]] = {}
 
     def add(self, unit: TextUnit) -> None:
         """One piece of text read from a file."""
         if unit.prose and unit.text.strip():
             self.units.append(unit)
-            self.lower_words.update(m.group().replace("’", "'") for m in _LOWER_WORD.finditer(unit.text))
+            words = self.lower_words.setdefault(_file_of(unit.where), set())
+            words.update(m.group().replace("’", "'") for m in _LOWER_WORD.finditer(unit.text))
 
     # -- running detection ---------------------------------------------------------
 
@@ -213,9 +218,12 @@ class PossibleFinder:
                 spans.append((offset + c.start, offset + c.end, c.category, c.detector))
         groups: dict[tuple[str, str], _Group] = {}
         for text, indexes in pieces.items():
+            lower: set[str] = set()
+            for index in indexes:
+                lower |= self.lower_words.get(_file_of(self.units[index].where), set())
             spans = _split_lines(text, per_text.get(text, []))
-            spans += self._first_name_sweep(text, spans)
-            kept = [span for span in spans if self._keep(text, *span)]
+            spans += self._first_name_sweep(text, spans, lower)
+            kept = [span for span in spans if self._keep(text, *span, lower)]
             if not kept:
                 continue
             for index in indexes:
@@ -241,14 +249,15 @@ class PossibleFinder:
                         )
                     group.count += 1
                     group.texts.add(_group_key(surface))
-                    group.places.add(unit.where.split(":", 1)[0] if ":" in unit.where else unit.where)
+                    group.places.add(_file_of(unit.where))
         ordered = sorted(groups.values(), key=lambda g: g.order)
         return [
             Possible(g.text, g.category, *g.first[:3], g.first[3], g.count, len(g.places), g.reason, len(g.texts) - 1)
             for g in ordered
         ]
 
-    def _first_name_sweep(self, text: str, spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    def _first_name_sweep(self, text: str, spans: list[tuple[int, int, str, str]],
+                          lower: set[str]) -> list[tuple[int, int, str, str]]:
         """First names that are also dictionary words ("Ivy", "Grace"), used
         as names: never written in lower case in the files, and at least once
         in the middle of a sentence where the words around read as a name.
@@ -261,7 +270,7 @@ class PossibleFinder:
             folded = word.casefold()
             if (
                 folded in _MONTHS_DAYS
-                or folded in self.lower_words
+                or folded in lower
                 or folded in _FUNCTION_WORDS
                 or word not in self.dictionary
                 or not is_first_name(word)
@@ -276,7 +285,7 @@ class PossibleFinder:
                 named.add(folded)
         return [(s, e, "PERSON", "a first name used as one") for folded in named for s, e in hits[folded]]
 
-    def _keep(self, text: str, start: int, end: int, category: str, detector: str) -> bool:
+    def _keep(self, text: str, start: int, end: int, category: str, detector: str, lower: set[str]) -> bool:
         surface = text[start:end]
         if not surface.strip() or "[" in surface or "]" in surface:
             return False
@@ -296,9 +305,9 @@ class PossibleFinder:
             return False
         if all(is_role_word(w) or is_title(w) or is_kinship(w) or w.casefold() in _FUNCTION_WORDS for w in words):
             return False
-        return any(self._name_word(strip_possessive(w)) for w in words)
+        return any(self._name_word(strip_possessive(w), lower) for w in words)
 
-    def _name_word(self, word: str) -> bool:
+    def _name_word(self, word: str, lower: set[str]) -> bool:
         """Could this word be (part of) a name? Not a function word, an
         acronym, a role, or an ordinary word; a first name counts unless the
         files also use it as an ordinary (lower-case) word."""
@@ -309,7 +318,7 @@ class PossibleFinder:
             return False  # CLA, DfE, MASH: acronyms, far more often services than people
         if is_role_word(word) or is_title(word) or is_kinship(word) or folded in self.pseudonym_words:
             return False
-        if folded.replace("’", "'") in self.lower_words:
+        if folded.replace("’", "'") in lower:
             return False  # the files use it as an ordinary word
         if is_first_name(word):
             return True
@@ -332,6 +341,11 @@ def _split_lines(text: str, spans: list[tuple[int, int, str, str]]) -> list[tupl
             if e > s:
                 out.append((s, e, category, reason))
     return out
+
+
+def _file_of(where: str) -> str:
+    """The file a locator names: "book.xlsx" for "book.xlsx:Sheet1"."""
+    return where.split(":", 1)[0]
 
 
 def _group_key(surface: str) -> str:

@@ -729,3 +729,24 @@ def test_first_names_that_are_ordinary_words_are_listed_only_when_used_as_names(
     write(tmp_path / "garden.txt", "The ivy on the wall needs cutting back. Ivy grows fast.\n")
     found = {item.text: item for item in scan([tmp_path], {}, nlp=nlp).possible}
     assert found["Ivy"].count == 3 and found["Ivy"].path == str(path)
+
+
+def test_surrogate_names_of_the_project_are_not_possible_identifiers(tmp_path, nlp):
+    source = write(tmp_path / "in" / "p1.txt",
+                   "Interviewer: Tell me about the family.\n\n"
+                   "Anita Shah: Jodie Mensah lives with Kayden in Hadley. Jodie rang Anita on Monday.\n")
+    with Project.create(tmp_path / "study.fnp") as project:
+        project.import_paths([source])
+        project.set_setting("pseudo_strategy", "surrogates")
+        project.detect_entities(nlp=nlp)
+        project.set_entity_status(None, "accepted")
+        surrogates = [value for value in project.replacements().values() if not value.startswith("[")]
+        project.export_texts(tmp_path / "out")
+        exported = (tmp_path / "out" / "p1.txt").read_text(encoding="utf-8")
+        assert surrogates and all(name in exported for name in surrogates if " " in name)
+        write(tmp_path / "out" / "p1.txt", exported + "\nNote: Darren Cole called too.\n")
+        report, _ = check_outputs(project, [tmp_path / "out"], nlp=nlp)
+    assert report.leaks == []
+    assert possible_texts(report) == {"Darren Cole"}
+    # Detection does see the surrogates as names: it is the project's list that clears them.
+    assert set(surrogates) & possible_texts(scan([tmp_path / "out"], {}, nlp=nlp))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -399,3 +400,353 @@ def test_corrupt_project_reported_and_its_bytes_still_searched(tmp_path):
 def test_bad_threshold_is_refused(tmp_path):
     with pytest.raises(ValueError, match="fuzzy_threshold"):
         check_leaks([tmp_path], SURFACES, fuzzy_threshold=0)
+
+
+# --- a check that does not trust the register (issue 9, findings 5 and 6) ---------------
+
+from click.testing import CliRunner  # noqa: E402
+
+from fieldnotes.cli import load_commands  # noqa: E402
+from fieldnotes.pseudonymise.leaks import check_outputs, scan  # noqa: E402
+
+SEED = Path(__file__).resolve().parents[1].parent.parent / "shared" / "seed" / "000_fbd450078d389b5a.txt"
+if not SEED.exists():
+    SEED = Path("/work/shared/seed/000_fbd450078d389b5a.txt")
+# Prose as an export would hold it: pseudonyms, roles, services, and one real
+# name that the project never detected.
+PLANTED = (
+    "Interviewer: How did the visit go?\n\n"
+    "[Social worker 2]: We went to see [Person 1] at home with the health visitor. "
+    "Her new partner Darren Cole was there and said very little. "
+    "The MASH had the referral from the school last week.\n"
+)
+
+
+def possible_texts(report) -> set[str]:
+    return {" ".join(item.text.split()) for item in report.possible}
+
+
+def empty_project(tmp_path) -> Project:
+    return Project.create(tmp_path / "study.fnp")
+
+
+def test_empty_register_flags_a_planted_full_name_in_txt_and_docx(tmp_path, nlp):
+    import docx
+
+    out = tmp_path / "out"
+    write(out / "p1_interview.txt", PLANTED)
+    document = docx.Document()
+    for paragraph in PLANTED.split("\n\n"):
+        document.add_paragraph(paragraph)
+    document.save(str(out / "quotes.docx"))
+    with empty_project(tmp_path) as project:
+        report, _ = check_outputs(project, [out], nlp=nlp)
+    assert report.leaks == [] and report.problems == []
+    assert possible_texts(report) == {"Darren Cole"}
+    (item,) = report.possible
+    assert (item.path, item.line, item.category, item.count, item.files) == (
+        str(out / "p1_interview.txt"), 3, "PERSON", 2, 2)
+    assert "Her new partner Darren Cole was there" in item.context
+    assert report.exit_code == 3
+
+
+def test_pseudonyms_allowlist_and_decisions_are_not_possible_identifiers(tmp_path, nlp):
+    path = write(tmp_path / "out" / "a.txt",
+                 "Sophie Clarke met [Person 3] and Darren Cole in Northmoor. Kayden Price was at school.\n")
+    report = scan([path], {}, nlp=nlp, pseudonyms=["Sophie Clarke", "[Person 3]"], ignore=["Northmoor"],
+                  exclude=["Kayden Price"])
+    assert possible_texts(report) == {"Darren Cole"}
+    # Without the project's decisions, each of them would be listed.
+    assert {"Sophie Clarke", "Kayden Price", "Darren Cole"} <= possible_texts(scan([path], {}, nlp=nlp))
+
+
+def test_a_name_in_an_xlsx_cell_comment_header_footer_and_sheet_name_is_found(tmp_path, nlp):
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    path = tmp_path / "matrix.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Summary"
+    sheet["A1"] = "Theme"
+    sheet["B3"] = "[Person 1] said it was hard"
+    sheet["B3"].comment = Comment("Check this with Jodie Mensah before the report goes out", "RA")
+    sheet.oddHeader.center.text = "Case file of Kerry Lowe"
+    sheet.oddFooter.right.text = "Page &P"
+    book.create_sheet("Stacey Williams")
+    book.save(path)
+    known = {"Jodie Mensah": "Jodie Mensah", "Kerry Lowe": "Kerry Lowe", "Stacey Williams": "Stacey Williams"}
+    report = scan([path], known, nlp=nlp)
+    assert sorted((leak.path, leak.line, leak.column, leak.found) for leak in report.leaks) == [
+        (f"{path}:Summary:comment B3", 3, 2, "Jodie Mensah"),
+        (f"{path}:Summary:header and footer", 1, 14, "Kerry Lowe"),
+        (f"{path}:sheet names", 2, 1, "Stacey Williams"),
+    ]
+    # And with a register that knows nothing, detection finds the same names.
+    report = scan([path], {}, nlp=nlp)
+    assert report.leaks == [] and report.problems == []
+    assert {"Jodie Mensah", "Kerry Lowe", "Stacey Williams"} <= possible_texts(report)
+    places = {" ".join(item.text.split()): item.path for item in report.possible}
+    assert places["Jodie Mensah"] == f"{path}:Summary:comment B3"
+
+
+def test_a_name_in_a_docx_header_footer_and_comment_is_found(tmp_path, nlp):
+    import docx
+
+    path = tmp_path / "quotes.docx"
+    document = docx.Document()
+    paragraph = document.add_paragraph("[Person 1] said the visit was fine.")
+    document.add_comment(paragraph.runs, text="Is this really Jodie Mensah?", author="Anita Shah", initials="AS")
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Case notes: Kerry Lowe"
+    section.footer.paragraphs[0].text = "Prepared for Stacey Williams"
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Participant"
+    table.cell(0, 1).text = "Imran Qureshi"
+    document.save(str(path))
+    report = scan([path], {}, nlp=nlp)
+    assert report.leaks == [] and report.problems == []
+    places = {" ".join(item.text.split()): item.path for item in report.possible}
+    assert places["Kerry Lowe"] == f"{path}:header1"
+    assert places["Stacey Williams"] == f"{path}:footer1"
+    assert places["Jodie Mensah"] == f"{path}:comments"
+    assert places["Anita Shah"] == f"{path}:authors"  # who wrote the comment
+    assert places["Imran Qureshi"] == str(path)
+    # The known-names matcher reads the comment's author too.
+    leaks = scan([path], {"Anita Shah": "Anita Shah"}, detect=False).leaks
+    assert [(leak.path, leak.found) for leak in leaks] == [(f"{path}:authors", "Anita Shah")]
+
+
+def test_names_in_file_names_and_archive_member_names_are_found(tmp_path, nlp):
+    out = tmp_path / "out"
+    write(out / "Jodie_Mensah_interview.txt", "[Person 1] was tired.\n")
+    archive = out / "deposit.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("transcripts/Kerry-Lowe notes.md", "# Notes\n\n[Person 2] rang.\n")
+    leaks, _ = check_leaks([out], {"Jodie Mensah": "Jodie Mensah", "Kerry Lowe": "Kerry Lowe"})
+    assert sorted((leak.path, leak.column, leak.found) for leak in leaks) == [
+        (f"{out / 'Jodie_Mensah_interview.txt'}:file name", 1, "Jodie Mensah"),
+        (f"{archive}:transcripts/Kerry-Lowe notes.md:file name", 13, "Kerry Lowe"),
+    ]
+    report = scan([out], {}, nlp=nlp)
+    places = {" ".join(item.text.split()): item.path for item in report.possible}
+    assert places["Jodie Mensah"] == f"{out / 'Jodie_Mensah_interview.txt'}:file name"
+    assert places["Kerry Lowe"] == f"{archive}:transcripts/Kerry-Lowe notes.md:file name"
+
+
+def test_utf16_text_inside_a_project_file_is_found(tmp_path, nlp):
+    # A blob holding UTF-16 text (as a Windows program writes it) in a live row.
+    path = tmp_path / "safe.fnp"
+    with Project.create(path) as project:
+        project.add_memo("project", None, "[Person 1] was tired.")
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE attachments (id INTEGER PRIMARY KEY, data BLOB)")
+    conn.execute("INSERT INTO attachments (data) VALUES (?)",
+                 [b"\xff\xfe" + "Visit to Darren Cole at home".encode("utf-16-le") + b"\x00\x00"])
+    conn.commit()
+    conn.close()
+    assert b"Darren Cole" not in path.read_bytes()  # a UTF-8 search cannot see it
+    report = scan([path], {"Darren Cole": "Darren Cole"}, nlp=nlp)
+    assert [(leak.path, leak.found, leak.kind) for leak in report.leaks] == [
+        (f"{path}:attachments.data#1", "Darren Cole", "exact")]
+    assert "Darren Cole" in possible_texts(scan([path], {}, nlp=nlp))
+
+
+def test_utf16_text_in_a_deleted_row_is_found_in_the_raw_bytes(tmp_path, nlp):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA encoding = 'UTF-16le'")
+    conn.execute("PRAGMA secure_delete = OFF")
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    conn.execute("INSERT INTO notes (text) VALUES ('Visit to Darren Cole at home')")
+    conn.execute("INSERT INTO notes (text) VALUES ('a clean note about [Person 1]')")
+    conn.commit()
+    conn.execute("DELETE FROM notes WHERE id = 1")
+    conn.commit()
+    conn.close()
+    assert "Darren Cole".encode("utf-16-le") in path.read_bytes()
+    report = scan([path], {"Darren Cole": "Darren Cole"}, nlp=nlp)
+    assert [(leak.path, leak.line, leak.found, leak.kind) for leak in report.leaks] == [
+        (str(path), 0, "Darren Cole", "raw-bytes")]
+    assert "to Darren Cole at home" in report.leaks[0].context  # its start is overwritten when freed
+    assert "Darren Cole" in possible_texts(scan([path], {}, nlp=nlp))
+
+
+def test_cli_exit_codes_0_clean_1_known_leak_3_possible_only(tmp_path):
+    cli = load_commands()
+    runner = CliRunner()
+    project_path = tmp_path / "study.fnp"
+    with Project.create(project_path) as project:
+        project.import_paths([write(tmp_path / "in" / "p1.txt", "Interviewer: Hello.\n\nJodie Mensah: Hello.\n")])
+        project.add_memo("project", None, "check")
+    with sqlite3.connect(project_path) as conn:  # the register knows Jodie Mensah, accepted
+        pass
+    with Project.open(project_path) as project:
+        project.detect_entities(pipeline="no_such_pipeline_installed")  # rules and gazetteer are enough here
+        project.set_entity_status(None, "accepted")
+        assert "Jodie Mensah" in project.leak_surfaces()
+    clean = write(tmp_path / "clean" / "p1.txt", "Interviewer: Hello.\n\n[Person 1]: Hello, the MASH rang.\n")
+    result = runner.invoke(cli, ["pseudo", "check-leaks", str(project_path), str(clean)])
+    assert result.exit_code == 0, result.output
+    assert "No leaks, no possible identifiers" in result.output
+    possible = write(tmp_path / "possible" / "p1.txt", "[Person 1]: Her new partner Darren Cole was there.\n")
+    result = runner.invoke(cli, ["pseudo", "check-leaks", str(project_path), str(possible)])
+    assert result.exit_code == 3, result.output
+    assert f"possible {possible}:1:" in result.output and "'Darren Cole'" in result.output
+    known = write(tmp_path / "known" / "p1.txt", "[Person 1]: Jodie Mensah was there with Darren Cole.\n")
+    result = runner.invoke(cli, ["pseudo", "check-leaks", str(project_path), str(known), "--json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert [leak["found"] for leak in data["leaks"]] == ["Jodie Mensah"]
+    assert [item["text"] for item in data["possible"]] == ["Darren Cole"] and data["exit_code"] == 1
+    # --no-detect: the known names alone, as before.
+    result = runner.invoke(cli, ["pseudo", "check-leaks", str(project_path), str(possible), "--no-detect"])
+    assert result.exit_code == 0, result.output
+    help_text = runner.invoke(cli, ["pseudo", "check-leaks", "--help"]).output
+    assert "0  clean" in help_text and "3  no known names, but possible identifiers" in help_text
+
+
+def test_key_log_csv_cells_are_neutralised_and_it_starts_sensitive(tmp_path, nlp):
+    cli = load_commands()
+    project_path = tmp_path / "study.fnp"
+    with Project.create(project_path) as project:
+        project.import_paths([write(tmp_path / "in" / "=cmd.txt", "Ring her on +44 7700 900418 today.\n")])
+        project.detect_entities(nlp=nlp)
+    key = tmp_path / "key.csv"
+    result = CliRunner().invoke(cli, ["pseudo", "log", str(project_path), "--format", "csv", "-o", str(key)])
+    assert result.exit_code == 0, result.output
+    lines = key.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("# SENSITIVE")
+    import csv
+
+    rows = list(csv.DictReader(lines[1:]))
+    phone = next(row for row in rows if row["category"] == "PHONE")
+    assert phone["document"] == "'=cmd.txt"
+    assert phone["text"] == "'+44 7700 900418"
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@")), row
+
+
+def _seed_export(tmp_path, nlp) -> tuple[Path, Path]:
+    project_path = tmp_path / "seed.fnp"
+    source = write(tmp_path / "in" / "report.txt", SEED.read_text(encoding="utf-8"))
+    with Project.create(project_path) as project:
+        project.import_paths([source])
+        project.detect_entities(nlp=nlp)
+        project.set_entity_status(None, "accepted")
+        project.export_texts(tmp_path / "out")
+    return project_path, tmp_path / "out"
+
+
+# Capitalised ordinary words of the report that detection has suggested as
+# entities; none of them identifies anybody.
+ORDINARY = ("Children", "Education", "Appendix", "Practice", "Workforce", "Research", "Department",
+            "Background", "District", "Project", "Plan", "Influence", "Looked", "Programme", "County")
+
+
+def only_ordinary(found: set[str]) -> list[str]:
+    """The listed candidates whose capitalised words are all ordinary ones."""
+    out = []
+    for item in found:
+        words = {re.sub(r"['’]s$", "", w) for w in re.findall(r"[A-Z][\w'’]*", item)}
+        if words and words <= set(ORDINARY):
+            out.append(item)
+    return sorted(out)
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the seed report is not in ../shared/seed")
+def test_seed_report_export_flags_the_case_study_child_and_stays_short(tmp_path, nlp):
+    project_path, out = _seed_export(tmp_path, nlp)
+    text = (out / "report.txt").read_text(encoding="utf-8")
+    assert text.count("Ivy") == 11  # detection missed the child: every mention is still there
+    with Project.open(project_path) as project:
+        report, _ = check_outputs(project, [out], nlp=nlp)
+    found = {" ".join(item.text.split()): item for item in report.possible}
+    assert "Ivy" in found and found["Ivy"].count == 11 and found["Ivy"].category == "PERSON"
+    # Short enough to read: one line per distinct candidate, and few of them
+    # (2 today: the child and "Christchurch and Poole", a place left in the clear).
+    assert len(report.possible) <= 10, sorted(found)
+    assert only_ordinary(found) == []
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the seed report is not in ../shared/seed")
+def test_seed_report_in_the_clear_lists_names_not_ordinary_words(tmp_path, nlp):
+    # The worst case: the report itself, with a project that knows nothing.
+    source = write(tmp_path / "report.txt", SEED.read_text(encoding="utf-8"))
+    report = scan([source], {}, nlp=nlp)
+    found = possible_texts(report)
+    assert {"Ivy", "Sandra", "Sophie", "Becky", "Laura Gardner", "Claire Shiels"} <= found
+    # A place named with ordinary words ("Dorset County") is listed for its
+    # name; a line made of ordinary words alone never is.
+    assert only_ordinary(found) == []
+    # Each distinct name once (Sophie is named 22 times): under a hundred lines
+    # for a 140,000-character report full of names.
+    assert len(report.possible) < 100
+
+
+def test_a_rejected_person_is_listed_again_a_rejected_place_is_not(tmp_path, nlp):
+    source = write(tmp_path / "in" / "p1.txt",
+                   "Interviewer: Who was there?\n\nAnita Shah: DC Sarah Hale came with me to Brindleford.\n")
+    with Project.create(tmp_path / "study.fnp") as project:
+        project.import_paths([source])
+        project.detect_entities(nlp=nlp)
+        people = {e.label: e for e in project.entities()}
+        assert {"Sarah Hale", "Brindleford"} <= set(people), sorted(people)
+        project.set_entity_status(["Sarah Hale", "Brindleford"], "rejected")
+        project.set_entity_status(None, "accepted")
+        project.export_texts(tmp_path / "out")
+        report, _ = check_outputs(project, [tmp_path / "out"], nlp=nlp)
+    assert report.leaks == []
+    assert possible_texts(report) == {"Sarah Hale"}
+    assert report.exit_code == 3
+
+
+def test_dates_in_one_column_of_a_project_are_one_line(tmp_path, nlp):
+    path = tmp_path / "safe.fnp"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE attributes (id INTEGER PRIMARY KEY, name TEXT, value TEXT, changed TEXT)")
+    conn.executemany("INSERT INTO attributes (name, value, changed) VALUES (?, ?, ?)",
+                     [("interview date", f"2025-06-{day:02d}", f"2026-11-29T19:38:{day:02d}+00:00")
+                      for day in (3, 10, 17)])
+    conn.commit()
+    conn.close()
+    report = scan([path], {}, nlp=nlp)
+    assert [(item.path, item.category, item.text, item.count, item.others) for item in report.possible] == [
+        (f"{path}:attributes.value#1", "DATE", "2025-06-03", 3, 2)]  # program timestamps are not listed
+
+
+def test_first_names_that_are_ordinary_words_are_listed_only_when_used_as_names(tmp_path, nlp):
+    path = write(tmp_path / "notes.txt",
+                 "I will ring on Monday. Don't worry, she said. In May we met at school.\n"
+                 "We saw 10-year-old Ivy at school; Ivy's mum was there. Later Ivy drew a dog.\n"
+                 "Will you come? The hope is that it will help.\n")
+    found = {item.text: item for item in scan([path], {}, nlp=nlp).possible}
+    assert "Ivy" in found and found["Ivy"].count == 3 and found["Ivy"].reason == "a first name used as one"
+    assert not {"Will", "May", "Don", "Hope", "Monday"} & set(found), sorted(found)
+    # The same word written in lower case in the same file is an ordinary word
+    # there; in another file it hides nothing.
+    write(tmp_path / "garden.txt", "The ivy on the wall needs cutting back. Ivy grows fast.\n")
+    found = {item.text: item for item in scan([tmp_path], {}, nlp=nlp).possible}
+    assert found["Ivy"].count == 3 and found["Ivy"].path == str(path)
+
+
+def test_surrogate_names_of_the_project_are_not_possible_identifiers(tmp_path, nlp):
+    source = write(tmp_path / "in" / "p1.txt",
+                   "Interviewer: Tell me about the family.\n\n"
+                   "Anita Shah: Jodie Mensah lives with Kayden in Hadley. Jodie rang Anita on Monday.\n")
+    with Project.create(tmp_path / "study.fnp") as project:
+        project.import_paths([source])
+        project.set_setting("pseudo_strategy", "surrogates")
+        project.detect_entities(nlp=nlp)
+        project.set_entity_status(None, "accepted")
+        surrogates = [value for value in project.replacements().values() if not value.startswith("[")]
+        project.export_texts(tmp_path / "out")
+        exported = (tmp_path / "out" / "p1.txt").read_text(encoding="utf-8")
+        assert surrogates and all(name in exported for name in surrogates if " " in name)
+        write(tmp_path / "out" / "p1.txt", exported + "\nNote: Darren Cole called too.\n")
+        report, _ = check_outputs(project, [tmp_path / "out"], nlp=nlp)
+    assert report.leaks == []
+    assert possible_texts(report) == {"Darren Cole"}
+    # Detection does see the surrogates as names: it is the project's list that clears them.
+    assert set(surrogates) & possible_texts(scan([tmp_path / "out"], {}, nlp=nlp))

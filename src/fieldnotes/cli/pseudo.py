@@ -263,11 +263,15 @@ def pseudo_log(project, fmt, output, recipients) -> None:
     fields = ["document", "start", "end", "text", "category", "replacement", "status", "detector"]
     buffer = io.StringIO()
     if fmt == "csv":
+        from fieldnotes.export.safe import neutralise
+
         buffer.write(f"# SENSITIVE: pseudonymisation key of {Path(project).name}; real names inside. "
                      "Keep it in the secure environment.\n")
         writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        # Like every CSV fieldnotes writes: a cell such as "=cmd.txt" or
+        # "+44 7700 900418" must not run as a formula when the key is opened.
+        writer.writerows({key: neutralise(value) for key, value in record.items()} for record in records)
     else:
         for record in records:
             buffer.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -294,39 +298,84 @@ def pseudo_log(project, fmt, output, recipients) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--threshold", default=90.0, show_default=True, help="Fuzzy similarity that counts as a leak (0-100).")
 @click.option("--include-suggested", is_flag=True, help="Also look for entities not yet accepted.")
+@click.option("--no-detect", is_flag=True,
+              help="Only look for the project's known names; do not run detection over the files.")
+@click.option("--pipeline", help="spaCy pipeline for detection (default: as 'pseudo detect').")
 @JSON
-def pseudo_check_leaks(project, paths, threshold, include_suggested, as_json) -> None:
-    """Scan files (txt, md, csv, xlsx, docx, html, json, .fnp projects) for any
-    form of an accepted entity: exact, any case, or fuzzy. Exits 1 listing
-    file and line for each hit.
+def pseudo_check_leaks(project, paths, threshold, include_suggested, no_detect, pipeline, as_json) -> None:
+    """Check files before they leave the secure environment (txt, md, csv,
+    xlsx, docx, html, json, zip/.qdpx, .fnp projects, and every file name).
+
+    Two checks. LEAKS: any form of an accepted entity, exactly, in any case,
+    or a near spelling, including cell comments, headers, footers, sheet
+    names, document authors and UTF-16 text inside project files. POSSIBLE
+    IDENTIFIERS: detection (spaCy NER and rules) runs over the files
+    themselves and lists every name, place, number or date it finds that is
+    not a pseudonym ([Person 3], a surrogate name), not on the allowlist and
+    not a rejected place or organisation (rejected people are listed: check
+    them): what the project never detected. Repeats are
+    grouped on one line with a count; read each and fix the project
+    ('pseudo detect', 'pseudo accept', 'pseudo allow') before sharing.
+
+    \b
+    Exit codes:
+      0  clean: no leaks and no possible identifiers
+      1  a known name was found, or a file could not be checked
+      3  no known names, but possible identifiers to read
 
     \b
     Example:
       fieldnotes pseudo check-leaks study.fnp out/ safe.fnp quotes.docx
+      fieldnotes pseudo check-leaks study.fnp out/ --no-detect --json
     """
-    from fieldnotes.pseudonymise.leaks import check_leaks
+    from fieldnotes.pseudonymise.leaks import check_outputs
 
+    if not threshold > 0:
+        raise FieldnotesError(f"--threshold must be above 0 (got {threshold}); use 90 for near spellings.")
     with open_project(project) as proj:
-        statuses = ("accepted", "suggested") if include_suggested else ("accepted",)
-        surfaces = proj.leak_surfaces(statuses)
-        allow = proj.allowlist()
-    leaks, problems = check_leaks([Path(p) for p in paths], surfaces, fuzzy_threshold=threshold, ignore=allow)
+        report, message = check_outputs(proj, [Path(p) for p in paths], include_suggested=include_suggested,
+                                        fuzzy_threshold=threshold, detect=not no_detect, pipeline=pipeline)
+        known = bool(proj.leak_surfaces(("accepted", "suggested") if include_suggested else ("accepted",)))
     if as_json:
         from dataclasses import asdict
 
-        print_json({"leaks": [asdict(leak) for leak in leaks], "problems": problems})
+        print_json({"leaks": [asdict(leak) for leak in report.leaks],
+                    "possible": [asdict(item) for item in report.possible],
+                    "problems": report.problems, "detected": report.detected, "exit_code": report.exit_code})
     else:
         out = console()
-        for leak in leaks:
+        if message:
+            err_console().print(escape(message))
+        for leak in report.leaks:
             out.print(f"[bold red]leak[/] {escape(leak.path)}:{leak.line}:{leak.column} {leak.kind} "
-                      f"'{escape(leak.found)}' ({escape(leak.entity)}): {escape(leak.context)}")
-        for problem in problems:
-            out.print(f"[yellow]not checked[/] {escape(problem)}")
-        if not surfaces:
-            out.print("[yellow]No accepted entities to look for: run 'pseudo detect' and 'pseudo accept' first.[/]")
-        out.print(f"{len(leaks)} leak(s) in {len(paths)} path(s)." if leaks else f"No leaks found in {len(paths)} path(s).")
-    if leaks or problems:
-        raise SystemExit(1)
+                      f"'{escape(leak.found)}' ({escape(leak.entity)}): {escape(leak.context)}", emoji=False)
+        if report.possible:
+            out.print(f"[bold yellow]{len(report.possible)} possible identifier(s) not in the project[/] "
+                      "(detected in the files; not pseudonyms):")
+        for item in report.possible:
+            places = f"{item.count} place{'s' if item.count != 1 else ''}"
+            if item.files > 1:
+                places += f" in {item.files} files"
+            if item.others:
+                places += f", with {item.others} other{'s' if item.others != 1 else ''} like it"
+            text = " ".join(item.text.split())
+            out.print(f"[yellow]possible[/] {escape(item.path)}:{item.line}:{item.column} {item.category} "
+                      f"'{escape(text)}' ({places}): {escape(item.context)}", emoji=False)
+        for problem in report.problems:
+            out.print(f"[yellow]not checked[/] {escape(problem)}", emoji=False)
+        if not known:
+            out.print("[yellow]The project has no accepted entities to look for; "
+                      + ("only detection over the files was run." if report.detected else
+                         "run 'pseudo detect' and 'pseudo accept' first.") + "[/]")
+        parts = [f"{len(report.leaks)} leak(s)" if report.leaks else "no leaks"]
+        if report.detected:
+            parts.append(f"{len(report.possible)} possible identifier(s)" if report.possible
+                         else "no possible identifiers")
+        else:
+            parts.append("detection not run (--no-detect)")
+        out.print(f"{', '.join(parts).capitalize()} in {len(paths)} path(s).")
+    if report.exit_code:
+        raise SystemExit(report.exit_code)
 
 
 @cli.group()

@@ -437,7 +437,7 @@ def test_framework_cells_hold_passages_and_memos(study):
     assert c1[1] == ("[a] My manager helps.\nMemo: Manager named as key support\n"
                      "[a] Reflection happens in supervision.\n[c] Reflection is rare.")
     assert c1[2] == "Memo: Seen twice, in phases 1 and 2"
-    assert c2 == ["[b] The caseload is fine.\n[e] The caseload board was full.", "[b] My manager is good.", ""]
+    assert c2 == ["[b] The caseload is fine.\n[e · note] The caseload board was full.", "[b] My manager is good.", ""]
     assert c3 == ["[c] Our caseload is rising.", "[c] Reflection is rare.", ""]
     assert len(table.cells[(1, 1)]) == 2      # Manager and Reflection on the same passage
     assert any("NOT PSEUDONYMISED" in n for n in table.notes)

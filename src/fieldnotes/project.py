@@ -266,6 +266,10 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
                 if row is not None:
                     for case in row.cases:
                         self._link_case(doc_id, case)
+                    for case, label in row.speakers.items():
+                        problem = self._link_speaker(doc_id, case, label)
+                        if problem:
+                            outcome.warnings.append(f"manifest line {row.line}: {problem}")
                     for variable, value in row.attributes.items():
                         self._set_attribute("document", doc_id, variable, value, types.get(variable))
                 self._audit(
@@ -307,6 +311,59 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
         self.conn.execute(
             "INSERT OR IGNORE INTO document_cases(document_id, case_id) VALUES (?, ?)", [doc_id, case_id]
         )
+
+    def _link_speaker(self, doc_id: int, case: str, speaker: str) -> str | None:
+        """Make ``speaker``'s turns in the document the words of ``case``.
+        Returns a problem (the label is not a speaker there) instead of
+        linking, so an import can warn and go on."""
+        known = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT speaker FROM turns WHERE document_id = ? AND speaker IS NOT NULL ORDER BY speaker", [doc_id])]
+        match = next((k for k in known if k.casefold() == speaker.strip().casefold()), None)
+        if match is None:
+            listed = ", ".join(known) if known else "none: it has no speaker turns"
+            return f"'{speaker}' is not a speaker in this document (its speakers: {listed})"
+        self._link_case(doc_id, case)
+        case_id = self.conn.execute("SELECT id FROM cases WHERE name = ?", [case]).fetchone()[0]
+        self.conn.execute(
+            "INSERT INTO speaker_cases(document_id, speaker, case_id) VALUES (?, ?, ?) "
+            "ON CONFLICT(document_id, speaker) DO UPDATE SET case_id = excluded.case_id", [doc_id, match, case_id])
+        return None
+
+    def link_case(self, case: str, document: str, speaker: str | None = None) -> None:
+        """Link ``case`` to ``document``; with ``speaker``, only that speaker's
+        turns are the case's words (a joint interview, a focus group), and the
+        other speakers' turns stop counting for the case."""
+        doc_id = self.document_id(document)
+        case = case.strip()
+        if not case:
+            raise FieldnotesError("Give the case's name, for example EH02.")
+        with atomic(self.conn):
+            if speaker is None:
+                self._link_case(doc_id, case)
+            else:
+                problem = self._link_speaker(doc_id, case, speaker)
+                if problem:
+                    raise FieldnotesError(f"Cannot link case {case} in {document}: {problem}.")
+            self._audit("case.link", {"case": case, "document": document, "speaker": speaker})
+
+    def unlink_speaker(self, document: str, speaker: str) -> None:
+        """Forget which case ``speaker`` is in ``document``: the turns go back
+        to all of the document's cases."""
+        doc_id = self.document_id(document)
+        with atomic(self.conn):
+            gone = self.conn.execute("DELETE FROM speaker_cases WHERE document_id = ? AND speaker = ?",
+                                     [doc_id, speaker.strip()]).rowcount
+            if not gone:
+                raise NotFound(f"'{speaker}' is not linked to a case in {document}; see 'fieldnotes cases {self.path}'.")
+            self._audit("case.unlink", {"document": document, "speaker": speaker})
+
+    def speaker_cases(self) -> dict[int, dict[str, str]]:
+        """Document id -> {speaker label (case-folded) -> case name}."""
+        result: dict[int, dict[str, str]] = {}
+        for doc_id, speaker, name in self.conn.execute(
+                "SELECT sc.document_id, sc.speaker, c.name FROM speaker_cases sc JOIN cases c ON c.id = sc.case_id"):
+            result.setdefault(doc_id, {})[speaker.casefold()] = name
+        return result
 
     def _delete_attributes(self, owner_type: str, owner_id: int) -> None:
         self.conn.execute("DELETE FROM attributes WHERE owner_type = ? AND owner_id = ?", [owner_type, owner_id])
@@ -486,7 +543,10 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
                     [case_id],
                 )
             )
-            result.append(Case(case_id, name, docs, attributes.get(case_id, {})))
+            speakers = tuple(self.conn.execute(
+                "SELECT d.name, sc.speaker FROM speaker_cases sc JOIN documents d ON d.id = sc.document_id "
+                "WHERE sc.case_id = ? ORDER BY d.name", [case_id]).fetchall())
+            result.append(Case(case_id, name, docs, attributes.get(case_id, {}), speakers))
         return result
 
     def variables(self) -> list[Variable]:

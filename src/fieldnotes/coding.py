@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import os
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -163,9 +164,17 @@ class CodingMixin:
     # -- coders ------------------------------------------------------------------
 
     def coder_name(self, explicit: str | None = None) -> str:
-        from fieldnotes.config import coder_name
+        """Who is coding: ``--coder``, else FIELDNOTES_CODER, else ``coder`` in
+        the config file, else the project's ``coder`` setting, and only then
+        the operating-system login (which in a container is often "root" and
+        would be written into codings and .qdpx exports)."""
+        from fieldnotes.config import coder_name, load_config
 
-        return coder_name(explicit or getattr(self, "coder", None))
+        chosen = explicit or getattr(self, "coder", None)
+        if not chosen and not os.environ.get("FIELDNOTES_CODER", "").strip() \
+                and not str(load_config().get("coder", "")).strip():
+            chosen = (self.setting("coder") or "").strip() or None
+        return coder_name(chosen)
 
     def coder_id(self, name: str | None = None, changes: history.ChangeSet | None = None) -> int:
         """The id of coder ``name`` (default: the current coder), created if new."""

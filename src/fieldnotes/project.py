@@ -569,7 +569,12 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
     def search(
         self, query: str, *, where: Sequence[tuple[str, str]] = (), limit: int | None = 50, context: int = 70
     ) -> list[SearchHit]:
-        """Full-text search: words, ``"a phrase"``, ``prefix*``, ``a OR b``, ``NOT``.
+        """Full-text search: words, ``"a phrase"``, ``prefix*``, ``a OR b``, ``a NOT b``.
+
+        The query is matched within each speaker turn (each paragraph where a
+        document has no turns), not across a whole document: ``agency NOT
+        staff`` finds the turns that say "agency" without saying "staff", and
+        ``caseload supervision`` the turns that mention both.
 
         Returns one hit per matching place (not per document), with the
         speaker of the turn it falls in and a snippet around it.
@@ -578,33 +583,49 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
         if not query:
             raise FieldnotesError("Give something to search for, for example: caseload or \"direct work\".")
         ids = self.filter_documents(where) if where else None
-        rows = self._fts(query)
+        # Documents that can hold a matching turn: a turn matching "a NOT b"
+        # lies in a document matching "a OR b", so the whole-document index
+        # narrows the search before turns are indexed.
+        candidates = [(doc_id, name) for doc_id, name, _ in self._fts(_without_not(query))
+                      if ids is None or doc_id in ids]
         hits: list[SearchHit] = []
+        if not candidates:
+            return hits
         attributes = self._attributes_of("document")
-        for doc_id, name, marked in rows:
-            if ids is not None and doc_id not in ids:
-                continue
-            spans = _marked_spans(marked)
-            if not spans:
-                continue
-            text = marked.replace("\x02", "").replace("\x03", "")
-            turns = self.conn.execute(
-                'SELECT start, "end", speaker FROM turns WHERE document_id = ? ORDER BY seq', [doc_id]
-            ).fetchall()
-            for start, end in spans:
-                speaker = next((t[2] for t in turns if t[0] <= start < t[1]), None)
+        names = dict(candidates)
+        texts = {doc_id: self._doc_text(doc_id) for doc_id in names}
+        turns = {doc_id: self.conn.execute('SELECT start, "end", speaker FROM turns WHERE document_id = ? ORDER BY seq',
+                                           [doc_id]).fetchall() for doc_id in names}
+        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_units USING fts5("
+                          "text, doc UNINDEXED, start UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
+        self.conn.execute("DELETE FROM temp.search_units")
+        self.conn.executemany("INSERT INTO temp.search_units(text, doc, start) VALUES (?, ?, ?)", [
+            (texts[doc_id][a:b], doc_id, a) for doc_id in names for a, b in _units(texts[doc_id], turns[doc_id])])
+        order = {doc_id: n for n, (doc_id, _) in enumerate(candidates)}
+        found = self._fts(query, "temp.search_units")
+        found.sort(key=lambda r: (order[r[0]], r[1]))
+        for doc_id, offset, marked in found:
+            text = texts[doc_id]
+            for a, b in _marked_spans(marked):
+                start, end = offset + a, offset + b
+                speaker = next((t[2] for t in turns[doc_id] if t[0] <= start < t[1]), None)
                 snippet, hit = _snippet(text, start, end, context)
-                hits.append(SearchHit(name, start, end, speaker, snippet, hit, attributes.get(doc_id, {})))
+                hits.append(SearchHit(names[doc_id], start, end, speaker, snippet, hit, attributes.get(doc_id, {})))
                 if limit is not None and len(hits) >= limit:
                     return hits
+        self.conn.execute("DELETE FROM temp.search_units")
         return hits
 
-    def _fts(self, query: str) -> list[tuple[int, str, str]]:
-        sql = (
-            "SELECT d.id, d.name, highlight(documents_fts, 0, char(2), char(3)) "
-            "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
-            "WHERE documents_fts MATCH ? ORDER BY rank"
-        )
+    def _fts(self, query: str, table: str = "documents") -> list[tuple[int, Any, str]]:
+        """``(document id, name, marked text)`` of the documents matching
+        ``query`` in rank order; with ``table="temp.search_units"``,
+        ``(document id, unit start, marked text)`` of the matching units."""
+        if table == "documents":
+            sql = ("SELECT d.id, d.name, highlight(documents_fts, 0, char(2), char(3)) "
+                   "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
+                   "WHERE documents_fts MATCH ? ORDER BY rank")
+        else:
+            sql = f"SELECT doc, start, highlight(search_units, 0, char(2), char(3)) FROM {table} WHERE search_units MATCH ?"
         try:
             return self.conn.execute(sql, [query]).fetchall()
         except sqlite3.OperationalError:
@@ -653,6 +674,42 @@ def _suggest(name: str, choices: Sequence[str]) -> str:
     if not close:
         return ""
     return " Did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def _without_not(query: str) -> str:
+    """``query`` with each NOT operator (outside quotes) turned into OR: a
+    broader query that every document holding a match of ``query`` in one
+    of its turns also matches."""
+    parts = re.split(r'("[^"]*")', query)
+    return "".join(p if p.startswith('"') else re.sub(r"\bNOT\b", "OR", p) for p in parts)
+
+
+def _units(text: str, turns: Sequence[tuple[int, int, Any]]) -> list[tuple[int, int]]:
+    """The ranges a search matches within: each speaker turn, and each
+    paragraph of the text outside the turns (all of it in notes)."""
+    from fieldnotes.passages import paragraph_at
+
+    units = [(a, b) for a, b, _ in turns if b > a]
+    covered = sorted(units)
+    gaps, pos = [], 0
+    for a, b in covered:
+        if a > pos:
+            gaps.append((pos, a))
+        pos = max(pos, b)
+    gaps.append((pos, len(text)))
+    for a, b in gaps:
+        # Paragraphs of the gap; between two turns that is only a label line.
+        at = a
+        while at < b:
+            while at < b and text[at].isspace():
+                at += 1
+            if at >= b:
+                break
+            p_start, p_end = paragraph_at(text, at)
+            p_start, p_end = max(p_start, a), min(max(p_end, at + 1), b)
+            units.append((p_start, p_end))
+            at = p_end
+    return units
 
 
 def _marked_spans(marked: str) -> list[tuple[int, int]]:

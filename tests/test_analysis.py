@@ -163,8 +163,18 @@ def test_text_attribute_values_sort_naturally(study):
     assert table.column_totals == [8, 2]
 
 
-def test_cross_of_two_attributes(study):
+def test_cross_of_two_attributes_keeps_only_combinations_that_occur(study):
     table = code_matrix(study, cols="attr:phase,attr:role")
+    assert table.columns == [
+        "phase=1 · role=SW", "phase=2 · role=Manager", "phase=2 · role=SW", "phase=3 · role=SW",
+        "phase=(none) · role=SW",
+    ]
+    assert by_code(table)["Workload"] == [3, 1, 1, 0, 1]
+    assert table.column_totals == [5, 2, 2, 0, 1]
+
+
+def test_cross_of_two_attributes_with_all_combinations(study):
+    table = code_matrix(study, cols="attr:phase,attr:role", all_combinations=True)
     assert table.title == "Passages by phase and role"
     assert table.columns == [
         "phase=1 · role=Manager", "phase=1 · role=SW", "phase=2 · role=Manager", "phase=2 · role=SW",

@@ -278,7 +278,7 @@ def parse_cols(cols: str) -> tuple[str, list[str]]:
                           f"(for example attr:phase).{hint}")
 
 
-def _columns(project, cols: str, where_scope: Scope) -> _Columns:
+def _columns(project, cols: str, where_scope: Scope, all_combinations: bool = False) -> _Columns:
     kind, names = parse_cols(cols)
     ids = where_scope.ids
     if kind == "documents":
@@ -314,10 +314,15 @@ def _columns(project, cols: str, where_scope: Scope) -> _Columns:
         heading = name
     else:
         (a, _, present_a), (b, _, present_b) = found
-        # Every combination of values present in the project, plus the
-        # combinations with a missing value that some document has.
-        keys = [(x, y) for x in present_a for y in present_b]
-        keys += {k for k in zip(*values_of) if None in k}
+        if all_combinations:
+            # Every combination of values present in the project, plus the
+            # combinations with a missing value that some document has.
+            keys = [(x, y) for x in present_a for y in present_b]
+            keys += {k for k in zip(*values_of) if None in k}
+        else:
+            # Only the combinations some document in scope has: phase 1 x
+            # "Service manager" is no column when nobody was interviewed so.
+            keys = list(set(zip(*values_of)))
         keys.sort(key=lambda k: (natural_key(k[0]), natural_key(k[1])))
         heading = f"{a} and {b}"
     slot = {k: i for i, k in enumerate(keys)}
@@ -553,6 +558,7 @@ def code_matrix(
     where: Sequence[tuple[str, str]] = (),
     coder: str | None = None,
     codes: Sequence[str] | None = None,
+    all_combinations: bool = False,
 ) -> Table:
     """Codes by documents, cases, attribute values or a cross of two attributes.
 
@@ -561,7 +567,9 @@ def code_matrix(
     ``"cases"`` or ``"words"``. ``where`` filters documents as
     :meth:`Project.filter_documents` does (attributes, ``kind``, ``case``);
     ``coder`` keeps one coder's codings; ``codes`` limits the rows to the named
-    codes (each still rolling up its sub-codes).
+    codes (each still rolling up its sub-codes). A cross of two attributes
+    has a column for each combination some document in scope has;
+    ``all_combinations`` keeps the empty combinations too.
 
     Parent codes roll up their sub-codes, each passage once. Totals are
     distinct where the measure is: a document in two case columns counts once
@@ -589,7 +597,7 @@ def code_matrix(
     tree = CodeTree.of(project)
     chosen = tree.select(project, codes)
     where_scope = scope(project, where, coder)
-    columns = _columns(project, cols, where_scope)
+    columns = _columns(project, cols, where_scope, all_combinations)
     np = _numpy()
     n, ndocs = len(tree), len(where_scope.ids)
 

@@ -33,9 +33,12 @@ def _emit(proj, table, output: str | None, original: bool) -> None:
         write_table(table, Path(output))
         console().print(f"Wrote {escape(table.title)} to {escape(output)}.")
     else:
-        from fieldnotes.export.tables import rich_table
+        from fieldnotes.export.tables import terminal_tables
 
-        console().print(rich_table(table))
+        out = console()
+        # Fitted to the terminal: wrapped headings, or keyed columns, or pages.
+        for part in terminal_tables(table, out.width):
+            out.print(part)
 
 
 @export.command("matrix")
@@ -47,13 +50,21 @@ def _emit(proj, table, output: str | None, original: bool) -> None:
               show_default=True)
 @click.option("--percent", is_flag=True, help="Percentages of the column instead of counts.")
 @click.option("--code", "codes", multiple=True, help="Only these codes (with their sub-codes); repeatable.")
+@click.option("--all-combinations", is_flag=True,
+              help="With two attributes crossed: a column for every combination of values, even those no "
+                   "document has (default: only those that occur).")
 @WHERE
 @CODER
 @OUTPUT
 @ORIGINAL
-def export_matrix(project, rows, cols, measure, percent, codes, where, coder, output, original) -> None:
+def export_matrix(project, rows, cols, measure, percent, codes, all_combinations, where, coder, output,
+                  original) -> None:
     """A theme matrix: codes (sub-codes rolled up into parents, each passage
     counted once) against documents, cases or attribute values, with totals.
+
+    Without -o the table is fitted to the terminal: headings wrap, or the
+    columns are lettered A, B, ... with a key below, or split over several
+    tables; numbers are always printed whole.
 
     \b
     Example:
@@ -64,7 +75,7 @@ def export_matrix(project, rows, cols, measure, percent, codes, where, coder, ou
 
     with open_project(project) as proj:
         table = code_matrix(proj, cols=cols, measure=measure, percent=percent, where=parse_where(where),
-                            coder=coder, codes=list(codes) or None)
+                            coder=coder, codes=list(codes) or None, all_combinations=all_combinations)
         _emit(proj, table, output, original)
 
 

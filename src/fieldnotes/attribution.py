@@ -160,7 +160,11 @@ class Attributor:
         cases = tuple(self.doc_cases.get(doc_id, ()))
         mapping = self.speaker_cases.get(doc_id, {})
         scrub = self.scrub
-        if kind in NOTE_KINDS or _NOTE.match(text, a, b):
+        heading = _NOTE.match(text, a, b)
+        if kind in NOTE_KINDS or heading:
+            if heading and heading.end() < b:
+                # "Note:" says what the attribution and the note marker say.
+                a = heading.end()
             attrs["note"] = NOTE_KINDS.get(kind, RESEARCHER_NOTE)
             attrs.setdefault("setting", attrs.get("site"))
             attrs["case"] = ", ".join(cases)

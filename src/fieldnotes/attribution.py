@@ -106,7 +106,8 @@ class Attributor:
         self.scrub = scrub or (lambda value: value)
         self.kinds = dict(conn.execute("SELECT id, kind FROM documents"))
         self.attributes = project._attributes_of("document")
-        self.case_attributes = {name: project._attributes_of("case").get(case_id, {})
+        by_id = project._attributes_of("case")
+        self.case_attributes = {name: by_id.get(case_id, {})
                                 for case_id, name in conn.execute("SELECT id, name FROM cases")}
         self.doc_cases = project._cases_of()
         self.speaker_cases = project.speaker_cases()
@@ -115,20 +116,25 @@ class Attributor:
         self.asking = {label.strip().casefold() for label in (
             project.setting("interviewer_labels", None) or DEFAULT_INTERVIEWER_LABELS).split(",")}
         self._project = project
-        self._texts: dict[int, str] = {}
-        self._turns: dict[int, list] = {}
+        self._docs: dict[int, tuple[str, list, list[int], set[str]]] = {}
+        self._profiles: dict[tuple, tuple[str, tuple[str, ...], bool]] = {}
 
-    def _load(self, doc_id: int) -> tuple[str, list, list[int]]:
-        if doc_id not in self._texts:
-            self._texts[doc_id] = self._project._doc_text(doc_id)
-            self._turns[doc_id] = self._project._turns(doc_id)
-        turns = self._turns[doc_id]
-        return self._texts[doc_id], turns, [t.start for t in turns]
+    def _load(self, doc_id: int) -> tuple[str, list, list[int], set[str]]:
+        """A document's text, turns, turn starts and speaker labels (case-folded), read once."""
+        if doc_id not in self._docs:
+            text = self._project._doc_text(doc_id)
+            turns = self._project._turns(doc_id)
+            labels = {t.speaker.casefold() for t in turns if t.speaker} | self.asking
+            self._docs[doc_id] = (text, turns, [t.start for t in turns], labels)
+        return self._docs[doc_id]
+
+    def text(self, doc_id: int) -> str:
+        """A document's text (read once)."""
+        return self._load(doc_id)[0]
 
     def segments(self, doc_id: int, start: int, end: int) -> tuple[Segment, ...]:
         """The attributed parts of ``[start, end)`` in a document, in order."""
-        text, turns, starts = self._load(doc_id)
-        labels = {t.speaker.casefold() for t in turns if t.speaker} | self.asking
+        text, turns, starts, labels = self._load(doc_id)
         pieces: list[tuple[int, int, str | None]] = []
         pos = start
         i = max(0, bisect.bisect_right(starts, start) - 1)
@@ -156,19 +162,29 @@ class Attributor:
         return tuple(result)
 
     def _segment(self, doc_id: int, kind: str | None, text: str, a: int, b: int, speaker: str | None) -> Segment:
+        heading = _NOTE.match(text, a, b)
+        note = kind in NOTE_KINDS or heading is not None
+        if heading and heading.end() < b:
+            # "Note:" says what the attribution and the note marker say.
+            a = heading.end()
+        key = (doc_id, speaker, note)
+        if key not in self._profiles:
+            self._profiles[key] = self._profile(doc_id, kind, speaker, note)
+        attribution, cases, unlinked = self._profiles[key]
+        return Segment(a, b, text[a:b], speaker, attribution, note, cases, unlinked)
+
+    def _profile(self, doc_id: int, kind: str | None, speaker: str | None,
+                 note: bool) -> tuple[str, tuple[str, ...], bool]:
+        """The attribution, cases and "no case" flag of one speaker (or the
+        researcher's notes) in one document: the same for all their turns."""
         attrs = dict(self.attributes.get(doc_id, {}))
         cases = tuple(self.doc_cases.get(doc_id, ()))
         mapping = self.speaker_cases.get(doc_id, {})
-        scrub = self.scrub
-        heading = _NOTE.match(text, a, b)
-        if kind in NOTE_KINDS or heading:
-            if heading and heading.end() < b:
-                # "Note:" says what the attribution and the note marker say.
-                a = heading.end()
+        if note:
             attrs["note"] = NOTE_KINDS.get(kind, RESEARCHER_NOTE)
             attrs.setdefault("setting", attrs.get("site"))
             attrs["case"] = ", ".join(cases)
-            return Segment(a, b, text[a:b], speaker, fill(self.note_template, _scrubbed(attrs, scrub)), True, cases)
+            return fill(self.note_template, _scrubbed(attrs, self.scrub)), cases, False
         folded = speaker.strip().casefold() if speaker else None
         if folded and folded in mapping:
             case = mapping[folded]
@@ -180,9 +196,9 @@ class Attributor:
             unlinked = bool(mapping) and speaker is not None
         if folded in self.asking:
             # A question the researcher asked is not the participant's words.
-            return Segment(a, b, text[a:b], speaker, "Interviewer", False, cases, unlinked)
+            return "Interviewer", cases, unlinked
         attrs["speaker"] = speaker or ""
-        return Segment(a, b, text[a:b], speaker, fill(self.template, _scrubbed(attrs, scrub)), False, cases, unlinked)
+        return fill(self.template, _scrubbed(attrs, self.scrub)), cases, unlinked
 
 
 def _scrubbed(attrs: dict[str, Any], scrub: Callable[[str], str]) -> dict[str, Any]:

@@ -560,7 +560,6 @@ class CodingMixin:
             f"WHERE {' AND '.join(clauses)} ORDER BY d.name, c.start, c.\"end\"", params).fetchall()
         if doc_ids is not None:
             rows = [r for r in rows if r[1] in doc_ids]
-        texts = self._texts({r[1] for r in rows})
         attributor = Attributor(self, scrub)
         keep_notes((), notes)  # a bad choice fails before any work
         result = []
@@ -570,5 +569,6 @@ class CodingMixin:
                 continue
             first = segments[0]
             result.append(Passage(r[2], paths[r[3]], r[4], r[5], first.speaker, first.attribution,
-                                  texts[r[1]][r[4]:r[5]], r[6], attributor.attributes.get(r[1], {}), r[0], segments))
+                                  attributor.text(r[1])[r[4]:r[5]], r[6], attributor.attributes.get(r[1], {}), r[0],
+                                  segments))
         return result

@@ -586,34 +586,54 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
         # Documents that can hold a matching turn: a turn matching "a NOT b"
         # lies in a document matching "a OR b", so the whole-document index
         # narrows the search before turns are indexed.
-        candidates = [(doc_id, name) for doc_id, name, _ in self._fts(_without_not(query))
-                      if ids is None or doc_id in ids]
+        rows = [r for r in self._fts(_without_not(query)) if ids is None or r[0] in ids]
         hits: list[SearchHit] = []
-        if not candidates:
-            return hits
         attributes = self._attributes_of("document")
-        names = dict(candidates)
-        texts = {doc_id: self._doc_text(doc_id) for doc_id in names}
-        turns = {doc_id: self.conn.execute('SELECT start, "end", speaker FROM turns WHERE document_id = ? ORDER BY seq',
-                                           [doc_id]).fetchall() for doc_id in names}
+        turns: dict[int, list] = {}
+
+        def speaker_at(doc_id: int, start: int) -> str | None:
+            if doc_id not in turns:
+                turns[doc_id] = self.conn.execute(
+                    'SELECT start, "end", speaker FROM turns WHERE document_id = ? ORDER BY seq', [doc_id]).fetchall()
+            return next((t[2] for t in turns[doc_id] if t[0] <= start < t[1]), None)
+
+        def add(doc_id: int, name: str, text: str, start: int, end: int) -> bool:
+            snippet, hit = _snippet(text, start, end, context)
+            hits.append(SearchHit(name, start, end, speaker_at(doc_id, start), snippet, hit, attributes.get(doc_id, {})))
+            return limit is not None and len(hits) >= limit
+
+        if not _needs_turns(query):
+            # One word, phrase or prefix (or several joined by OR): a match in
+            # the document is a match in its turn; no second pass needed.
+            for doc_id, name, marked in rows:
+                text = marked.replace("\x02", "").replace("\x03", "")
+                for start, end in _marked_spans(marked):
+                    if add(doc_id, name, text, start, end):
+                        return hits
+            return hits
         self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_units USING fts5("
                           "text, doc UNINDEXED, start UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
-        self.conn.execute("DELETE FROM temp.search_units")
-        self.conn.executemany("INSERT INTO temp.search_units(text, doc, start) VALUES (?, ?, ?)", [
-            (texts[doc_id][a:b], doc_id, a) for doc_id in names for a, b in _units(texts[doc_id], turns[doc_id])])
-        order = {doc_id: n for n, (doc_id, _) in enumerate(candidates)}
-        found = self._fts(query, "temp.search_units")
-        found.sort(key=lambda r: (order[r[0]], r[1]))
-        for doc_id, offset, marked in found:
-            text = texts[doc_id]
-            for a, b in _marked_spans(marked):
-                start, end = offset + a, offset + b
-                speaker = next((t[2] for t in turns[doc_id] if t[0] <= start < t[1]), None)
-                snippet, hit = _snippet(text, start, end, context)
-                hits.append(SearchHit(names[doc_id], start, end, speaker, snippet, hit, attributes.get(doc_id, {})))
-                if limit is not None and len(hits) >= limit:
-                    return hits
-        self.conn.execute("DELETE FROM temp.search_units")
+        try:
+            # A few documents at a time, in rank order, so that a search with
+            # a limit indexes only as many turns as it needs.
+            for batch in range(0, len(rows), 25):
+                chosen = rows[batch:batch + 25]
+                names = {doc_id: name for doc_id, name, _ in chosen}
+                texts = {doc_id: self._doc_text(doc_id) for doc_id in names}
+                self.conn.execute("DELETE FROM temp.search_units")
+                for doc_id in names:
+                    speaker_at(doc_id, -1)  # loads the document's turns
+                    self.conn.executemany("INSERT INTO temp.search_units(text, doc, start) VALUES (?, ?, ?)", [
+                        (texts[doc_id][a:b], doc_id, a) for a, b in _units(texts[doc_id], turns[doc_id])])
+                order = {doc_id: n for n, doc_id in enumerate(names)}
+                found = self._fts(query, "temp.search_units")
+                found.sort(key=lambda r: (order[r[0]], r[1]))
+                for doc_id, offset, marked in found:
+                    for a, b in _marked_spans(marked):
+                        if add(doc_id, names[doc_id], texts[doc_id], offset + a, offset + b):
+                            return hits
+        finally:
+            self.conn.execute("DELETE FROM temp.search_units")
         return hits
 
     def _fts(self, query: str, table: str = "documents") -> list[tuple[int, Any, str]]:
@@ -682,6 +702,18 @@ def _without_not(query: str) -> str:
     of its turns also matches."""
     parts = re.split(r'("[^"]*")', query)
     return "".join(p if p.startswith('"') else re.sub(r"\bNOT\b", "OR", p) for p in parts)
+
+
+def _needs_turns(query: str) -> bool:
+    """Whether matching ``query`` in a turn can differ from matching it in
+    the whole document: NOT, AND, NEAR, groups, or two terms side by side
+    (an implicit AND). One term, phrase or prefix, or terms joined by OR,
+    match the same places either way."""
+    bare = re.sub(r'"[^"]*"', " P ", query)
+    if re.search(r"\b(?:NOT|AND|NEAR)\b|[():^+{}]", bare):
+        return True
+    terms = bare.split()
+    return not (len(terms) % 2 == 1 and all(t == "OR" for t in terms[1::2]))
 
 
 def _units(text: str, turns: Sequence[tuple[int, int, Any]]) -> list[tuple[int, int]]:

@@ -165,9 +165,9 @@ def test_joint_interview_turns_go_to_their_speakers_cases(sample_project):
 
 def test_quote_spanning_turns_is_attributed_turn_by_turn(sample_project, tmp_path):
     p = sample_project
-    p.conn.execute("INSERT INTO attributes(variable_id, owner_type, owner_id, value) SELECT v.id, 'case', c.id, "
-                   "'Police officer' FROM variables v, cases c WHERE v.name = 'role' AND c.name = 'EH02'")
+    run("cases", "set", p.path, "EH02", "role=Police officer")
     code_text(p, "p3_int_eh02.txt", "Strategy meetings", "Interviewer: Can you say more", "Terrible. [laughs]")
+    assert "EH02" in run("cases", p.path).output.split("Police officer")[0]
     quote = quotes(p, pseudonymised=False)[0].quotes[0]
     assert [(part.speaker, part.attribution) for part in quote.parts] == [
         ("Interviewer", "Interviewer"), ("DC Hale", "Police officer"), ("Grace", "Early Help stakeholder")]
@@ -303,6 +303,7 @@ def test_show_prints_no_stray_label_before_the_first_turn(sample_project):
     body = out.split("\n\n", 1)[1]
     assert body.lstrip().startswith("Interviewer: Okay, that's going now.")
     assert not re.search(r"^Interviewer:\s*$", out, re.MULTILINE)
+    assert "speakers: DC Hale = EH02, Grace = EH03" in out
 
 
 def test_cases_lists_documents_with_speakers_not_a_names_column(sample_project):

@@ -346,6 +346,18 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
                     raise FieldnotesError(f"Cannot link case {case} in {document}: {problem}.")
             self._audit("case.link", {"case": case, "document": document, "speaker": speaker})
 
+    def set_case_attribute(self, case: str, name: str, value: Any) -> None:
+        """Set an attribute of a case itself (``role=Police officer`` for one
+        of two people interviewed together): in an attribution it overrides
+        the document's value for that case's turns."""
+        row = self.conn.execute("SELECT id FROM cases WHERE name = ?", [case.strip()]).fetchone()
+        if row is None:
+            names = [r[0] for r in self.conn.execute("SELECT name FROM cases")]
+            raise NotFound(f"No case '{case}'.{_suggest(case, names) if names else ''} See 'fieldnotes cases'.")
+        with atomic(self.conn):
+            self._set_attribute("case", row[0], name.strip().lower(), value, None)
+            self._audit("attribute.set", {"case": case, "name": name, "value": value})
+
     def unlink_speaker(self, document: str, speaker: str) -> None:
         """Forget which case ``speaker`` is in ``document``: the turns go back
         to all of the document's cases."""

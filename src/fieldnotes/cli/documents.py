@@ -148,6 +148,9 @@ def show(project: str, document: str, by_turns: bool, as_json: bool) -> None:
     """
     with open_project(project) as proj:
         doc = proj.document(document)
+        by_label = proj.speaker_cases().get(doc.id, {})
+    labels = {t.speaker.casefold(): t.speaker for t in doc.turns if t.speaker}
+    linked = [(labels.get(k, k), case) for k, case in by_label.items()]
     if as_json:
         print_json(asdict(doc))
         return
@@ -155,6 +158,8 @@ def show(project: str, document: str, by_turns: bool, as_json: bool) -> None:
     out.print(f"[bold]{escape(doc.name)}[/]  {doc.kind}, {doc.words:,} words, {len(doc.turns)} turns")
     if doc.cases:
         out.print(f"cases: {escape(', '.join(doc.cases))}")
+    if linked:
+        out.print("speakers: " + escape(", ".join(f"{speaker} = {case}" for speaker, case in linked)))
     if doc.attributes:
         out.print(escape(_attrs(doc.attributes)))
     out.print()
@@ -252,8 +257,8 @@ def _shared(documents_attributes: list[dict]) -> dict:
 @JSON
 def cases_list(project: str, as_json: bool) -> None:
     """List cases with their documents (and, where a document holds several
-    cases, the speaker label that is the case) and the attributes their
-    documents share.
+    cases, the speaker label that is the case) and their attributes: the
+    case's own ('cases set'), else those all its documents share.
 
     \b
     Example:
@@ -270,11 +275,11 @@ def cases_list(project: str, as_json: bool) -> None:
     table = Table(title=f"{len(rows)} cases", title_justify="left")
     table.add_column("case", no_wrap=True)
     table.add_column("documents (speaker)", overflow="fold")
-    table.add_column("attributes its documents share", overflow="fold")
+    table.add_column("attributes (the case's own, else those its documents share)", overflow="fold")
     for c in rows:
         speakers = dict(c.speakers)
         docs = [f"{d} ({speakers[d]})" if d in speakers else d for d in c.documents]
-        shared = c.attributes or _shared([attributes.get(d, {}) for d in c.documents])
+        shared = {**_shared([attributes.get(d, {}) for d in c.documents]), **c.attributes}
         shared = {k: v for k, v in shared.items() if k != "date"}  # the day of one interview says little of a case
         table.add_row(escape(c.name), escape(", ".join(docs)), escape(_attrs(shared)))
     console().print(table)
@@ -301,6 +306,34 @@ def cases_link(project: str, case: str, document: str, speaker: str | None) -> N
         proj.link_case(case, document, speaker)
     who = f"'{speaker}' in {document}" if speaker else document
     console().print(f"Linked case {escape(case)} to {escape(who)}.")
+
+
+@cases.command("set")
+@PROJECT
+@click.argument("case")
+@click.argument("pairs", nargs=-1, required=True, metavar="NAME=VALUE...")
+def cases_set(project: str, case: str, pairs: tuple[str, ...]) -> None:
+    """Set attributes of a case itself, for instance the role of each of two
+    people interviewed together; a case's own value wins over its
+    document's in attributions ("Police officer" rather than the joint
+    interview's "Early Help stakeholder").
+
+    \b
+    Example:
+      fieldnotes cases set study.fnp EH02 role="Police officer"
+    """
+    from fieldnotes.errors import FieldnotesError
+
+    values = []
+    for item in pairs:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise FieldnotesError(f"Give each attribute as NAME=VALUE, for example role=\"Police officer\" (got '{item}').")
+        values.append((name.strip(), value.strip()))
+    with open_project(project) as proj:
+        for name, value in values:
+            proj.set_case_attribute(case, name, value)
+    console().print(f"Set {escape(', '.join(f'{n}={v}' for n, v in values))} on case {escape(case)}.")
 
 
 @cases.command("unlink")

@@ -38,7 +38,7 @@ def _emit(proj, table, output: str | None, original: bool) -> None:
         out = console()
         # Fitted to the terminal: wrapped headings, or keyed columns, or pages.
         for part in terminal_tables(table, out.width):
-            out.print(part)
+            out.print(part, soft_wrap=False)  # notes and key wrapped to the width too
 
 
 @export.command("matrix")

@@ -341,3 +341,21 @@ def test_qdpx_names_the_configured_coder_not_the_login(tmp_path, monkeypatch):
         xml = archive.read("project.qde").decode("utf-8")
     assert re.findall(r'<User [^>]*name="([^"]+)"', xml) == ["R. Evans"]
     assert "root" not in xml
+
+
+def test_theme_matrix_by_case_counts_each_turn_for_its_speakers_case(sample_project):
+    p = sample_project
+    code_text(p, "p3_int_eh02.txt", "Strategy", "So they're nearly all on Teams now.")      # DC Hale only
+    code_text(p, "p3_int_eh02.txt", "Strategy", "Terrible. [laughs]")                       # Grace only
+    code_text(p, "p3_int_eh02.txt", "Strategy", "I wasn't going to say it. [laughs]")       # DC Hale again
+    code_text(p, "p3_int_eh02.txt", "Strategy", "Can you say more about strategy meetings?")  # the interviewer
+    table = code_matrix(p, cols="cases", codes=["Strategy"])
+    counts = dict(zip(table.columns, table.values[0]))
+    assert counts["EH02"] == 3 and counts["EH03"] == 2    # own turns, plus the unlinked question in both
+    assert table.row_totals[0] == 4
+    # Cases that said it: only DC Hale spoke of "Policing" in the joint interview.
+    code_text(p, "p3_int_eh02.txt", "Policing", "has an offence been committed")
+    table = code_matrix(p, cols="attr:phase", codes=["Policing"], measure="cases")
+    assert dict(zip(table.columns, table.values[0]))["3"] == 1 and table.row_totals[0] == 1
+    table = code_matrix(p, cols="cases", codes=["Policing"])
+    assert dict(zip(table.columns, table.values[0]))["EH03"] == 0

@@ -674,9 +674,9 @@ def _column_key(n: int) -> str:
 
 
 def _table_width(label: int, columns: Sequence[int]) -> int:
-    # Light rules (no outer border), collapsed padding: each column costs its
-    # width and two spaces; two more for rich's trailing padding.
-    return label + sum(w + 2 for w in columns) + 2
+    # Light rules, no outer border or edge padding, collapsed padding: each
+    # column after the labels costs its width and two spaces.
+    return label + sum(w + 2 for w in columns)
 
 
 def terminal_tables(table: Table, width: int) -> list[Any]:
@@ -786,7 +786,7 @@ def _fitted(table: Table, rows: list[GridRow], shown: list[list[str]], labels: l
     from rich import box
 
     out = RichTable(title=Text(title or table.title), header_style="bold", expand=False, title_justify="left",
-                    box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True)
+                    box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True, pad_edge=False)
     out.add_column(Text(corner), width=label, no_wrap=True, overflow="ellipsis")
     for j in columns:
         out.add_column(Text(heads[j]), justify="right", width=widths[j], min_width=widths[j], no_wrap=False,

@@ -359,3 +359,16 @@ def test_theme_matrix_by_case_counts_each_turn_for_its_speakers_case(sample_proj
     assert dict(zip(table.columns, table.values[0]))["3"] == 1 and table.row_totals[0] == 1
     table = code_matrix(p, cols="cases", codes=["Policing"])
     assert dict(zip(table.columns, table.values[0]))["EH03"] == 0
+
+
+def test_safe_copy_keeps_speaker_links_without_real_names(sample_project, tmp_path, nlp):
+    p = sample_project
+    p.detect_entities(nlp=nlp)
+    p.safe_copy(tmp_path / "safe.fnp")
+    with Project.open(tmp_path / "safe.fnp") as safe:
+        labels = [speaker for case in safe.cases() for _, speaker in case.speakers]
+        assert len(labels) == 6    # EH02, EH03 and the four managers of the focus group
+        assert not [x for x in labels if re.search(r"Hale|Grace|Carys|Hughes|Ellison|Whitfield|Malhotra", x)]
+        # Each link still names a speaker of its (pseudonymised) document.
+        spoken = {(d.name, t.speaker) for d in safe.documents() for t in safe.document(d.name).turns}
+        assert {(doc, speaker) for case in safe.cases() for doc, speaker in case.speakers} <= spoken

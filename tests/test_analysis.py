@@ -163,8 +163,18 @@ def test_text_attribute_values_sort_naturally(study):
     assert table.column_totals == [8, 2]
 
 
-def test_cross_of_two_attributes(study):
+def test_cross_of_two_attributes_keeps_only_combinations_that_occur(study):
     table = code_matrix(study, cols="attr:phase,attr:role")
+    assert table.columns == [
+        "phase=1 · role=SW", "phase=2 · role=Manager", "phase=2 · role=SW", "phase=3 · role=SW",
+        "phase=(none) · role=SW",
+    ]
+    assert by_code(table)["Workload"] == [3, 1, 1, 0, 1]
+    assert table.column_totals == [5, 2, 2, 0, 1]
+
+
+def test_cross_of_two_attributes_with_all_combinations(study):
+    table = code_matrix(study, cols="attr:phase,attr:role", all_combinations=True)
     assert table.title == "Passages by phase and role"
     assert table.columns == [
         "phase=1 · role=Manager", "phase=1 · role=SW", "phase=2 · role=Manager", "phase=2 · role=SW",
@@ -437,7 +447,7 @@ def test_framework_cells_hold_passages_and_memos(study):
     assert c1[1] == ("[a] My manager helps.\nMemo: Manager named as key support\n"
                      "[a] Reflection happens in supervision.\n[c] Reflection is rare.")
     assert c1[2] == "Memo: Seen twice, in phases 1 and 2"
-    assert c2 == ["[b] The caseload is fine.\n[e] The caseload board was full.", "[b] My manager is good.", ""]
+    assert c2 == ["[b] The caseload is fine.\n[e · note] The caseload board was full.", "[b] My manager is good.", ""]
     assert c3 == ["[c] Our caseload is rising.", "[c] Reflection is rare.", ""]
     assert len(table.cells[(1, 1)]) == 2      # Manager and Reflection on the same passage
     assert any("NOT PSEUDONYMISED" in n for n in table.notes)

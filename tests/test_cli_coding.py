@@ -37,7 +37,8 @@ def test_readme_coding_flow(tmp_path, store_kind):
     run("redo", demo)
     passages = json.loads(run("passages", demo, "--code", "Caseload and time", "--where", "role=SW CP", "--json").output)
     assert passages and {"document", "code", "start", "end", "speaker", "attribution", "text"} <= set(passages[0])
-    assert all(p["attribution"].startswith("SW CP") or p["attribution"] == "Interviewer" for p in passages)
+    assert all(p["attribution"].startswith(("SW CP", "Observation note")) or p["attribution"] == "Interviewer"
+               for p in passages)
     assert any(p["attribution"] == "SW CP, 6 years qualified" for p in passages)
     tree = json.loads(run("codebook", "tree", demo, "--json").output)
     caseload = next(c for c in tree if c["name"] == "Caseload and time")

@@ -481,11 +481,11 @@ def test_quotes_markdown_html_and_csv(study, tmp_path):
     raw = (tmp_path / "q.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["theme", "sub-theme", "quote", "attribution", "document", "phase", "speaker"]
+    assert rows[0] == ["theme", "sub-theme", "quote", "attribution", "document", "phase", "speaker", "note"]
     assert ["Caseload and time", "Overtime", "'@home visits take most of the day, and the overtime is never paid.",
-            "Team manager", "mgr01.txt", "2", "Manager"] in rows
+            "Team manager", "mgr01.txt", "2", "Manager", ""] in rows
     assert ["Caseload and time", "", "still could not finish the assessment.", "SW CP, 5 years qualified",
-            "sw01.txt", "1", "Anita Shah"] in rows
+            "sw01.txt", "1", "Anita Shah", ""] in rows
     assert len(rows) == 1 + 5
 
     with pytest.raises(FieldnotesError, match=".docx, .md"):

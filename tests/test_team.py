@@ -22,6 +22,12 @@ TEXT = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _no_coder_from_the_environment(monkeypatch):
+    """A copy codes as its coder unless the environment or a config file names one."""
+    monkeypatch.delenv("FIELDNOTES_CODER")
+
+
 @pytest.fixture
 def study(tmp_path):
     path = tmp_path / "study.fnp"

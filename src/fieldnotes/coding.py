@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import os
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,14 @@ class Passage:
     coder: str | None
     attributes: dict[str, Any]
     coding_id: int
+    segments: tuple = ()
+    """The passage cut at its speakers' turns, each part attributed
+    (:class:`fieldnotes.attribution.Segment`); labels and time codes left out."""
+
+    @property
+    def note(self) -> bool:
+        """Every part is the researcher's note (an observation, "Note: ...")."""
+        return bool(self.segments) and all(s.note for s in self.segments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +95,10 @@ class HistoryEntry:
 
 
 def attribution(template: str, attributes: dict[str, Any]) -> str:
-    """Fill ``template`` ("{role}, {years_qualified} years qualified") from
-    attributes. Comma-separated parts whose fields are missing are dropped, so
-    a manager without years qualified reads "Team manager"."""
-    parts = []
-    for part in template.split(","):
-        fields = re.findall(r"{(\w+)}", part)
-        if all(attributes.get(f) not in (None, "") for f in fields):
-            parts.append(re.sub(r"{(\w+)}", lambda m: str(attributes[m.group(1)]), part).strip())
-    return ", ".join(p for p in parts if p)
+    """Fill ``template`` from attributes (see :func:`fieldnotes.attribution.fill`)."""
+    from fieldnotes.attribution import fill
+
+    return fill(template, attributes)
 
 
 class CodingMixin:
@@ -162,11 +166,17 @@ class CodingMixin:
     # -- coders ------------------------------------------------------------------
 
     def coder_name(self, explicit: str | None = None) -> str:
-        from fieldnotes.config import coder_name
+        """Who is coding: ``--coder``, else FIELDNOTES_CODER, else ``coder`` in
+        the config file, else the project's ``coder`` setting, and only then
+        the operating-system login (which in a container is often "root" and
+        would be written into codings and .qdpx exports)."""
+        from fieldnotes.config import coder_name, load_config
 
-        # A coder's copy (``fieldnotes team copy``) codes as its coder unless
-        # --coder says otherwise.
-        return coder_name(explicit or getattr(self, "coder", None) or self.setting("coder"))
+        chosen = explicit or getattr(self, "coder", None)
+        if not chosen and not os.environ.get("FIELDNOTES_CODER", "").strip() \
+                and not str(load_config().get("coder", "")).strip():
+            chosen = (self.setting("coder") or "").strip() or None
+        return coder_name(chosen)
 
     def coder_id(self, name: str | None = None, changes: history.ChangeSet | None = None) -> int:
         """The id of coder ``name`` (default: the current coder), created if new."""
@@ -523,10 +533,21 @@ class CodingMixin:
         return self.setting("attribution_template", "{role}, {years_qualified} years qualified") or ""
 
     def passages(self, code: str, *, include_children: bool = True, where: Sequence[tuple[str, str]] = (),
-                 coder: str | None = None) -> list[Passage]:
+                 coder: str | None = None, notes: str = "include",
+                 scrub: Callable[[str], str] | None = None) -> list[Passage]:
         """Every passage coded with ``code`` (and its sub-codes), with the
-        speaker, an attribution built from the document's attributes and the
-        text; filtered by attribute and coder."""
+        speaker, an attribution and the text; filtered by attribute and coder.
+
+        Each passage is cut at its speakers' turns (``Passage.segments``),
+        each part attributed to its speaker's case, and the researcher's
+        notes (observation notes, "Note:" paragraphs) attributed as notes
+        (see :mod:`fieldnotes.attribution`). ``notes``: ``include`` (default),
+        ``exclude`` or ``only`` the researcher's notes. ``scrub`` passes each
+        attribution value through a pseudonymiser. ``speaker`` and
+        ``attribution`` are the first part's.
+        """
+        from fieldnotes.attribution import Attributor, keep_notes
+
         ids = self._code_ids(code, include_children)
         doc_ids = self.filter_documents(where) if where else None
         clauses = [f"c.code_id IN ({','.join('?' * len(ids))})"]
@@ -536,29 +557,20 @@ class CodingMixin:
             params.append(coder)
         paths = {c.id: c.path for c in self.codes(counts=False)}
         rows = self.conn.execute(
-            'SELECT c.id, d.id, d.name, c.code_id, c.start, c."end", k.name, NULL, '
-            '(SELECT speaker FROM turns t WHERE t.document_id = d.id AND t.start <= c.start AND t."end" > c.start) '
+            'SELECT c.id, d.id, d.name, c.code_id, c.start, c."end", k.name '
             "FROM codings c JOIN documents d ON d.id = c.document_id LEFT JOIN coders k ON k.id = c.coder_id "
             f"WHERE {' AND '.join(clauses)} ORDER BY d.name, c.start, c.\"end\"", params).fetchall()
         if doc_ids is not None:
             rows = [r for r in rows if r[1] in doc_ids]
-        texts = self._texts({r[1] for r in rows})
-        attributes = self._attributes_of("document")
-        cases = self._cases_of()
-        template = self.attribution_template()
-        # A question the researcher asked is not the participant's words: it
-        # is attributed to the interviewer, not with the document's role.
-        asking = {label.strip().casefold() for label in (
-            self.setting("interviewer_labels", None) or "Interviewer,Researcher,Facilitator,Moderator,Q,INT").split(",")}
+        attributor = Attributor(self, scrub)
+        keep_notes((), notes)  # a bad choice fails before any work
         result = []
         for r in rows:
-            if r[8] and r[8].strip().casefold() in asking:
-                result.append(Passage(r[2], paths[r[3]], r[4], r[5], r[8], "Interviewer", texts[r[1]][r[4]:r[5]], r[6],
-                                      attributes.get(r[1], {}), r[0]))
+            segments = keep_notes(attributor.segments(r[1], r[4], r[5]), notes)
+            if not segments:
                 continue
-            attrs = dict(attributes.get(r[1], {}))
-            attrs.setdefault("case", ", ".join(cases.get(r[1], [])))
-            attrs.setdefault("speaker", r[8] or "")
-            result.append(Passage(r[2], paths[r[3]], r[4], r[5], r[8], attribution(template, attrs), texts[r[1]][r[4]:r[5]], r[6],
-                                  attributes.get(r[1], {}), r[0]))
+            first = segments[0]
+            result.append(Passage(r[2], paths[r[3]], r[4], r[5], first.speaker, first.attribution,
+                                  attributor.text(r[1])[r[4]:r[5]], r[6], attributor.attributes.get(r[1], {}), r[0],
+                                  segments))
         return result

@@ -37,8 +37,25 @@ def build_demo(path: Path, *, rebuild: bool = False) -> tuple[bool, ImportReport
 
         project.import_codebook(read_yaml(shipped("codebooks") / "social-care-workforce.yaml")[1],
                                 source="social-care-workforce.yaml")
+        _case_attributes(project, sample / "cases.csv")
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for old in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         old.unlink(missing_ok=True)
     partial.replace(path)
     return True, report
+
+
+def _case_attributes(project, path: Path) -> None:
+    """Attributes of the cases themselves (the role of each of the two people
+    interviewed together), so their quotes are attributed each in their own
+    words: ``case,NAME...`` rows, as 'fieldnotes cases set' would set them."""
+    import csv
+
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            case = (row.pop("case", "") or "").strip()
+            for name, value in row.items():
+                if case and name and value and value.strip():
+                    project.set_case_attribute(case, name, value.strip())

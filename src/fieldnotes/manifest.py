@@ -4,6 +4,11 @@ One row per file. A column headed ``file``, ``filename`` or ``document`` names
 the file; ``kind`` sets the document kind; ``case`` or ``cases`` lists the
 cases (separated by ``;`` or ``|``); every other column becomes a typed
 attribute (integer, number, date or text, inferred from its values).
+
+In a document of several cases (a joint interview, a focus group) each case
+can name its speaker label, so each turn goes to its speaker's case:
+``EH02=DC Hale; EH03=Grace`` in the cases column, or a ``speaker`` column
+listing the labels in the order of the cases (``DC Hale; Grace``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from fieldnotes.model import KINDS
 
 FILE_COLUMNS = ("file", "filename", "file_name", "document")
 CASE_COLUMNS = ("case", "cases")
+SPEAKER_COLUMNS = ("speaker", "speakers")
 
 
 @dataclass(slots=True)
@@ -29,6 +35,8 @@ class ManifestRow:
     kind: str | None
     cases: list[str]
     attributes: dict[str, Any]
+    speakers: dict[str, str] = field(default_factory=dict)
+    """Case -> the speaker label whose turns are that case's words."""
 
 
 @dataclass(slots=True)
@@ -192,6 +200,34 @@ def _column(i: int) -> str:
     return letters
 
 
+def _speakers(cases: list[str], speaker_cell: Any) -> tuple[list[str], dict[str, str], str | None]:
+    """Split ``CASE=Speaker`` entries of a cases cell, or pair a speaker
+    column's labels with the cases in order. Returns the case names, case ->
+    speaker label, and a problem to report (or None)."""
+    names: list[str] = []
+    speakers: dict[str, str] = {}
+    for entry in cases:
+        if not entry:
+            continue
+        name, sep, label = entry.partition("=")
+        name, label = name.strip(), label.strip()
+        if sep and (not name or not label):
+            return names, speakers, f"'{entry}' should read CASE=Speaker label (for example EH02=DC Hale)"
+        names.append(name)
+        if label:
+            speakers[name] = label
+    if speaker_cell not in (None, ""):
+        labels = [s.strip() for s in re.split(r"[;|]", str(speaker_cell)) if s.strip()]
+        if speakers:
+            return names, speakers, "name the speakers either in the cases column (CASE=Speaker) or in the " \
+                                    "speaker column, not both"
+        if len(labels) != len(names):
+            return names, speakers, (f"the speaker column lists {len(labels)} label(s) for {len(names)} case(s); "
+                                     "give one label per case, in the same order")
+        speakers = dict(zip(names, labels))
+    return names, speakers, None
+
+
 def read_manifest(path: Path) -> Manifest:
     """Read and check a manifest; every problem is reported with its line."""
     suffix = path.suffix.lower()
@@ -235,8 +271,9 @@ def read_manifest(path: Path) -> Manifest:
         ) from None
     kind_col = lowered.index("kind") if "kind" in lowered else None
     case_col = next((i for i, h in enumerate(lowered) if h in CASE_COLUMNS), None)
+    speaker_col = next((i for i, h in enumerate(lowered) if h in SPEAKER_COLUMNS), None)
     attr_cols = [
-        i for i, h in enumerate(header) if h and i not in {file_col, kind_col, case_col}
+        i for i, h in enumerate(header) if h and i not in {file_col, kind_col, case_col, speaker_col}
     ]
     names = {i: lowered[i] for i in attr_cols}
     body = table[1:]
@@ -272,6 +309,9 @@ def read_manifest(path: Path) -> Manifest:
             problems.append(f"line {number}: kind '{kind}' is not one of {', '.join(KINDS)}.{hint}")
         cases_cell = cell(row, case_col)
         cases = [c.strip() for c in re.split(r"[;|]", str(cases_cell))] if cases_cell not in (None, "") else []
+        cases, speakers, problem = _speakers(cases, cell(row, speaker_col))
+        if problem:
+            problems.append(f"line {number}: {problem}")
         attributes = {}
         for i in attr_cols:
             value = coerce(cell(row, i), types[names[i]])
@@ -281,7 +321,7 @@ def read_manifest(path: Path) -> Manifest:
         if key in rows:
             problems.append(f"line {number}: '{file}' is listed twice (first on line {rows[key].line})")
             continue
-        rows[key] = ManifestRow(number, file, kind, [c for c in cases if c], attributes)
+        rows[key] = ManifestRow(number, file, kind, [c for c in cases if c], attributes, speakers)
     if problems:
         listed = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
         raise FieldnotesError(f"The manifest {path} has problems: {listed}. Fix them and import again.")

@@ -64,6 +64,9 @@ class Case:
     name: str
     documents: tuple[str, ...]
     attributes: dict[str, Any] = field(default_factory=dict)
+    speakers: tuple[tuple[str, str], ...] = ()
+    """(document, speaker label) pairs: in those documents only that speaker's
+    turns are the case's words."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -306,6 +306,10 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
                 if row is not None:
                     for case in row.cases:
                         self._link_case(doc_id, case)
+                    for case, label in row.speakers.items():
+                        problem = self._link_speaker(doc_id, case, label)
+                        if problem:
+                            outcome.warnings.append(f"manifest line {row.line}: {problem}")
                     for variable, value in row.attributes.items():
                         try:
                             self._set_attribute("document", doc_id, variable, value, types.get(variable))
@@ -355,6 +359,71 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
         self.conn.execute(
             "INSERT OR IGNORE INTO document_cases(document_id, case_id) VALUES (?, ?)", [doc_id, case_id]
         )
+
+    def _link_speaker(self, doc_id: int, case: str, speaker: str) -> str | None:
+        """Make ``speaker``'s turns in the document the words of ``case``.
+        Returns a problem (the label is not a speaker there) instead of
+        linking, so an import can warn and go on."""
+        known = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT speaker FROM turns WHERE document_id = ? AND speaker IS NOT NULL ORDER BY speaker", [doc_id])]
+        match = next((k for k in known if k.casefold() == speaker.strip().casefold()), None)
+        if match is None:
+            listed = ", ".join(known) if known else "none: it has no speaker turns"
+            return f"'{speaker}' is not a speaker in this document (its speakers: {listed})"
+        self._link_case(doc_id, case)
+        case_id = self.conn.execute("SELECT id FROM cases WHERE name = ?", [case]).fetchone()[0]
+        self.conn.execute(
+            "INSERT INTO speaker_cases(document_id, speaker, case_id) VALUES (?, ?, ?) "
+            "ON CONFLICT(document_id, speaker) DO UPDATE SET case_id = excluded.case_id", [doc_id, match, case_id])
+        return None
+
+    def link_case(self, case: str, document: str, speaker: str | None = None) -> None:
+        """Link ``case`` to ``document``; with ``speaker``, only that speaker's
+        turns are the case's words (a joint interview, a focus group), and the
+        other speakers' turns stop counting for the case."""
+        doc_id = self.document_id(document)
+        case = case.strip()
+        if not case:
+            raise FieldnotesError("Give the case's name, for example EH02.")
+        with atomic(self.conn):
+            if speaker is None:
+                self._link_case(doc_id, case)
+            else:
+                problem = self._link_speaker(doc_id, case, speaker)
+                if problem:
+                    raise FieldnotesError(f"Cannot link case {case} in {document}: {problem}.")
+            self._audit("case.link", {"case": case, "document": document, "speaker": speaker})
+
+    def set_case_attribute(self, case: str, name: str, value: Any) -> None:
+        """Set an attribute of a case itself (``role=Police officer`` for one
+        of two people interviewed together): in an attribution it overrides
+        the document's value for that case's turns."""
+        row = self.conn.execute("SELECT id FROM cases WHERE name = ?", [case.strip()]).fetchone()
+        if row is None:
+            names = [r[0] for r in self.conn.execute("SELECT name FROM cases")]
+            raise NotFound(f"No case '{case}'.{_suggest(case, names) if names else ''} See 'fieldnotes cases'.")
+        with atomic(self.conn):
+            self._set_attribute("case", row[0], name.strip().lower(), value, None)
+            self._audit("attribute.set", {"case": case, "name": name, "value": value})
+
+    def unlink_speaker(self, document: str, speaker: str) -> None:
+        """Forget which case ``speaker`` is in ``document``: the turns go back
+        to all of the document's cases."""
+        doc_id = self.document_id(document)
+        with atomic(self.conn):
+            gone = self.conn.execute("DELETE FROM speaker_cases WHERE document_id = ? AND speaker = ?",
+                                     [doc_id, speaker.strip()]).rowcount
+            if not gone:
+                raise NotFound(f"'{speaker}' is not linked to a case in {document}; see 'fieldnotes cases {self.path}'.")
+            self._audit("case.unlink", {"document": document, "speaker": speaker})
+
+    def speaker_cases(self) -> dict[int, dict[str, str]]:
+        """Document id -> {speaker label (case-folded) -> case name}."""
+        result: dict[int, dict[str, str]] = {}
+        for doc_id, speaker, name in self.conn.execute(
+                "SELECT sc.document_id, sc.speaker, c.name FROM speaker_cases sc JOIN cases c ON c.id = sc.case_id"):
+            result.setdefault(doc_id, {})[speaker.casefold()] = name
+        return result
 
     def _delete_attributes(self, owner_type: str, owner_id: int) -> None:
         self.conn.execute("DELETE FROM attributes WHERE owner_type = ? AND owner_id = ?", [owner_type, owner_id])
@@ -534,7 +603,10 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
                     [case_id],
                 )
             )
-            result.append(Case(case_id, name, docs, attributes.get(case_id, {})))
+            speakers = tuple(self.conn.execute(
+                "SELECT d.name, sc.speaker FROM speaker_cases sc JOIN documents d ON d.id = sc.document_id "
+                "WHERE sc.case_id = ? ORDER BY d.name", [case_id]).fetchall())
+            result.append(Case(case_id, name, docs, attributes.get(case_id, {}), speakers))
         return result
 
     def variables(self) -> list[Variable]:
@@ -557,7 +629,12 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
     def search(
         self, query: str, *, where: Sequence[tuple[str, str]] = (), limit: int | None = 50, context: int = 70
     ) -> list[SearchHit]:
-        """Full-text search: words, ``"a phrase"``, ``prefix*``, ``a OR b``, ``NOT``.
+        """Full-text search: words, ``"a phrase"``, ``prefix*``, ``a OR b``, ``a NOT b``.
+
+        The query is matched within each speaker turn (each paragraph where a
+        document has no turns), not across a whole document: ``agency NOT
+        staff`` finds the turns that say "agency" without saying "staff", and
+        ``caseload supervision`` the turns that mention both.
 
         Returns one hit per matching place (not per document), with the
         speaker of the turn it falls in and a snippet around it.
@@ -566,33 +643,69 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
         if not query:
             raise FieldnotesError("Give something to search for, for example: caseload or \"direct work\".")
         ids = self.filter_documents(where) if where else None
-        rows = self._fts(query)
+        # Documents that can hold a matching turn: a turn matching "a NOT b"
+        # lies in a document matching "a OR b", so the whole-document index
+        # narrows the search before turns are indexed.
+        rows = [r for r in self._fts(_without_not(query)) if ids is None or r[0] in ids]
         hits: list[SearchHit] = []
         attributes = self._attributes_of("document")
-        for doc_id, name, marked in rows:
-            if ids is not None and doc_id not in ids:
-                continue
-            spans = _marked_spans(marked)
-            if not spans:
-                continue
-            text = marked.replace("\x02", "").replace("\x03", "")
-            turns = self.conn.execute(
-                'SELECT start, "end", speaker FROM turns WHERE document_id = ? ORDER BY seq', [doc_id]
-            ).fetchall()
-            for start, end in spans:
-                speaker = next((t[2] for t in turns if t[0] <= start < t[1]), None)
-                snippet, hit = _snippet(text, start, end, context)
-                hits.append(SearchHit(name, start, end, speaker, snippet, hit, attributes.get(doc_id, {})))
-                if limit is not None and len(hits) >= limit:
-                    return hits
+        turns: dict[int, list] = {}
+
+        def speaker_at(doc_id: int, start: int) -> str | None:
+            if doc_id not in turns:
+                turns[doc_id] = self.conn.execute(
+                    'SELECT start, "end", speaker FROM turns WHERE document_id = ? ORDER BY seq', [doc_id]).fetchall()
+            return next((t[2] for t in turns[doc_id] if t[0] <= start < t[1]), None)
+
+        def add(doc_id: int, name: str, text: str, start: int, end: int) -> bool:
+            snippet, hit = _snippet(text, start, end, context)
+            hits.append(SearchHit(name, start, end, speaker_at(doc_id, start), snippet, hit, attributes.get(doc_id, {})))
+            return limit is not None and len(hits) >= limit
+
+        if not _needs_turns(query):
+            # One word, phrase or prefix (or several joined by OR): a match in
+            # the document is a match in its turn; no second pass needed.
+            for doc_id, name, marked in rows:
+                text = marked.replace("\x02", "").replace("\x03", "")
+                for start, end in _marked_spans(marked):
+                    if add(doc_id, name, text, start, end):
+                        return hits
+            return hits
+        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_units USING fts5("
+                          "text, doc UNINDEXED, start UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
+        try:
+            # A few documents at a time, in rank order, so that a search with
+            # a limit indexes only as many turns as it needs.
+            for batch in range(0, len(rows), 25):
+                chosen = rows[batch:batch + 25]
+                names = {doc_id: name for doc_id, name, _ in chosen}
+                texts = {doc_id: self._doc_text(doc_id) for doc_id in names}
+                self.conn.execute("DELETE FROM temp.search_units")
+                for doc_id in names:
+                    speaker_at(doc_id, -1)  # loads the document's turns
+                    self.conn.executemany("INSERT INTO temp.search_units(text, doc, start) VALUES (?, ?, ?)", [
+                        (texts[doc_id][a:b], doc_id, a) for a, b in _units(texts[doc_id], turns[doc_id])])
+                order = {doc_id: n for n, doc_id in enumerate(names)}
+                found = self._fts(query, "temp.search_units")
+                found.sort(key=lambda r: (order[r[0]], r[1]))
+                for doc_id, offset, marked in found:
+                    for a, b in _marked_spans(marked):
+                        if add(doc_id, names[doc_id], texts[doc_id], offset + a, offset + b):
+                            return hits
+        finally:
+            self.conn.execute("DELETE FROM temp.search_units")
         return hits
 
-    def _fts(self, query: str) -> list[tuple[int, str, str]]:
-        sql = (
-            "SELECT d.id, d.name, highlight(documents_fts, 0, char(2), char(3)) "
-            "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
-            "WHERE documents_fts MATCH ? ORDER BY rank"
-        )
+    def _fts(self, query: str, table: str = "documents") -> list[tuple[int, Any, str]]:
+        """``(document id, name, marked text)`` of the documents matching
+        ``query`` in rank order; with ``table="temp.search_units"``,
+        ``(document id, unit start, marked text)`` of the matching units."""
+        if table == "documents":
+            sql = ("SELECT d.id, d.name, highlight(documents_fts, 0, char(2), char(3)) "
+                   "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
+                   "WHERE documents_fts MATCH ? ORDER BY rank")
+        else:
+            sql = f"SELECT doc, start, highlight(search_units, 0, char(2), char(3)) FROM {table} WHERE search_units MATCH ?"
         try:
             return self.conn.execute(sql, [query]).fetchall()
         except sqlite3.OperationalError:
@@ -649,6 +762,54 @@ def _suggest(name: str, choices: Sequence[str]) -> str:
     if not close:
         return ""
     return " Did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def _without_not(query: str) -> str:
+    """``query`` with each NOT operator (outside quotes) turned into OR: a
+    broader query that every document holding a match of ``query`` in one
+    of its turns also matches."""
+    parts = re.split(r'("[^"]*")', query)
+    return "".join(p if p.startswith('"') else re.sub(r"\bNOT\b", "OR", p) for p in parts)
+
+
+def _needs_turns(query: str) -> bool:
+    """Whether matching ``query`` in a turn can differ from matching it in
+    the whole document: NOT, AND, NEAR, groups, or two terms side by side
+    (an implicit AND). One term, phrase or prefix, or terms joined by OR,
+    match the same places either way."""
+    bare = re.sub(r'"[^"]*"', " P ", query)
+    if re.search(r"\b(?:NOT|AND|NEAR)\b|[():^+{}]", bare):
+        return True
+    terms = bare.split()
+    return not (len(terms) % 2 == 1 and all(t == "OR" for t in terms[1::2]))
+
+
+def _units(text: str, turns: Sequence[tuple[int, int, Any]]) -> list[tuple[int, int]]:
+    """The ranges a search matches within: each speaker turn, and each
+    paragraph of the text outside the turns (all of it in notes)."""
+    from fieldnotes.passages import paragraph_at
+
+    units = [(a, b) for a, b, _ in turns if b > a]
+    covered = sorted(units)
+    gaps, pos = [], 0
+    for a, b in covered:
+        if a > pos:
+            gaps.append((pos, a))
+        pos = max(pos, b)
+    gaps.append((pos, len(text)))
+    for a, b in gaps:
+        # Paragraphs of the gap; between two turns that is only a label line.
+        at = a
+        while at < b:
+            while at < b and text[at].isspace():
+                at += 1
+            if at >= b:
+                break
+            p_start, p_end = paragraph_at(text, at)
+            p_start, p_end = max(p_start, a), min(max(p_end, at + 1), b)
+            units.append((p_start, p_end))
+            at = p_end
+    return units
 
 
 def _marked_spans(marked: str) -> list[tuple[int, int]]:

@@ -532,6 +532,10 @@ class PseudonymMixin:
                           [row[0], row[1], scrub(row[2]), scrub(row[3])])
             c.executemany("INSERT INTO document_cases(document_id, case_id) VALUES (?, ?)",
                           self.conn.execute("SELECT document_id, case_id FROM document_cases").fetchall())
+            # Speaker labels are pseudonymised as the turns' are, so the links still match.
+            c.executemany("INSERT OR IGNORE INTO speaker_cases(document_id, speaker, case_id) VALUES (?, ?, ?)",
+                          [(d, scrub(speaker), case) for d, speaker, case in self.conn.execute(
+                              "SELECT document_id, speaker, case_id FROM speaker_cases").fetchall()])
             for row in self.conn.execute("SELECT id, guid, name, type, description FROM variables").fetchall():
                 c.execute("INSERT INTO variables(id, guid, name, type, description) VALUES (?, ?, ?, ?, ?)", row)
             for var_id, owner_type, owner_id, value in self.conn.execute(

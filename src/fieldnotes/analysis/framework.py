@@ -79,6 +79,7 @@ def framework_matrix(
     where: Sequence[tuple[str, str]] = (),
     pseudonymised: bool = True,
     max_chars: int = 300,
+    notes: str = "include",
 ) -> Table:
     """Cases x themes, each cell the case's coded passages for the theme.
 
@@ -91,9 +92,18 @@ def framework_matrix(
     codings follow it ("Memo: ..."). ``Table.cells[(row, column)]`` holds the
     coding ids behind a cell.
 
+    Each turn goes to its speaker's case (a joint interview, a focus group
+    whose speakers are linked to cases); a turn whose speaker has no case goes
+    to every case of the document, marked "no case". The researcher's notes
+    (observation notes) are marked "note"; ``notes`` includes them (default),
+    excludes them or keeps ``only`` them.
+
     ``pseudonymised`` (the default) takes every text from the pseudonymised
     view; ``False`` gives the original words, for use inside the project only.
     """
+    from fieldnotes.attribution import Attributor, keep_notes
+
+    keep_notes((), notes)
     if max_chars < 20:
         raise FieldnotesError(f"max_chars {max_chars} is too short to quote anything; use 20 or more (300 by default).")
     tree = CodeTree.of(project)
@@ -107,18 +117,27 @@ def framework_matrix(
         if doc_id in names:
             cases_of.setdefault(doc_id, []).append(case_id)
 
-    # (case id or None, theme) -> {(document, start, end): [coding ids]}
-    found: dict[tuple[int | None, int], dict[tuple[int, int, int], list[int]]] = {}
+    # (case id or None, theme) -> {(document, start, end, speaker marker): [coding ids]}
+    found: dict[tuple[int | None, int], dict[tuple[int, int, int, str], list[int]]] = {}
     clause, params = where_scope.sql()
+    attributor = Attributor(project)
+    case_ids = {name: case_id for case_id, name in known}
+    unlinked_seen = notes_seen = False
     for coding_id, doc_id, code_id, start, end in project.conn.execute(
             f'SELECT id, document_id, code_id, start, "end" FROM codings WHERE {clause} '
             'ORDER BY document_id, start, "end", id', params):
         i = tree.position.get(code_id)
         if i is None or not themes_of[i]:
             continue
-        for case_id in cases_of.get(doc_id) or [None]:
-            for t in themes_of[i]:
-                found.setdefault((case_id, t), {}).setdefault((doc_id, start, end), []).append(coding_id)
+        # Each speaker's part of the passage goes to that speaker's case.
+        for segment in keep_notes(attributor.segments(doc_id, start, end), notes):
+            marker = "note" if segment.note else (f"{segment.speaker}, no case" if segment.unlinked else "")
+            unlinked_seen |= segment.unlinked
+            notes_seen |= segment.note
+            for case_id in [case_ids[c] for c in segment.cases if c in case_ids] or [None]:
+                for t in themes_of[i]:
+                    key = (doc_id, segment.start, segment.end, marker)
+                    found.setdefault((case_id, t), {}).setdefault(key, []).append(coding_id)
 
     if cases is not None:
         rows: list[tuple[int | None, str]] = _resolve_cases(project, cases, known)
@@ -154,13 +173,15 @@ def framework_matrix(
         (coding_memos if target_type == "coding" else case_memos).setdefault(target_id, []).append(line)
     doc_labels = {doc_id: scrub(PurePath(name).stem) for doc_id, name in names.items()}
 
-    def cell(passages: dict[tuple[int, int, int], list[int]]) -> str:
+    def cell(passages: dict[tuple[int, int, int, str], list[int]]) -> str:
         lines: list[str] = []
         ordered = sorted(passages, key=lambda p: (names[p[0]], p[1], p[2]))
         size = 0
-        for n, (doc_id, start, end) in enumerate(ordered):
-            block = [f"[{doc_labels[doc_id]}] {shorten(passage_text(doc_id, start, end), max_chars)}"]
-            for coding_id in passages[(doc_id, start, end)]:
+        for n, key in enumerate(ordered):
+            doc_id, start, end, marker = key
+            label = doc_labels[doc_id] + (f" · {scrub(marker)}" if marker else "")
+            block = [f"[{label}] {shorten(passage_text(doc_id, start, end), max_chars)}"]
+            for coding_id in passages[key]:
                 block += coding_memos.get(coding_id, [])
             size += sum(len(b) + 1 for b in block)
             if size > CELL_LIMIT:
@@ -191,7 +212,7 @@ def framework_matrix(
             row.append("\n".join(case_memos.get(case_id, [])) if case_id is not None else "")
         values.append(row)
 
-    notes = [
+    table_notes = [
         "Text pseudonymised: names and other identifying details are replaced as in the pseudonymised view."
         if pseudonymised else
         "ORIGINAL TEXT, NOT PSEUDONYMISED: keep this table inside the secure environment.",
@@ -200,9 +221,17 @@ def framework_matrix(
         "Themes include their sub-codes; a passage coded with two of them shows once.",
     ]
     if any(len(ids) > 1 for ids in cases_of.values()):
-        notes.append("A document of several cases (a focus group) shows its passages in each case's row.")
+        table_notes.append("A document of several cases (a focus group) shows each turn in its speaker's case's row "
+                           "where the speaker is linked to a case ('fieldnotes cases link'), else in each case's row.")
+    if unlinked_seen:
+        table_notes.append("[document · SPEAKER, no case]: a turn whose speaker is linked to no case, shown in each "
+                           "of the document's cases' rows.")
+    if notes_seen:
+        table_notes.append("[document · note]: the researcher's observation notes, not a participant's words.")
+    if notes != "include":
+        table_notes.append("Researcher's notes: " + ("left out." if notes == "exclude" else "only these."))
     if with_case_memos:
-        notes.append(f"'{CASE_MEMOS}': memos written on the case itself.")
-    notes += filter_notes(where, None)
+        table_notes.append(f"'{CASE_MEMOS}': memos written on the case itself.")
+    table_notes += filter_notes(where, None)
     return Table("Framework matrix: cases by theme", headers, columns, values, corner="Case", measure="text",
-                 notes=notes, cells=cells)
+                 notes=table_notes, cells=cells)

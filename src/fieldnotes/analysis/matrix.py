@@ -278,7 +278,7 @@ def parse_cols(cols: str) -> tuple[str, list[str]]:
                           f"(for example attr:phase).{hint}")
 
 
-def _columns(project, cols: str, where_scope: Scope) -> _Columns:
+def _columns(project, cols: str, where_scope: Scope, all_combinations: bool = False) -> _Columns:
     kind, names = parse_cols(cols)
     ids = where_scope.ids
     if kind == "documents":
@@ -302,7 +302,8 @@ def _columns(project, cols: str, where_scope: Scope) -> _Columns:
             groups.append(orphans)
             notes.append(f"{NO_CASE}: documents that belong to no case")
         if any(count > 1 for count in links.values()):
-            notes.append("A document of several cases (a focus group) counts in each of their columns.")
+            notes.append("A document of several cases (a focus group) counts in each of their columns; where its "
+                         "speakers are linked to cases, each turn counts in its speaker's case's column only.")
         return _Columns("case", labels, groups, notes)
     found = [_attribute(project, name) for name in names]
     values_of = [[values.get(doc_id) for doc_id in ids] for _, values, _ in found]
@@ -314,10 +315,15 @@ def _columns(project, cols: str, where_scope: Scope) -> _Columns:
         heading = name
     else:
         (a, _, present_a), (b, _, present_b) = found
-        # Every combination of values present in the project, plus the
-        # combinations with a missing value that some document has.
-        keys = [(x, y) for x in present_a for y in present_b]
-        keys += {k for k in zip(*values_of) if None in k}
+        if all_combinations:
+            # Every combination of values present in the project, plus the
+            # combinations with a missing value that some document has.
+            keys = [(x, y) for x in present_a for y in present_b]
+            keys += {k for k in zip(*values_of) if None in k}
+        else:
+            # Only the combinations some document in scope has: phase 1 x
+            # "Service manager" is no column when nobody was interviewed so.
+            keys = list(set(zip(*values_of)))
         keys.sort(key=lambda k: (natural_key(k[0]), natural_key(k[1])))
         heading = f"{a} and {b}"
     slot = {k: i for i, k in enumerate(keys)}
@@ -553,6 +559,7 @@ def code_matrix(
     where: Sequence[tuple[str, str]] = (),
     coder: str | None = None,
     codes: Sequence[str] | None = None,
+    all_combinations: bool = False,
 ) -> Table:
     """Codes by documents, cases, attribute values or a cross of two attributes.
 
@@ -561,7 +568,9 @@ def code_matrix(
     ``"cases"`` or ``"words"``. ``where`` filters documents as
     :meth:`Project.filter_documents` does (attributes, ``kind``, ``case``);
     ``coder`` keeps one coder's codings; ``codes`` limits the rows to the named
-    codes (each still rolling up its sub-codes).
+    codes (each still rolling up its sub-codes). A cross of two attributes
+    has a column for each combination some document in scope has;
+    ``all_combinations`` keeps the empty combinations too.
 
     Parent codes roll up their sub-codes, each passage once. Totals are
     distinct where the measure is: a document in two case columns counts once
@@ -589,7 +598,7 @@ def code_matrix(
     tree = CodeTree.of(project)
     chosen = tree.select(project, codes)
     where_scope = scope(project, where, coder)
-    columns = _columns(project, cols, where_scope)
+    columns = _columns(project, cols, where_scope, all_combinations)
     np = _numpy()
     n, ndocs = len(tree), len(where_scope.ids)
 
@@ -602,15 +611,28 @@ def code_matrix(
     ncols = len(columns.labels)
     cells = np.zeros((ncols, n + 1), dtype=np.int64)
     bases = [0] * ncols
+    # Documents whose speakers are linked to cases (a joint interview, a
+    # focus group): what each case said, turn by turn.
+    split = _speaker_split(project, tree, where_scope) if measure != "words" else {}
+    case_names = dict(project.conn.execute("SELECT id, name FROM cases")) if split else {}
     if measure == "cases":
         doc_cases = _document_cases(project, where_scope)
+        has = {(d, case_id): (counts[case_names[case_id]] if case_names[case_id] in counts else np.zeros(n + 1, np.int64))
+               for d, counts in split.items() for case_id in doc_cases[d]}
         for k, members in enumerate(columns.members):
-            cells[k], bases[k] = _distinct_cases(np, per_doc, doc_cases, members, n)
-        row_totals, grand = _distinct_cases(np, per_doc, doc_cases, range(ndocs), n)
+            cells[k], bases[k] = _distinct_cases(np, per_doc, doc_cases, members, n, has)
+        row_totals, grand = _distinct_cases(np, per_doc, doc_cases, range(ndocs), n, has)
     else:
         for k, members in enumerate(columns.members):
             if members:
                 cells[k] = per_doc[members].sum(axis=0)
+            if columns.heading == "case" and split:
+                # A linked document counts in a case's column only for its
+                # speaker's turns (and for turns linked to no case).
+                for d in members:
+                    if d in split:
+                        own = split[d].get(columns.labels[k], np.zeros(n + 1, dtype=np.int64))
+                        cells[k] += (own if measure == "passages" else (own > 0).astype(np.int64)) - per_doc[d]
             bases[k] = len(members) if measure == "documents" else int(cells[k, n])
         row_totals = per_doc.sum(axis=0) if ndocs else np.zeros(n + 1, dtype=np.int64)
         grand = ndocs if measure == "documents" else int(row_totals[n])
@@ -643,6 +665,42 @@ def code_matrix(
                  corner="Code", measure=measure, percent=True, notes=notes, column_keys=list(columns.labels))
 
 
+def _speaker_split(project, tree: CodeTree, where_scope: Scope) -> dict[int, dict[str, Any]]:
+    """For each document in scope whose speakers are linked to cases, by its
+    position: case name -> distinct passages per code sub-tree (and, last, with
+    any code), counting each turn for its speaker's case; a turn whose speaker
+    is linked to no case counts for every case of the document."""
+    from fieldnotes.attribution import Attributor
+
+    linked = project.speaker_cases()
+    position = {doc_id: i for i, doc_id in enumerate(where_scope.ids)}
+    docs = [doc_id for doc_id in linked if doc_id in position]
+    if not docs:
+        return {}
+    np = _numpy()
+    n = len(tree)
+    attributor = Attributor(project)
+    result: dict[int, dict[str, Any]] = {}
+    for doc_id in docs:
+        sql = 'SELECT code_id, start, "end" FROM codings WHERE document_id = ?'
+        params: list[Any] = [doc_id]
+        if where_scope.coder_id is not None:
+            sql += " AND coder_id = ?"
+            params.append(where_scope.coder_id)
+        ranges: dict[str, list[set]] = {}
+        for code_id, start, end in project.conn.execute(sql, params):
+            i = tree.position.get(code_id)
+            if i is None:
+                continue
+            for case in {c for segment in attributor.segments(doc_id, start, end) for c in segment.cases}:
+                sets = ranges.setdefault(case, [set() for _ in range(n + 1)])
+                for a in [*tree.chain(i), n]:
+                    sets[a].add((start, end))
+        result[position[doc_id]] = {case: np.array([len(x) for x in sets], dtype=np.int64)
+                                    for case, sets in ranges.items()}
+    return result
+
+
 def _document_cases(project, where_scope: Scope) -> list[list[int]]:
     """Case ids of each document in the scope."""
     position = {doc_id: i for i, doc_id in enumerate(where_scope.ids)}
@@ -653,12 +711,15 @@ def _document_cases(project, where_scope: Scope) -> list[list[int]]:
     return result
 
 
-def _distinct_cases(np, has_code, doc_cases: list[list[int]], members, n: int):
-    """``(cases with each code, cases in all)`` over the documents ``members``."""
+def _distinct_cases(np, has_code, doc_cases: list[list[int]], members, n: int, split=None):
+    """``(cases with each code, cases in all)`` over the documents ``members``;
+    ``split[(document, case)]`` holds what a case said in a document whose
+    speakers are linked to cases."""
     present: dict[int, Any] = {}
+    split = split or {}
     for d in members:
         for case_id in doc_cases[d]:
-            row = has_code[d] > 0
+            row = (split[(d, case_id)] if (d, case_id) in split else has_code[d]) > 0
             present[case_id] = row if case_id not in present else present[case_id] | row
     if not present:
         return np.zeros(n + 1, dtype=np.int64), 0

@@ -13,6 +13,10 @@ from fieldnotes.errors import FieldnotesError
 
 PROJECT = click.argument("project", type=click.Path(dir_okay=False))
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+NOTES = click.option("--notes", type=click.Choice(["include", "exclude", "only"]), default="include",
+                     show_default=True,
+                     help="The researcher's own notes (observation notes, 'Note:' lines): keep them, "
+                          "leave them out, or show only them.")
 CODER = click.option("--coder", help="Who is coding (default: FIELDNOTES_CODER, the config file, your login).")
 WHERE = click.option("--where", "where", multiple=True, metavar="NAME=VALUE",
                      help="Only documents whose attribute NAME has VALUE (repeatable).")
@@ -644,27 +648,40 @@ def autocode(project, code_name, keywords, regex, fuzzy, threshold, speaker, sco
 @click.option("--no-children", is_flag=True, help="Leave out passages coded only with sub-codes.")
 @WHERE
 @click.option("--coder", help="Only this coder's codings.")
+@NOTES
 @JSON
-def passages(project, code_name, no_children, where, coder, as_json) -> None:
+def passages(project, code_name, no_children, where, coder, notes, as_json) -> None:
     """Every passage of a code (sub-codes included) with document, speaker,
-    attribution and text.
+    attribution and text. A passage that spans speaker turns is shown turn
+    by turn, each with its speaker's attribution; the researcher's own notes
+    (observation notes, "Note:" lines) are marked [note] and attributed as
+    notes (setting observation_attribution_template).
 
     \b
     Example:
       fieldnotes passages study.fnp --code Caseload --where phase=2
+      fieldnotes passages study.fnp --code Caseload --notes exclude
       fieldnotes passages study.fnp --code "Management culture" --where role="SW CP" --json
     """
     with open_project(project) as proj:
-        rows = proj.passages(code_name, include_children=not no_children, where=parse_where(where), coder=coder)
+        rows = proj.passages(code_name, include_children=not no_children, where=parse_where(where), coder=coder,
+                             notes=notes)
     if as_json:
         print_json([{"document": p.document, "code": p.code, "start": p.start, "end": p.end, "speaker": p.speaker,
-                     "attribution": p.attribution, "text": p.text, "coder": p.coder} for p in rows])
+                     "attribution": p.attribution, "text": p.text, "coder": p.coder, "note": p.note,
+                     "turns": [{"start": s.start, "end": s.end, "speaker": s.speaker, "attribution": s.attribution,
+                                "note": s.note, "cases": list(s.cases), "text": s.text} for s in p.segments]}
+                    for p in rows])
         return
     out = console()
     for p in rows:
-        who = f" [bold cyan]{escape(p.speaker)}[/]" if p.speaker else ""
+        who = f" [bold cyan]{escape(p.speaker)}[/]" if p.speaker and len(p.segments) == 1 else ""
         out.print(f"[bold]{escape(p.document)}[/] {p.start}-{p.end}{who} [dim]{escape(p.code)}[/]")
-        out.print(f"  \"{escape(' '.join(p.text.split()))}\"" + (f" ({escape(p.attribution)})" if p.attribution else ""))
+        for s in p.segments:
+            speaker = f"[bold cyan]{escape(s.speaker)}[/]: " if s.speaker and len(p.segments) > 1 else ""
+            mark = "[magenta]\\[note][/] " if s.note else ""
+            out.print(f"  {mark}{speaker}\"{escape(' '.join(s.text.split()))}\""
+                      + (f" ({escape(s.attribution)})" if s.attribution else ""))
     out.print(f"[dim]{len(rows)} passage(s)[/]")
 
 

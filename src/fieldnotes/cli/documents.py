@@ -155,6 +155,9 @@ def show(project: str, document: str, by_turns: bool, as_json: bool) -> None:
     """
     with open_project(project) as proj:
         doc = proj.document(document)
+        by_label = proj.speaker_cases().get(doc.id, {})
+    labels = {t.speaker.casefold(): t.speaker for t in doc.turns if t.speaker}
+    linked = [(labels.get(k, k), case) for k, case in by_label.items()]
     if as_json:
         print_json(asdict(doc))
         return
@@ -162,13 +165,17 @@ def show(project: str, document: str, by_turns: bool, as_json: bool) -> None:
     out.print(f"[bold]{escape(doc.name)}[/]  {doc.kind}, {doc.words:,} words, {len(doc.turns)} turns")
     if doc.cases:
         out.print(f"cases: {escape(', '.join(doc.cases))}")
+    if linked:
+        out.print("speakers: " + escape(", ".join(f"{speaker} = {case}" for speaker, case in linked)))
     if doc.attributes:
         out.print(escape(_attrs(doc.attributes)))
     out.print()
     if not by_turns or not doc.turns:
         out.print(escape(doc.text))
         return
-    first = doc.turns[0].start
+    # What comes before the first turn's line (a title, a date), without that
+    # turn's own label ("Interviewer:"), which is printed with the turn.
+    first = max(0, doc.text.rfind("\n", 0, doc.turns[0].start))
     if doc.text[:first].strip():
         out.print(f"[dim]{escape(doc.text[:first].rstrip())}[/]\n")
     for turn in doc.turns:
@@ -190,13 +197,18 @@ def _clock(seconds: float) -> str:
 def search(project: str, query: str, where: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Full-text search: words, "a phrase", prefix*, a OR b, a NOT b.
 
-    Each hit shows its document, speaker and attributes with a snippet.
+    The query is matched within each speaker turn (each paragraph in notes
+    and other documents without turns), not across a whole document:
+    'agency NOT staff' finds the turns that say "agency" but not "staff";
+    'caseload supervision' the turns that mention both. Each hit shows its
+    document, speaker and attributes with a snippet.
 
     \b
     Example:
       fieldnotes search study.fnp caseload
       fieldnotes search study.fnp '"direct work"' --where phase=2
       fieldnotes search study.fnp 'supervis*' --where role="SW CP"
+      fieldnotes search study.fnp 'agency NOT staff'
     """
     with open_project(project) as proj:
         hits = proj.search(query, where=parse_where(where), limit=limit or None)
@@ -216,30 +228,136 @@ def search(project: str, query: str, where: tuple[str, ...], limit: int, as_json
     out.print(f"[dim]{len(hits)} hit(s)" + (" (limit reached; use --limit 0 for all)" if limit and len(hits) >= limit else "") + "[/]")
 
 
-@cli.command()
-@PROJECT
-@JSON
-def cases(project: str, as_json: bool) -> None:
-    """List cases (participants, families, sites) and their documents.
+class _CasesGroup(click.Group):
+    """``fieldnotes cases PROJECT`` lists the cases (as it always has); the
+    subcommands (link, unlink) change them."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in {"-h", "--help"}:
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_CasesGroup)
+def cases() -> None:
+    """List cases (participants, families, sites) and their documents; link
+    a speaker of a joint interview or focus group to a case.
 
     \b
     Example:
       fieldnotes cases study.fnp
+      fieldnotes cases link study.fnp EH02 --document p3_int_eh02 --speaker "DC Hale"
+    """
+
+
+def _shared(documents_attributes: list[dict]) -> dict:
+    """The attributes every one of a case's documents has with one value
+    (role, team, site): what describes the case itself."""
+    if not documents_attributes:
+        return {}
+    first, *rest = documents_attributes
+    return {k: v for k, v in first.items() if all(other.get(k) == v for other in rest)}
+
+
+@cases.command("list")
+@PROJECT
+@JSON
+def cases_list(project: str, as_json: bool) -> None:
+    """List cases with their documents (and, where a document holds several
+    cases, the speaker label that is the case) and their attributes: the
+    case's own ('cases set'), else those all its documents share.
+
+    \b
+    Example:
+      fieldnotes cases list study.fnp
     """
     with open_project(project) as proj:
         rows = proj.cases()
+        attributes = {d.name: d.attributes for d in proj.documents()}
     if as_json:
         print_json([asdict(c) for c in rows])
         return
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} cases", title_justify="left")
-    table.add_column("case")
-    table.add_column("documents", justify="right")
-    table.add_column("names", overflow="fold")
+    table.add_column("case", no_wrap=True)
+    table.add_column("documents (speaker)", overflow="fold")
+    table.add_column("attributes (the case's own, else those its documents share)", overflow="fold")
     for c in rows:
-        table.add_row(escape(c.name), str(len(c.documents)), escape(", ".join(c.documents)))
+        speakers = dict(c.speakers)
+        docs = [f"{d} ({speakers[d]})" if d in speakers else d for d in c.documents]
+        shared = {**_shared([attributes.get(d, {}) for d in c.documents]), **c.attributes}
+        shared = {k: v for k, v in shared.items() if k != "date"}  # the day of one interview says little of a case
+        table.add_row(escape(c.name), escape(", ".join(docs)), escape(_attrs(shared)))
     console().print(table)
+
+
+@cases.command("link")
+@PROJECT
+@click.argument("case")
+@click.option("--document", "document", required=True, help="The document (as 'documents' lists it).")
+@click.option("--speaker", help="The speaker label whose turns are this case's words (a joint interview, "
+                                 "a focus group). Without it the whole document is the case's.")
+def cases_link(project: str, case: str, document: str, speaker: str | None) -> None:
+    """Link a case to a document, or to one speaker in it: that speaker's
+    turns are then attributed to the case in passages, quotes and the
+    framework matrix, and the other speakers' turns are not. A case that does
+    not exist yet is created.
+
+    \b
+    Example:
+      fieldnotes cases link study.fnp EH02 --document p3_int_eh02 --speaker "DC Hale"
+      fieldnotes cases link study.fnp SW04 --document p3_int_sw04
+    """
+    with open_project(project) as proj:
+        proj.link_case(case, document, speaker)
+    who = f"'{speaker}' in {document}" if speaker else document
+    console().print(f"Linked case {escape(case)} to {escape(who)}.")
+
+
+@cases.command("set")
+@PROJECT
+@click.argument("case")
+@click.argument("pairs", nargs=-1, required=True, metavar="NAME=VALUE...")
+def cases_set(project: str, case: str, pairs: tuple[str, ...]) -> None:
+    """Set attributes of a case itself, for instance the role of each of two
+    people interviewed together; a case's own value wins over its
+    document's in attributions ("Police officer" rather than the joint
+    interview's "Early Help stakeholder").
+
+    \b
+    Example:
+      fieldnotes cases set study.fnp EH02 role="Police officer"
+    """
+    from fieldnotes.errors import FieldnotesError
+
+    values = []
+    for item in pairs:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise FieldnotesError(f"Give each attribute as NAME=VALUE, for example role=\"Police officer\" (got '{item}').")
+        values.append((name.strip(), value.strip()))
+    with open_project(project) as proj:
+        for name, value in values:
+            proj.set_case_attribute(case, name, value)
+    console().print(f"Set {escape(', '.join(f'{n}={v}' for n, v in values))} on case {escape(case)}.")
+
+
+@cases.command("unlink")
+@PROJECT
+@click.option("--document", "document", required=True, help="The document (as 'documents' lists it).")
+@click.option("--speaker", required=True, help="The speaker label to unlink.")
+def cases_unlink(project: str, document: str, speaker: str) -> None:
+    """Forget which case a speaker is: their turns go back to all of the
+    document's cases (marked 'no case' in the framework matrix).
+
+    \b
+    Example:
+      fieldnotes cases unlink study.fnp --document p3_int_eh02 --speaker Grace
+    """
+    with open_project(project) as proj:
+        proj.unlink_speaker(document, speaker)
+    console().print(f"Unlinked '{escape(speaker)}' in {escape(document)}.")
 
 
 @cli.command()

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from fieldnotes.cli import cli, console, err_console, escape, open_project, parse_where
+from fieldnotes.cli.coding import NOTES
 from fieldnotes.cli.pseudo import export
 from fieldnotes.errors import FieldnotesError
 
@@ -34,9 +35,12 @@ def _emit(proj, table, output: str | None, original: bool) -> None:
             write_table(table, Path(output))
         console().print(f"Wrote {escape(table.title)} to {escape(output)}.")
     else:
-        from fieldnotes.export.tables import rich_table
+        from fieldnotes.export.tables import terminal_tables
 
-        console().print(rich_table(table))
+        out = console()
+        # Fitted to the terminal: wrapped headings, or keyed columns, or pages.
+        for part in terminal_tables(table, out.width):
+            out.print(part, soft_wrap=False)  # notes and key wrapped to the width too
 
 
 @export.command("matrix")
@@ -48,13 +52,21 @@ def _emit(proj, table, output: str | None, original: bool) -> None:
               show_default=True)
 @click.option("--percent", is_flag=True, help="Percentages of the column instead of counts.")
 @click.option("--code", "codes", multiple=True, help="Only these codes (with their sub-codes); repeatable.")
+@click.option("--all-combinations", is_flag=True,
+              help="With two attributes crossed: a column for every combination of values, even those no "
+                   "document has (default: only those that occur).")
 @WHERE
 @CODER
 @OUTPUT
 @ORIGINAL
-def export_matrix(project, rows, cols, measure, percent, codes, where, coder, output, original) -> None:
+def export_matrix(project, rows, cols, measure, percent, codes, all_combinations, where, coder, output,
+                  original) -> None:
     """A theme matrix: codes (sub-codes rolled up into parents, each passage
     counted once) against documents, cases or attribute values, with totals.
+
+    Without -o the table is fitted to the terminal: headings wrap, or the
+    columns are lettered A, B, ... with a key below, or split over several
+    tables; numbers are always printed whole.
 
     \b
     Example:
@@ -65,7 +77,7 @@ def export_matrix(project, rows, cols, measure, percent, codes, where, coder, ou
 
     with open_project(project) as proj:
         table = code_matrix(proj, cols=cols, measure=measure, percent=percent, where=parse_where(where),
-                            coder=coder, codes=list(codes) or None)
+                            coder=coder, codes=list(codes) or None, all_combinations=all_combinations)
         _emit(proj, table, output, original)
 
 
@@ -99,23 +111,26 @@ def export_cooccurrence(project, unit, jaccard, codes, where, coder, output, ori
 @click.option("--code", "codes", multiple=True, help="Themes (columns); default: the top-level codes.")
 @click.option("--case", "cases", multiple=True, help="Only these cases (rows).")
 @click.option("--max-chars", default=300, show_default=True, help="Shorten each cell's passages to about this.")
+@NOTES
 @WHERE
 @OUTPUT
 @ORIGINAL
-def export_framework(project, codes, cases, max_chars, where, output, original) -> None:
+def export_framework(project, codes, cases, max_chars, notes, where, output, original) -> None:
     """A framework matrix (cases x themes): each cell the case's coded
     passages, shortened, and memos, as UK evaluators use for the Framework
-    method.
+    method. Each turn goes to its speaker's case (see 'fieldnotes cases
+    link'); observation notes are marked "note".
 
     \b
     Example:
       fieldnotes export framework study.fnp -o framework.xlsx
+      fieldnotes export framework study.fnp --notes exclude -o framework.xlsx
     """
     from fieldnotes.analysis.framework import framework_matrix
 
     with open_project(project) as proj:
         table = framework_matrix(proj, codes=list(codes) or None, cases=list(cases) or None, where=parse_where(where),
-                                 pseudonymised=not original, max_chars=max_chars)
+                                 pseudonymised=not original, max_chars=max_chars, notes=notes)
         _emit(proj, table, output, original)
 
 
@@ -127,16 +142,20 @@ def export_framework(project, codes, cases, max_chars, where, output, original) 
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="File to write: .docx, .md, .html or .csv.")
 @click.option("--title", help="Document title (default: 'Quotes from PROJECT').")
+@NOTES
 @ORIGINAL
-def export_quotes(project, codes, where, coder, output, title, original) -> None:
+def export_quotes(project, codes, where, coder, output, title, notes, original) -> None:
     """Quotes for report writing: passages grouped by theme and sub-theme,
     each with its attribution ("SW CP, 5 years qualified"), document and
-    phase; pseudonymised.
+    phase; pseudonymised. A quote that spans turns is quoted turn by turn,
+    each attributed to its speaker; observation notes are attributed as notes
+    (setting observation_attribution_template) and marked as the researcher's.
 
     \b
     Example:
       fieldnotes export quotes study.fnp -o quotes.docx
       fieldnotes export quotes study.fnp --code "Caseload and time" --where phase=3 -o quotes.md
+      fieldnotes export quotes study.fnp --notes exclude -o participants-only.docx
     """
     from fieldnotes.export.quotes import quotes, write_quotes
 
@@ -144,7 +163,7 @@ def export_quotes(project, codes, where, coder, output, title, original) -> None
         err_console().print("[bold yellow]warning:[/] --original: the quotes hold real names.")
     with open_project(project) as proj:
         groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder,
-                        pseudonymised=not original)
+                        pseudonymised=not original, notes=notes)
         from fieldnotes.export.safe import sensitive_output
 
         with sensitive_output(original):

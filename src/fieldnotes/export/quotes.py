@@ -27,7 +27,18 @@ from typing import Any
 from fieldnotes.export.safe import choose_format, escape_markdown, neutralise, write_atomically
 
 FORMATS = {".docx": "docx", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv"}
-CSV_HEADER = ("theme", "sub-theme", "quote", "attribution", "document", "phase", "speaker")
+CSV_HEADER = ("theme", "sub-theme", "quote", "attribution", "document", "phase", "speaker", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class QuotePart:
+    """One speaker's words within a quote (a quote that spans turns has one
+    part per speaker, each attributed), or one researcher's note."""
+
+    text: str
+    attribution: str
+    speaker: str | None
+    note: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +56,17 @@ class Quote:
     end: int
     """The passage's range in the original text (for going back to it)."""
     coder: str | None = None
+    parts: tuple[QuotePart, ...] = ()
+    """The quote turn by turn; ``text`` and ``attribution`` are for a quote
+    of one part."""
+
+    @property
+    def note(self) -> bool:
+        """The researcher's note (an observation), not a participant's words."""
+        return bool(self.parts) and all(p.note for p in self.parts)
+
+    def shown_parts(self) -> tuple[QuotePart, ...]:
+        return self.parts or (QuotePart(self.text, self.attribution, self.speaker),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +85,19 @@ class QuoteGroup:
 
 
 def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[tuple[str, str]] = (),
-           coder: str | None = None, pseudonymised: bool = True, phase_attribute: str = "phase") -> list[QuoteGroup]:
+           coder: str | None = None, pseudonymised: bool = True, phase_attribute: str = "phase",
+           notes: str = "include") -> list[QuoteGroup]:
     """The coded passages of ``codes`` (names or paths; each with its
     sub-codes; default every code), grouped by theme and sub-theme in the
     order of the code tree, filtered by document attribute (``where``,
     e.g. ``[("phase", "2")]``) and by coder.
 
     A passage coded with the same code on the same words by two coders is
-    quoted once. Groups without passages are left out.
+    quoted once. Groups without passages are left out. A passage that spans
+    speaker turns is quoted turn by turn, each part attributed to its speaker;
+    no part starts with a speaker label or time code. The researcher's notes
+    (observation notes) are attributed as notes; ``notes`` includes them
+    (default), excludes them or keeps ``only`` them.
     """
     all_codes = project.codes(counts=False)
     if codes:
@@ -84,29 +111,31 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
     roots = [p for p in dict.fromkeys(chosen) if not any(p.startswith(other + "/") for other in chosen)]
     selected = {c.path for c in all_codes if any(c.path == r or c.path.startswith(r + "/") for r in roots)}
 
-    by_code: dict[str, list[Any]] = {}
-    for root in roots:
-        for passage in project.passages(root, include_children=True, where=where, coder=coder):
-            if passage.code in selected:
-                by_code.setdefault(passage.code, []).append(passage)
-
     if pseudonymised:
         replacements = project.replacements()
         scrub = project.string_pseudonymiser(replacements)
         views: dict[str, Any] = {}
 
-        def text_of(passage) -> str:
-            if passage.document not in views:
-                views[passage.document] = project.pseudonymised(passage.document, replacements)
-            view, offsets = views[passage.document]
-            start, end = offsets.range_to_view(passage.start, passage.end)
+        def text_of(document: str, segment) -> str:
+            if document not in views:
+                views[document] = project.pseudonymised(document, replacements)
+            view, offsets = views[document]
+            start, end = offsets.range_to_view(segment.start, segment.end)
             return view[start:end]
     else:
         def scrub(value: str) -> str:
             return value
 
-        def text_of(passage) -> str:
-            return passage.text
+        def text_of(document: str, segment) -> str:
+            return segment.text
+
+    by_code: dict[str, list[Any]] = {}
+    for root in roots:
+        # Attribution values are pseudonymised inside passages(), value by value.
+        for passage in project.passages(root, include_children=True, where=where, coder=coder, notes=notes,
+                                        scrub=scrub if pseudonymised else None):
+            if passage.code in selected:
+                by_code.setdefault(passage.code, []).append(passage)
 
     groups = []
     for code in all_codes:
@@ -121,20 +150,39 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
                 continue
             seen.add(key)
             phase = _phase(passage.attributes.get(phase_attribute))
+            parts = _parts(passage, lambda segment, document=passage.document: text_of(document, segment), scrub)
             items.append(Quote(
-                text=" ".join(text_of(passage).split()),
-                attribution=scrub(passage.attribution or ""),
+                text=" ".join(p.text for p in parts),
+                attribution=parts[0].attribution if parts else "",
                 document=scrub(passage.document),
-                speaker=scrub(passage.speaker) if passage.speaker else None,
+                speaker=parts[0].speaker if parts else None,
                 phase=scrub(phase) if phase else None,
                 code=code.path,
                 start=passage.start,
                 end=passage.end,
                 coder=passage.coder,
+                parts=parts,
             ))
         parts = code.path.split("/")
         groups.append(QuoteGroup(parts[0], " / ".join(parts[1:]) or None, code.path, items))
     return groups
+
+
+def _parts(passage: Any, text_of, scrub) -> tuple[QuotePart, ...]:
+    """The passage's segments as quote parts; consecutive segments of one
+    speaker with one attribution read as one part."""
+    parts: list[QuotePart] = []
+    for segment in passage.segments:
+        text = " ".join(text_of(segment).split())
+        if not text:
+            continue
+        speaker = scrub(segment.speaker) if segment.speaker else None
+        if parts and (parts[-1].speaker, parts[-1].attribution, parts[-1].note) == (
+                speaker, segment.attribution, segment.note):
+            parts[-1] = QuotePart(f"{parts[-1].text} {text}", segment.attribution, speaker, segment.note)
+        else:
+            parts.append(QuotePart(text, segment.attribution, speaker, segment.note))
+    return tuple(parts)
 
 
 def _phase(value: Any) -> str | None:
@@ -152,8 +200,10 @@ def _phase_label(phase: str | None) -> str | None:
 
 
 def source_line(quote: Quote) -> str:
-    """The small line under a quote: "p1_int_sw01 · phase 1"."""
-    return " · ".join(x for x in (quote.document, _phase_label(quote.phase)) if x)
+    """The small line under a quote: "p1_int_sw01 · phase 1", and
+    "researcher's note" under an observation note, whatever its template."""
+    marker = "researcher's note, not a participant's words" if quote.note else None
+    return " · ".join(x for x in (quote.document, _phase_label(quote.phase), marker) if x)
 
 
 def quote_format(path: str | Path, fmt: str | None = None) -> str:
@@ -230,10 +280,12 @@ def quotes_docx(groups: Sequence[QuoteGroup], *, title: str, notes: Sequence[str
         if group.subtheme:
             document.add_heading(_xml(group.subtheme), level=2)
         for quote in group.quotes:
-            paragraph = document.add_paragraph(style="Quote")
-            paragraph.add_run(_xml(quote.text)).italic = True
-            if quote.attribution:
-                paragraph.add_run(f" ({_xml(quote.attribution)})").italic = False
+            for part in quote.shown_parts():
+                paragraph = document.add_paragraph(style="Quote")
+                # A participant's words in italics; the researcher's notes upright.
+                paragraph.add_run(_xml(part.text)).italic = not part.note
+                if part.attribution:
+                    paragraph.add_run(f" ({_xml(part.attribution)})").italic = False
             line = document.add_paragraph()
             line.paragraph_format.left_indent = Cm(1)
             line.paragraph_format.space_after = Pt(10)
@@ -262,9 +314,12 @@ def quotes_markdown(groups: Sequence[QuoteGroup], *, title: str, notes: Sequence
         if group.subtheme:
             lines += [f"### {escape_markdown(group.subtheme)}", ""]
         for quote in group.quotes:
-            lines.append(f"> {escape_markdown(quote.text)}")
-            if quote.attribution:
-                lines += [">", f"> ({escape_markdown(quote.attribution)})"]
+            for n, part in enumerate(quote.shown_parts()):
+                if n:
+                    lines.append(">")
+                lines.append(f"> {escape_markdown(part.text)}")
+                if part.attribution:
+                    lines += [">", f"> ({escape_markdown(part.attribution)})"]
             lines.append("")
             source = source_line(quote)
             if source:
@@ -284,6 +339,7 @@ h3 { font-size: 1.1rem; margin-top: 1.5rem; }
 figure { margin: 0 0 1.2rem; }
 blockquote { margin: 0 2rem; padding-left: 1rem; border-left: 3px solid #9ecae1; font-style: italic; }
 blockquote cite { font-style: normal; }
+blockquote p.note { font-style: normal; }
 figcaption { margin: 0.2rem 2rem 0 3.2rem; font-size: 0.8rem; color: #6e6e6e; font-family: system-ui, sans-serif; }
 """
 
@@ -308,8 +364,12 @@ def quotes_html(groups: Sequence[QuoteGroup], *, title: str, notes: Sequence[str
         if group.subtheme:
             out.append(f"<h3>{esc(group.subtheme)}</h3>")
         for quote in group.quotes:
-            cite = f" <cite>({esc(quote.attribution)})</cite>" if quote.attribution else ""
-            out.append(f"<figure><blockquote><p>{esc(quote.text)}{cite}</p></blockquote>"
+            paragraphs = []
+            for part in quote.shown_parts():
+                cite = f" <cite>({esc(part.attribution)})</cite>" if part.attribution else ""
+                marked = ' class="note"' if part.note else ""
+                paragraphs.append(f"<p{marked}>{esc(part.text)}{cite}</p>")
+            out.append(f"<figure><blockquote>{''.join(paragraphs)}</blockquote>"
                        f"<figcaption>{esc(source_line(quote))}</figcaption></figure>")
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
@@ -319,13 +379,17 @@ def quotes_html(groups: Sequence[QuoteGroup], *, title: str, notes: Sequence[str
 
 
 def quotes_csv(groups: Sequence[QuoteGroup]) -> str:
-    """One row per quote: theme, sub-theme, quote, attribution, document,
-    phase, speaker; every cell neutralised (the BOM is added on writing)."""
+    """One row per quote part (a quote spanning turns has a row per speaker):
+    theme, sub-theme, quote, attribution, document, phase, speaker, and "yes"
+    under note for the researcher's notes; every cell neutralised (the BOM is
+    added on writing)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for group in groups:
         for q in group.quotes:
-            writer.writerow([neutralise(v or "") for v in (
-                group.theme, group.subtheme, q.text, q.attribution, q.document, q.phase, q.speaker)])
+            for part in q.shown_parts():
+                writer.writerow([neutralise(v or "") for v in (
+                    group.theme, group.subtheme, part.text, part.attribution, q.document, q.phase, part.speaker,
+                    "yes" if part.note else "")])
     return buffer.getvalue()

@@ -296,5 +296,28 @@ def m0004_pseudonymisation(db: Database) -> None:
         db.execute("INSERT INTO allowlist(term, added_at) VALUES (?, datetime('now'))", [term])
 
 
+# Who said what: in a document of several cases (a joint interview, a focus
+# group) each speaker label can belong to one case, so each turn is
+# attributed to its speaker's case rather than to every case of the document.
+# The template for the researcher's own notes sits beside the participants' one.
+_V5 = [
+    """
+    CREATE TABLE speaker_cases (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        speaker TEXT NOT NULL COLLATE NOCASE,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        PRIMARY KEY (document_id, speaker)
+    )""",
+    "CREATE INDEX speaker_cases_case ON speaker_cases(case_id)",
+    "INSERT OR IGNORE INTO settings(key, value) VALUES "
+    "('observation_attribution_template', '{note}, {setting}, phase {phase}')",
+]
+
+
+@migrations(name="0005_speaker_cases")
+def m0005_speaker_cases(db: Database) -> None:
+    _run(db, _V5, 5)
+
+
 if len(migrations._migrations) != SCHEMA_VERSION:  # pragma: no cover - caught by any test run
     raise RuntimeError("fieldnotes.store.SCHEMA_VERSION must equal the number of migrations")

@@ -297,3 +297,25 @@ def test_manifest_values_under_no_heading_are_refused_with_their_line(tmp_path):
     message = str(caught.value)
     assert "line 4: the value 'Team B' in column C has no column heading" in message
     assert "line 5: the value 'extra' in column D" in message
+
+
+def test_xlsx_formula_whose_saved_result_is_empty_text_is_not_refused(tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["file", "years", "note"])
+    workbook.active.append(["a.txt", 5, '=IF(B2>10,"long","")'])
+    workbook.save(tmp_path / "script.xlsx")
+    # As Excel saves it: the result, an empty string, stored with t="str".
+    with zipfile.ZipFile(tmp_path / "script.xlsx") as source, \
+            zipfile.ZipFile(tmp_path / "m.xlsx", "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="C2"[^>]*>(<f>.*?</f>)<v\s*/?>(</v>)?</c>', rb'<c r="C2" t="str">\1<v></v></c>',
+                              data)
+                assert b't="str"' in data
+            target.writestr(info, data)
+    assert read_manifest(tmp_path / "m.xlsx").rows["a.txt"].attributes == {"years": 5}

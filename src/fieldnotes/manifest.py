@@ -166,7 +166,7 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
         # A formula keeps its result only if a spreadsheet program saved the
         # file; one written by a script (openpyxl, pandas) has none, and
         # reading only values would drop the cell without a word.
-        unsaved: list[str] = []
+        unsaved: list[tuple[str, str]] = []
         for r, row in enumerate(formulas.worksheets[0].iter_rows()):
             for c, cell in enumerate(row):
                 value = getattr(cell, "value", None)
@@ -175,19 +175,45 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
                     continue
                 cached = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
                 if cached is None:
-                    unsaved.append(f"{cell.coordinate} ({str(value)[:40]})")
+                    unsaved.append((cell.coordinate, str(value)[:40]))
+        if unsaved:
+            # A formula whose saved result is an empty string also reads as
+            # None; the cell's type (t="str") tells them apart.
+            empty = _empty_string_results(path, getattr(sheet, "_worksheet_path", None))
+            unsaved = [(where, formula) for where, formula in unsaved if where not in empty]
     except (KeyError, ValueError, TypeError, IndexError, zipfile.BadZipFile) as exc:
         raise FieldnotesError(f"The manifest {path} is not a readable .xlsx workbook ({exc}).") from None
     finally:
         workbook.close()
         formulas.close()
     if unsaved:
-        listed = ", ".join(unsaved[:5]) + (f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else "")
+        shown = [f"{where} ({formula})" for where, formula in unsaved[:5]]
+        listed = ", ".join(shown) + (f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else "")
         raise FieldnotesError(
             f"The manifest {path} has formula cells with no saved value: {listed}. Open it in Excel or "
             "LibreOffice and save it (which stores the values), or type the values in, then import again."
         )
     return rows
+
+
+def _empty_string_results(path: Path, sheet_path: str | None) -> set[str]:
+    """Cells of the sheet at ``sheet_path`` in the workbook whose formula has
+    a saved result that is an empty string (``<c t="str"><f>…</f><v/></c>``)."""
+    import zipfile
+
+    import defusedxml.ElementTree as SafeET
+
+    if not sheet_path:
+        return set()
+    found: set[str] = set()
+    with zipfile.ZipFile(path) as archive, archive.open(sheet_path.lstrip("/")) as handle:
+        for _event, element in SafeET.iterparse(handle, forbid_dtd=True, forbid_entities=True):
+            if element.tag.rsplit("}", 1)[-1] == "c":
+                has_formula = any(child.tag.rsplit("}", 1)[-1] == "f" for child in element)
+                if has_formula and element.get("t") == "str":
+                    found.add(element.get("r") or "")
+                element.clear()
+    return found
 
 
 def _column(i: int) -> str:

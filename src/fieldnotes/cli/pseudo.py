@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -290,7 +291,11 @@ def pseudo_log(project, fmt, output, recipients) -> None:
         how = f"encrypted for {len(recipients)} recipient(s) with age" if recipients else "sensitive"
         err_console().print(f"Wrote {len(records)} records to {escape(output)} ({how}; readable by you only).")
     else:
-        click.echo(buffer.getvalue(), nl=False)
+        from fieldnotes.terminal import printable
+
+        # On a terminal the key's text (from the documents) must not drive it.
+        text = buffer.getvalue()
+        click.echo(printable(text) if sys.stdout.isatty() else text, nl=False)
 
 
 @pseudo.command("check-leaks")

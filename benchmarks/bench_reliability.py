@@ -10,9 +10,12 @@ baseline in the same run: the same 25 commands one after another.
 
 Target: 0 failures; every write present after each round.
 
-    python benchmarks/bench_reliability.py [--rounds 3] [--no-workspace]
+Part 2 (``bench_reliability_files.py``, run from here too): archive bombs
+(.docx, .odt, .xlsx manifest, .qdpx: peak memory and time to refuse, next to
+an ordinary file of the same format) and .qdc import at 2k/8k/200k codes
+(time per 1,000 codes, next to a bare ElementTree + sqlite3 insert).
 
-Other parts (archive bombs, .qdc import) live in their own functions below.
+    python benchmarks/bench_reliability.py [--rounds 3] [--no-workspace] [--skip-files] [--sizes 2000,8000,200000]
 """
 
 from __future__ import annotations
@@ -161,8 +164,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="concurrent rounds")
     parser.add_argument("--no-workspace", action="store_true", help="without the polling workspace process")
+    parser.add_argument("--skip-files", action="store_true", help="without part 2 (bombs, .qdc import)")
+    parser.add_argument("--sizes", default="2000,8000,200000", help="code counts for the .qdc part")
     args = parser.parse_args()
     failures = bench_concurrent_writers(args.rounds, workspace=not args.no_workspace)
+    if not args.skip_files:
+        import tempfile as _tempfile
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_reliability_files import bombs, qdc
+
+        with _tempfile.TemporaryDirectory(prefix="fieldnotes-bench-") as tmp:
+            bombs(Path(tmp))
+            qdc(Path(tmp), [int(s) for s in args.sizes.split(",")])
     sys.exit(1 if failures else 0)
 
 

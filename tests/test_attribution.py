@@ -248,7 +248,7 @@ def test_attribution_values_are_pseudonymised(tmp_path, nlp):
 def _rendered(table, width):
     from rich.console import Console
 
-    from fieldnotes.export.tables import terminal_tables
+    from fieldnotes.cli.tables import terminal_tables
 
     console = Console(width=width, record=True, color_system=None)
     for part in terminal_tables(table, width):

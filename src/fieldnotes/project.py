@@ -134,6 +134,14 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin):
         """Whether the project opened read-only (its file or folder cannot be written)."""
         return bool(getattr(self.conn, "read_only", False))
 
+    @staticmethod
+    def lock_timeout() -> float:
+        """How long a change waits for another process's write by default
+        (FIELDNOTES_LOCK_TIMEOUT, else 30 s)."""
+        from fieldnotes.store.db import lock_timeout
+
+        return lock_timeout()
+
     def wait_for_lock(self, seconds: float) -> None:
         """How long a change waits while another process writes, before it
         fails with :class:`~fieldnotes.errors.ProjectLocked` (the workspace

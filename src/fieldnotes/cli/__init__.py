@@ -92,7 +92,7 @@ def unlock(path: str | Path, *, new: bool = False):
     ``new``), from FIELDNOTES_PASSPHRASE, else the root ``--passphrase-file``,
     else a prompt in a terminal; remembered for this process. Never from a
     command-line argument. None for a plain project."""
-    from fieldnotes.store import cipher
+    from fieldnotes import security as cipher
 
     path = Path(path)
     if not new:

@@ -35,7 +35,7 @@ def _emit(proj, table, output: str | None, original: bool) -> None:
             write_table(table, Path(output))
         console().print(f"Wrote {escape(table.title)} to {escape(output)}.")
     else:
-        from fieldnotes.export.tables import terminal_tables
+        from fieldnotes.cli.tables import terminal_tables
 
         out = console()
         # Fitted to the terminal: wrapped headings, or keyed columns, or pages.

@@ -22,27 +22,13 @@ def secure(project: str) -> None:
     Example:
       fieldnotes secure study.fnp
     """
-    from fieldnotes.store.files import secure as make_secure
+    from fieldnotes.security import secure_project as make_secure
 
     changed = make_secure(Path(project))
     if changed:
         console().print("Now readable by you only: " + ", ".join(escape(p.name) for p in changed))
     else:
         console().print(f"{escape(project)} and its files were already readable by you only.")
-
-
-def _check_closed(path: Path) -> None:
-    wal = Path(f"{path}-wal")
-    if wal.exists() and wal.stat().st_size > 0:
-        import sqlite3
-
-        # Fold the write-ahead log into the file; fails while another process writes.
-        try:
-            conn = sqlite3.connect(str(path))
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            conn.close()
-        except sqlite3.DatabaseError:
-            pass
 
 
 @cli.command()
@@ -60,14 +46,13 @@ def encrypt(project: str) -> None:
       fieldnotes encrypt study.fnp
       FIELDNOTES_PASSPHRASE=... fieldnotes info study.fnp
     """
-    from fieldnotes.store.cipher import encrypt_file, looks_encrypted
+    from fieldnotes.security import encrypt_project as encrypt_file, looks_encrypted
     from fieldnotes.project import Project
 
     path = Path(project)
     if looks_encrypted(path):
         raise FieldnotesError(f"{path.name} is already encrypted.")
     Project.open(path).close()   # a fieldnotes project, upgraded to this version
-    _check_closed(path)
     passphrase = unlock(path, new=True)
     encrypt_file(path, passphrase)
     console().print(f"Encrypted {escape(project)}. Backups and copies made before stay as they were: "
@@ -84,7 +69,7 @@ def decrypt(project: str) -> None:
     Example:
       fieldnotes decrypt study.fnp
     """
-    from fieldnotes.store.cipher import decrypt_file, looks_encrypted
+    from fieldnotes.security import decrypt_project as decrypt_file, looks_encrypted
 
     path = Path(project)
     if not looks_encrypted(path):

@@ -146,6 +146,6 @@ def agreement_command(project, coders, codes, unit, where, by_document, all_docu
             write_table(table, Path(output))
         console().print(f"Wrote {escape(table.title)} to {escape(output)}.")
         return
-    from fieldnotes.export.tables import rich_table
+    from fieldnotes.cli.tables import rich_table
 
     console().print(rich_table(table))

@@ -225,8 +225,11 @@ def encrypt_file(path: Path, passphrase: Passphrase, out: Path | None = None) ->
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
     plain = sqlite3.connect(str(path))
-    plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    plain.close()
+    try:
+        # Fold the write-ahead log into the file first (busy while another process writes).
+        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        plain.close()
     source = _module().connect(str(path), isolation_level=None)   # no key: plain
     source.execute("PRAGMA cipher_log_level = NONE")
     try:

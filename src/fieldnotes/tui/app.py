@@ -161,9 +161,7 @@ class FieldnotesApp(App):
     def _watch_other_processes(self) -> None:
         """Wait only briefly for the write lock, say when the project is
         read-only, and poll for changes other processes commit."""
-        from fieldnotes.store.db import lock_timeout
-
-        self.project.wait_for_lock(min(lock_timeout(), WORKSPACE_LOCK_WAIT))
+        self.project.wait_for_lock(min(self.project.lock_timeout(), WORKSPACE_LOCK_WAIT))
         if self.project.read_only:
             self.notify(f"{self.project_path.name} is read-only: you can read, search and retrieve, "
                         "but not code or edit.", severity="warning", timeout=8)

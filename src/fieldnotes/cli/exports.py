@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from fieldnotes.cli import cli, console, err_console, escape, open_project, parse_where
-from fieldnotes.cli.pseudo import export
+from fieldnotes.cli.pseudo import export, output_view
 from fieldnotes.errors import FieldnotesError
 
 PROJECT = click.argument("project", type=click.Path(dir_okay=False))
@@ -20,12 +20,10 @@ ORIGINAL = click.option("--original", is_flag=True, help="Real names in labels a
 CODER = click.option("--coder", help="Only this coder's codings.")
 
 
-def _emit(proj, table, output: str | None, original: bool) -> None:
-    """Pseudonymise labels and text unless --original, then write or print."""
-    if original:
-        err_console().print("[bold yellow]warning:[/] --original: labels and text may hold real names.")
-    else:
-        proj.pseudonymise_table(table)
+def _emit(table, output: str | None, view) -> None:
+    """The table through the view (labels and text pseudonymised unless
+    --original), then written or printed."""
+    view.table(table)
     if output:
         from fieldnotes.export.tables import write_table
 
@@ -62,9 +60,10 @@ def export_matrix(project, rows, cols, measure, percent, codes, where, coder, ou
     from fieldnotes.analysis.matrix import code_matrix
 
     with open_project(project) as proj:
+        view = output_view(proj, original, "labels and text may hold real names.")
         table = code_matrix(proj, cols=cols, measure=measure, percent=percent, where=parse_where(where),
                             coder=coder, codes=list(codes) or None)
-        _emit(proj, table, output, original)
+        _emit(table, output, view)
 
 
 @export.command("cooccurrence")
@@ -87,9 +86,10 @@ def export_cooccurrence(project, unit, jaccard, codes, where, coder, output, ori
     from fieldnotes.analysis.cooccurrence import cooccurrence
 
     with open_project(project) as proj:
+        view = output_view(proj, original, "labels and text may hold real names.")
         table = cooccurrence(proj, codes=list(codes) or None, unit=unit, jaccard=jaccard, where=parse_where(where),
                              coder=coder)
-        _emit(proj, table, output, original)
+        _emit(table, output, view)
 
 
 @export.command("framework")
@@ -112,9 +112,10 @@ def export_framework(project, codes, cases, max_chars, where, output, original) 
     from fieldnotes.analysis.framework import framework_matrix
 
     with open_project(project) as proj:
+        view = output_view(proj, original, "labels and text may hold real names.")
         table = framework_matrix(proj, codes=list(codes) or None, cases=list(cases) or None, where=parse_where(where),
-                                 pseudonymised=not original, max_chars=max_chars)
-        _emit(proj, table, output, original)
+                                 view=view, max_chars=max_chars)
+        _emit(table, output, view)
 
 
 @export.command("quotes")
@@ -138,11 +139,9 @@ def export_quotes(project, codes, where, coder, output, title, original) -> None
     """
     from fieldnotes.export.quotes import quotes, write_quotes
 
-    if original:
-        err_console().print("[bold yellow]warning:[/] --original: the quotes hold real names.")
     with open_project(project) as proj:
-        groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder,
-                        pseudonymised=not original)
+        view = output_view(proj, original, "the quotes hold real names.")
+        groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder, view=view)
         write_quotes(groups, Path(output), title=title or f"Quotes from {Path(project).stem}")
     count = sum(len(getattr(g, "quotes", []) or []) for g in groups)
     console().print(f"Wrote {escape(output)}" + (f" ({count} quotes)." if count else "."))
@@ -174,10 +173,9 @@ def qdpx_export(project, output, original) -> None:
     """
     from fieldnotes.export.refi_qdpx import export_qdpx
 
-    if original:
-        err_console().print("[bold yellow]warning:[/] --original: the .qdpx holds the original texts with real names.")
     with open_project(project) as proj:
-        counts = export_qdpx(proj, Path(output), pseudonymised=not original)
+        view = output_view(proj, original, "the .qdpx holds the original texts with real names.")
+        counts = export_qdpx(proj, Path(output), view=view)
     console().print(f"Wrote {escape(output)}: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
 
 

@@ -3,11 +3,12 @@ code) and sub-theme (each code below it), each with its attribution, document
 and phase, written as a Word appendix (.docx), Markdown, self-contained HTML or
 CSV.
 
-Pseudonymised by default: a quote's text comes from the pseudonymised view of
-its document (the coding's range mapped onto the view), and the attribution,
-speaker, document name and phase pass through the project's string
-pseudonymiser. ``pseudonymised=False`` gives the original words; the caller
-(the CLI's ``--original``) warns about it.
+Every text comes through a view of the project
+(:mod:`fieldnotes.pseudonymise.view`): by default the pseudonymised one, so a
+quote's text is its passage in the pseudonymised document (the coding's range
+mapped onto it) and the attribution, speaker, document name, phase and code
+names are scrubbed. ``view=project.original_view()`` gives the original words;
+the caller (the CLI's ``--original``) warns about it.
 
 >>> groups = quotes(project, codes=["Caseload and time"])       # doctest: +SKIP
 >>> write_quotes(groups, Path("appendix.docx"), title="Quotes")  # doctest: +SKIP
@@ -63,7 +64,8 @@ class QuoteGroup:
 
 
 def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[tuple[str, str]] = (),
-           coder: str | None = None, pseudonymised: bool = True, phase_attribute: str = "phase") -> list[QuoteGroup]:
+           coder: str | None = None, pseudonymised: bool = True, phase_attribute: str = "phase",
+           view: Any = None) -> list[QuoteGroup]:
     """The coded passages of ``codes`` (names or paths; each with its
     sub-codes; default every code), grouped by theme and sub-theme in the
     order of the code tree, filtered by document attribute (``where``,
@@ -71,7 +73,12 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
 
     A passage coded with the same code on the same words by two coders is
     quoted once. Groups without passages are left out.
+
+    ``view`` is the view every text comes through (default: the
+    pseudonymised view, or the original with ``pseudonymised=False``).
     """
+    if view is None:
+        view = project.pseudonymised_view() if pseudonymised else project.original_view()
     all_codes = project.codes(counts=False)
     if codes:
         chosen = []
@@ -90,29 +97,17 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
             if passage.code in selected:
                 by_code.setdefault(passage.code, []).append(passage)
 
-    if pseudonymised:
-        replacements = project.replacements()
-        scrub = project.string_pseudonymiser(replacements)
-        views: dict[str, Any] = {}
+    scrub = view.scrub
 
-        def text_of(passage) -> str:
-            if passage.document not in views:
-                views[passage.document] = project.pseudonymised(passage.document, replacements)
-            view, offsets = views[passage.document]
-            start, end = offsets.range_to_view(passage.start, passage.end)
-            return view[start:end]
-    else:
-        def scrub(value: str) -> str:
-            return value
-
-        def text_of(passage) -> str:
-            return passage.text
+    def text_of(passage) -> str:
+        return view.passage(passage.document, passage.start, passage.end)
 
     groups = []
     for code in all_codes:
         found = by_code.get(code.path)
         if not found:
             continue
+        parts = [scrub(part) for part in code.path.split("/")]
         seen: set[tuple[str, int, int]] = set()
         items = []
         for passage in found:
@@ -124,16 +119,15 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
             items.append(Quote(
                 text=" ".join(text_of(passage).split()),
                 attribution=scrub(passage.attribution or ""),
-                document=scrub(passage.document),
-                speaker=scrub(passage.speaker) if passage.speaker else None,
+                document=view.document_name(passage.document),
+                speaker=view.speaker(passage.speaker) if passage.speaker else None,
                 phase=scrub(phase) if phase else None,
-                code=code.path,
+                code="/".join(parts),
                 start=passage.start,
                 end=passage.end,
                 coder=passage.coder,
             ))
-        parts = code.path.split("/")
-        groups.append(QuoteGroup(parts[0], " / ".join(parts[1:]) or None, code.path, items))
+        groups.append(QuoteGroup(parts[0], " / ".join(parts[1:]) or None, "/".join(parts), items))
     return groups
 
 

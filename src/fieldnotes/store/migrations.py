@@ -296,5 +296,25 @@ def m0004_pseudonymisation(db: Database) -> None:
         db.execute("INSERT INTO allowlist(term, added_at) VALUES (?, datetime('now'))", [term])
 
 
+# Stable pseudonyms: a tag, once given, is the entity's for good (a merge or a
+# split elsewhere never renumbers it), and numbers are never handed out twice.
+# ``tag`` is filled when an entity is first given a replacement;
+# ``pseudonym_numbers`` remembers the last number used per tag name.
+_V5 = [
+    "ALTER TABLE entities ADD COLUMN tag TEXT",
+    "ALTER TABLE entities ADD COLUMN surrogate TEXT",
+    """
+    CREATE TABLE pseudonym_numbers (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        last INTEGER NOT NULL
+    )""",
+]
+
+
+@migrations(name="0005_stable_pseudonyms")
+def m0005_stable_pseudonyms(db: Database) -> None:
+    _run(db, _V5, 5)
+
+
 if len(migrations._migrations) != SCHEMA_VERSION:  # pragma: no cover - caught by any test run
     raise RuntimeError("fieldnotes.store.SCHEMA_VERSION must equal the number of migrations")

@@ -20,10 +20,12 @@ ORIGINAL = click.option("--original", is_flag=True, help="Real names in labels a
 CODER = click.option("--coder", help="Only this coder's codings.")
 
 
-def _emit(table, output: str | None, view) -> None:
+def _emit(table, output: str | None, view, built_through_view: bool = False) -> None:
     """The table through the view (labels and text pseudonymised unless
-    --original), then written or printed."""
-    view.table(table)
+    --original; a table built through the view already is not scrubbed
+    twice), then written or printed."""
+    if not built_through_view:
+        view.table(table)
     if output:
         from fieldnotes.export.tables import write_table
 
@@ -115,7 +117,7 @@ def export_framework(project, codes, cases, max_chars, where, output, original) 
         view = output_view(proj, original, "labels and text may hold real names.")
         table = framework_matrix(proj, codes=list(codes) or None, cases=list(cases) or None, where=parse_where(where),
                                  view=view, max_chars=max_chars)
-        _emit(table, output, view)
+        _emit(table, output, view, built_through_view=True)
 
 
 @export.command("quotes")

@@ -315,6 +315,41 @@ def pseudo_check_leaks(project, paths, threshold, include_suggested, as_json) ->
         raise SystemExit(1)
 
 
+@pseudo.command("status")
+@PROJECT
+@JSON
+def pseudo_status(project, as_json) -> None:
+    """Detection coverage: documents never checked or changed since the last
+    detection, suggestions not yet reviewed, and the pipeline used. (Every
+    pseudonymised export brings detection up to date by itself first.)
+
+    \b
+    Example:
+      fieldnotes pseudo status study.fnp
+      fieldnotes pseudo status study.fnp --json
+    """
+    with open_project(project) as proj:
+        status = proj.detection_status()
+    if as_json:
+        print_json(status)
+        return
+    out = console()
+    entities = status["entities"]
+    out.print(f"{status['covered']} of {status['documents']} document(s) covered by detection.")
+    for item in status["stale"]:
+        out.print(f"  [yellow]{escape(item['why'])}[/] {escape(item['document'])}")
+    if status["pipelines"]:
+        out.print("Pipeline: " + ", ".join(
+            f"{escape(name)}" + (" (no statistical pipeline: rules and gazetteer only)" if name == "rules+gazetteer" else "")
+            + f" ({n} document(s))" for name, n in status["pipelines"].items()))
+    out.print(f"Entities: {entities['suggested']} suggested (not yet reviewed; masked anyway), "
+              f"{entities['accepted']} accepted, {entities['rejected']} rejected (left as written).")
+    if status["stale"]:
+        out.print(f"Next: fieldnotes pseudo detect {escape(project)}  (or any pseudonymised export runs it first)")
+    elif entities["suggested"]:
+        out.print(f"Next: review with fieldnotes pseudo list {escape(project)} --status suggested")
+
+
 def output_view(proj, original: bool, warning: str = "the output holds real names."):
     """The view an output is written through: the pseudonymised one (detection
     brought up to date first, saying what it did), or with ``--original`` the

@@ -214,7 +214,8 @@ class PseudonymisedView(ProjectView):
         # Text that is already a pseudonym ("[Person 3]", a surrogate name)
         # is never scrubbed again (a framework cell passes through twice).
         values = sorted({v for v in self.replacements.values() if v}, key=len, reverse=True)
-        self._pseudonyms = re.compile("|".join(re.escape(v) for v in values)) if values else None
+        self._pseudonyms = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in values) + r")(?!\w)")
+                            if values else None)
         self._docs: dict[int, tuple[str, Any]] = {}
         self._scrubbed: dict[str, str] = {}
         self._prefetch()
@@ -273,46 +274,63 @@ class PseudonymisedView(ProjectView):
         """Scrub every free-text value of the project in one detection batch
         (one pass of the pipeline instead of one per value)."""
         conn = self.project.conn
-        values: list[str] = []
-        for sql in ("SELECT name FROM documents", "SELECT name, description, inclusion, exclusion, example FROM codes",
-                    "SELECT title, text FROM memos", "SELECT name, description FROM cases",
-                    "SELECT description FROM variables", "SELECT value FROM attributes"):
+        labels: list[str] = []
+        prose: list[str] = []
+        # Prose about participants (memos, a codebook's example quotes, case
+        # descriptions) also goes through the statistical recogniser; labels
+        # and the codebook's definitions, where it mostly guesses ("Workload"
+        # as an organisation), get rules, the register and the gazetteer.
+        for sql, into in (("SELECT name FROM documents", labels),
+                          ("SELECT name, description, inclusion, exclusion FROM codes", labels),
+                          ("SELECT example FROM codes", prose),
+                          ("SELECT title, text FROM memos", prose),
+                          ("SELECT name FROM cases", labels), ("SELECT description FROM cases", prose),
+                          ("SELECT description FROM variables", labels), ("SELECT value FROM attributes", labels)):
             for row in conn.execute(sql):
-                values.extend(v for v in row if isinstance(v, str) and v.strip())
-        self._scrub_many(list(dict.fromkeys(values)))
+                into.extend(v for v in row if isinstance(v, str) and v.strip())
+        # A code's name (once it is safe itself) may be named in another
+        # code's definition: never mistake it for a person or a place.
+        self._scrub_many(list(dict.fromkeys(labels)), ner=False)
+        self._safe_labels = {self._scrubbed[name] for (name,) in conn.execute("SELECT name FROM codes")
+                             if self._scrubbed.get(name) == name and len(name) > 2}
+        self._scrub_many(list(dict.fromkeys(prose)), ner=True)
 
-    def _scrub_many(self, values: list[str]) -> None:
+    def _scrub_many(self, values: list[str], ner: bool = True) -> None:
         from fieldnotes.pseudonymise.detect import detect
         from fieldnotes.pseudonymise.replace import Replacement, render
 
-        values = [v for v in values if v not in self._scrubbed]
+        values = [v for v in dict.fromkeys(values) if v not in self._scrubbed]
         if not values:
             return
         readable = [v.translate(_NAME_SEPARATORS) for v in values]
-        # The statistical recogniser needs context: on a bare label ("Workload")
-        # it guesses. Labels get rules, the register and the first-name
-        # gazetteer; sentences (memos, descriptions) get the recogniser too.
+        # The statistical recogniser needs context: on a bare label it
+        # guesses, so only prose of a few words or more goes through it.
         register = self.project._register()
-        prose = [i for i, text in enumerate(readable) if len(text.split()) >= _PROSE_WORDS]
+        prose = [i for i, text in enumerate(readable) if ner and len(text.split()) >= _PROSE_WORDS]
+        rest = [i for i in range(len(readable)) if i not in set(prose)]
         found: list[list] = [[] for _ in readable]
-        for i, cands in zip(prose, detect([readable[i] for i in prose], nlp=self._nlp, register=register)):
-            found[i] = cands
-        labels = [i for i in range(len(readable)) if len(readable[i].split()) < _PROSE_WORDS]
-        for i, cands in zip(labels, detect([readable[i] for i in labels], register=register)):
-            found[i] = cands
+        for group, nlp in ((prose, self._nlp), (rest, None)):
+            for i, cands in zip(group, detect([readable[i] for i in group], nlp=nlp, register=register)):
+                found[i] = cands
+        safe = getattr(self, "_safe_labels", set())
+        safe_pattern = (re.compile("|".join(re.escape(x) for x in sorted(safe, key=len, reverse=True)), re.IGNORECASE)
+                        if safe else None)
         for value, text, candidates in zip(values, readable, found):
             protected = [m.span() for m in self._pseudonyms.finditer(text)] if self._pseudonyms else []
+            kept_labels = [m.span() for m in safe_pattern.finditer(value)] if safe_pattern else []
             spans = []
             if self._pattern is not None:
                 spans += [Replacement(m.start(), m.end(), self._forms[m.group(1).casefold()])
                           for m in self._pattern.finditer(text)]
             for c in candidates:
-                if any(c.start < b and a < c.end for a, b in protected):
-                    continue
                 if c.text.casefold() in self._kept or text[c.start:c.end].strip().casefold() in self._kept:
                     continue
+                if any(a <= c.start and c.end <= b for a, b in kept_labels):
+                    continue
                 spans.append(Replacement(c.start, c.end, self._replacement_for(c.text, c.category)))
-            spans = [r for r in spans if not any(r.start < b and a < r.end for a, b in protected)]
+            # Only what lies wholly inside a pseudonym is left alone: "TF2 7XY"
+            # is still a postcode though "TF2" is another one's district.
+            spans = [r for r in spans if not any(a <= r.start and r.end <= b for a, b in protected)]
             self._scrubbed[value] = render(value, spans, match_case=False)[0] if spans else value
 
     def _replacement_for(self, surface: str, category: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from fieldnotes.cli import cli, console, err_console, escape, open_project, parse_where
+from fieldnotes.cli import cli, console, escape, open_project, parse_where
 from fieldnotes.cli.pseudo import export, output_view
 from fieldnotes.errors import FieldnotesError
 

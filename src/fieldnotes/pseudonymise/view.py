@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from fieldnotes.store.classification import DERIVED, DROP, KEEP, NAME, SCRUB, SPEAKER, VIEW, policy
+from fieldnotes.store.classification import DERIVED, DROP, KEEP, NAME, SCRUB, SPEAKER, policy
 
 # Separators that file and document names use between words; read as spaces
 # so that "Jodie_Mensah_interview" is seen as a name (same length: offsets hold).

@@ -223,6 +223,8 @@ def test_names_in_codes_document_names_memos_attributes_and_cases_are_scrubbed(r
     run("qdpx", "export", reviewed, "-o", out / "study.qdpx")
     run("export", "safe-copy", reviewed, "-o", out / "safe.fnp")
     run("export", "text", reviewed, "-o", out / "text")
+    run("codebook", "export", reviewed, "-o", out / "codebook.qdc")
+    run("codebook", "export", reviewed, "-o", out / "codebook.yaml")
     for path in sorted(out.iterdir()):
         assert leaked(path, names) == [], path.name
     # The scrubbed things are still there, under their pseudonyms.

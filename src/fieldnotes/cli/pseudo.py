@@ -358,12 +358,15 @@ def output_view(proj, original: bool, warning: str = "the output holds real name
     if original:
         err_console().print(f"[bold yellow]warning:[/] --original: {warning}")
         return proj.original_view()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    if not proj.stale_documents():
+        view = proj.pseudonymised_view()
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    with Progress(TextColumn("Detecting names first"), BarColumn(), MofNCompleteColumn(), console=err_console(),
-                  transient=True) as bar:
-        task = bar.add_task("detect", total=None)
-        view = proj.pseudonymised_view(progress=lambda done, total: bar.update(task, completed=done, total=total))
+        with Progress(TextColumn("Detecting names first"), BarColumn(), MofNCompleteColumn(), console=err_console(),
+                      transient=True) as bar:
+            task = bar.add_task("detect", total=None)
+            view = proj.pseudonymised_view(progress=lambda done, total: bar.update(task, completed=done, total=total))
     summary = view.detection
     err = err_console()
     if summary.checked:

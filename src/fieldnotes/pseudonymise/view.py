@@ -142,7 +142,8 @@ class ProjectView:
         stems: dict[int, str] = {}
         seen: set[str] = set()
         for (doc_id,) in self.project.conn.execute("SELECT id FROM documents ORDER BY id"):
-            stem = _UNSAFE_FILE_CHARS.sub("_", PurePath(self.document_name(doc_id)).stem).strip("._") or f"document-{doc_id}"
+            stem = re.sub(r"_{2,}", "_", _UNSAFE_FILE_CHARS.sub("_", PurePath(self.document_name(doc_id)).stem))
+            stem = stem.strip("._") or f"document-{doc_id}"
             candidate, n = stem, 1
             while candidate.casefold() in seen:
                 n += 1
@@ -184,6 +185,15 @@ class ProjectView:
     def table(self, table):
         """A result table (matrix, co-occurrence, framework) as it may leave."""
         return table
+
+    def codebook(self, nodes: list) -> list:
+        """Codebook nodes (``project.codebook_nodes()``) as they may leave:
+        each field by the classification of its ``codes`` column."""
+        for node in nodes:
+            for _, each in node.walk():
+                for name in ("name", "description", "inclusion", "exclusion", "example"):
+                    setattr(each, name, self.column("codes", name, getattr(each, name)) or "")
+        return nodes
 
 
 class OriginalView(ProjectView):

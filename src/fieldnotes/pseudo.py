@@ -446,20 +446,55 @@ class PseudonymMixin:
         from fieldnotes.pseudonymise.replace import EntityInfo, assign_replacements
 
         rows = self.conn.execute(
-            "SELECT id, category, label, replacement, replacement_source, role, tag, surrogate "
+            "SELECT id, category, label, replacement, replacement_source, role, tag, surrogate, role_tag "
             "FROM entities ORDER BY id").fetchall()
         infos = [EntityInfo(r[0], r[1], r[2], r[3] if r[4] in {"manual", "register"} else None, r[5]) for r in rows]
         tags = self._stable_tags(rows, infos)
         strategy = self.setting("pseudo_strategy", "tags") or "tags"
         surrogates = {r[0]: r[7] for r in rows if r[7]}
+        role_tags = {r[0]: r[8] for r in rows if r[8]}
+        if strategy == "roles":
+            role_tags.update(self._new_role_tags(infos, role_tags, tags))
         result = assign_replacements(infos, strategy=strategy, seed=self.setting("pseudo_seed", "") or "",
                                      date_mode=self.setting("pseudo_date_mode", "shift") or "shift",
-                                     tags=tags, surrogates=surrogates)
+                                     tags=tags, surrogates=surrogates, role_tags=role_tags)
         if strategy == "surrogates":
             fresh = [(result[i.id], i.id) for i in infos if i.category == "PERSON" and i.id not in surrogates
                      and not i.manual and result.get(i.id) and result[i.id] != tags.get(i.id)]
             self._store_quietly("UPDATE entities SET surrogate = ? WHERE id = ?", fresh)
         return result
+
+    def _new_role_tags(self, infos, role_tags: dict[int, str], tags: dict[int, str]) -> dict[int, str]:
+        """Role tags ("[Social worker 3]") for entities with a register role
+        and none yet: the next number of that role never used."""
+        from fieldnotes.pseudonymise.replace import role_name
+
+        missing = [i for i in infos if i.role and i.role.strip() and i.id not in role_tags]
+        if not missing:
+            return {}
+        taken = ({(i.manual or "").strip().casefold() for i in infos if i.manual}
+                 | {t.casefold() for t in tags.values()} | {t.casefold() for t in role_tags.values()})
+        last = {name.casefold(): n for name, n in self.conn.execute("SELECT name, last FROM pseudonym_numbers")}
+        fresh: dict[int, str] = {}
+        names: dict[str, str] = {}
+        for info in missing:
+            name = role_name(info.role)
+            key = "role:" + name.casefold()
+            names[key] = "role:" + name
+            n = last.get(key, 0)
+            while True:
+                n += 1
+                tag = f"[{name} {n}]"
+                if tag.casefold() not in taken:
+                    break
+            last[key] = n
+            taken.add(tag.casefold())
+            fresh[info.id] = tag
+        self._store_quietly("UPDATE entities SET role_tag = ? WHERE id = ?", [(v, k) for k, v in fresh.items()],
+                            "INSERT INTO pseudonym_numbers(name, last) VALUES (?, ?) ON CONFLICT(name) "
+                            "DO UPDATE SET last = max(last, excluded.last)",
+                            [(names[k], last[k]) for k in names])
+        return fresh
 
     def _stable_tags(self, rows, infos) -> dict[int, str]:
         """Every entity's tag ("[Person 7]"), giving one to each entity that
@@ -557,15 +592,17 @@ class PseudonymMixin:
 
     # -- exports ------------------------------------------------------------------
 
-    def export_texts(self, folder, view=None) -> list[str]:
+    def export_texts(self, folder, view=None, *, pseudonymised: bool = True) -> list[str]:
         """One UTF-8 file per document through ``view`` (default: the
-        pseudonymised view), named after the document as the view shows it
-        (``.txt``; unique and stable)."""
+        pseudonymised view, or the original with ``pseudonymised=False``),
+        named after the document as the view shows it (``.txt``; unique and
+        stable)."""
         from pathlib import Path
 
         from fieldnotes.export.safe import write_atomically
 
-        view = view or self.pseudonymised_view()
+        if view is None:
+            view = self.pseudonymised_view() if pseudonymised else self.original_view()
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         stems = view.file_names()

@@ -114,7 +114,8 @@ class _Numbering:
                 return tag
 
 
-def _role_name(role: str) -> str:
+def role_name(role: str) -> str:
+    """The tag name of a register role: "social worker" -> "Social worker"."""
     role = " ".join(role.split())
     return role[:1].upper() + role[1:]
 
@@ -663,11 +664,12 @@ def assign_replacements(
     date_shift_days: int | None = None,
     tags: dict[int, str] | None = None,
     surrogates: dict[int, str] | None = None,
+    role_tags: dict[int, str] | None = None,
 ) -> dict[int, str]:
     """One replacement per entity, keyed by entity id.
 
-    ``tags`` and ``surrogates`` are the tags and surrogate names the project
-    has already given (entity id -> value): they are kept as they are, so a
+    ``tags``, ``surrogates`` and ``role_tags`` are the tags, surrogate names
+    and role tags the project has already given (entity id -> value): they are kept as they are, so a
     pseudonym never changes once a researcher has seen it; only entities
     without one are numbered or named here.
 
@@ -721,10 +723,10 @@ def assign_replacements(
 
     # Pass 2: the strategy.
     if strategy == "roles":
-        roles = _Numbering(taken)
+        numbering = _Numbering(taken | {v.casefold() for v in (role_tags or {}).values() if v})
         for entity in ordered:
             if entity.role and entity.role.strip():
-                result[entity.id] = roles.next(_role_name(entity.role))
+                result[entity.id] = (role_tags or {}).get(entity.id) or numbering.next(role_name(entity.role))
     elif strategy == "surrogates":
         kept = {k: v for k, v in (surrogates or {}).items() if v}
         kept_folded = {v.casefold() for v in kept.values()}

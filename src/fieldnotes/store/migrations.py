@@ -298,11 +298,13 @@ def m0004_pseudonymisation(db: Database) -> None:
 
 # Stable pseudonyms: a tag, once given, is the entity's for good (a merge or a
 # split elsewhere never renumbers it), and numbers are never handed out twice.
-# ``tag`` is filled when an entity is first given a replacement;
-# ``pseudonym_numbers`` remembers the last number used per tag name.
+# ``tag`` (and ``surrogate`` or ``role_tag`` under those strategies) is filled
+# when an entity is first given one; ``pseudonym_numbers`` remembers the last
+# number used per tag name.
 _V5 = [
     "ALTER TABLE entities ADD COLUMN tag TEXT",
     "ALTER TABLE entities ADD COLUMN surrogate TEXT",
+    "ALTER TABLE entities ADD COLUMN role_tag TEXT",
     """
     CREATE TABLE pseudonym_numbers (
         name TEXT PRIMARY KEY COLLATE NOCASE,

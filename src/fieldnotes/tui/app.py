@@ -328,12 +328,13 @@ class FieldnotesApp(App):
         view = self.view
         if not view.document:
             return
-        self.pseudonymised = not getattr(self, "pseudonymised", False)
         doc = self.project.document(view.document)
-        if self.pseudonymised:
+        if not getattr(self, "pseudonymised", False):
             # The same view every export takes: detection is brought up to
-            # date first (a new or changed document is never shown unmasked).
+            # date first (a new or changed document is never shown unmasked);
+            # if it cannot run, this raises and the original stays on screen.
             pseudo = self.project.pseudonymised_view()
+            self.pseudonymised = True
             if pseudo.detection.checked:
                 self.notify(pseudo.detection.line(), timeout=6)
             text, mapping = pseudo.document(doc.name)
@@ -344,6 +345,7 @@ class FieldnotesApp(App):
             self.query_one("#doc-title", Static).update(
                 f"[b]{pseudo.document_name(doc.name)}[/b]  PSEUDONYMISED VIEW (F6: original; read-only)", layout=False)
         else:
+            self.pseudonymised = False
             self.open_document(doc.name)
 
     def action_search(self) -> None:

@@ -379,3 +379,16 @@ def test_workspace_f6_on_a_project_never_detected_masks_names(fresh, nlp):
     asyncio.run(main())
     with Project.open(fresh) as project:
         assert project.stale_documents() == []
+
+
+def test_documents_whose_names_scrub_alike_stay_apart(project, tmp_path):
+    for i, name in enumerate(("Darren_interview.txt", "Kieran_interview.txt", "Kieran-interview.txt")):
+        write(tmp_path / "in" / name, f"INTERVIEWER: Hello.\nR: This is interview {i} about work.\n")
+    assert not project.import_paths([tmp_path / "in"]).failed
+    view = project.pseudonymised_view()
+    names = [view.document_name(n) for n in ("Darren_interview.txt", "Kieran_interview.txt", "Kieran-interview.txt")]
+    assert len(set(names)) == 3 and not any("Darren" in n or "Kieran" in n for n in names), names
+    written = project.export_texts(tmp_path / "out", view)
+    assert len(written) == 3 and not any("Darren" in w or "Kieran" in w for w in written)
+    counts = project.safe_copy(tmp_path / "safe.fnp", view)
+    assert counts["documents"] == 3 and leaked(tmp_path / "safe.fnp", ["Darren", "Kieran"]) == []

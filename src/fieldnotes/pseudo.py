@@ -65,6 +65,12 @@ class DetectionReport:
     mentions: int
 
 
+#: Columns whose values must stay unique in a safe copy (the last one is the
+#: name made unique when two real names scrub to the same pseudonym).
+_UNIQUE_NAMES = {"documents": ("name",), "cases": ("name",), "codes": ("parent_id", "name"),
+                 "variables": ("name",), "coders": ("name",)}
+
+
 class PseudonymMixin:
     conn: Any
 
@@ -624,6 +630,7 @@ class PseudonymMixin:
         from pathlib import Path
 
         from fieldnotes.project import Project
+        from fieldnotes.pseudonymise.view import unique_name
         from fieldnotes.store import classification as cls
 
         out = Path(out)
@@ -650,12 +657,21 @@ class PseudonymMixin:
             for table in order:
                 columns = list(cls.COLUMNS[table])
                 quoted = ", ".join(f'"{col}"' for col in columns)
-                insert = f'INSERT OR REPLACE INTO {table}({quoted}) VALUES ({", ".join("?" * len(columns))})'
-                for row in self.conn.execute(f"SELECT {quoted} FROM {table}").fetchall():
+                # Settings overwrite the new file's defaults; every other row is
+                # new, and a clash must fail loudly rather than replace a row.
+                verb = "INSERT OR REPLACE" if table == "settings" else "INSERT"
+                insert = f'{verb} INTO {table}({quoted}) VALUES ({", ".join("?" * len(columns))})'
+                unique = _UNIQUE_NAMES.get(table)
+                seen: set = set()
+                order_by = " ORDER BY id" if "id" in columns else ""  # id order: the same names every time
+                for row in self.conn.execute(f"SELECT {quoted} FROM {table}{order_by}").fetchall():
                     record = dict(zip(columns, row))
                     if table == "settings" and record["key"] in cls.SECRET_SETTINGS:
                         continue
                     values = self._safe_row(view, table, record)
+                    if unique:
+                        values[unique[-1]] = unique_name(values[unique[-1]], tuple(values[k] for k in unique[:-1]),
+                                                         seen, keep_suffix=table == "documents")
                     c.execute(insert, [values[col] for col in columns])
                     if table in counts:
                         counts[table] += 1
@@ -682,6 +698,8 @@ class PseudonymMixin:
             rule = cls.policy(table, column)
             if rule == cls.VIEW:
                 out[column] = view.text(record["id"])
+            elif rule == cls.NAME:
+                out[column] = view.document_name(record["id"])  # unique, as every output shows it
             elif rule == cls.SPAN:
                 continue
             elif rule == cls.DERIVED:

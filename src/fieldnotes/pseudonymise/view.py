@@ -228,6 +228,7 @@ class PseudonymisedView(ProjectView):
                             if values else None)
         self._docs: dict[int, tuple[str, Any]] = {}
         self._scrubbed: dict[str, str] = {}
+        self._shown_names: dict[int, str] | None = None
         self._prefetch()
 
     # -- documents -----------------------------------------------------------------
@@ -252,7 +253,13 @@ class PseudonymisedView(ProjectView):
                      t.time_start, t.time_end) for t in source]
 
     def document_name(self, document: str | int) -> str:
-        return self.name(self._raw_name(self.doc_id(document)))
+        if self._shown_names is None:
+            # Unique, as the names they stand for were: numbered in id order.
+            seen: set = set()
+            self._shown_names = {
+                doc_id: unique_name(self.name(name), (), seen, keep_suffix=True)
+                for doc_id, name in self.project.conn.execute("SELECT id, name FROM documents ORDER BY id")}
+        return self._shown_names[self.doc_id(document)]
 
     # -- other text ------------------------------------------------------------------
 
@@ -386,3 +393,18 @@ def _known_forms(project: Any, replacements: dict[int, str]) -> tuple[dict[str, 
         r"(?<![^\W_])(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?![^\W_])",
         re.IGNORECASE)
     return forms, pattern
+
+
+def unique_name(name: str, scope: tuple, seen: set, *, keep_suffix: bool = False) -> str:
+    """``name``, or ``name (2)``, ``name (3)``... when ``seen`` already holds
+    it in the same ``scope`` (two real names can scrub to the same words);
+    records the result in ``seen``. With ``keep_suffix`` the number goes
+    before a file extension ("[Person]_interview (2).txt")."""
+    suffix = PurePath(name).suffix if keep_suffix else ""
+    stem = name[:len(name) - len(suffix)]
+    candidate, n = name, 1
+    while (scope, candidate.casefold()) in seen:
+        n += 1
+        candidate = f"{stem} ({n}){suffix}"
+    seen.add((scope, candidate.casefold()))
+    return candidate

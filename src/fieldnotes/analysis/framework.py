@@ -80,6 +80,7 @@ def framework_matrix(
     pseudonymised: bool = True,
     max_chars: int = 300,
     notes: str = "include",
+    view=None,
 ) -> Table:
     """Cases x themes, each cell the case's coded passages for the theme.
 
@@ -98,12 +99,16 @@ def framework_matrix(
     (observation notes) are marked "note"; ``notes`` includes them (default),
     excludes them or keeps ``only`` them.
 
-    ``pseudonymised`` (the default) takes every text from the pseudonymised
-    view; ``False`` gives the original words, for use inside the project only.
+    Every text comes through ``view`` (:mod:`fieldnotes.pseudonymise.view`;
+    default the pseudonymised view, or with ``pseudonymised=False`` the
+    original words, for use inside the project only).
     """
     from fieldnotes.attribution import Attributor, keep_notes
 
     keep_notes((), notes)
+    if view is None:
+        view = project.pseudonymised_view() if pseudonymised else project.original_view()
+    pseudonymised = view.pseudonymised
     if max_chars < 20:
         raise FieldnotesError(f"max_chars {max_chars} is too short to quote anything; use 20 or more (300 by default).")
     tree = CodeTree.of(project)
@@ -147,23 +152,10 @@ def framework_matrix(
         if any(case_id is None for case_id, _ in found):
             rows.append((None, NO_CASE))
 
-    if pseudonymised:
-        replacements = project.replacements()
-        scrub = project.string_pseudonymiser(replacements)
-    else:
-        replacements, scrub = None, (lambda value: value)
-    views: dict[int, tuple[str, object | None]] = {}
+    scrub = view.scrub
 
     def passage_text(doc_id: int, start: int, end: int) -> str:
-        if doc_id not in views:
-            if pseudonymised:
-                views[doc_id] = project.pseudonymised(names[doc_id], replacements)
-            else:
-                views[doc_id] = (project._doc_text(doc_id), None)
-        text, mapping = views[doc_id]
-        if mapping is not None:
-            start, end = mapping.range_to_view(start, end)
-        return text[start:end]
+        return view.passage(doc_id, start, end)
 
     coding_memos: dict[int, list[str]] = {}
     case_memos: dict[int, list[str]] = {}
@@ -171,7 +163,7 @@ def framework_matrix(
             "SELECT target_type, target_id, title, text FROM memos WHERE target_type IN ('coding', 'case') ORDER BY id"):
         line = "Memo: " + shorten(scrub(f"{title}: {text}" if title else text), max_chars)
         (coding_memos if target_type == "coding" else case_memos).setdefault(target_id, []).append(line)
-    doc_labels = {doc_id: scrub(PurePath(name).stem) for doc_id, name in names.items()}
+    doc_labels = {doc_id: PurePath(view.document_name(doc_id)).stem for doc_id in names}
 
     def cell(passages: dict[tuple[int, int, int, str], list[int]]) -> str:
         lines: list[str] = []
@@ -193,6 +185,7 @@ def framework_matrix(
     columns = [tree.codes[i].name for i in themes]
     if len(set(columns)) < len(columns):
         columns = tree.labels(themes)
+    columns = [scrub(c) for c in columns]
     with_case_memos = any(case_memos.get(case_id) for case_id, _ in rows if case_id is not None)
     if with_case_memos:
         columns.append(CASE_MEMOS)

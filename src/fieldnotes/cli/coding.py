@@ -65,17 +65,22 @@ def codebook_import(project: str, file: str) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="File to write: .yaml or .qdc (REFI-QDA), by extension.")
 @click.option("--name", help="Codebook title (YAML); default: the project's name.")
-def codebook_export(project: str, output: str, name: str | None) -> None:
-    """Write the codebook to a .yaml or REFI-QDA .qdc file.
+@click.option("--original", is_flag=True, help="Code names and definitions as written, unscrubbed (warns).")
+def codebook_export(project: str, output: str, name: str | None, original: bool) -> None:
+    """Write the codebook to a .yaml or REFI-QDA .qdc file. Code names and
+    definitions are pseudonymised like every export (a code named after a
+    participant), unless --original.
 
     \b
     Example:
       fieldnotes codebook export study.fnp -o codebook.qdc
       fieldnotes codebook export study.fnp -o codebook.yaml
     """
+    from fieldnotes.cli.pseudo import output_view
+
     out = Path(output)
     with open_project(project) as proj:
-        nodes = proj.codebook_nodes()
+        nodes = output_view(proj, original, "code names and definitions as written.").codebook(proj.codebook_nodes())
         title = name or proj.setting("codebook_name") or Path(project).stem
     if out.suffix.lower() in {".yaml", ".yml"}:
         from fieldnotes.codebook.yaml_io import write_yaml

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from fieldnotes.cli import cli, console, err_console, escape, open_project, parse_where
+from fieldnotes.cli import cli, console, escape, open_project, parse_where
 from fieldnotes.cli.coding import NOTES
-from fieldnotes.cli.pseudo import export
+from fieldnotes.cli.pseudo import export, output_view
 from fieldnotes.errors import FieldnotesError
 
 PROJECT = click.argument("project", type=click.Path(dir_okay=False))
@@ -21,17 +21,17 @@ ORIGINAL = click.option("--original", is_flag=True, help="Real names in labels a
 CODER = click.option("--coder", help="Only this coder's codings.")
 
 
-def _emit(proj, table, output: str | None, original: bool) -> None:
-    """Pseudonymise labels and text unless --original, then write or print."""
-    if original:
-        err_console().print("[bold yellow]warning:[/] --original: labels and text may hold real names.")
-    else:
-        proj.pseudonymise_table(table)
+def _emit(table, output: str | None, view, built_through_view: bool = False) -> None:
+    """The table through the view (labels and text pseudonymised unless
+    --original; a table built through the view already is not scrubbed
+    twice), then written or printed."""
+    if not built_through_view:
+        view.table(table)
     if output:
         from fieldnotes.export.safe import sensitive_output
         from fieldnotes.export.tables import write_table
 
-        with sensitive_output(original):
+        with sensitive_output(not view.pseudonymised):
             write_table(table, Path(output))
         console().print(f"Wrote {escape(table.title)} to {escape(output)}.")
     else:
@@ -76,9 +76,10 @@ def export_matrix(project, rows, cols, measure, percent, codes, all_combinations
     from fieldnotes.analysis.matrix import code_matrix
 
     with open_project(project) as proj:
+        view = output_view(proj, original, "labels and text may hold real names.")
         table = code_matrix(proj, cols=cols, measure=measure, percent=percent, where=parse_where(where),
                             coder=coder, codes=list(codes) or None, all_combinations=all_combinations)
-        _emit(proj, table, output, original)
+        _emit(table, output, view)
 
 
 @export.command("cooccurrence")
@@ -101,9 +102,10 @@ def export_cooccurrence(project, unit, jaccard, codes, where, coder, output, ori
     from fieldnotes.analysis.cooccurrence import cooccurrence
 
     with open_project(project) as proj:
+        view = output_view(proj, original, "labels and text may hold real names.")
         table = cooccurrence(proj, codes=list(codes) or None, unit=unit, jaccard=jaccard, where=parse_where(where),
                              coder=coder)
-        _emit(proj, table, output, original)
+        _emit(table, output, view)
 
 
 @export.command("framework")
@@ -129,9 +131,10 @@ def export_framework(project, codes, cases, max_chars, notes, where, output, ori
     from fieldnotes.analysis.framework import framework_matrix
 
     with open_project(project) as proj:
+        view = output_view(proj, original, "labels and text may hold real names.")
         table = framework_matrix(proj, codes=list(codes) or None, cases=list(cases) or None, where=parse_where(where),
-                                 pseudonymised=not original, max_chars=max_chars, notes=notes)
-        _emit(proj, table, output, original)
+                                 view=view, max_chars=max_chars, notes=notes)
+        _emit(table, output, view, built_through_view=True)
 
 
 @export.command("quotes")
@@ -159,11 +162,10 @@ def export_quotes(project, codes, where, coder, output, title, notes, original) 
     """
     from fieldnotes.export.quotes import quotes, write_quotes
 
-    if original:
-        err_console().print("[bold yellow]warning:[/] --original: the quotes hold real names.")
     with open_project(project) as proj:
-        groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder,
-                        pseudonymised=not original, notes=notes)
+        view = output_view(proj, original, "the quotes hold real names.")
+        groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder, view=view,
+                        notes=notes)
         from fieldnotes.export.safe import sensitive_output
 
         with sensitive_output(original):
@@ -198,13 +200,12 @@ def qdpx_export(project, output, original) -> None:
     """
     from fieldnotes.export.refi_qdpx import export_qdpx
 
-    if original:
-        err_console().print("[bold yellow]warning:[/] --original: the .qdpx holds the original texts with real names.")
     with open_project(project) as proj:
+        view = output_view(proj, original, "the .qdpx holds the original texts with real names.")
         from fieldnotes.export.safe import sensitive_output
 
         with sensitive_output(original):
-            counts = export_qdpx(proj, Path(output), pseudonymised=not original)
+            counts = export_qdpx(proj, Path(output), view=view)
     console().print(f"Wrote {escape(output)}: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
 
 

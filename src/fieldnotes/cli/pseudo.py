@@ -383,6 +383,71 @@ def pseudo_check_leaks(project, paths, threshold, include_suggested, no_detect, 
         raise SystemExit(report.exit_code)
 
 
+@pseudo.command("status")
+@PROJECT
+@JSON
+def pseudo_status(project, as_json) -> None:
+    """Detection coverage: documents never checked or changed since the last
+    detection, suggestions not yet reviewed, and the pipeline used. (Every
+    pseudonymised export brings detection up to date by itself first.)
+
+    \b
+    Example:
+      fieldnotes pseudo status study.fnp
+      fieldnotes pseudo status study.fnp --json
+    """
+    with open_project(project) as proj:
+        status = proj.detection_status()
+    if as_json:
+        print_json(status)
+        return
+    out = console()
+    entities = status["entities"]
+    out.print(f"{status['covered']} of {status['documents']} document(s) covered by detection.")
+    for item in status["stale"]:
+        out.print(f"  [yellow]{escape(item['why'])}[/] {escape(item['document'])}")
+    if status["pipelines"]:
+        out.print("Pipeline: " + ", ".join(
+            f"{escape(name)}" + (" (no statistical pipeline: rules and gazetteer only)" if name == "rules+gazetteer" else "")
+            + f" ({n} document(s))" for name, n in status["pipelines"].items()))
+    out.print(f"Entities: {entities['suggested']} suggested (not yet reviewed; masked anyway), "
+              f"{entities['accepted']} accepted, {entities['rejected']} rejected (left as written).")
+    if status["stale"]:
+        out.print(f"Next: fieldnotes pseudo detect {escape(project)}  (or any pseudonymised export runs it first)")
+    elif entities["suggested"]:
+        out.print(f"Next: review with fieldnotes pseudo list {escape(project)} --status suggested")
+
+
+def output_view(proj, original: bool, warning: str = "the output holds real names."):
+    """The view an output is written through: the pseudonymised one (detection
+    brought up to date first, saying what it did), or with ``--original`` the
+    original, with its warning. Refuses (FieldnotesError) when detection
+    cannot run."""
+    if original:
+        err_console().print(f"[bold yellow]warning:[/] --original: {warning}")
+        return proj.original_view()
+    if not proj.stale_documents():
+        view = proj.pseudonymised_view()
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("Detecting names first"), BarColumn(), MofNCompleteColumn(), console=err_console(),
+                      transient=True) as bar:
+            task = bar.add_task("detect", total=None)
+            view = proj.pseudonymised_view(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    summary = view.detection
+    err = err_console()
+    if summary.checked:
+        err.print(escape(summary.line()))
+    if not summary.statistical:
+        err.print(f"[yellow]note:[/] {escape(summary.message)}")
+    pending = proj.detection_status()["entities"]["suggested"]
+    if pending:
+        err.print(f"[yellow]note:[/] {pending} suggested entities not yet reviewed are masked anyway "
+                  f"(review: fieldnotes pseudo list {escape(str(proj.path))} --status suggested).")
+    return view
+
+
 @cli.group()
 def export() -> None:
     """Export documents and projects, pseudonymised by default.
@@ -400,26 +465,20 @@ def export() -> None:
 @click.option("--pseudonymised/--original", default=True, show_default=True,
               help="Pseudonymised text (default) or the original (sensitive).")
 def export_text(project, output, pseudonymised) -> None:
-    """Write one UTF-8 .txt file per document, named after the document.
+    """Write one UTF-8 .txt file per document, named after the document
+    (pseudonymised names too). Detection runs first on any document never
+    checked or changed since.
 
     \b
     Example:
-      fieldnotes export text study.fnp --pseudonymised -o out/
+      fieldnotes export text study.fnp -o out/
     """
     with open_project(project) as proj:
-        pending = len(proj.entities(status="suggested"))
-        if pseudonymised and not proj.entities():
-            err_console().print("[yellow]warning:[/] no entities detected yet; run 'fieldnotes pseudo detect' first. "
-                                "The files are written unchanged.")
+        view = output_view(proj, not pseudonymised, "these files hold the ORIGINAL text with real names.")
         from fieldnotes.export.safe import sensitive_output
 
         with sensitive_output(not pseudonymised):
-            written = proj.export_texts(Path(output), pseudonymised=pseudonymised)
-    if not pseudonymised:
-        err_console().print("[bold yellow]warning:[/] these files hold the ORIGINAL text with real names.")
-    elif pending:
-        err_console().print(f"[yellow]note:[/] {pending} entities are still suggested; they are replaced anyway "
-                            "(review with 'fieldnotes pseudo list').")
+            written = proj.export_texts(Path(output), view)
     console().print(f"Wrote {len(written)} file(s) to {escape(output)}.")
 
 
@@ -430,7 +489,8 @@ def export_text(project, output, pseudonymised) -> None:
 def export_safe_copy(project, output, encrypt) -> None:
     """Write a shareable project: pseudonymised text, codings remapped onto
     it, memos and names through the same replacements; no originals, no
-    entities, no key.
+    entities, no key. Detection runs first on any document never checked or
+    changed since.
 
     \b
     Example:
@@ -439,7 +499,8 @@ def export_safe_copy(project, output, encrypt) -> None:
     from fieldnotes.cli import unlock
 
     with open_project(project) as proj:
+        view = output_view(proj, False)
         passphrase = unlock(output, new=True) if encrypt else None
-        counts = proj.safe_copy(Path(output), passphrase=passphrase)
+        counts = proj.safe_copy(Path(output), view, passphrase=passphrase)
     console().print(f"Wrote {escape(output)}: {counts['documents']} documents, {counts['codings']} codings, "
                     f"{counts['memos']} memos. Check it: fieldnotes pseudo check-leaks {escape(project)} {escape(output)}")

@@ -3,11 +3,12 @@ code) and sub-theme (each code below it), each with its attribution, document
 and phase, written as a Word appendix (.docx), Markdown, self-contained HTML or
 CSV.
 
-Pseudonymised by default: a quote's text comes from the pseudonymised view of
-its document (the coding's range mapped onto the view), and the attribution,
-speaker, document name and phase pass through the project's string
-pseudonymiser. ``pseudonymised=False`` gives the original words; the caller
-(the CLI's ``--original``) warns about it.
+Every text comes through a view of the project
+(:mod:`fieldnotes.pseudonymise.view`): by default the pseudonymised one, so a
+quote's text is its passage in the pseudonymised document (the coding's range
+mapped onto it) and the attribution, speaker, document name, phase and code
+names are scrubbed. ``view=project.original_view()`` gives the original words;
+the caller (the CLI's ``--original``) warns about it.
 
 >>> groups = quotes(project, codes=["Caseload and time"])       # doctest: +SKIP
 >>> write_quotes(groups, Path("appendix.docx"), title="Quotes")  # doctest: +SKIP
@@ -86,7 +87,7 @@ class QuoteGroup:
 
 def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[tuple[str, str]] = (),
            coder: str | None = None, pseudonymised: bool = True, phase_attribute: str = "phase",
-           notes: str = "include") -> list[QuoteGroup]:
+           notes: str = "include", view: Any = None) -> list[QuoteGroup]:
     """The coded passages of ``codes`` (names or paths; each with its
     sub-codes; default every code), grouped by theme and sub-theme in the
     order of the code tree, filtered by document attribute (``where``,
@@ -98,7 +99,12 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
     no part starts with a speaker label or time code. The researcher's notes
     (observation notes) are attributed as notes; ``notes`` includes them
     (default), excludes them or keeps ``only`` them.
+
+    ``view`` is the view every text comes through (default: the
+    pseudonymised view, or the original with ``pseudonymised=False``).
     """
+    if view is None:
+        view = project.pseudonymised_view() if pseudonymised else project.original_view()
     all_codes = project.codes(counts=False)
     if codes:
         chosen = []
@@ -111,29 +117,16 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
     roots = [p for p in dict.fromkeys(chosen) if not any(p.startswith(other + "/") for other in chosen)]
     selected = {c.path for c in all_codes if any(c.path == r or c.path.startswith(r + "/") for r in roots)}
 
-    if pseudonymised:
-        replacements = project.replacements()
-        scrub = project.string_pseudonymiser(replacements)
-        views: dict[str, Any] = {}
+    scrub = view.scrub
 
-        def text_of(document: str, segment) -> str:
-            if document not in views:
-                views[document] = project.pseudonymised(document, replacements)
-            view, offsets = views[document]
-            start, end = offsets.range_to_view(segment.start, segment.end)
-            return view[start:end]
-    else:
-        def scrub(value: str) -> str:
-            return value
-
-        def text_of(document: str, segment) -> str:
-            return segment.text
+    def text_of(document: str, segment) -> str:
+        return view.passage(document, segment.start, segment.end)
 
     by_code: dict[str, list[Any]] = {}
     for root in roots:
         # Attribution values are pseudonymised inside passages(), value by value.
         for passage in project.passages(root, include_children=True, where=where, coder=coder, notes=notes,
-                                        scrub=scrub if pseudonymised else None):
+                                        scrub=scrub if view.pseudonymised else None):
             if passage.code in selected:
                 by_code.setdefault(passage.code, []).append(passage)
 
@@ -142,6 +135,7 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
         found = by_code.get(code.path)
         if not found:
             continue
+        path_parts = [scrub(part) for part in code.path.split("/")]
         seen: set[tuple[str, int, int]] = set()
         items = []
         for passage in found:
@@ -150,25 +144,25 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
                 continue
             seen.add(key)
             phase = _phase(passage.attributes.get(phase_attribute))
-            parts = _parts(passage, lambda segment, document=passage.document: text_of(document, segment), scrub)
+            parts = _parts(passage, lambda segment, document=passage.document: text_of(document, segment),
+                           view.speaker)
             items.append(Quote(
                 text=" ".join(p.text for p in parts),
                 attribution=parts[0].attribution if parts else "",
-                document=scrub(passage.document),
+                document=view.document_name(passage.document),
                 speaker=parts[0].speaker if parts else None,
                 phase=scrub(phase) if phase else None,
-                code=code.path,
+                code="/".join(path_parts),
                 start=passage.start,
                 end=passage.end,
                 coder=passage.coder,
                 parts=parts,
             ))
-        parts = code.path.split("/")
-        groups.append(QuoteGroup(parts[0], " / ".join(parts[1:]) or None, code.path, items))
+        groups.append(QuoteGroup(path_parts[0], " / ".join(path_parts[1:]) or None, "/".join(path_parts), items))
     return groups
 
 
-def _parts(passage: Any, text_of, scrub) -> tuple[QuotePart, ...]:
+def _parts(passage: Any, text_of, speaker_of) -> tuple[QuotePart, ...]:
     """The passage's segments as quote parts; consecutive segments of one
     speaker with one attribution read as one part."""
     parts: list[QuotePart] = []
@@ -176,7 +170,7 @@ def _parts(passage: Any, text_of, scrub) -> tuple[QuotePart, ...]:
         text = " ".join(text_of(segment).split())
         if not text:
             continue
-        speaker = scrub(segment.speaker) if segment.speaker else None
+        speaker = speaker_of(segment.speaker) if segment.speaker else None
         if parts and (parts[-1].speaker, parts[-1].attribution, parts[-1].note) == (
                 speaker, segment.attribution, segment.note):
             parts[-1] = QuotePart(f"{parts[-1].text} {text}", segment.attribution, speaker, segment.note)

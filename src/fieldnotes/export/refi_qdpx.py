@@ -47,11 +47,13 @@ How fieldnotes maps onto the format (decisions others can rely on):
   source or a selection, and notes nothing references (journals) all become
   memos; a note on a selection that could not be imported lands on the
   document, or on the project.
-* **Pseudonymised by default**: the sources hold the pseudonymised view, every
-  selection is remapped with ``OffsetMap.range_to_view`` (a coding never shows
-  half a pseudonym), and memo texts and titles, case names and descriptions,
-  text attribute values, document names, code descriptions and the project
-  name go through ``string_pseudonymiser()``.
+* **Pseudonymised by default**: everything is read through a view of the
+  project (:mod:`fieldnotes.pseudonymise.view`), each column treated as
+  :mod:`fieldnotes.store.classification` says: the sources hold the
+  pseudonymised text, every selection is remapped onto it (a coding never
+  shows half a pseudonym), and memo texts and titles, case names and
+  descriptions, text attribute values, document names, code names and
+  descriptions and the project name are scrubbed.
 * **fieldnotes' own data** that the format has no place for (speaker turns
   with speakers and time codes, each document's original format and
   encoding) travels in ``fieldnotes/extension.xml``, namespace
@@ -244,7 +246,7 @@ def _plural(n: int, word: str) -> str:
 # -- export ------------------------------------------------------------------------
 
 
-def export_qdpx(project: Project, path: Path, *, pseudonymised: bool = True) -> dict[str, int]:
+def export_qdpx(project: Project, path: Path, *, pseudonymised: bool = True, view: Any = None) -> dict[str, int]:
     """Write ``project`` as a REFI-QDA project file (``.qdpx``) at ``path``.
 
     The file holds ``project.qde`` (valid against ``Project.xsd``) and
@@ -259,7 +261,10 @@ def export_qdpx(project: Project, path: Path, *, pseudonymised: bool = True) -> 
     changed) and ``strings_pseudonymised`` (names, memos and values changed).
     """
     path = Path(path)
-    exporter = _Exporter(project, pseudonymised)
+    if view is None:
+        view = project.pseudonymised_view() if pseudonymised else project.original_view()
+    pseudonymised = view.pseudonymised
+    exporter = _Exporter(project, view)
     _write_zip(path, exporter)
     project._audit("export.qdpx", {"to": str(path), "pseudonymised": pseudonymised, **exporter.counts})
     return dict(exporter.counts)
@@ -289,26 +294,24 @@ def _remove_quietly(name: str | Path) -> None:
 class _Exporter:
     """Builds project.qde and writes the sources into the zip as it goes."""
 
-    def __init__(self, project: Project, pseudonymised: bool) -> None:
+    def __init__(self, project: Project, view: Any) -> None:
         self.project = project
         self.conn = project.conn
-        self.pseudonymised = pseudonymised
+        self.view = view
+        self.pseudonymised = view.pseudonymised
         self.counts = {"users": 0, "codes": 0, "variables": 0, "cases": 0, "documents": 0, "codings": 0,
                        "memos": 0}
-        if pseudonymised:
+        if self.pseudonymised:
             self.counts.update(documents_pseudonymised=0, strings_pseudonymised=0)
-            self.replacements = project.replacements()
-            self._scrub = project.string_pseudonymiser(self.replacements)
-        else:
-            self.replacements = None
-            self._scrub = None
         self.written: list[tuple[int, str, str, Any]] = []  # (document id, source GUID, text as written, offset map)
 
-    def scrub(self, text: str | None) -> str:
+    def scrub(self, text: str | None, table: str = "memos", column: str = "text") -> str:
+        """``text`` of ``table.column`` through the view, by the column's
+        classified policy."""
         text = text or ""
-        if self._scrub is None or not text:
+        if not text:
             return text
-        out = self._scrub(text)
+        out = self.view.column(table, column, text) or ""
         if out != text:
             self.counts["strings_pseudonymised"] += 1
         return out
@@ -319,7 +322,7 @@ class _Exporter:
         conn = self.conn
         root = ET.Element("Project", {
             "xmlns": NAMESPACE,
-            "name": _xml_text(self.scrub(self.project.path.stem)) or "fieldnotes project",
+            "name": _xml_text(self.scrub(self.project.path.stem, "documents", "name")) or "fieldnotes project",
             "origin": f"fieldnotes {_version()}",
             "creationDateTime": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         })
@@ -367,8 +370,8 @@ class _Exporter:
         def prepare(node: CodeNode) -> None:
             code = by_guid[node.guid]
             node.guid = self.code_guids[code.id]
-            for name in ("description", "inclusion", "exclusion", "example"):
-                setattr(node, name, self.scrub(getattr(node, name)))
+            for name in ("name", "description", "inclusion", "exclusion", "example"):
+                setattr(node, name, self.scrub(getattr(node, name), "codes", name))
             for child in node.children:
                 prepare(child)
 
@@ -407,7 +410,7 @@ class _Exporter:
             element = _sub(variables, "Variable", guid=self.variables[var_id][0], name=_xml_text(name),
                            typeOfVariable=TYPE_TO_REFI.get(type_, "Text"))
             if description:
-                ET.SubElement(element, "Description").text = _xml_text(self.scrub(description))
+                ET.SubElement(element, "Description").text = _xml_text(self.scrub(description, "variables", "description"))
             self.counts["variables"] += 1
         if self.kind_guid is not None:
             element = _sub(variables, "Variable", guid=self.kind_guid, name=KIND_VARIABLE, typeOfVariable="Text")
@@ -434,7 +437,7 @@ class _Exporter:
             text = None
         if text is None:
             # Not of the variable's type after all: a text value keeps it.
-            tag, text = "TextValue", self.scrub(str(value))
+            tag, text = "TextValue", self.scrub(str(value), "attributes", "value")
         ET.SubElement(element, tag).text = _xml_text(text)
 
     def _cases(self, root: ET.Element) -> None:
@@ -450,9 +453,9 @@ class _Exporter:
         doc_guids = dict(self.conn.execute("SELECT id, guid FROM documents"))
         cases = _sub(root, "Cases")
         for case_id, _guid, name, description in rows:
-            element = _sub(cases, "Case", guid=self.case_guids[case_id], name=_xml_text(self.scrub(name)))
+            element = _sub(cases, "Case", guid=self.case_guids[case_id], name=_xml_text(self.scrub(name, "cases", "name")))
             if description:
-                ET.SubElement(element, "Description").text = _xml_text(self.scrub(description))
+                ET.SubElement(element, "Description").text = _xml_text(self.scrub(description, "cases", "description"))
             for var_id, value in self.values.get(("case", case_id), []):
                 self._value(element, var_id, value)
             for doc_id in members.get(case_id, []):
@@ -475,14 +478,10 @@ class _Exporter:
         sources = _sub(root, "Sources")
         for doc_id, guid, name, kind, imported_at in rows:
             guid = _guid_or_derived(guid, "document", doc_id)
-            if self.pseudonymised:
-                text, mapping = self.project.pseudonymised(name, self.replacements)
-                if mapping.replacements:
-                    self.counts["documents_pseudonymised"] += 1
-                shown_name = self.scrub(name)
-            else:
-                text, mapping = self.project._doc_text(doc_id), None
-                shown_name = name
+            text, mapping = self.view.document(doc_id)
+            if mapping is not None and mapping.replacements:
+                self.counts["documents_pseudonymised"] += 1
+            shown_name = self.view.document_name(doc_id)
             archive.writestr(f"sources/{guid}.txt", text.encode("utf-8"))
             self.written.append((doc_id, guid, text, mapping))  # for the fieldnotes extension
             element = _sub(sources, "TextSource", guid=guid, name=_xml_text(shown_name),
@@ -523,10 +522,10 @@ class _Exporter:
         for memo_id, guid, target_type, target_id, title, text, coder_id, created_at, updated_at in self.memo_rows:
             note_guid = _guid_or_derived(guid, "memo", memo_id)
             user = self.coder_guids.get(coder_id)
-            note = _sub(notes, "Note", guid=note_guid, name=_xml_text(self.scrub(title)) or None,
+            note = _sub(notes, "Note", guid=note_guid, name=_xml_text(self.scrub(title, "memos", "title")) or None,
                         creatingUser=user, creationDateTime=_xsd_datetime(created_at), modifyingUser=user,
                         modifiedDateTime=_xsd_datetime(updated_at))
-            ET.SubElement(note, "PlainTextContent").text = _xml_text(self.scrub(text))
+            ET.SubElement(note, "PlainTextContent").text = _xml_text(self.scrub(text, "memos", "text"))
             if target_type == "case" and target_id in self.case_guids:
                 links.append((note_guid, self.case_guids[target_id]))
             self.counts["memos"] += 1
@@ -557,7 +556,7 @@ def _extension_xml(exporter: _Exporter) -> bytes:
             # offset map of the text as written, no turns at all. The raw
             # pseudonymiser, so labels do not count as extra strings changed.
             turns = [] if mapping is None else project.pseudonymised_turns(
-                turns, mapping, lambda label: exporter._scrub(label) if label else label)
+                turns, mapping, lambda label: exporter.view.speaker(label) if label else label)
         source = _sub(root, "Source", guid=guid, format=fmt or "txt", encoding=encoding or None,
                       sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
                       originalSha256=None if exporter.pseudonymised else sha256)

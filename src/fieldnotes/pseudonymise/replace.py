@@ -80,7 +80,8 @@ _INSTITUTIONS = (
 )
 
 
-def _tag_name(entity: EntityInfo) -> str:
+def tag_name(entity: EntityInfo) -> str:
+    """The kind of tag an entity gets: "Person", "Place", "School", ..."""
     if entity.category in ("PLACE", "ORG", "ADDRESS"):
         for name, pattern in _INSTITUTIONS:
             if entity.category != "ADDRESS" and pattern.search(entity.label):
@@ -113,7 +114,8 @@ class _Numbering:
                 return tag
 
 
-def _role_name(role: str) -> str:
+def role_name(role: str) -> str:
+    """The tag name of a register role: "social worker" -> "Social worker"."""
     role = " ".join(role.split())
     return role[:1].upper() + role[1:]
 
@@ -660,8 +662,16 @@ def assign_replacements(
     seed: str = "",
     date_mode: str = "shift",
     date_shift_days: int | None = None,
+    tags: dict[int, str] | None = None,
+    surrogates: dict[int, str] | None = None,
+    role_tags: dict[int, str] | None = None,
 ) -> dict[int, str]:
     """One replacement per entity, keyed by entity id.
+
+    ``tags``, ``surrogates`` and ``role_tags`` are the tags, surrogate names
+    and role tags the project has already given (entity id -> value): they are kept as they are, so a
+    pseudonym never changes once a researcher has seen it; only entities
+    without one are numbered or named here.
 
     ``strategy`` decides names: ``"tags"`` numbers them by category in order of
     entity id ("[Person 1]", "[Place 2]", "[School 1]"), so tags stay put when
@@ -707,19 +717,29 @@ def assign_replacements(
             value = shift_date(entity.label, shift) if date_mode == "shift" else month_of(entity.label)
         elif entity.category == "POSTCODE":
             value = postcode_district(entity.label)
-        result[entity.id] = value if value is not None else numbering.next(_tag_name(entity))
+        if value is None:
+            value = (tags or {}).get(entity.id) or numbering.next(tag_name(entity))
+        result[entity.id] = value
 
     # Pass 2: the strategy.
     if strategy == "roles":
-        roles = _Numbering(taken)
+        numbering = _Numbering(taken | {v.casefold() for v in (role_tags or {}).values() if v})
         for entity in ordered:
             if entity.role and entity.role.strip():
-                result[entity.id] = roles.next(_role_name(entity.role))
+                result[entity.id] = (role_tags or {}).get(entity.id) or numbering.next(role_name(entity.role))
     elif strategy == "surrogates":
-        surrogates = _Surrogates(ordered, seed)
+        kept = {k: v for k, v in (surrogates or {}).items() if v}
+        kept_folded = {v.casefold() for v in kept.values()}
+        namer = _Surrogates(ordered, seed)
         for entity in ordered:
             if entity.category == "PERSON":
-                name = surrogates.name_for(entity)
+                name = kept.get(entity.id)
+                if name is None:
+                    name = namer.name_for(entity)
+                    # A new name that another entity already carries would
+                    # join two people: the tag is safer.
+                    if name is not None and name.casefold() in kept_folded:
+                        name = None
                 if name is not None:
                     result[entity.id] = name
 

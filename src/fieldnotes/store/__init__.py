@@ -6,4 +6,4 @@ commands run on a plain ``sqlite3`` connection.
 """
 
 #: The number of migrations; ``PRAGMA user_version`` of an up-to-date project.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6

@@ -319,5 +319,27 @@ def m0005_speaker_cases(db: Database) -> None:
     _run(db, _V5, 5)
 
 
+# Stable pseudonyms: a tag, once given, is the entity's for good (a merge or a
+# split elsewhere never renumbers it), and numbers are never handed out twice.
+# ``tag`` (and ``surrogate`` or ``role_tag`` under those strategies) is filled
+# when an entity is first given one; ``pseudonym_numbers`` remembers the last
+# number used per tag name.
+_V6 = [
+    "ALTER TABLE entities ADD COLUMN tag TEXT",
+    "ALTER TABLE entities ADD COLUMN surrogate TEXT",
+    "ALTER TABLE entities ADD COLUMN role_tag TEXT",
+    """
+    CREATE TABLE pseudonym_numbers (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        last INTEGER NOT NULL
+    )""",
+]
+
+
+@migrations(name="0006_stable_pseudonyms")
+def m0006_stable_pseudonyms(db: Database) -> None:
+    _run(db, _V6, 6)
+
+
 if len(migrations._migrations) != SCHEMA_VERSION:  # pragma: no cover - caught by any test run
     raise RuntimeError("fieldnotes.store.SCHEMA_VERSION must equal the number of migrations")

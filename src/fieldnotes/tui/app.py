@@ -411,20 +411,24 @@ class FieldnotesApp(App):
         view = self.view
         if not view.document:
             return
-        self.pseudonymised = not getattr(self, "pseudonymised", False)
-        if self.pseudonymised and not self.project.entities():
-            self.notify("Nothing is detected yet, so nothing is replaced: press E, then D to detect names.",
-                        severity="warning", timeout=6)
         doc = self.project.document(view.document)
-        if self.pseudonymised:
-            text, mapping = self.project.pseudonymised(doc.name)
-            turns = self.project.pseudonymised_turns(doc.turns, mapping, self.project.string_pseudonymiser())
+        if not getattr(self, "pseudonymised", False):
+            # The same view every export takes: detection is brought up to
+            # date first (a new or changed document is never shown unmasked);
+            # if it cannot run, this raises and the original stays on screen.
+            pseudo = self.project.pseudonymised_view()
+            self.pseudonymised = True
+            if pseudo.detection.checked:
+                self.notify(pseudo.detection.line(), timeout=6)
+            text, mapping = pseudo.document(doc.name)
+            turns = pseudo.turns(doc.name, doc.turns)
             spans = [Span(*mapping.range_to_view(s.start, s.end), s.coding_id, s.code_id, s.label, s.colour)
                      for s in self._spans(doc.name)]
             view.load(doc.name, text, turns, spans)
-            self.query_one("#doc-title", Static).update(f"[b]{doc.name}[/b]  PSEUDONYMISED VIEW (F6: original; read-only)",
-                                                        layout=False)
+            self.query_one("#doc-title", Static).update(
+                f"[b]{pseudo.document_name(doc.name)}[/b]  PSEUDONYMISED VIEW (F6: original; read-only)", layout=False)
         else:
+            self.pseudonymised = False
             self.open_document(doc.name)
 
     def action_search(self) -> None:

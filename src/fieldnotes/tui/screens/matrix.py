@@ -58,10 +58,11 @@ class MatrixScreen(Screen[Jump | None]):
 
         try:
             table = code_matrix(self.project, cols=self.cols, measure=self.measure, percent=self.percent)
+            # Through the pseudonymised view, which refuses when detection cannot run.
+            self.table = self.project.pseudonymise_table(table)
         except FieldnotesError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.table = self.project.pseudonymise_table(table)
         self.query_one("#matrix-settings", Static).update(
             f"[b]{self.table.title}[/b]   columns: {self.cols} · measure: {self.measure}"
             + (" · % of column" if self.percent else "") + " · pseudonymised labels", layout=False)

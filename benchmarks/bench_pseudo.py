@@ -83,7 +83,8 @@ def print_scores(title: str, recall, good: int, bad: int, wrong: Counter) -> Non
 
 DEV = Path("/work/shared/pseudo-dev")
 SEED = Path("/work/shared/seed/000_fbd450078d389b5a.txt")
-_TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|PC|DC|DS|DI|Sgt|Cllr)\.?\s+")
+_TITLE = re.compile(
+    r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Doctor|Prof|Professor|Sir|Dame|Lord|Lady|Judge|PC|DC|DS|DI|Sgt|Cllr)\.?\s+(?:and\s+)?)+")
 
 
 def _load_set(name: str, dev: Path, root: Path):

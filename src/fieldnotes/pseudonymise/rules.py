@@ -24,7 +24,7 @@ Span = tuple[int, int, str, str]
 # A capitalised word of a name: Mensah, O'Brien, McDonald, Smith-Jones, Zoë.
 _UP = "A-ZÀ-ÖØ-ÞĀ-ſ"
 _LO = "a-zß-öø-ÿĀ-ſ"
-NAME_WORD = rf"(?:[{_UP}][{_LO}]*['’][{_UP}][{_LO}]+|Ma?c[{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?)"
+NAME_WORD = rf"(?:[{_UP}][{_LO}]*['’][{_UP}][{_LO}]+|Ma?c[{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:[-‐‑][{_UP}][{_LO}]+)?)"
 # Word boundaries that also keep us out of email addresses and web names.
 _B = r"(?<![\w@])(?<!\w[.@])"
 _E = r"(?![\w@])(?!['’]?[.@]\w)"
@@ -35,14 +35,24 @@ _TITLE_ALT = "|".join(
         (
             "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Doctor", "Prof", "Professor", "Sir", "Dame",
             "Rev", "Revd", "Reverend", "Fr", "Cllr", "Councillor", "Judge", "Nurse", "DC", "DS",
-            "DI", "DCI", "DSI", "PC", "PCSO", "Sgt", "Sergeant", "Insp", "Inspector",
+            "DI", "DCI", "DSI", "PC", "PCSO", "Sgt", "Sergeant", "Insp", "Inspector", "Lord", "Lady",
         ),
         key=len,
         reverse=True,
     )
 )
+_INITIALS = r"[A-Z]\.(?:[ \t]?-?[A-Z]\.)*"
 _TITLED = re.compile(
-    rf"{_B}(?:{_TITLE_ALT})\.?[ \t]+(?P<name>{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,2}})"
+    rf"{_B}(?:{_TITLE_ALT})\.?[ \t]+(?P<name>(?:{_INITIALS}[ \t]*)?(?:{NAME_WORD}|[A-Z]{{2,}}(?![\w]))(?:[ \t]+{NAME_WORD}){{0,2}}"
+    rf"|{_INITIALS}|[A-Z](?![\w'’.]))"
+)
+# Judges and counsel named with a post-nominal: "Auld LJ", "Tugendhat J",
+# "Mr D. Pannick QC": the name and the letters are one mention.
+_POSTNOMINAL = re.compile(rf"{_B}(?P<name>{NAME_WORD}[ \t]+(?:LJ|LJJ|JJ|J|MR|LCJ|QC|KC|SC))(?![\w])")
+# Neutral citations of English and Welsh judgments: "[2008] EWHC 860 (QB)".
+_NEUTRAL_CITATION = re.compile(
+    r"\[(?:19|20)\d\d\][ \t]+(?:UKSC|UKHL|UKPC|EWCA[ \t]+(?:Civ|Crim)|EWHC|EWFC|EWCOP|UKUT|UKFTT|EWFC B|EWHC B)"
+    r"[ \t]+\d+(?:[ \t]+\((?:QB|KB|Fam|Admin|Ch|Comm|TCC|Pat|IPEC|AAC|IAC|LC)\))?"
 )
 _KIN_ALT = "Nana|Nanna|Nan|Nanny|Grandma|Granny|Gran|Grandad|Grandpa|Auntie|Aunty|Aunt|Uncle"
 _KIN = re.compile(rf"{_B}(?P<kin>{_KIN_ALT})[ \t]+(?P<name>{NAME_WORD})(?=['’]s\b|{_E})")
@@ -231,8 +241,9 @@ def find_identifiers(text: str, reference_patterns: tuple[str, ...] = ()) -> lis
         elif digits.startswith("0") and len(digits) in (10, 11) and _phone_valid(digits):
             found.append((m.start(), m.end(), "PHONE", "phone_spoken"))
     for m in _LABELLED.finditer(text):
+        plural = re.match(r"(?i)nos\b|numbers\b|references\b", m.group())
         for t in _ID_TOKEN.finditer(text, m.start("ids"), m.end("ids")):
-            if _id_shaped(t.group()):
+            if _id_shaped(t.group()) or (plural and re.fullmatch(r"\d{2}", t.group())):
                 found.append((t.start(), t.end(), "REFERENCE", "labelled_id"))
     for pattern, name in ((_SLASH_CODE, "slash_code"), (_APP_NO, "application_no"), (_ALNUM_CODE, "alnum_code"),
                           (_LONG_NUMBER, "long_number")):
@@ -243,6 +254,8 @@ def find_identifiers(text: str, reference_patterns: tuple[str, ...] = ()) -> lis
                 continue
             found.append((m.start("id") if "id" in pattern.groupindex else m.start(),
                           m.end("id") if "id" in pattern.groupindex else m.end(), "REFERENCE", name))
+    for m in _NEUTRAL_CITATION.finditer(text):
+        found.append((m.start(), m.end(), "REFERENCE", "neutral_citation"))
     for m in _COLLAR.finditer(text):
         found.append((m.start("id"), m.end("id"), "REFERENCE", "collar_number"))
     for pattern in _reference_regexes(tuple(reference_patterns)):
@@ -410,6 +423,10 @@ def find_titled_names(text: str) -> list[Span]:
         if is_role_word(first) or first in MONTHS:
             continue
         found.append((s, e, "PERSON", "title"))
+    for m in _POSTNOMINAL.finditer(text):
+        first = m.group("name").split()[0]
+        if not is_role_word(first) and not is_title(first) and first not in MONTHS and first.casefold() not in _FUNCTION_WORDS:
+            found.append((m.start("name"), m.end("name"), "PERSON", "postnominal"))
     for m in _KIN.finditer(text):
         name = m.group("name")
         if is_first_name(name) and not is_role_word(name):

@@ -305,7 +305,8 @@ def run_seed(args) -> None:
         child = [m.start() for m in re.finditer(r"\bIvy\b", text)]
         found = sum(any(a <= s < b for a, b in spans) for s in child)
         flagged = Counter(text[a:b] for a, b in spans)
-        bad = [w for w in SEED_MUST_NOT if any(re.search(rf"\b{w}\b", f) for f in flagged)]
+        # an email address that contains a word ("CSC.Research@...") is an email, not the word
+        bad = [w for w in SEED_MUST_NOT if any(re.search(rf"\b{w}\b", f) and "@" not in f for f in flagged)]
         print(f"\nseed report: {report.entities} entities, {len(log)} tags (mentions)")
         print(f"  the Appendix 4 child (Ivy): {found} of {len(child)} mentions detected")
         print(f"  report words suggested (must be none of {', '.join(SEED_MUST_NOT)}): {', '.join(bad) or 'none'}")

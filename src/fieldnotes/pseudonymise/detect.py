@@ -319,7 +319,11 @@ _MONTH_BEFORE = frozenset(
     """in of since last next this early late mid until till by from before after through
     during end beginning start throughout around""".split()
 )
-_IDIOM_BEFORE = frozenset({"saving", "amazing", "state", "say", "said", "with", "good", "bad", "fall"})
+_IDIOM_BEFORE = frozenset({"saving", "amazing", "state", "fall"})
+_OBJECT_NEXT = frozenset(
+    """my your his her its our their the a an this that these those it them him me us you
+    everyone everything someone something""".split()
+)
 
 
 def _name_context(text: str, start: int, end: int) -> bool:
@@ -337,10 +341,17 @@ def _name_context(text: str, start: int, end: int) -> bool:
     prev_word = prev.group(1).casefold() if prev else ""
     if after[:2] in ("'s", "’s"):
         return True
-    if folded in ("will", "may", "can", "might", "mark", "bill", "pat", "rob", "sue", "hope", "frank", "grant", "chase", "drew", "don", "ray"):
-        # modal or verb use: "Will you", "May I", "Mark my words", "Sue them"
+    if folded in ("will", "may", "can", "might"):
+        # modal use: "Will you", "May I", "Will it", "Can always"
         if next_word in _VERBISH_NEXT:
             return False
+    if folded in ("mark", "bill", "pat", "rob", "sue", "hope", "frank", "grant", "chase", "drew", "don", "ray"):
+        # a verb with its object: "Mark my words", "Sue them", "Hope you're well"
+        # (but "Bill always says", "Before Mark we had" are the person)
+        if next_word in _OBJECT_NEXT:
+            return False
+        if folded == "hope" and next_word in ("i", "we", "they", "he", "she", "so", "all", "to"):
+            return False  # "Hope we can", "Hope so"
     if folded in {m.casefold() for m in (*MONTHS, *WEEKDAYS)}:
         if prev_word in _MONTH_BEFORE or re.match(r"\s*(?:\d|-|–|to\b|and\b)", after):
             return False

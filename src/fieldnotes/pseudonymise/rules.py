@@ -131,6 +131,11 @@ _ADDRESS = re.compile(
 )
 # "Tanyard House", "Linnet Court", "Pelham Tower": a named building.
 _BUILDING = re.compile(rf"{_B}(?P<b>(?:{NAME_WORD}[ \t]+){{1,2}}(?:{_BUILDING_TYPES}))(?![\w'’])")
+_ADDRESS_LINE_TAIL = re.compile(
+    r",[ \t]*[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)?,?[ \t]+(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?(?:[ \t]?\d[A-Z]{2})?)(?![\w])"
+)
+# "two children at number 14", "lives at No. 7": a house by its number.
+_HOUSE_NUMBER = re.compile(r"(?<![\w])(?:at|to|from|outside|near|opposite|next door to|of)[ \t]+(?P<n>[Nn]umber[ \t]+\d{1,4}[A-Za-z]?)(?![\w])")
 _STREET = re.compile(rf"{_B}(?P<street>(?:{NAME_WORD}(?:['’]s)?[ \t]+){{1,3}}(?:{_STREET_ONLY_TYPES}))(?![\w'’])")
 _ORG_SUFFIX = (
     "Primary School|Primary Academy|Primary|Infant School|Infants|Junior School|Juniors|High School|"
@@ -386,6 +391,11 @@ def find_places_and_orgs(text: str) -> list[Span]:
         words = text[s:e].split()
         if len(words) >= 2 and words[0].casefold() not in _GENERIC and words[0].casefold() not in _FUNCTION_WORDS:
             found.append((s, e, "PLACE", "street"))
+        elif len(words) >= 2 and _ADDRESS_LINE_TAIL.match(text, e):
+            # "Church Walk, Oakhallow, KM6 2BD": a line of an address, generic first word or not
+            found.append((s, e, "PLACE", "street"))
+    for m in _HOUSE_NUMBER.finditer(text):
+        found.append((m.start("n"), m.end("n"), "ADDRESS", "house_number"))
     for m in _ORG.finditer(text):
         s, e = _strip_leading_noise(text, m.start("org"), m.end("org"))
         head = ORG_SUFFIX_RE.sub("", text[s:e])

@@ -271,15 +271,38 @@ def run_set(name: str, args) -> None:
         for g in gold:
             if len(g["text"]) >= 3:
                 forms[g["doc"]].add(g["text"])
+        # A shifted date can land on another real date of the same document
+        # ("15 November" shifted to "1 October", which the text also names):
+        # a date form counts as leaked only where one of its own mentions
+        # still reads as it, through the view's offset map.
+        date_forms = {(g["doc"], g["text"]) for g in gold if g["category"] in ("DATE", "DATETIME")}
+        in_place = set()
+        views = {}
+        for g in gold:
+            if (g["doc"], g["text"]) in date_forms:
+                if g["doc"] not in views:
+                    views[g["doc"]] = project.pseudonymised(g["doc"])
+                view, mapping = views[g["doc"]]
+                a, b = mapping.range_to_view(g["start"], g["end"])
+                if g["text"] in view[a:b]:
+                    in_place.add((g["doc"], g["text"]))
+        coincidences = 0
         leaked = []
         for doc_name, surfaces in forms.items():
             exported = (out / (Path(doc_name).stem + ".txt")).read_text(encoding="utf-8")
             for surface in sorted(surfaces):
-                if re.search(r"(?<!\w)" + re.escape(surface) + r"(?!\w)", exported):
+                hit = re.search(r"(?<!\w)" + re.escape(surface) + r"(?!\w)", exported)
+                if hit and (doc_name, surface) in date_forms and (doc_name, surface) not in in_place:
+                    coincidences += 1
+                    continue
+                if hit:
                     leaked.append(f"{surface} ({doc_name})")
+                    if args.verbose:
+                        print(f"  leak {surface!r} in {doc_name}: ...{exported[max(0, hit.start() - 60):hit.end() + 30]!r}")
         total_forms = sum(len(v) for v in forms.values())
         print(f"\nafter 'pseudo accept --all' and 'export text': {len(leaked)} / {total_forms} gold surface forms "
-              f"(3+ characters) still readable whole-word in their document: {'; '.join(leaked) or 'none'}")
+              f"(3+ characters) still readable whole-word in their document: {'; '.join(leaked) or 'none'}"
+              + (f" ({coincidences} shifted date(s) that fell on another date the document names not counted)" if coincidences else ""))
         project.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)

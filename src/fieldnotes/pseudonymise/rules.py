@@ -131,8 +131,9 @@ _ADDRESS = re.compile(
 )
 # "Tanyard House", "Linnet Court", "Pelham Tower": a named building.
 _BUILDING = re.compile(rf"{_B}(?P<b>(?:{NAME_WORD}[ \t]+){{1,2}}(?:{_BUILDING_TYPES}))(?![\w'’])")
-_ADDRESS_LINE_TAIL = re.compile(
-    r",[ \t]*[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)?,?[ \t]+(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?(?:[ \t]?\d[A-Z]{2})?)(?![\w])"
+_ADDRESS_LINE = re.compile(
+    rf"(?m)^[ \t]*(?P<street>(?:\d{{1,4}}[A-Za-z]?[ \t]+)?(?:{NAME_WORD}(?:['’]s)?[ \t]+){{1,3}}(?:{_STREET_TYPES}))"
+    r"(?=,[ \t]*[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)?,?[ \t]+[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?(?:[ \t]?\d[A-Z]{2})?(?![\w]))"
 )
 # "two children at number 14", "lives at No. 7": a house by its number.
 _HOUSE_NUMBER = re.compile(r"(?<![\w])(?:at|to|from|outside|near|opposite|next door to|of)[ \t]+(?P<n>[Nn]umber[ \t]+\d{1,4}[A-Za-z]?)(?![\w])")
@@ -391,9 +392,9 @@ def find_places_and_orgs(text: str) -> list[Span]:
         words = text[s:e].split()
         if len(words) >= 2 and words[0].casefold() not in _GENERIC and words[0].casefold() not in _FUNCTION_WORDS:
             found.append((s, e, "PLACE", "street"))
-        elif len(words) >= 2 and _ADDRESS_LINE_TAIL.match(text, e):
-            # "Church Walk, Oakhallow, KM6 2BD": a line of an address, generic first word or not
-            found.append((s, e, "PLACE", "street"))
+    for m in _ADDRESS_LINE.finditer(text):
+        # "Church Walk, Oakhallow, KM6 2BD": a line of an address, generic first word or not
+        found.append((m.start("street"), m.end("street"), "PLACE", "address_line"))
     for m in _HOUSE_NUMBER.finditer(text):
         found.append((m.start("n"), m.end("n"), "ADDRESS", "house_number"))
     for m in _ORG.finditer(text):

@@ -251,7 +251,7 @@ def find_identifiers(text: str, reference_patterns: tuple[str, ...] = ()) -> lis
         for t in _ID_TOKEN.finditer(text, m.start("ids"), m.end("ids")):
             if _id_shaped(t.group()) or (plural and re.fullmatch(r"\d{2}", t.group())):
                 found.append((t.start(), t.end(), "REFERENCE", "labelled_id"))
-    for pattern, name in ((_SLASH_CODE, "slash_code"), (_APP_NO, "application_no"), (_ALNUM_CODE, "alnum_code"),
+    for pattern, name in ((_SLASH_CODE, "slash_code"), (_MIXED_SLASH, "mixed_code"), (_APP_NO, "application_no"), (_ALNUM_CODE, "alnum_code"),
                           (_LONG_NUMBER, "long_number")):
         for m in pattern.finditer(text):
             if name == "application_no" and _year_range(m.group()):
@@ -309,6 +309,10 @@ def _id_shaped(token: str) -> bool:
 # numbers in slashed parts), ECHR application numbers "36110/97", codes of
 # letters and four or more digits "KM24C00461", long bare numbers "2417733".
 _SLASH_CODE = re.compile(r"(?<![\w/])(?=[A-Z0-9/]*\d)[A-Z][A-Z0-9]{0,7}(?:/[A-Z0-9]{1,10}){2,}(?![\w/])")
+# Codes that mix numbers, capitals and a slash: "11/15W.2", "MK10/2AB".
+_MIXED_SLASH = re.compile(
+    r"(?<![\w/.-])(?=[0-9A-Z./]*[A-Z])(?=(?:[A-Z./]*\d){2})[0-9A-Z]+(?:[/.][0-9A-Z]+)*/[0-9A-Z]+(?:[/.][0-9A-Z]+)*(?![\w/-])"
+)
 _APP_NO = re.compile(r"(?<![\w/.,])\d{3,6}/\d{2}(?![\w/])")
 _ALNUM_CODE = re.compile(r"(?<![\w/-])(?=[A-Z]*\d(?:[A-Z]*\d){3})(?=\d*[A-Z])[A-Z0-9]{7,14}(?![\w/-])")
 _LONG_NUMBER = re.compile(r"(?<![\w.,/£$€+-])\d{6,9}(?![\w/%]|[.,]\d)")

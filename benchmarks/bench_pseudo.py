@@ -22,6 +22,29 @@ bare ``nlp.pipe`` of the same pipeline over the same texts, in the same run,
 over the demo study repeated --repeat times (target within 1.2x).
 
     python benchmarks/bench_pseudo.py [--pipeline NAME] [--repeat 8]
+
+Development sets (``--set``, repeatable; ``--verbose`` lists every miss and
+false alarm; ``--speed`` adds the demo study and the speed test):
+
+    python benchmarks/bench_pseudo.py --set social-care --set tab-half --set seed
+
+- ``social-care``, ``tab-half``: the annotated sets in /work/shared/pseudo-dev
+  (``--dev`` for another folder), imported through fieldnotes' importers as a
+  user would (the .vtt/.srt documents too: gold offsets follow the words onto
+  the stored text; speaker labels the importer merged away are not scored).
+  A gold mention is found when every non-space character of it, a leading
+  title excepted, lies inside a detected mention; precision is the share of
+  detected mentions touching a gold mention; keep hits are whole-word,
+  case-sensitive occurrences of keep phrases outside gold spans that a
+  detected mention touches; leaked forms are gold surface forms (3+
+  characters) still present whole-word in the document's ``export text``
+  after accepting everything (a shifted date that lands on another date the
+  document names is not counted). Bare spaCy NER is scored on the same
+  stored texts in the same run.
+- ``demo``: the demo study and its gold set, scored the same way.
+- ``seed``: the real report in /work/shared/seed: the Appendix 4 child found
+  at every mention, report words that must never be suggested, and the
+  entity and tag counts.
 """
 
 from __future__ import annotations

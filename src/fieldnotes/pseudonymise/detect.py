@@ -469,7 +469,8 @@ def _alias_candidates(text: str, found: Sequence[Candidate]) -> list[Candidate]:
         if not _personal_name(c.text):
             continue
         for ini in _initials_of(c.text):
-            if 2 <= len(ini) <= 3 and ini not in aliases and not is_title(ini) and not is_role_word(ini) and not is_kept(ini):
+            if (2 <= len(ini) <= 3 and ini not in aliases and not is_title(ini) and not is_role_word(ini)
+                    and not is_kept(ini) and ini.casefold() not in _FUNCTION_WORDS):
                 aliases.add(ini)
     out = []
     if not aliases:

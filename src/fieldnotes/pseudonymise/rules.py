@@ -554,8 +554,8 @@ def label_name_span(label: str) -> tuple[int, int] | None:
         # role ("FACILITATOR", "INTERVIEWER") or an acronym on the keep list.
         from fieldnotes.pseudonymise.categories import is_kept
 
-        if len(name_words[0]) < 2 or not (titled or is_first_name(name_words[0]) or (
-                len(name_words[0]) >= 3 and not is_kept(" ".join(name_words)))):
+        if len(name_words[0]) < 2 or name_words[0].casefold() in _FUNCTION_WORDS or not (
+                titled or is_first_name(name_words[0]) or (len(name_words[0]) >= 3 and not is_kept(" ".join(name_words)))):
             return None
     elif not (titled or len(name_words) >= 2 or is_first_name(name_words[0])):
         if name_words[0].casefold() in _FUNCTION_WORDS or len(name_words[0]) < 3:

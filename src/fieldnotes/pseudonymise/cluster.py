@@ -123,8 +123,8 @@ class FormMatcher:
                     insensitive.append(key)
                     continue
             variants = {form, form.upper()}
-            if form.isupper() and form.isalpha() and len(form) >= 3 and is_first_name(form.title()) is not None:
-                variants.add(form.title())  # a name first seen as a capitals label ("SAGAL") in ordinary case
+            if form.isupper() and form.isalpha() and len(form) >= 3:
+                variants.add(form.title())  # a name first seen in capitals ("SAGAL:", a heading) in ordinary case
             for variant in variants:
                 self.by_key.setdefault(variant, form)
                 sensitive.append(variant)

@@ -467,8 +467,8 @@ _FIELD = re.compile(
     r"duty social worker|contact officer|duty manager|team manager|supervisee|supervisor|witness|observer|"
     r"observed by|signed|signature|author|prepared by|written by|completed by|recorded by|interviewee|"
     r"interviewer|facilitator|note taker|notetaker|chair|present|attendees|from|to|cc|bcc|sibling|siblings|"
-    r"guardian|step-?father|step-?mother|partner|grandmother|grandfather|foster carers?|key worker|gp|"
-    r"health visitor|school|teacher|dsl|headteacher|solicitor)[ \t]*:[ \t]*"
+    r"guardian|step-?father|step-?mother|partner|grandmother|grandfather|foster carers?|key worker|"
+    r"health visitor|teacher|dsl|headteacher)[ \t]*:[ \t]*"
 )
 _FIELD_NAME = re.compile(
     rf"(?:(?:{_TITLE_ALT})\.?[ \t]+)?(?P<name>{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,3}})(?=[ \t]*(?:[,;(<|–—-]|$|\n))",
@@ -492,8 +492,8 @@ def find_field_names(text: str) -> list[Span]:
                 continue
             s, e = n.start("name"), n.end("name")
             words = text[s:e].split()
-            if any(is_role_word(w) or w in MONTHS for w in words):
-                continue
+            if any(is_role_word(w) or w in MONTHS for w in words) or ORG_SUFFIX_RE.search(text[s:e]):
+                continue  # "Team: Heron Team", "Present: Oakhallow Primary School": not a person
             if len(words) >= 2 or is_first_name(words[0]):
                 found.append((s, e, "PERSON", "field"))
     return found

@@ -37,7 +37,7 @@ from typing import Iterable, Sequence
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, STRUCTURED
+from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, STRUCTURED, is_kept
 from fieldnotes.pseudonymise.detect import Candidate, _name_context
 from fieldnotes.pseudonymise.names import (
     _FUNCTION_WORDS,
@@ -122,7 +122,10 @@ class FormMatcher:
                     self.by_key.setdefault(key, form)
                     insensitive.append(key)
                     continue
-            for variant in {form, form.upper()}:
+            variants = {form, form.upper()}
+            if form.isupper() and form.isalpha() and len(form) >= 3:
+                variants.add(form.title())  # a name first seen in capitals ("SAGAL:", a heading) in ordinary case
+            for variant in variants:
                 self.by_key.setdefault(variant, form)
                 sensitive.append(variant)
         self._ci = re.compile(_LEFT + "(?:" + _trie_pattern(insensitive) + ")" + _RIGHT, re.IGNORECASE) if insensitive else None
@@ -271,12 +274,15 @@ def cluster(
     allow = {_norm(a).casefold() for a in allowlist if a and a.strip()}
     allow_matcher = _allow_matcher(tuple(sorted(allow))) if allow else None
     allowed_spans = [list(_allowed_spans(allow_matcher, t)) if allow_matcher else [] for t in texts]
+    allow_words = frozenset(allow)
 
     mentions: list[_M] = []
     for d, doc_cands in enumerate(candidates):
         for c in doc_cands:
             if _is_allowed(c.text, c.start, c.end, allow, allowed_spans[d]):
                 continue
+            if c.category not in STRUCTURED and c.detector not in ("register", "speaker", "rule:alias") and is_kept(c.text, allow_words):
+                continue  # the shipped keep list, with the project's own words
             prev = _PREV_WORD.search(texts[d], max(0, c.start - 20), c.start)
             nxt = _NEXT_WORDS.match(texts[d], c.end, c.end + 30)
             mentions.append(
@@ -667,6 +673,11 @@ def _derived_forms(ent: EntityDraft) -> set[str]:
     if ent.category == "PERSON":
         for surface in ent.surfaces:
             parts = _name_parts(surface)
+            if len(parts) == 1 and len(surface.split()) == 2 and is_kinship(surface.split()[0]):
+                out.add(parts[0])  # "Auntie Pat" -> "Pat" on her own too
+            if len(parts) == 1 and len(parts[0]) >= 4 and parts[0][:1].isupper() and not is_first_name(parts[0]) \
+                    and not parts[0].endswith("s"):
+                out.add(parts[0] + "s")  # "the Pembertons": the family of a surname
             if len(parts) >= 2:
                 for p in (parts[0], parts[-1]):
                     if len(p) >= 2 and not is_role_word(p) and (p.casefold() not in _FUNCTION_WORDS or is_ambiguous_name(p)):
@@ -693,7 +704,7 @@ def _propagate(entities: list[EntityDraft], texts: list[str], allowed_spans, reg
                 continue  # "Wellington" of "Wellington Family Hub" is the town
             forms.add(f)
         for f in forms:
-            if f.casefold() in NON_IDENTIFYING or len(f) < 2:
+            if f.casefold() in NON_IDENTIFYING or len(f) < 2 or (ent.category not in STRUCTURED and is_kept(f)):
                 continue
             if f.casefold() in _FUNCTION_WORDS and not is_ambiguous_name(f):
                 continue

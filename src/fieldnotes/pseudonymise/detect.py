@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from fieldnotes.pseudonymise import rules
-from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, SPACY_LABELS, STRUCTURED
+from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, SPACY_LABELS, STRUCTURED, is_kept, uk_counties
 from fieldnotes.pseudonymise.names import (
     MONTHS,
     WEEKDAYS,
@@ -112,6 +113,7 @@ def detect_rules(text: str, turns: Sequence = (), *, reference_patterns: Sequenc
     spans += rules.find_dates(text)
     spans += rules.find_places_and_orgs(text)
     spans += rules.find_titled_names(text)
+    spans += rules.find_field_names(text)
     out = [Candidate(s, e, text[s:e], cat, f"rule:{name}") for s, e, cat, name in spans]
     out += [Candidate(s, e, text[s:e], cat, "speaker") for s, e, cat, _ in rules.find_speaker_labels(text, turns)]
     out.sort(key=lambda c: (c.start, -c.end))
@@ -215,6 +217,9 @@ def _ner_candidates(doc, text: str) -> list[Candidate]:
         if category is None:
             continue
         s, e = ent.start_char, ent.end_char
+        s, e = _trim(text, s, e)
+        if "\n" in text[s:e]:
+            e = s + text[s:e].index("\n")  # a heading run into the next line: "Dorset\nChildren"
         span_text = text[s:e]
         if category == "DATE":
             if not rules.is_specific_date(span_text):
@@ -235,6 +240,10 @@ def _ner_candidates(doc, text: str) -> list[Candidate]:
             category = "ORG"  # "St Mary's": a school or a church, not a person
         if category in ("PLACE", "ORG") and len(words) == 1 and is_common_first_name(words[0]):
             category = "PERSON"  # a known first name tagged as a place is a person
+        if text[s:e].casefold() in uk_counties():
+            if _county_list(text, s, e):
+                continue  # "Shropshire, Devon and Gloucestershire": areas compared, not where someone is
+            category = "PLACE"  # "Devon" is the county, not a person
         if category == "PERSON":
             cleaned = _clean_person(text, s, e)
             if cleaned is None:
@@ -263,6 +272,22 @@ def _ner_candidates(doc, text: str) -> list[Candidate]:
             continue
         out.append(Candidate(s, e, surface, category, "ner", 0.85))
     return out
+
+
+_COUNTY_SEP = r"(?:,\s*|\s+and\s+|\s+or\s+|\s*/\s*)"
+
+
+def _county_list(text: str, s: int, e: int) -> bool:
+    """Is the county at ``s:e`` one of a list of counties ("Shropshire, Devon
+    and Gloucestershire")? Such lists name areas (comparators, regions), not
+    where a person lives."""
+    before = re.search(rf"([A-Z][\w-]*(?:\s+[A-Z][\w-]*)?){_COUNTY_SEP}$", text[max(0, s - 40):s])
+    after = re.match(rf"{_COUNTY_SEP}([A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)", text[e:e + 40])
+    counties = uk_counties()
+    for m in (before, after):
+        if m and (m.group(1).casefold() in counties or m.group(1).split()[0].casefold() in counties):
+            return True
+    return False
 
 
 def detect_ner(nlp, texts: Sequence[str], *, n_process: int = 1, batch_size: int = 16) -> list[list[Candidate]]:
@@ -294,7 +319,11 @@ _MONTH_BEFORE = frozenset(
     """in of since last next this early late mid until till by from before after through
     during end beginning start throughout around""".split()
 )
-_IDIOM_BEFORE = frozenset({"saving", "amazing", "state", "say", "said", "with", "good", "bad", "fall"})
+_IDIOM_BEFORE = frozenset({"saving", "amazing", "state", "fall"})
+_OBJECT_NEXT = frozenset(
+    """my your his her its our their the a an this that these those it them him me us you
+    everyone everything someone something""".split()
+)
 
 
 def _name_context(text: str, start: int, end: int) -> bool:
@@ -312,10 +341,17 @@ def _name_context(text: str, start: int, end: int) -> bool:
     prev_word = prev.group(1).casefold() if prev else ""
     if after[:2] in ("'s", "’s"):
         return True
-    if folded in ("will", "may", "can", "might", "mark", "bill", "pat", "rob", "sue", "hope", "frank", "grant", "chase", "drew", "don", "ray"):
-        # modal or verb use: "Will you", "May I", "Mark my words", "Sue them"
+    if folded in ("will", "may", "can", "might"):
+        # modal use: "Will you", "May I", "Will it", "Can always"
         if next_word in _VERBISH_NEXT:
             return False
+    if folded in ("mark", "bill", "pat", "rob", "sue", "hope", "frank", "grant", "chase", "drew", "don", "ray"):
+        # a verb with its object: "Mark my words", "Sue them", "Hope you're well"
+        # (but "Bill always says", "Before Mark we had" are the person)
+        if next_word in _OBJECT_NEXT:
+            return False
+        if folded == "hope" and next_word in ("i", "we", "they", "he", "she", "so", "all", "to"):
+            return False  # "Hope we can", "Hope so"
     if folded in {m.casefold() for m in (*MONTHS, *WEEKDAYS)}:
         if prev_word in _MONTH_BEFORE or re.match(r"\s*(?:\d|-|–|to\b|and\b)", after):
             return False
@@ -324,6 +360,126 @@ def _name_context(text: str, start: int, end: int) -> bool:
     if prev_word in _IDIOM_BEFORE and folded in ("grace", "hope", "faith", "joy"):
         return False
     return True
+
+
+# --- names that are ordinary words, in a context only a name has --------------------
+
+_AGE_AFTER = re.compile(r"['’]s\b|[ \t]*\((?:aged?[ \t]+)?\d{1,2}(?:[ \t]*(?:months?|mths?|weeks?|yrs?|years?)(?:[ \t]+old)?)?\)")
+_AGE_BEFORE = re.compile(
+    r"(?:\b\d{1,2}|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen))[- ](?:year|month|week)[- ]old[ \t]+$",
+    re.IGNORECASE,
+)
+_RELATION_BEFORE = re.compile(
+    r"\b(?:son|daughter|brother|sister|siblings?|child|baby|mum|mother|father|dad|partner|nephew|niece|"
+    r"granddaughter|grandson|friend|colleague|cousin|carer|boyfriend|girlfriend|husband|wife|called|named|"
+    r"known as|nicknamed)[ \t]*,?[ \t]+$",
+    re.IGNORECASE,
+)
+_VERB_AFTER = re.compile(
+    r"[ \t]+(?:is|was|has|had|says|said|told|asked|went|came|wants|wanted|seems|seemed|lives|lived|does|did|"
+    r"likes|liked|loves|loved|needs|needed|gets|got|attends|attended|can't|cannot|isn't|wasn't|doesn't|didn't|"
+    r"won't|hasn't|and[ \t]+(?:I|me|her|him|his|their))\b"
+)
+_TIME_BEFORE = frozenset(
+    """the this that last next every each a an in during over since until till by of for early late mid
+    throughout all whole summer winter""".split()
+)
+_SENTENCE_END_BEFORE = re.compile(r"(?:^|[.!?:;\]\n…]|[.!?][\"'”’)]+)[\s\"'“‘(\[]*$")
+
+
+def _strong_name_context(text: str, start: int, end: int) -> bool:
+    """For a capitalised word that is also an ordinary word ("Will", "Ivy",
+    "Summer", "Grace"): is it used in a way only a name is? A possessive or an
+    age after it ("Ivy's", "Rose (4)"), an age or a relation before it
+    ("10-year-old Ivy", "her daughter Grace"), a verb after it at the start of
+    a sentence ("Will is", "Hope has"), a list of names ("Ivy and Rose"), or a
+    capital in mid-sentence that no determiner explains ("asked Will to")."""
+    before = text[max(0, start - 60):start]
+    after = text[end:end + 40]
+    if _AGE_AFTER.match(after):
+        return True
+    if _AGE_BEFORE.search(before) or _RELATION_BEFORE.search(before):
+        return True
+    if _VERB_AFTER.match(after):
+        return True
+    # a list of first names: "Ivy and Rose", "(Rose, Summer)"
+    prev_name = re.search(rf"({rules.NAME_WORD})(?:,[ \t]*|[ \t]+(?:and|&)[ \t]+)$", before)
+    next_name = re.match(rf"(?:,[ \t]*|[ \t]+(?:and|&)[ \t]+)({rules.NAME_WORD})(?![\w])", after)
+    for m in (prev_name, next_name):
+        if m and is_first_name(m.group(1)) and m.group(1) not in MONTHS and m.group(1) not in WEEKDAYS:
+            return True
+    if _SENTENCE_END_BEFORE.search(before):
+        return False
+    prev = re.search(r"([A-Za-z]+)[^A-Za-z]*$", before)
+    prev_word = prev.group(1) if prev else ""
+    if prev_word.casefold() in _TIME_BEFORE or prev_word.casefold() in _IDIOM_BEFORE or prev_word[:1].isupper():
+        return False
+    if re.match(rf"[ \t]+{rules.NAME_WORD}", after):
+        return False  # "Summer Holiday Club": part of a capitalised phrase
+    return _name_context(text, start, end)
+
+
+# --- initials as names ---------------------------------------------------------------
+
+_DEFINED_INITIALS = re.compile(
+    rf"(?P<name>{rules.NAME_WORD}(?:[ \t]+{rules.NAME_WORD}){{1,3}})[ \t]*\((?P<ini>[A-Z]{{2,4}})\)"
+)
+
+
+def _initials_of(name: str) -> set[str]:
+    """"Gareth Pryce-Jones" -> {"GPJ", "GP"}; "Naomi Achterberg" -> {"NA"}."""
+    words = [w for w in re.split(r"[ \t,]+", name) if w and not is_title(w) and not is_kinship(w)]
+    if len(words) < 2:
+        return set()
+    plain = "".join(w[0] for w in words).upper()
+    parts = "".join(p[0] for w in words for p in w.split("-") if p).upper()
+    return {plain, parts}
+
+
+def _personal_name(name: str) -> bool:
+    """Two or more name words, one a known first name, none a keep-list word:
+    "Naomi Achterberg", not "Outcomes Based Accountability"."""
+    words = [w for w in re.split(r"[ \t,]+", name) if w and not is_title(w)]
+    if len(words) < 2 or not all(re.fullmatch(rules.NAME_WORD, w) for w in words):
+        return False
+    if any(is_kept(w) for w in words):
+        return False
+    return any(is_first_name(w) for w in words)
+
+
+def _alias_candidates(text: str, found: Sequence[Candidate]) -> list[Candidate]:
+    """Initials used as a person's name: defined in brackets after the name
+    ("Naomi Achterberg (NA)"), or the initials of a person named in this
+    document used on their own ("Sian Pritchard" ... "passed to SP", exhibit
+    "ED/1" of the witness Eilidh Drummond). Each use of the initials is a
+    mention of that person."""
+    aliases: set[str] = set()
+    for m in _DEFINED_INITIALS.finditer(text):
+        name, ini = m.group("name"), m.group("ini")
+        while name.split() and is_title(name.split()[0]):
+            name = name.split(None, 1)[1] if len(name.split()) > 1 else ""
+        if not _personal_name(name) or is_kept(ini):
+            continue  # "Child Protection Plan (CPP)": an acronym, not a person's initials
+        if ini in _initials_of(name) or ini in _initials_of(" ".join(name.split()[-2:])):
+            aliases.add(ini)
+    for c in found:
+        if c.category != "PERSON" or c.detector == "gazetteer":
+            continue
+        if not _personal_name(c.text):
+            continue
+        for ini in _initials_of(c.text):
+            if (2 <= len(ini) <= 3 and ini not in aliases and not is_title(ini) and not is_role_word(ini)
+                    and not is_kept(ini) and ini.casefold() not in _FUNCTION_WORDS):
+                aliases.add(ini)
+    out = []
+    if not aliases:
+        return out
+    pattern = re.compile(r"(?<![\w/.-])(?:" + "|".join(sorted(aliases, key=len, reverse=True)) + r")(?![\w'’-])(?!\.\w)")
+    for m in pattern.finditer(text):
+        # "ED/1", "NA asks", "(SP)": the initials standing alone in upper case
+        out.append(Candidate(m.start(), m.end(), m.group(), "PERSON", "rule:alias", 0.9))
+    return out
 
 
 # --- gazetteer -----------------------------------------------------------------
@@ -342,6 +498,8 @@ def _gazetteer_candidates(text: str) -> list[Candidate]:
             continue  # all-caps words are acronyms far more often than shouted names
         if not is_first_name(word) or is_role_word(word) or word in MONTHS or word in WEEKDAYS:
             continue
+        if word.casefold() in uk_counties():
+            continue  # "Devon", "Kent": a county far more often than a person
         s, e = m.start("w"), m.end("w")
         nxt = _NEXT_NAME.match(text, e) if not m.group("poss") else None
         ambiguous = is_ambiguous_name(word)
@@ -365,6 +523,8 @@ def _gazetteer_candidates(text: str) -> list[Candidate]:
                     out.append(Candidate(s, ee, text[s:ee], "PERSON", "gazetteer", 0.6))
                     continue
         if ambiguous:
+            if word not in MONTHS and word not in WEEKDAYS and _strong_name_context(text, s, e):
+                out.append(Candidate(s, e, word, "PERSON", "rule:name_context", 0.8))
             continue
         if not is_common_first_name(word):
             continue
@@ -520,21 +680,141 @@ def detect(
     reference_patterns: Sequence[str] = (),
     register: Sequence[RegisterEntry] = (),
     n_process: int = 1,
+    keep: Sequence[str] = (),
 ) -> list[list[Candidate]]:
     """All candidates for a batch of documents, one list per text, without
     overlaps: rules, speaker labels, the register, NER (when ``nlp`` is given)
-    and the first-name gazetteer."""
+    and the first-name gazetteer. Nothing on the shipped keep list
+    (:func:`~fieldnotes.pseudonymise.categories.is_kept`) or in ``keep`` (the
+    project's allowlist) is suggested."""
     texts = list(texts)
     turns = list(turns) + [()] * (len(texts) - len(turns))
     ner = detect_ner(nlp, texts, n_process=n_process) if nlp is not None else [[] for _ in texts]
     out = []
+    extra = frozenset(k.casefold() for k in keep)
     for text, doc_turns, ner_cands in zip(texts, turns, ner):
         found = detect_rules(text, doc_turns or (), reference_patterns=reference_patterns)
         found += _register_candidates(text, register)
         found += ner_cands
         found += _gazetteer_candidates(text)
+        found += _alias_candidates(text, found)
+        lower = _lower_words(text)
+        listed = _listed_counties(text)
+        inside = _keep_occurrences(text)
+        found = [_trim_kept(text, c, lower) for c in found]
+        found = [c for c in found if c is not None and not _kept(c, extra) and not _ordinary(c, lower)
+                 and not _ordinary_label(c, lower) and not _inside(c, inside)
+                 and not (c.text.casefold() in listed and c.detector in ("ner", "gazetteer"))]
         out.append(resolve_overlaps(text, found))
     return out
+
+
+def _ordinary_label(c: Candidate, lower: frozenset[str]) -> bool:
+    """A one-word label before a colon that is an ordinary word here ("Type:",
+    "Sibling:", "Importance:"), not a speaker's name."""
+    if c.detector not in ("speaker", "rule:field") or " " in c.text or "," in c.text:
+        return False
+    word = c.text
+    return (is_kept(word) or word.casefold() in lower) and not is_common_first_name(word)
+
+
+@lru_cache(maxsize=1)
+def _keep_phrase_pattern():
+    from fieldnotes.pseudonymise.categories import keep_phrases
+    from fieldnotes.pseudonymise.cluster import _trie_pattern
+
+    multi = sorted(p for p in keep_phrases() if " " in p and len(p) <= 60)
+    return re.compile(r"(?<![\w])(?:" + _trie_pattern(multi) + r")(?![\w])", re.IGNORECASE)
+
+
+def _keep_occurrences(text: str) -> list[tuple[int, int]]:
+    """Where multi-word keep phrases occur ("Moses basket", "Child Abuse
+    Investigation Team"): a suggestion inside one is part of the phrase."""
+    return [(m.start(), m.end()) for m in _keep_phrase_pattern().finditer(text)]
+
+
+def _inside(c: Candidate, spans: list[tuple[int, int]]) -> bool:
+    if c.category in STRUCTURED or c.detector in ("register", "speaker", "rule:alias"):
+        return False
+    return any(a <= c.start and c.end <= b for a, b in spans)
+
+
+def _trim_kept(text: str, c: Candidate, lower: frozenset[str]) -> Candidate | None:
+    """Cut keep-list and ordinary words from both ends of a model's place or
+    organisation span ("Dorset Children" -> "Dorset", "Department for
+    Education Principal Indicators" -> nothing), but never an organisation's
+    own suffix ("Kestermouth Borough Council" stays whole)."""
+    if c.detector != "ner" or c.category not in ("ORG", "PLACE"):
+        return c
+    words = list(re.finditer(r"\S+", text[c.start:c.end]))
+    if len(words) < 2:
+        return c
+
+    def ordinary(w: str) -> bool:
+        w = strip_possessive(w.strip(".,:;'’\"“”*()"))
+        return bool(w) and not is_first_name(w) and (is_kept(w) or w.casefold() in lower or w.casefold() in _FUNCTION_WORDS)
+
+    i, j = 0, len(words)
+    while i < j and ordinary(words[i].group()):
+        i += 1
+    while j > i and ordinary(words[j - 1].group()) and not rules.ORG_SUFFIX_RE.search(" " + words[j - 1].group().strip(".,")):
+        j -= 1
+    if i == 0 and j == len(words):
+        return c
+    if i >= j:
+        return None
+    s, e = _trim_words(text, c.start + words[i].start(), c.start + words[j - 1].end())
+    if e <= s:
+        return None
+    category = c.category if j == len(words) else ("PLACE" if c.category == "ORG" else c.category)
+    return Candidate(s, e, text[s:e], category, c.detector, c.score)
+
+
+def _lower_words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"(?<![\w@.])[a-z][a-z-]+(?![\w@])", text))
+
+
+def _ordinary(c: Candidate, lower: frozenset[str]) -> bool:
+    """A model span made only of words this document also uses in lower case
+    (or keep-list words): report prose such as "Business Case", "Care
+    Planning", "Comparative". Known first names are never ordinary here (Rose,
+    Will): the register and name context decide those."""
+    if c.detector not in ("ner", "rule:establishment") or (c.category == "PLACE" and " " not in c.text):
+        return False
+    words = re.findall(r"[^\s,;:()\[\]/*]+", c.text)
+    if not words:
+        return False
+    seen_word = False
+    for w in words:
+        w = strip_possessive(w.strip(".'’\"“”‘*⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        if not w or w.isdigit() or w.casefold() in _FUNCTION_WORDS:
+            continue
+        if is_first_name(w) or not (w.casefold() in lower or is_kept(w)):
+            return False
+        seen_word = True
+    return seen_word
+
+
+def _listed_counties(text: str) -> frozenset[str]:
+    """Counties this document names in a list of counties anywhere ("Shropshire,
+    Devon and Gloucestershire"): it compares areas, so each such county names
+    an area openly, not where a person lives."""
+    counties = uk_counties()
+    out = set()
+    pattern = re.compile(r"[A-Z][\w-]+(?:[ \t]+[A-Z][\w-]+)?")
+    for m in pattern.finditer(text):
+        name = m.group().casefold()
+        if name in counties and _county_list(text, m.start(), m.end()):
+            out.add(name)
+    return frozenset(out)
+
+
+def _kept(c: Candidate, extra: frozenset[str]) -> bool:
+    """Is a candidate on the keep list (shipped, or the project's ``extra``)?
+    Validated identifiers, the register and speaker labels are never kept out."""
+    if c.category in STRUCTURED or c.detector in ("register", "speaker", "rule:alias"):
+        return False
+    return is_kept(c.text, extra)
 
 
 #: Public name for the leak checker: is a capitalised ordinary word ("Mark",

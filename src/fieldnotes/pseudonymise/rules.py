@@ -22,9 +22,9 @@ from fieldnotes.pseudonymise.names import (
 Span = tuple[int, int, str, str]
 
 # A capitalised word of a name: Mensah, O'Brien, McDonald, Smith-Jones, Zoë.
-_UP = "A-ZÀ-ÖØ-Þ"
-_LO = "a-zß-öø-ÿ"
-NAME_WORD = rf"(?:[{_UP}][{_LO}]*['’][{_UP}][{_LO}]+|Ma?c[{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?)"
+_UP = "A-ZÀ-ÖØ-ÞĀ-ſ"
+_LO = "a-zß-öø-ÿĀ-ſ"
+NAME_WORD = rf"(?:[{_UP}][{_LO}]*['’][{_UP}][{_LO}]+|Ma?c[{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:[-‐‑][{_UP}][{_LO}]+)?)"
 # Word boundaries that also keep us out of email addresses and web names.
 _B = r"(?<![\w@])(?<!\w[.@])"
 _E = r"(?![\w@])(?!['’]?[.@]\w)"
@@ -35,14 +35,24 @@ _TITLE_ALT = "|".join(
         (
             "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Doctor", "Prof", "Professor", "Sir", "Dame",
             "Rev", "Revd", "Reverend", "Fr", "Cllr", "Councillor", "Judge", "Nurse", "DC", "DS",
-            "DI", "DCI", "DSI", "PC", "PCSO", "Sgt", "Sergeant", "Insp", "Inspector",
+            "DI", "DCI", "DSI", "PC", "PCSO", "Sgt", "Sergeant", "Insp", "Inspector", "Lord", "Lady",
         ),
         key=len,
         reverse=True,
     )
 )
+_INITIALS = r"[A-Z]\.(?:[ \t]?-?[A-Z]\.)*"
 _TITLED = re.compile(
-    rf"{_B}(?:{_TITLE_ALT})\.?[ \t]+(?P<name>{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,2}})"
+    rf"{_B}(?:{_TITLE_ALT})\.?[ \t]+(?P<name>(?:{_INITIALS}[ \t]*)?(?:{NAME_WORD}|[A-Z]{{2,}}(?![\w]))(?:[ \t]+{NAME_WORD}){{0,2}}"
+    rf"|{_INITIALS}|[A-Z](?![\w'’.]))"
+)
+# Judges and counsel named with a post-nominal: "Auld LJ", "Tugendhat J",
+# "Mr D. Pannick QC": the name and the letters are one mention.
+_POSTNOMINAL = re.compile(rf"{_B}(?P<name>{NAME_WORD}[ \t]+(?:LJ|LJJ|JJ|J|MR|LCJ|QC|KC|SC))(?![\w])")
+# Neutral citations of English and Welsh judgments: "[2008] EWHC 860 (QB)".
+_NEUTRAL_CITATION = re.compile(
+    r"\[(?:19|20)\d\d\][ \t]+(?:UKSC|UKHL|UKPC|EWCA[ \t]+(?:Civ|Crim)|EWHC|EWFC|EWCOP|UKUT|UKFTT|EWFC B|EWHC B)"
+    r"[ \t]+\d+(?:[ \t]+\((?:QB|KB|Fam|Admin|Ch|Comm|TCC|Pat|IPEC|AAC|IAC|LC)\))?"
 )
 _KIN_ALT = "Nana|Nanna|Nan|Nanny|Grandma|Granny|Gran|Grandad|Grandpa|Auntie|Aunty|Aunt|Uncle"
 _KIN = re.compile(rf"{_B}(?P<kin>{_KIN_ALT})[ \t]+(?P<name>{NAME_WORD})(?=['’]s\b|{_E})")
@@ -109,23 +119,39 @@ _DATE = re.compile(r"(?<![\w/.-])(?:" + "|".join(_DATE_PATTERNS) + r")(?![\w])")
 # --- addresses, streets, establishments ------------------------------------------
 _STREET_TYPES = (
     "Street|Road|Lane|Avenue|Crescent|Close|Drive|Grove|Court|Terrace|Gardens|Square|Mews|Row|Way|"
-    "Place|Walk|Rise|Parade|Boulevard|Hill|Green|Park|View|Vale|Rd|Ave|St"
+    "Place|Walk|Rise|Parade|Boulevard|Hill|Green|Park|View|Vale|Approach|Wharf|Quay|Yard|Rd|Ave|St"
 )
 _STREET_ONLY_TYPES = "Street|Road|Lane|Avenue|Crescent|Close|Drive|Grove|Terrace|Gardens|Square|Mews|Row|Way"
+_BUILDING_TYPES = "House|Court|Tower|Towers|Lodge|Chambers|Buildings|Mansions|Heights|Point|Mill|Cottage|Cottages|Farm"
 _ADDRESS = re.compile(
-    rf"{_B}(?:(?:[Nn]umber|[Nn]o\.?|Flat|Apartment|Unit)[ \t]+)?(?P<addr>\d{{1,4}}[A-Za-z]?,?[ \t]+"
-    rf"(?:{NAME_WORD}[ \t]+){{1,3}}(?:{_STREET_TYPES})\.?)(?![\w'’])"
+    rf"{_B}(?:(?:[Nn]umber|[Nn]o\.?)[ \t]+)?(?P<addr>(?:(?:Flat|Apartment|Apt|Unit|Room)\.?[ \t]+\d{{1,4}}[A-Za-z]?,?[ \t]+)?"
+    rf"(?:(?:{NAME_WORD}[ \t]+)+(?:{_BUILDING_TYPES}),?[ \t]+)?"
+    rf"(?:\d{{1,4}}[A-Za-z]?,?[ \t]+)?"
+    rf"(?:{NAME_WORD}(?:['’]s)?[ \t]+){{1,3}}(?:{_STREET_TYPES})\.?)(?![\w'’])"
 )
-_STREET = re.compile(rf"{_B}(?P<street>(?:{NAME_WORD}[ \t]+){{1,3}}(?:{_STREET_ONLY_TYPES}))(?![\w'’])")
+# "Tanyard House", "Linnet Court", "Pelham Tower": a named building.
+_BUILDING = re.compile(rf"{_B}(?P<b>(?:{NAME_WORD}[ \t]+){{1,2}}(?:{_BUILDING_TYPES}))(?![\w'’])")
+_ADDRESS_LINE = re.compile(
+    rf"(?m)^[ \t]*(?P<street>(?:\d{{1,4}}[A-Za-z]?[ \t]+)?(?:{NAME_WORD}(?:['’]s)?[ \t]+){{1,3}}(?:{_STREET_TYPES}))"
+    r"(?=,[ \t]*[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)?,?[ \t]+[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?(?:[ \t]?\d[A-Z]{2})?(?![\w]))"
+)
+# "two children at number 14", "lives at No. 7": a house by its number.
+_HOUSE_NUMBER = re.compile(r"(?<![\w])(?:at|to|from|outside|near|opposite|next door to|of)[ \t]+(?P<n>[Nn]umber[ \t]+\d{1,4}[A-Za-z]?)(?![\w])")
+_STREET = re.compile(rf"{_B}(?P<street>(?:{NAME_WORD}(?:['’]s)?[ \t]+){{1,3}}(?:{_STREET_ONLY_TYPES}))(?![\w'’])")
 _ORG_SUFFIX = (
     "Primary School|Primary Academy|Primary|Infant School|Infants|Junior School|Juniors|High School|"
     "Secondary School|Grammar School|School|Academy|College|Nursery School|Nursery|Pre-School|Preschool|"
     "Playgroup|Surgery|Medical Practice|Dental Practice|GP Practice|Health Practice|Medical Centre|"
     "Health Centre|Family Hub|Hub|Children's Centre|Children’s Centre|Family Centre|Community Centre|"
-    "Hospital|Clinic|Leisure Centre"
+    "Hospital|Clinic|Leisure Centre|Borough Council|County Council|City Council|District Council|Parish Council|"
+    "Council|Team|Solicitors|LLP|Ltd|Limited|Family Law|Law|Constabulary|Police|NHS Foundation Trust|NHS Trust|"
+    "Trust|Community Health|Healthcare|Recovery Service|Learning Centre|Women's Centre|Women’s Centre|Contact Centre|"
+    "Care Home|Children's Home|Children’s Home|Residential Home|Lodge|Fostering|Housing|Housing Association|"
+    "Young Carers|Young Carers Network|Network|Infirmary|Foundation|Charity|Project|Partnership|Associates|"
+    "Chambers|Church|Mosque|Temple|Gurdwara|Synagogue|Centre"
 )
 _ORG = re.compile(
-    rf"{_B}(?P<org>(?:St\.?[ \t]+)?{NAME_WORD}(?:['’]s)?(?:[ \t]+(?:{NAME_WORD}(?:['’]s)?|and|of|&|C of E|CE)){{0,3}}"
+    rf"{_B}(?P<org>(?:St\.?[ \t]+)?{NAME_WORD}(?:['’]s)?(?:[ \t]+(?:{NAME_WORD}(?:['’]s)?|and|of|&|C of E|CE|Church of England)){{0,3}}"
     rf"[ \t]+(?:{_ORG_SUFFIX}))(?![\w'’])"
 )
 ORG_SUFFIX_RE = re.compile(rf"[ \t]+(?:{_ORG_SUFFIX})$", re.IGNORECASE)
@@ -220,11 +246,84 @@ def find_identifiers(text: str, reference_patterns: tuple[str, ...] = ()) -> lis
             found.append((m.start(), m.end(), "NHS_NUMBER", "nhs_number_spoken"))
         elif digits.startswith("0") and len(digits) in (10, 11) and _phone_valid(digits):
             found.append((m.start(), m.end(), "PHONE", "phone_spoken"))
+    for m in _LABELLED.finditer(text):
+        plural = re.match(r"(?i)nos\b|numbers\b|references\b", m.group())
+        for t in _ID_TOKEN.finditer(text, m.start("ids"), m.end("ids")):
+            if _id_shaped(t.group()) or (plural and re.fullmatch(r"\d{2}", t.group())):
+                found.append((t.start(), t.end(), "REFERENCE", "labelled_id"))
+    for pattern, name in ((_SLASH_CODE, "slash_code"), (_MIXED_SLASH, "mixed_code"), (_APP_NO, "application_no"), (_ALNUM_CODE, "alnum_code"),
+                          (_LONG_NUMBER, "long_number")):
+        for m in pattern.finditer(text):
+            if name == "application_no" and _year_range(m.group()):
+                continue
+            if name == "long_number" and re.fullmatch(r"(?:19|20)\d\d", m.group()):
+                continue
+            found.append((m.start("id") if "id" in pattern.groupindex else m.start(),
+                          m.end("id") if "id" in pattern.groupindex else m.end(), "REFERENCE", name))
+    for m in _NEUTRAL_CITATION.finditer(text):
+        found.append((m.start(), m.end(), "REFERENCE", "neutral_citation"))
+    for m in _COLLAR.finditer(text):
+        found.append((m.start("id"), m.end("id"), "REFERENCE", "collar_number"))
     for pattern in _reference_regexes(tuple(reference_patterns)):
         for m in pattern.finditer(text):
             if m.end() > m.start():
                 found.append((m.start(), m.end(), "REFERENCE", "reference"))
-    return found
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for span in found:  # one identifier found by its label and its shape is one span
+        if (span[0], span[1]) not in seen:
+            seen.add((span[0], span[1]))
+            unique.append(span)
+    return unique
+
+
+# Identifiers by their label: "Case No: KM24C00461", "occurrence number
+# HC/24/031877", "application no. 36110/97", "Mosaic ID 2390417", "hospital
+# number K0487213", "ref 4471", "nos. 511 and 513". The label is any of the
+# words that introduce a number; what follows must have an identifier's shape
+# (a digit in it, three characters or more), whatever the words around.
+_ID_LABEL = (
+    r"(?:[Nn]o|NO|[Nn]os|[Nn]um|[Nn]umbers?|NUMBER|[Rr]ef|REF|[Rr]eference|REFERENCE|[Rr]eferences|ID|[Ii]d|"
+    r"URN|MRN|CRN|UPN|ULN|CHI|[Cc]ase|[Ff]ile|[Ll]og|[Ii]ncident|[Oo]ccurrence|[Cc]rime|[Cc]ollar|[Ww]arrant|"
+    r"[Cc]laim|[Aa]pplication|[Aa]pp|[Pp]ayroll|[Ss]taff|[Ee]mployee|[Pp]atient|[Hh]ospital|[Aa]ccount)"
+)
+_ID_TOKEN_RE = r"[A-Z0-9][A-Za-z0-9]*(?:[/.\-][A-Za-z0-9]+)*"
+_ID_TOKEN = re.compile(rf"(?<![\w/]){_ID_TOKEN_RE}(?![\w/])")
+_LABELLED = re.compile(
+    rf"(?<![\w-]){_ID_LABEL}\.?(?:[ \t]+(?:{_ID_LABEL}|is|was|of))?\.?[ \t]*[:#]?[ \t]*(?:\(?[ \t]*)"
+    rf"(?P<ids>{_ID_TOKEN_RE}(?:(?:,[ \t]*|[ \t]+and[ \t]+|[ \t]*;[ \t]*)(?!\d{{1,2}}[ \t]+[A-Z][a-z]){_ID_TOKEN_RE})*)"
+)
+
+
+def _id_shaped(token: str) -> bool:
+    """Has ``token`` an identifier's shape: a digit, three characters or
+    more, and not a plain year or a time?"""
+    return (
+        len(token) >= 3
+        and any(c.isdigit() for c in token)
+        and not re.fullmatch(r"(?:19|20)\d\d|\d{1,2}[.:]\d\d|\d+(?:st|nd|rd|th)", token)
+    )
+
+
+# Identifiers by shape alone: "HC/24/031877", "FD/2024/08817" (letters and
+# numbers in slashed parts), ECHR application numbers "36110/97", codes of
+# letters and four or more digits "KM24C00461", long bare numbers "2417733".
+_SLASH_CODE = re.compile(r"(?<![\w/])(?=[A-Z0-9/]*\d)[A-Z][A-Z0-9]{0,7}(?:/[A-Z0-9]{1,10}){2,}(?![\w/])")
+# Codes that mix numbers, capitals and a slash: "11/15W.2", "MK10/2AB".
+_MIXED_SLASH = re.compile(
+    r"(?<![\w/.-])(?=[0-9A-Z./]*[A-Z])(?=(?:[A-Z./]*\d){2})[0-9A-Z]+(?:[/.][0-9A-Z]+)*/[0-9A-Z]+(?:[/.][0-9A-Z]+)*(?![\w/-])"
+)
+_APP_NO = re.compile(r"(?<![\w/.,])\d{3,6}/\d{2}(?![\w/])")
+_ALNUM_CODE = re.compile(r"(?<![\w/-])(?=[A-Z]*\d(?:[A-Z]*\d){3})(?=\d*[A-Z])[A-Z0-9]{7,14}(?![\w/-])")
+_LONG_NUMBER = re.compile(r"(?<![\w.,/£$€+-])\d{6,9}(?![\w/%]|[.,]\d)")
+# Police collar numbers: a rank followed by digits ("PC 2291 Farrant").
+_COLLAR = re.compile(r"(?<![\w])(?:PC|PCSO|DC|DS|PS|Sgt|Sergeant|Constable)[ \t]+(?P<id>\d{2,6})(?![\w/])")
+
+
+def _year_range(token: str) -> bool:
+    """"2017/18", "1996/97": a year range, not an application number."""
+    m = re.fullmatch(r"((?:19|20)\d\d)/(\d\d)", token)
+    return bool(m) and 0 < (int(m.group(2)) - int(m.group(1))) % 100 <= 12
 
 
 def _spoken_digits(words: str) -> str | None:
@@ -255,8 +354,19 @@ def _reference_regexes(extra: tuple[str, ...]) -> tuple[re.Pattern, ...]:
     return tuple(compiled)
 
 
+# "before the 13th", "is that the 13th?": a day of the month on its own; not
+# "the 25th centile" or "the 19th century" (a noun follows those).
+_BARE_DAY = re.compile(
+    r"(?<![\w])the[ \t]+(?P<day>(?:3[01]|[12]\d|[1-9])(?:st|nd|rd|th))"
+    r"(?=[ \t]*(?:[.,;:?!)]|$|[ \t]+(?:at|and|or|when|before|after|please|if|so|because|for|to|is|was|then)\b))",
+    re.MULTILINE,
+)
+
+
 def find_dates(text: str) -> list[Span]:
-    return [(m.start(), m.end(), "DATE", "date") for m in _DATE.finditer(text)]
+    found = [(m.start(), m.end(), "DATE", "date") for m in _DATE.finditer(text)]
+    found += [(m.start("day"), m.end("day"), "DATE", "day_of_month") for m in _BARE_DAY.finditer(text)]
+    return found
 
 
 _SPECIFIC_DATE = re.compile(r"(?:" + "|".join(_DATE_PATTERNS) + r")")
@@ -271,12 +381,26 @@ def is_specific_date(span_text: str) -> bool:
 def find_places_and_orgs(text: str) -> list[Span]:
     found: list[Span] = []
     for m in _ADDRESS.finditer(text):
+        # a house number, a flat or a named building must lead: "High Street"
+        # alone is left to the street rule and its list of generic words
+        if not re.search(r"\d", m.group("addr")):
+            continue
         found.append((m.start("addr"), m.end("addr"), "ADDRESS", "address"))
+    for m in _BUILDING.finditer(text):
+        s, e = _strip_leading_noise(text, m.start("b"), m.end("b"))
+        words = text[s:e].split()
+        if len(words) >= 2 and words[0].casefold() not in _GENERIC and words[0].casefold() not in _FUNCTION_WORDS:
+            found.append((s, e, "PLACE", "building"))
     for m in _STREET.finditer(text):
         s, e = _strip_leading_noise(text, m.start("street"), m.end("street"))
         words = text[s:e].split()
         if len(words) >= 2 and words[0].casefold() not in _GENERIC and words[0].casefold() not in _FUNCTION_WORDS:
             found.append((s, e, "PLACE", "street"))
+    for m in _ADDRESS_LINE.finditer(text):
+        # "Church Walk, Oakhallow, KM6 2BD": a line of an address, generic first word or not
+        found.append((m.start("street"), m.end("street"), "PLACE", "address_line"))
+    for m in _HOUSE_NUMBER.finditer(text):
+        found.append((m.start("n"), m.end("n"), "ADDRESS", "house_number"))
     for m in _ORG.finditer(text):
         s, e = _strip_leading_noise(text, m.start("org"), m.end("org"))
         head = ORG_SUFFIX_RE.sub("", text[s:e])
@@ -314,6 +438,10 @@ def find_titled_names(text: str) -> list[Span]:
         if is_role_word(first) or first in MONTHS:
             continue
         found.append((s, e, "PERSON", "title"))
+    for m in _POSTNOMINAL.finditer(text):
+        first = m.group("name").split()[0]
+        if not is_role_word(first) and not is_title(first) and first not in MONTHS and first.casefold() not in _FUNCTION_WORDS:
+            found.append((m.start("name"), m.end("name"), "PERSON", "postnominal"))
     for m in _KIN.finditer(text):
         name = m.group("name")
         if is_first_name(name) and not is_role_word(name):
@@ -328,6 +456,46 @@ def find_titled_names(text: str) -> list[Span]:
         if m.start() > 0 and text[m.start() - 1] not in " \t\n([\"'“‘":
             continue
         found.append((m.start(), m.end(), "PERSON", "initial"))
+    return found
+
+
+# Form and record fields whose value is a person: "Child: Ruby-Leigh Dawson,",
+# "Caller: Mrs Beverley Ashdown", "Witness: Eilidh Drummond", "Signed: ...".
+_FIELD = re.compile(
+    r"(?im)^[ \t]*(?:child|children|caller|mother|father|mum|dad|parent|parents|carer|carers|name|client|"
+    r"young person|subject child|patient|referrer|worker|social worker|allocated worker|allocated social worker|"
+    r"duty social worker|contact officer|duty manager|team manager|supervisee|supervisor|witness|observer|"
+    r"observed by|signed|signature|author|prepared by|written by|completed by|recorded by|interviewee|"
+    r"interviewer|facilitator|note taker|notetaker|chair|present|attendees|from|to|cc|bcc|sibling|siblings|"
+    r"guardian|step-?father|step-?mother|partner|grandmother|grandfather|foster carers?|key worker|"
+    r"health visitor|teacher|dsl|headteacher)[ \t]*:[ \t]*"
+)
+_FIELD_NAME = re.compile(
+    rf"(?:(?:{_TITLE_ALT})\.?[ \t]+)?(?P<name>{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,3}})(?=[ \t]*(?:[,;(<|–—-]|$|\n))",
+    re.MULTILINE,
+)
+
+
+def find_field_names(text: str) -> list[Span]:
+    """People named in a record's fields: "Child: Ruby-Leigh Dawson, DOB ...",
+    "Present: SP (chair), DS Whitlock, Siobhan Keane". Each comma-separated
+    value that is a run of capitalised words (two or more, or one known
+    first name) is a person."""
+    found: list[Span] = []
+    for m in _FIELD.finditer(text):
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        pos = m.end()
+        for part in re.finditer(r"[^,;]+", text[pos:line_end]):
+            n = _FIELD_NAME.match(text, pos + part.start() + (len(part.group()) - len(part.group().lstrip())))
+            if not n:
+                continue
+            s, e = n.start("name"), n.end("name")
+            words = text[s:e].split()
+            if any(is_role_word(w) or w in MONTHS for w in words) or ORG_SUFFIX_RE.search(text[s:e]):
+                continue  # "Team: Heron Team", "Present: Oakhallow Primary School": not a person
+            if len(words) >= 2 or is_first_name(words[0]):
+                found.append((s, e, "PERSON", "field"))
     return found
 
 
@@ -358,6 +526,11 @@ def find_speaker_labels(text: str, turns) -> list[Span]:
 def label_name_span(label: str) -> tuple[int, int] | None:
     """Where the name is inside a speaker label, or None when the label is
     generic ("Interviewer", "SW", "Speaker 1", "Mum", "Q")."""
+    # a marker after the name is not part of it: "Malik, Sana (Guest)",
+    # "Ben Ayres (he/him)", "Jo Kent [Harland CC]"
+    marker = re.search(r"\s*[(\[][^()\[\]]*[)\]]\s*$", label)
+    if marker and marker.start() > 0:
+        label = label[:marker.start()]
     words = list(re.finditer(r"[^\s,]+", label))
     if not words or len(words) > 4:
         return None
@@ -377,8 +550,12 @@ def label_name_span(label: str) -> tuple[int, int] | None:
         return None
     titled = first > 0
     if all(w.isupper() for w in name_words):
-        # "BEN", "ANITA": names only when the gazetteer knows the first name.
-        if not (titled or is_first_name(name_words[0])) or len(name_words[0]) < 2:
+        # "BEN", "SAGAL": a speaker label in capitals is a name unless it is a
+        # role ("FACILITATOR", "INTERVIEWER") or an acronym on the keep list.
+        from fieldnotes.pseudonymise.categories import is_kept
+
+        if len(name_words[0]) < 2 or name_words[0].casefold() in _FUNCTION_WORDS or not (
+                titled or is_first_name(name_words[0]) or (len(name_words[0]) >= 3 and not is_kept(" ".join(name_words)))):
             return None
     elif not (titled or len(name_words) >= 2 or is_first_name(name_words[0])):
         if name_words[0].casefold() in _FUNCTION_WORDS or len(name_words[0]) < 3:
@@ -405,6 +582,7 @@ __all__ = [
     "find_dates",
     "find_identifiers",
     "find_places_and_orgs",
+    "find_field_names",
     "find_speaker_labels",
     "find_titled_names",
     "is_specific_date",

@@ -11,6 +11,7 @@ import functools
 import json
 from pathlib import Path
 
+from rich.markup import escape as escape_markup
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -78,8 +79,12 @@ class FieldnotesApp(App):
         self._start_document = document
         self._pane_width = {"documents": 34, "codebook": 30}
         self._pane_toggled = False
+        #: The open document as shown (original or pseudonymised text).
+        self.reading = None
         self.pseudonymised = False
-        self.sub_title = self.project_path.name
+        #: The project setting 'view': this coder sees only pseudonymised text.
+        self.pseudonymised_only = self.project.shows_pseudonymised()
+        self.sub_title = self.project_path.name + ("  (pseudonymised view only)" if self.pseudonymised_only else "")
 
     # -- layout -----------------------------------------------------------------
 
@@ -120,18 +125,36 @@ class FieldnotesApp(App):
     # -- documents ----------------------------------------------------------------
 
     @guarded
-    def open_document(self, name: str) -> None:
-        self.pseudonymised = False
-        doc = self.project.document(name)
-        self.view.load(doc.name, doc.text, doc.turns, self._spans(doc.name))
-        attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
-        self.query_one("#doc-title", Static).update(
-            f"[b]{doc.name}[/b]  {doc.kind} · {doc.words:,} words · {len(doc.turns)} turns" + (f" · {attrs}" if attrs else ""))
+    def open_document(self, name: str, *, pseudonymised: bool | None = None, original_cursor: int = 0,
+                      row: int | None = None) -> None:
+        """Show a document in the current text (original or pseudonymised;
+        always pseudonymised under the project's 'view' setting), the cursor
+        at ``original_cursor`` (a stored offset) on screen row ``row``."""
+        pseudonymised = self.pseudonymised if pseudonymised is None else pseudonymised
+        reading = self.project.reading_text(name, pseudonymised=pseudonymised or self.pseudonymised_only)
+        self.reading = reading
+        self.pseudonymised = reading.pseudonymised
+        self.view.load(reading.document, reading.text, reading.turns, self._spans(reading.document),
+                       cursor=reading.offset_to_view(original_cursor), row=row)
+        self._show_title()
         self._update_status()
 
+    def _show_title(self) -> None:
+        doc = self.project.document_as_read(self.reading.document, pseudonymised=self.pseudonymised)
+        attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
+        title = f"[b]{escape_markup(doc.name)}[/b]  {doc.kind} · {doc.words:,} words · {len(doc.turns)} turns"
+        title += f" · {escape_markup(attrs)}" if attrs else ""
+        if self.pseudonymised:
+            title = ("[reverse] PSEUDONYMISED [/reverse] " + title
+                     + ("" if self.pseudonymised_only else " · F6 original"))
+        self.query_one("#doc-title", Static).update(title, layout=False)
+
     def _spans(self, document: str) -> list[Span]:
+        """The document's codings in the text shown (a coding that touches a
+        pseudonym covers all of it)."""
         info = {c.id: (c.name, c.colour or "#999999") for c in self.project.codes(counts=False)}
-        return [Span(start, end, coding_id, code_id, *info[code_id])
+        to_view = self.reading.to_view if self.reading is not None and self.reading.document == document else None
+        return [Span(*(to_view(start, end) if to_view else (start, end)), coding_id, code_id, *info[code_id])
                 for coding_id, code_id, start, end in self.project.coding_spans(document)]
 
     def refresh_after_change(self) -> None:
@@ -184,13 +207,10 @@ class FieldnotesApp(App):
         if view.selection is None:
             view.action_select_unit("sentence")
             self.notify("No selection: the sentence at the cursor is selected.", timeout=2)
-        return view.selection
+        return view.trim_selection()
 
     def action_code_apply(self) -> None:
         if self.focused is not None and not isinstance(self.focused, DocumentView):
-            return
-        if getattr(self, "pseudonymised", False):
-            self.notify("The pseudonymised view is read-only: F6 returns to the original to code.", severity="warning")
             return
         selection = self._selection_or_sentence()
         if selection is None:
@@ -210,6 +230,9 @@ class FieldnotesApp(App):
 
     @guarded
     def apply_code(self, code: str, start: int, end: int) -> None:
+        """Code ``[start, end)`` of the text shown (mapped to the stored text)."""
+        if self.reading is not None:
+            start, end = self.reading.to_original(start, end)
         coding, new = self.project.apply_coding(self.view.document, code, start, end)
         self.recent = [coding.code] + [p for p in self.recent if p != coding.code][:19]
         self.view.action_clear_selection()
@@ -272,6 +295,15 @@ class FieldnotesApp(App):
         memo = existing[-1] if existing else None
         title = f"Memo on {'this coding' if target_type == 'coding' else target}"
 
+        shown = memo.text if memo else ""
+        if memo is not None and self.pseudonymised:
+            shown = self.project.memo_as_read(memo.text, pseudonymised=True)
+            if shown != memo.text:
+                # Saving the pseudonymised words over the memo would lose the
+                # original; a note written here is added beside it instead.
+                title += " (pseudonymised; saving adds a new memo)"
+                memo = None
+
         def save(text: str | None) -> None:
             if text is None:
                 return
@@ -284,7 +316,7 @@ class FieldnotesApp(App):
             except FieldnotesError as exc:
                 self.notify(str(exc), severity="error")
 
-        self.push_screen(MemoEditor(title, memo.text if memo else ""), callback=save)
+        self.push_screen(MemoEditor(title, shown), callback=save)
 
     @guarded
     def action_undo(self) -> None:
@@ -305,7 +337,9 @@ class FieldnotesApp(App):
             return
         if target.document != self.view.document:
             self.open_document(target.document)
-        self.view.select(target.start, target.end)
+        # Targets are stored offsets; the view may be the pseudonymised text.
+        start, end = self.reading.to_view(target.start, target.end) if self.reading else (target.start, target.end)
+        self.view.select(start, end)
         self.view.focus()
 
     def action_matrix(self) -> None:
@@ -314,6 +348,10 @@ class FieldnotesApp(App):
         self.push_screen(MatrixScreen(self.project), callback=self.jump)
 
     def action_pseudo_review(self) -> None:
+        if self.pseudonymised_only:
+            self.notify("The review screen shows real names, and this project shows you only pseudonymised text.",
+                        severity="warning", timeout=6)
+            return
         from fieldnotes.tui.screens.pseudo import PseudoScreen
 
         def back(target: Jump | None) -> None:
@@ -324,30 +362,27 @@ class FieldnotesApp(App):
 
     @guarded
     def action_toggle_pseudonymised(self) -> None:
-        """Read the document as it will leave the project, or as recorded."""
+        """Read and code the document as it will leave the project, or as
+        recorded; the reading position is kept."""
         view = self.view
-        if not view.document:
+        if not view.document or self.reading is None:
             return
-        self.pseudonymised = not getattr(self, "pseudonymised", False)
-        if self.pseudonymised and not self.project.entities():
+        if self.pseudonymised_only:
+            self.notify("This project shows you only pseudonymised text (fieldnotes config PROJECT view).",
+                        severity="warning", timeout=5)
+            return
+        pseudonymised = not self.pseudonymised
+        if pseudonymised and not self.project.entities():
             self.notify("Nothing is detected yet, so nothing is replaced: press E, then D to detect names.",
                         severity="warning", timeout=6)
-        doc = self.project.document(view.document)
-        if self.pseudonymised:
-            text, mapping = self.project.pseudonymised(doc.name)
-            turns = self.project.pseudonymised_turns(doc.turns, mapping, self.project.string_pseudonymiser())
-            spans = [Span(*mapping.range_to_view(s.start, s.end), s.coding_id, s.code_id, s.label, s.colour)
-                     for s in self._spans(doc.name)]
-            view.load(doc.name, text, turns, spans)
-            self.query_one("#doc-title", Static).update(f"[b]{doc.name}[/b]  PSEUDONYMISED VIEW (F6: original; read-only)",
-                                                        layout=False)
-        else:
-            self.open_document(doc.name)
+        self.open_document(view.document, pseudonymised=pseudonymised,
+                           original_cursor=self.reading.offset_to_original(view.cursor), row=view.cursor_row)
 
     def action_search(self) -> None:
         from fieldnotes.tui.screens.search import SearchScreen
 
-        self.push_screen(SearchScreen(self.project), callback=self.jump)
+        self.push_screen(SearchScreen(self.project, pseudonymised=self.pseudonymised or self.pseudonymised_only),
+                         callback=self.jump)
 
     @guarded
     def action_retrieve(self, path: str | None = None) -> None:
@@ -362,7 +397,8 @@ class FieldnotesApp(App):
         if not path:
             self.notify("Put the cursor on a coded passage, or choose a code in the codebook pane.", severity="warning")
             return
-        self.push_screen(RetrievalScreen(self.project, path), callback=self.jump)
+        self.push_screen(RetrievalScreen(self.project, path, pseudonymised=self.pseudonymised or self.pseudonymised_only),
+                         callback=self.jump)
 
     @on(CodebookPane.Chosen)
     def _code_chosen(self, event: CodebookPane.Chosen) -> None:

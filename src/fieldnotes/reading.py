@@ -1,0 +1,203 @@
+"""Reading a document as the original or as pseudonymised, and working in it.
+
+Part of the project API (mixed into :class:`fieldnotes.project.Project`).
+A :class:`ReadingText` is a document's text as one coder reads it, with its
+speaker turns, and the offset map that ties every place in it to the stored
+(original) text. Coding, uncoding, memos, retrieval and search work in either
+text: the UIs select in the text they show and hand the range to
+:meth:`ReadingText.to_original`; codings stay stored against the original.
+
+The project setting ``view`` (``fieldnotes config PROJECT view pseudonymised``,
+or ``view:CODER`` for one coder) makes a coder see only pseudonymised text: the
+workspace opens in and stays in the pseudonymised view, and every CLI command
+that prints document text prints it pseudonymised.
+
+All pseudonymisation goes through :meth:`ReadingMixin._pseudonymised_reading`
+(one function), so a richer pseudonymised view object can replace today's
+``pseudonymised()`` / ``pseudonymised_turns()`` there alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fieldnotes.errors import FieldnotesError
+
+VIEWS = ("original", "pseudonymised")
+
+
+@dataclass(frozen=True)
+class ReadingText:
+    """A document as shown to a coder: ``text`` and ``turns`` in view offsets.
+
+    ``mapping`` is None for the original text (offsets are the stored ones);
+    otherwise an :class:`~fieldnotes.pseudonymise.replace.OffsetMap`.
+    """
+
+    document: str
+    text: str
+    turns: tuple
+    mapping: Any = None
+    scrub: Callable[[str], str] | None = None
+
+    @property
+    def pseudonymised(self) -> bool:
+        return self.mapping is not None
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """A range selected in this text -> the stored range it stands for.
+        A pseudonym touched by the range counts whole, so coding "[Person 1]
+        said" in the view codes "Jodi Mensah said" in the original."""
+        if self.mapping is None:
+            return start, end
+        return self.mapping.range_to_original(start, end)
+
+    def to_view(self, start: int, end: int) -> tuple[int, int]:
+        """A stored range (a coding, a search hit) -> its range in this text."""
+        if self.mapping is None:
+            return start, end
+        return self.mapping.range_to_view(start, end)
+
+    def offset_to_view(self, offset: int) -> int:
+        if self.mapping is None:
+            return offset
+        return self.mapping.to_view(max(0, min(offset, self.mapping.original_length)))
+
+    def offset_to_original(self, offset: int) -> int:
+        if self.mapping is None:
+            return offset
+        return self.mapping.to_original(max(0, min(offset, self.mapping.view_length)))
+
+    def touches_replacement(self, start: int, end: int) -> bool:
+        """Whether the stored range ``[start, end)`` overlaps a replaced mention."""
+        if self.mapping is None:
+            return False
+        return any(r.start < end and start < r.end for r in self.mapping.replacements)
+
+    def scrubbed(self, value: str | None) -> str | None:
+        """Other text shown beside the document (a memo, a speaker label, an
+        attribution) through the same replacements; unchanged in the original."""
+        if self.scrub is None or not value:
+            return value
+        return self.scrub(value)
+
+
+class ReadingMixin:
+    """Which text a coder sees, and the document in that text."""
+
+    # -- the setting -------------------------------------------------------------
+
+    def text_view(self, coder: str | None = None) -> str:
+        """``"pseudonymised"`` or ``"original"``: what ``coder`` (default: the
+        current coder) may read. A coder's own setting wins over the project's."""
+        name = self.coder_name(coder)
+        value = self.setting(f"view:{name}", None) or self.setting("view", None) or "original"
+        return value if value in VIEWS else "pseudonymised"
+
+    def set_text_view(self, view: str, coder: str | None = None) -> None:
+        """Set the text shown to every coder, or to one coder."""
+        view = view.strip().casefold()
+        matches = [v for v in VIEWS if v.startswith(view)] if view else []
+        if len(matches) != 1:
+            raise FieldnotesError(f"A view is 'original' or 'pseudonymised', not {view!r}.")
+        self.set_setting(f"view:{coder}" if coder else "view", matches[0])
+
+    def shows_pseudonymised(self, coder: str | None = None) -> bool:
+        """True when this coder must see only pseudonymised text."""
+        return self.text_view(coder) == "pseudonymised"
+
+    # -- documents in a view -----------------------------------------------------------
+
+    def reading_text(self, document: str, *, pseudonymised: bool | None = None) -> ReadingText:
+        """``document`` as the coder reads it; ``pseudonymised`` None follows
+        the coder's setting. Under the pseudonymised setting the original is
+        refused, whatever is asked."""
+        if pseudonymised is None or (not pseudonymised and self.shows_pseudonymised()):
+            if pseudonymised is False:
+                raise FieldnotesError(
+                    "This project shows you only pseudonymised text (setting 'view'); "
+                    "a project owner can change it with: fieldnotes config PROJECT view original")
+            pseudonymised = self.shows_pseudonymised()
+        if pseudonymised:
+            return self._pseudonymised_reading(document)
+        doc = self.document(document)
+        return ReadingText(doc.name, doc.text, tuple(doc.turns))
+
+    def _pseudonymised_reading(self, document: str, replacements: dict[int, str] | None = None) -> ReadingText:
+        # The one place that builds a pseudonymised reading (see the module docstring).
+        doc = self.document(document)
+        replacements = self.replacements() if replacements is None else replacements
+        text, mapping = self.pseudonymised(doc.name, replacements)
+        scrub = self.string_pseudonymiser(replacements)
+        turns = self.pseudonymised_turns(doc.turns, mapping, scrub)
+        return ReadingText(doc.name, text, tuple(turns), mapping, scrub)
+
+    def readings(self, documents: Sequence[str], *, pseudonymised: bool) -> dict[str, ReadingText]:
+        """Several documents at once, sharing one computation of the replacements."""
+        if not pseudonymised:
+            return {d: self.reading_text(d, pseudonymised=False) for d in dict.fromkeys(documents)}
+        replacements = self.replacements()
+        return {d: self._pseudonymised_reading(d, replacements) for d in dict.fromkeys(documents)}
+
+    def document_as_read(self, document: str, *, pseudonymised: bool | None = None):
+        """A :class:`~fieldnotes.model.Document` whose text, turns, cases and
+        attributes are as the coder may read them (``show``)."""
+        reading = self.reading_text(document, pseudonymised=pseudonymised)
+        doc = self.document(document)
+        if not reading.pseudonymised:
+            return doc
+        return dataclasses.replace(
+            doc, text=reading.text, turns=reading.turns, source_path=None,
+            cases=tuple(reading.scrubbed(c) for c in doc.cases),
+            attributes={k: reading.scrubbed(v) if isinstance(v, str) else v for k, v in doc.attributes.items()})
+
+    def passages_as_read(self, passages: Sequence, *, pseudonymised: bool | None = None) -> list:
+        """Retrieved passages (:meth:`passages`) with text, speaker and
+        attribution as the coder may read them. Offsets stay the stored ones."""
+        if pseudonymised is None:
+            pseudonymised = self.shows_pseudonymised()
+        if not pseudonymised or not passages:
+            return list(passages)
+        views = self.readings([p.document for p in passages], pseudonymised=True)
+        out = []
+        for p in passages:
+            view = views[p.document]
+            a, b = view.to_view(p.start, p.end)
+            out.append(dataclasses.replace(p, text=view.text[a:b], speaker=view.scrubbed(p.speaker),
+                                           attribution=view.scrubbed(p.attribution) or "",
+                                           attributes={k: view.scrubbed(v) if isinstance(v, str) else v
+                                                       for k, v in p.attributes.items()}))
+        return out
+
+    def hits_as_read(self, hits: Sequence, *, pseudonymised: bool | None = None, context: int = 70) -> list:
+        """Search hits with snippets from the text the coder may read.
+
+        A hit on words that pseudonymisation replaces is dropped: searching
+        for a real name must not reveal where it occurs."""
+        if pseudonymised is None:
+            pseudonymised = self.shows_pseudonymised()
+        if not pseudonymised or not hits:
+            return list(hits)
+        from fieldnotes.project import _snippet
+
+        views = self.readings([h.document for h in hits], pseudonymised=True)
+        out = []
+        for h in hits:
+            view = views[h.document]
+            a, b = view.to_view(h.start, h.end)
+            if view.touches_replacement(h.start, h.end):
+                continue
+            snippet, hit = _snippet(view.text, a, b, context)
+            out.append(dataclasses.replace(h, speaker=view.scrubbed(h.speaker), snippet=snippet, snippet_hit=hit,
+                                           attributes={k: view.scrubbed(v) if isinstance(v, str) else v
+                                                       for k, v in h.attributes.items()}))
+        return out
+
+    def memo_as_read(self, text: str, *, pseudonymised: bool | None = None) -> str:
+        """A memo's text as the coder may read it."""
+        if pseudonymised is None:
+            pseudonymised = self.shows_pseudonymised()
+        return self.string_pseudonymiser()(text) if pseudonymised and text else text

@@ -258,3 +258,142 @@ def test_passages_key_falls_back_to_the_code_last_applied(coded_project):
             assert type(app.screen).__name__ == "RetrievalScreen"
             assert app.screen.code_path == "Caseload and time/Caseload"
     run(main())
+
+
+# -- issue 12: coding in the pseudonymised view, selections, layout ------------------
+
+
+async def _code_second_sentence_of_anitas_turn(pilot, app):
+    """From the top: second turn, its second sentence, select it, code it Caseload."""
+    view = app.query_one(DocumentView)
+    await pilot.press("g", "]", "]", ")", "s")
+    shown = view.text[slice(*view.selection)]
+    await pilot.press("c")
+    await pilot.pause()
+    await pilot.press(*"Caseload", "enter")
+    await pilot.pause()
+    return shown
+
+
+def test_coding_in_the_pseudonymised_view_covers_the_same_original_characters(coded_project, nlp):
+    with db(coded_project) as p:
+        p.detect_entities(nlp=nlp)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            original_words = await _code_second_sentence_of_anitas_turn(pilot, app)
+            with db(coded_project) as p:
+                [in_original] = [(c.start, c.end) for c in p.codings()]
+            await pilot.press("u")
+            await pilot.pause()
+            await pilot.press("f6")
+            await pilot.pause()
+            assert app.pseudonymised and "Anita" not in view.text
+            pseudonymised_words = await _code_second_sentence_of_anitas_turn(pilot, app)
+            with db(coded_project) as p:
+                [coding] = p.codings()
+                original_text = p.document("p1_int_sw01.txt").text
+            # Same original characters, though the words shown differed.
+            assert "Anita" in original_words and "Anita" not in pseudonymised_words
+            assert (coding.start, coding.end) == in_original
+            assert coding.text == original_text[slice(*in_original)]
+            # The coding is drawn over the pseudonymised words, and the margin names it.
+            [span] = view.spans
+            assert view.text[span.start:span.end] == pseudonymised_words
+            # Memo and uncode work on it from the pseudonymised view.
+            view.cursor = span.start + 1
+            await pilot.press("m")
+            await pilot.pause()
+            await pilot.press(*"Heavy week", "f2")
+            await pilot.pause()
+            with db(coded_project) as p:
+                assert [m.text for m in p.memos("coding", coding.id)] == ["Heavy week"]
+            await pilot.press("x")
+            await pilot.pause()
+            with db(coded_project) as p:
+                assert p.codings() == []
+            assert view.spans == []
+    run(main())
+
+
+def test_project_setting_keeps_the_workspace_pseudonymised(coded_project, nlp):
+    with db(coded_project) as p:
+        p.detect_entities(nlp=nlp)
+        p.set_text_view("pseudonymised")
+        start, end = p.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
+        p.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            assert app.pseudonymised and "Anita" not in view.text
+            await pilot.press("f6")
+            await pilot.pause()
+            assert app.pseudonymised and "Anita" not in view.text
+            await pilot.press("E")
+            await pilot.pause()
+            assert type(app.screen).__name__ != "PseudoScreen"
+            # Another document opens pseudonymised too.
+            app.open_document("p3_int_sw01.txt")
+            await pilot.pause()
+            assert app.pseudonymised
+            # Retrieval lists the passage in pseudonymised words.
+            app.action_retrieve("Caseload")
+            await pilot.pause()
+            screen = app.screen
+            assert type(screen).__name__ == "RetrievalScreen"
+            texts = [p.text for p in screen._passages]
+            assert texts and not any("Anita" in t for t in texts)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert view.document == "p1_int_sw01.txt" and app.pseudonymised
+            assert view.selection and "Anita" not in view.text[slice(*view.selection)]
+            # Search never shows the name, nor reveals where it is.
+            await pilot.press("slash")
+            await pilot.pause()
+            await pilot.press(*"Anita", "enter")
+            await pilot.pause()
+            assert app.screen._hits == []
+    run(main())
+
+
+def test_selection_units_leave_out_labels_and_time_codes(coded_project, tmp_path):
+    source = tmp_path / "timed.txt"
+    source.write_text("[00:00:05] Interviewer: Okay, it's recording. Tell me about the week.\n"
+                      "[00:00:09] SW: Okay. It was busy. Very busy.\n"
+                      "[00:00:15] Interviewer: Right.\n[00:00:17] SW: Yes.\n", encoding="utf-8")
+    with db(coded_project) as p:
+        p.import_paths([source])
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="timed.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            seen = {}
+            for unit in "spt":
+                await pilot.press("g", unit)  # the cursor on the time code at offset 0
+                seen[unit] = view.text[slice(*view.selection)]
+                await pilot.press("escape")
+            await pilot.press("g", "down", "p")
+            seen["p2"] = view.text[slice(*view.selection)]
+            await pilot.press("escape", "g", "c")  # no selection: the sentence at the cursor
+            await pilot.pause()
+            seen["c"] = view.text[slice(*view.selection)]
+            await pilot.press("escape")
+            await pilot.pause()
+            # A drag from the start of the second line into the third line's label.
+            await pilot.mouse_down(view, offset=(1, 1))
+            await pilot.hover(view, offset=(8, 2))
+            await pilot.mouse_up(view, offset=(8, 2))
+            seen["drag"] = view.text[slice(*view.selection)]
+        return seen
+
+    seen = run(main())
+    assert seen["s"] == "Okay, it's recording."
+    assert seen["p"] == seen["t"] == "Okay, it's recording. Tell me about the week."
+    assert seen["p2"] == "Okay. It was busy. Very busy."
+    assert seen["c"] == "Okay, it's recording."
+    assert seen["drag"] == "Okay. It was busy. Very busy."

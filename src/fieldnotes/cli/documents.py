@@ -147,7 +147,7 @@ def show(project: str, document: str, by_turns: bool, as_json: bool) -> None:
       fieldnotes show study.fnp p1_int_sw01
     """
     with open_project(project) as proj:
-        doc = proj.document(document)
+        doc = proj.document_as_read(document)  # pseudonymised under the 'view' setting
     if as_json:
         print_json(asdict(doc))
         return
@@ -192,7 +192,7 @@ def search(project: str, query: str, where: tuple[str, ...], limit: int, as_json
       fieldnotes search study.fnp 'supervis*' --where role="SW CP"
     """
     with open_project(project) as proj:
-        hits = proj.search(query, where=parse_where(where), limit=limit or None)
+        hits = proj.hits_as_read(proj.search(query, where=parse_where(where), limit=limit or None))
     if as_json:
         print_json([asdict(h) for h in hits])
         return

@@ -1,6 +1,7 @@
 """The workspace driven by Pilot on a real project built from sample_data/."""
 
 import asyncio
+import re
 import shutil
 
 import pytest
@@ -397,3 +398,138 @@ def test_selection_units_leave_out_labels_and_time_codes(coded_project, tmp_path
     assert seen["p2"] == "Okay. It was busy. Very busy."
     assert seen["c"] == "Okay, it's recording."
     assert seen["drag"] == "Okay. It was busy. Very busy."
+
+
+def test_codebook_names_end_in_an_ellipsis_and_keep_their_counts_at_80_columns(coded_project):
+    with db(coded_project) as p:
+        code = p.code("Cover and relief arrangements")
+        start, end = p.find_text("p1_int_sw01.txt", "Okay, that's recording now.")
+        p.apply_coding("p1_int_sw01.txt", code.path, start, end)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            pane = app.query_one("#codebook")
+            node = pane._tree_nodes[code.path]
+            tree = app.query_one("#codebook-tree")
+            indent = code.path.count("/") * tree.guide_depth
+            return str(node.label), indent, tree.scrollable_content_region.width
+
+    label, indent, width = run(main())
+    assert label.endswith(" 1"), label
+    assert "…" in label and indent + len(label) <= width, (label, width)
+
+
+def test_margin_opens_only_once_something_is_coded(coded_project):
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            before = (view.margin_width, view.text_width)
+            await pilot.press("]", "s", "1")  # nothing pinned: no coding
+            app.apply_code("Caseload", *view.selection)
+            await pilot.pause()
+            return before, (view.margin_width, view.text_width), view.scrollable_content_region.width
+
+    (margin0, text0), (margin1, text1), width = run(main())
+    assert margin0 == 0 and text0 >= width - 1
+    assert margin1 > 0 and text1 < text0
+
+
+def test_search_hit_and_jumps_land_in_the_upper_third(coded_project):
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            height = view.scrollable_content_region.height
+            await pilot.press("slash")
+            await pilot.pause()
+            await pilot.press(*"\"Walker Street\"", "enter")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert view.text[slice(*view.selection)] == "Walker Street"
+            rows = [view.line_of(view.selection[0]) - int(view.scroll_offset.y)]
+            for _ in range(12):  # turn by turn down the document
+                await pilot.press("]")
+                rows.append(view.cursor_row)
+            return height, rows
+
+    height, rows = run(main())
+    assert all(0 <= row < height for row in rows), rows
+    assert rows[0] <= height // 3 + 1
+    assert max(rows) < height - 2, rows  # never parked on the bottom line
+
+
+def test_f2_shows_the_documents_pane_and_focuses_it(coded_project):
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert not app.query_one("#documents").display
+            await pilot.press("f2")
+            await pilot.pause()
+            shown = (app.query_one("#documents").display, app.focused.id)
+            await pilot.press("f2")
+            await pilot.pause()
+            return shown, (app.query_one("#documents").display, isinstance(app.focused, DocumentView))
+
+    assert run(main()) == ((True, "documents-table"), (False, True))
+
+
+def test_f6_keeps_the_reading_position(coded_project, nlp):
+    with db(coded_project) as p:
+        p.detect_entities(nlp=nlp)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            await pilot.press(*"]" * 15, "w", "w")
+            word = view.text[view.cursor:view.cursor + 12]
+            before = (view.cursor_row, int(view.scroll_offset.y))
+            await pilot.press("f6")
+            await pilot.pause()
+            after = (view.cursor_row, view.text[view.cursor:view.cursor + 12])
+            await pilot.press("f6")
+            await pilot.pause()
+            back = (view.cursor_row, int(view.scroll_offset.y), view.text[view.cursor:view.cursor + 12])
+            return word, before, after, back
+
+    word, before, after, back = run(main())
+    assert before[1] > 0  # far enough down to have scrolled
+    assert after == (before[0], word)
+    assert back == (*before, word)
+
+
+def test_review_screen_fits_and_reads_cleanly(coded_project, nlp):
+    with db(coded_project) as p:
+        p.detect_entities(nlp=nlp)
+        anita = p.entity_id("Anita Shah")
+        p.set_entity_status([anita], "rejected")
+        contexts = [(m.text, m.context) for e in p.entities() for m in p.mentions_of(e.id)]
+
+    async def main(size):
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("E")
+            await pilot.pause()
+            screen = app.screen
+            table = screen.query_one("#entities")
+            row = table.get_row(str(anita))
+            columns = [str(c.label) for c in table.columns.values()]
+            widths = {str(c.label): c.get_render_width(table) for c in table.columns.values()}
+            footer = " ".join(str(k.description) for k in screen.query("FooterKey") if k.region.width)
+            return row, columns, widths, table.region.width, footer
+
+    row, columns, widths, table_width, footer = run(main((120, 40)))
+    # Status and replacement sit within the table's width on screen.
+    assert sum(widths[c] for c in columns[: columns.index("replacement") + 1]) <= table_width
+    assert row[columns.index("status")] == "rejected"
+    assert str(row[columns.index("replacement")]) == "kept as written"
+    # No space before punctuation beside a mention ("[Anita]," not "[Anita] ,").
+    spaced = [c for text, c in contexts if re.search(re.escape(f"[{text}]") + r" [,.;:!?'’]", c)]
+    assert not spaced, spaced[:5]
+    assert any(re.search(r"\][,.;:!?'’]", c) for _, c in contexts)
+    *_, footer80 = run(main((80, 24)))
+    assert "Detect" in footer80

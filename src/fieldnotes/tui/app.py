@@ -407,9 +407,16 @@ class FieldnotesApp(App):
     # -- panes --------------------------------------------------------------------
 
     def action_toggle_pane(self, pane: str) -> None:
+        """Show a pane and put the focus in it; hide it and the focus goes
+        back to the text."""
         self._pane_toggled = True
         widget = self.query_one(f"#{pane}")
         widget.display = not widget.display
+        if widget.display:
+            target = widget.query_one("#documents-table" if pane == "documents" else "#codebook-tree")
+            self.call_after_refresh(target.focus)
+        elif self.focused is None or widget in self.focused.ancestors_with_self:
+            self.view.focus()
 
     def action_resize_panes(self, delta: int) -> None:
         for pane, width in self._pane_width.items():

@@ -402,25 +402,40 @@ class DocumentView(ScrollView, can_focus=True):
         if not spans:
             return segments + [Segment(" " * room, base)]
         parts: list[Segment] = []
-        per = max(4, (room - len(spans)) // len(spans))
-        for span in sorted(spans, key=lambda s: s.start):
+        ordered = sorted(spans, key=lambda s: s.start)
+        per = max(4, (room - 2 * len(spans)) // len(spans))
+        more = ""
+        if per < 8 and len(ordered) > 1:
+            # Too narrow for every name to be legible: the first one, and how
+            # many more ("Time for di… +1"); x or m at the cursor lists them.
+            more = f"+{len(ordered) - 1}"
+            ordered = ordered[:1]
+            per = room - 2 - len(more)
+        for span in ordered:
             if room <= 1:
                 break
             marker = "▶" if start <= span.start < end else "▏"
-            label = span.label[: max(1, min(per, room - 1))]
+            fit = max(1, min(per, room - 1))
+            label = span.label if len(span.label) <= fit else span.label[: max(1, fit - 1)] + "…"
             parts.append(Segment(marker, Style(color=span.colour, bold=True)))
             parts.append(Segment(label, base + self._tint(span.colour, background, 0.25)))
             room -= 1 + len(label)
             if room > 1:
                 parts.append(Segment(" ", base))
                 room -= 1
+        if more and room >= len(more):
+            parts.append(Segment(more, base + Style(bold=True)))
+            room -= len(more)
         parts.append(Segment(" " * max(0, room), base))
         return segments + parts
 
     # -- movement ----------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._scroll_to_offset(new)
+        # A move of more than a line (a word onto the next line aside) is a
+        # jump: it lands in the upper third rather than on the bottom edge.
+        jump = abs(self.line_of(new) - self.line_of(old)) > 1
+        self._scroll_to_offset(new, center=jump)
         self.refresh()
 
     def action_toggle_select_mode(self) -> None:

@@ -337,6 +337,9 @@ def test_project_setting_keeps_the_workspace_pseudonymised(coded_project, nlp):
             await pilot.press("E")
             await pilot.pause()
             assert type(app.screen).__name__ != "PseudoScreen"
+            # Attributes beside the documents (site "Telford") are pseudonymised too.
+            sites = {d.attributes.get("site") for d in app.query_one("#documents")._rows}
+            assert "Telford" not in sites and any(s and s.startswith("[") for s in sites), sites
             # Another document opens pseudonymised too.
             app.open_document("p3_int_sw01.txt")
             await pilot.pause()

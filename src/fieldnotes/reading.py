@@ -196,6 +196,18 @@ class ReadingMixin:
                                                        for k, v in h.attributes.items()}))
         return out
 
+    def documents_as_read(self, documents: Sequence, *, pseudonymised: bool | None = None) -> list:
+        """Document summaries (:meth:`documents`) with cases and attribute
+        values as the coder may read them (a case may be a family's name)."""
+        if pseudonymised is None:
+            pseudonymised = self.shows_pseudonymised()
+        if not pseudonymised or not documents:
+            return list(documents)
+        scrub = self.string_pseudonymiser()
+        return [dataclasses.replace(d, cases=tuple(scrub(c) for c in d.cases),
+                                    attributes={k: scrub(v) if isinstance(v, str) else v for k, v in d.attributes.items()})
+                for d in documents]
+
     def memo_as_read(self, text: str, *, pseudonymised: bool | None = None) -> str:
         """A memo's text as the coder may read it."""
         if pseudonymised is None:

@@ -91,7 +91,7 @@ class FieldnotesApp(App):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="main"):
-            yield DocumentsPane(self.project, id="documents")
+            yield DocumentsPane(self.project, pseudonymised=self.pseudonymised_only, id="documents")
             with Vertical(id="reading"):
                 yield Static("", id="doc-title")
                 yield DocumentView(id="view")
@@ -345,7 +345,8 @@ class FieldnotesApp(App):
     def action_matrix(self) -> None:
         from fieldnotes.tui.screens.matrix import MatrixScreen
 
-        self.push_screen(MatrixScreen(self.project), callback=self.jump)
+        self.push_screen(MatrixScreen(self.project, pseudonymised=self.pseudonymised or self.pseudonymised_only),
+                         callback=self.jump)
 
     def action_pseudo_review(self) -> None:
         if self.pseudonymised_only:

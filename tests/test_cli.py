@@ -167,6 +167,15 @@ def test_config_view_pseudonymised_makes_every_text_command_pseudonymised(_sampl
         assert "Anita" not in out and "Shah" not in out, out
     assert after[3] == "No matches for Anita.\n"  # where a replaced name occurs is not revealed either
     assert "So I'm [" in after[4]
+    # The pseudonym as shown is searchable, so every place the person is named can be found.
+    with Project.open(path) as proj:
+        tag = proj.replacements()[proj.entity_id("Anita Shah")]
+    found = run("search", path, tag, "--json").output
+    hits = json.loads(found)
+    assert "Anita" not in found and any(h["document"] == "p1_int_sw01.txt" for h in hits)
+    with Project.open(path) as proj:
+        text = proj.document("p1_int_sw01.txt").text
+    assert {text[h["start"]:h["end"]] for h in hits if h["document"] == "p1_int_sw01.txt"} <= {"Anita", "Anita Shah"}
     # One coder may be let back to the original.
     assert "view = original" in run("config", path, "view", "original", "--coder", "lead").output
     assert "lead: original" in run("config", path, "view").output

@@ -20,6 +20,7 @@ All pseudonymisation goes through :meth:`ReadingMixin._pseudonymised_reading`
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -195,6 +196,37 @@ class ReadingMixin:
                                            attributes={k: view.scrubbed(v) if isinstance(v, str) else v
                                                        for k, v in h.attributes.items()}))
         return out
+
+    def search_as_read(self, query: str, *, where: Sequence[tuple[str, str]] = (), limit: int | None = 50,
+                       pseudonymised: bool | None = None) -> list:
+        """:meth:`search` as the coder may read it. In the pseudonymised text a
+        pseudonym as shown ("[Person 2]") is searched for literally, so a coder
+        who never sees the name can still find every place it stands."""
+        if pseudonymised is None:
+            pseudonymised = self.shows_pseudonymised()
+        if not pseudonymised:
+            return self.search(query, where=where, limit=limit)
+        tags = re.findall(r"\[[^\[\]]+\]", query)
+        if not tags:
+            return self.hits_as_read(self.search(query, where=where, limit=None), pseudonymised=True)[:limit]
+        from fieldnotes.model import SearchHit
+        from fieldnotes.project import _snippet
+
+        ids = self.filter_documents(where) if where else None
+        names = [d.name for d in self.documents() if ids is None or d.id in ids]
+        pattern = re.compile("|".join(re.escape(t) for t in tags), re.IGNORECASE)
+        attributes = {d.name: d.attributes for d in self.documents_as_read(self.documents(), pseudonymised=True)}
+        hits = []
+        for name, view in self.readings(names, pseudonymised=True).items():
+            for m in pattern.finditer(view.text):
+                start, end = view.to_original(m.start(), m.end())
+                turn = next((t for t in view.turns if t.start <= m.start() < t.end), None)
+                snippet, hit = _snippet(view.text, m.start(), m.end(), 70)
+                hits.append(SearchHit(name, start, end, turn.speaker if turn else None, snippet, hit,
+                                      attributes.get(name, {})))
+                if limit is not None and len(hits) >= limit:
+                    return hits
+        return hits
 
     def documents_as_read(self, documents: Sequence, *, pseudonymised: bool | None = None) -> list:
         """Document summaries (:meth:`documents`) with cases and attribute

@@ -192,7 +192,8 @@ def search(project: str, query: str, where: tuple[str, ...], limit: int, as_json
       fieldnotes search study.fnp 'supervis*' --where role="SW CP"
     """
     with open_project(project) as proj:
-        hits = proj.hits_as_read(proj.search(query, where=parse_where(where), limit=limit or None))
+        # Under the 'view pseudonymised' setting: pseudonymised snippets, "[Person 2]" searchable.
+        hits = proj.search_as_read(query, where=parse_where(where), limit=limit or None)
     if as_json:
         print_json([asdict(h) for h in hits])
         return

@@ -529,10 +529,11 @@ def test_review_screen_fits_and_reads_cleanly(coded_project, nlp):
     # Status and replacement sit within the table's width on screen.
     assert sum(widths[c] for c in columns[: columns.index("replacement") + 1]) <= table_width
     assert row[columns.index("status")] == "rejected"
-    assert str(row[columns.index("replacement")]) == "kept as written"
+    assert str(row[columns.index("replacement")]) == "as written"
     # No space before punctuation beside a mention ("[Anita]," not "[Anita] ,").
     spaced = [c for text, c in contexts if re.search(re.escape(f"[{text}]") + r" [,.;:!?'’]", c)]
     assert not spaced, spaced[:5]
     assert any(re.search(r"\][,.;:!?'’]", c) for _, c in contexts)
-    *_, footer80 = run(main((80, 24)))
+    row, columns, widths, table_width, footer80 = run(main((80, 24)))
+    assert sum(widths[c] for c in columns[: columns.index("replacement") + 1]) <= table_width
     assert "Detect" in footer80

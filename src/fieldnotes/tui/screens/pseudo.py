@@ -20,6 +20,14 @@ LABEL_WIDTH = 26
 REPLACEMENT_WIDTH = 18
 
 
+def _widths(table_width: int) -> tuple[int, int]:
+    """Widths for the entity and replacement columns so that id, entity,
+    status and replacement fit the table (each column pads 1 either side)."""
+    room = table_width - 5 - 11 - 4  # id and status with their padding; padding of the two others
+    replacement = max(8, min(REPLACEMENT_WIDTH, room // 2))
+    return max(10, min(LABEL_WIDTH, room - replacement)), replacement
+
+
 def _cut(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
@@ -74,11 +82,12 @@ class PseudoScreen(Screen[Jump | None]):
         keep = keep if keep is not None else self.current
         self._rows = self.project.entities()
         table.clear()
+        label_width, replacement_width = _widths(int(self.app.size.width * 0.55))
         for e in self._rows:
             # A rejected entity is left as written: it has no replacement.
-            replacement = Text("kept as written", style="dim") if e.status == "rejected" else \
-                _cut(e.replacement + (" ✎" if e.manual else ""), REPLACEMENT_WIDTH)
-            table.add_row(f"E{e.id}", _cut(e.label, LABEL_WIDTH), e.status, replacement, e.category,
+            replacement = Text("as written", style="dim") if e.status == "rejected" else \
+                _cut(e.replacement + (" ✎" if e.manual else ""), replacement_width)
+            table.add_row(f"E{e.id}", _cut(e.label, label_width), e.status, replacement, e.category,
                           str(e.mentions), str(e.documents), key=str(e.id))
         counts = {s: sum(e.status == s for e in self._rows) for s in ("suggested", "accepted", "rejected")}
         self.query_one("#pseudo-status", Static).update(

@@ -134,8 +134,14 @@ def expand(text: str, start: int, end: int, unit: str, turns: Sequence = ()) -> 
         raise FieldnotesError(f"Unknown unit '{unit}'; use one of {', '.join(UNITS)}.")
     labels = label_ranges(text, turns) if turns else []
     if labels:
-        start = min(_out_of_label(start, labels), len(text))
-        end = min(max(end, _out_of_label(max(start, end - 1), labels) + 1), len(text))
+        trimmed = trim_labels(text, start, end, turns)
+        if trimmed == (start, end):
+            # Nothing trimmed, or only a label is selected (the cursor on
+            # "Interviewer:"): start from the first word of its turn.
+            moved = min(_out_of_label(start, labels), len(text))
+            if moved != start:
+                trimmed = (moved, min(max(end, moved + 1), len(text)))
+        start, end = trimmed
     last = max(start, end - 1)
     if unit == "word":
         a, b = word_at(text, start)[0], word_at(text, last)[1]

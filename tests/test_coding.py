@@ -199,7 +199,7 @@ def test_expand_and_trim_keep_speaker_labels_and_time_codes_out(project, tmp_pat
     a, b = passages.trim_labels(text, second, third + 5, turns)
     assert text[a:b] == "Okay. It was busy."
     # A selection running into the next speaker's label grows within its own turn only.
-    a, b = passages.expand(text, second + 20, third + 5, "sentence", turns)
-    assert text[a:b] == "Okay. It was busy."
+    a, b = passages.expand(text, second + 22, third + 5, "sentence", turns)
+    assert text[a:b] == "It was busy."
     # Nothing but a label: left as it is (nothing else to keep).
     assert passages.trim_labels(text, 0, 5, turns) == (0, 5)

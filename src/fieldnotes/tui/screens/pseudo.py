@@ -23,7 +23,7 @@ REPLACEMENT_WIDTH = 18
 def _widths(table_width: int) -> tuple[int, int]:
     """Widths for the entity and replacement columns so that id, entity,
     status and replacement fit the table (each column pads 1 either side)."""
-    room = table_width - 5 - 11 - 4  # id and status with their padding; padding of the two others
+    room = table_width - 5 - 11 - 4 - 2  # id and status with padding, the two others' padding, the scrollbar
     replacement = max(8, min(REPLACEMENT_WIDTH, room // 2))
     return max(10, min(LABEL_WIDTH, room - replacement)), replacement
 

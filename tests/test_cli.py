@@ -141,3 +141,46 @@ def test_python_dash_m_runs(tmp_path):
 
     result = subprocess.run([sys.executable, "-m", "fieldnotes", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "fieldnotes" in result.stdout
+
+
+def test_config_view_pseudonymised_makes_every_text_command_pseudonymised(_sample_build, tmp_path, nlp):
+    """Issue 12: under 'view pseudonymised' no command prints a real name."""
+    import shutil
+
+    from fieldnotes.project import Project
+
+    path = tmp_path / "study.fnp"
+    shutil.copy(_sample_build, path)
+    with Project.open(path) as proj:
+        proj.detect_entities(nlp=nlp)
+        proj.add_code("Caseload")
+        start, end = proj.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
+        proj.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
+        proj.add_memo("document", "p1_int_sw01.txt", "Anita sounded tired.")
+    outputs = lambda: [run(*args).output for args in (  # noqa: E731
+        ("show", path, "p1_int_sw01"), ("show", path, "p1_int_sw01", "--json"), ("search", path, "Telford"),
+        ("search", path, "Anita"), ("passages", path, "--code", "Caseload"), ("code", "list", path),
+        ("memo", "list", path))]
+    before = outputs()
+    assert all("Anita" in out for out in before[:2] + before[3:])
+    assert "view = original" in run("config", path, "view").output
+    assert "view = pseudonymised" in run("config", path, "view", "pseudonymised").output
+    after = outputs()
+    for out in after[:3] + after[4:]:
+        assert "Anita" not in out and "Shah" not in out, out
+    assert after[3] == "No matches for Anita.\n"  # where a replaced name occurs is not revealed either
+    assert "So I'm [" in after[4]
+    # The pseudonym as shown is searchable, so every place the person is named can be found.
+    with Project.open(path) as proj:
+        tag = proj.replacements()[proj.entity_id("Anita Shah")]
+    found = run("search", path, tag, "--json").output
+    hits = json.loads(found)
+    assert "Anita" not in found and any(h["document"] == "p1_int_sw01.txt" for h in hits)
+    with Project.open(path) as proj:
+        text = proj.document("p1_int_sw01.txt").text
+    assert {text[h["start"]:h["end"]] for h in hits if h["document"] == "p1_int_sw01.txt"} <= {"Anita", "Anita Shah"}
+    # One coder may be let back to the original.
+    assert "view = original" in run("config", path, "view", "original", "--coder", "lead").output
+    assert "lead: original" in run("config", path, "view").output
+    bad = run("config", path, "view", "blurred", ok=False)
+    assert bad.exit_code != 0 and "'original' or 'pseudonymised'" in bad.output

@@ -172,3 +172,34 @@ def test_interviewer_questions_are_not_attributed_to_the_participant(doc):
     assert got == {"Interviewer": "Interviewer", "SW": "SW CP, 5 years qualified"}
     doc.set_setting("interviewer_labels", "Nobody")
     assert {p.attribution for p in doc.passages("Caseload")} == {"SW CP, 5 years qualified"}
+
+
+def test_expand_and_trim_keep_speaker_labels_and_time_codes_out(project, tmp_path):
+    """Issue 12 finding 3, in the domain layer the CLI shares."""
+    from fieldnotes import passages
+
+    text = ("[00:00:05] Interviewer: Okay, it's recording. Tell me about the week.\n"
+            "[00:00:09] SW: Okay. It was busy.\n[00:00:15] Interviewer: Right.\n[00:00:17] SW: Yes.\n")
+    source = tmp_path / "timed.txt"
+    source.write_text(text, encoding="utf-8")
+    project.import_paths([source])
+    turns = project.document("timed.txt").turns
+    assert [text[a:b] for a, b in passages.label_ranges(text, turns)] == [
+        "[00:00:05] Interviewer: ", "[00:00:09] SW: ", "[00:00:15] Interviewer: ", "[00:00:17] SW: "]
+    for unit, expected in [("word", "Okay"), ("sentence", "Okay, it's recording."),
+                           ("paragraph", "Okay, it's recording. Tell me about the week."),
+                           ("turn", "Okay, it's recording. Tell me about the week.")]:
+        a, b = project.expand_passage("timed.txt", 0, 1, unit)
+        assert text[a:b] == expected, unit
+    second = text.index("[00:00:09]")
+    a, b = project.expand_passage("timed.txt", second, second + 3, "paragraph")
+    assert text[a:b] == "Okay. It was busy."
+    # A dragged range from one line start into the next label.
+    third = text.index("[00:00:15]")
+    a, b = passages.trim_labels(text, second, third + 5, turns)
+    assert text[a:b] == "Okay. It was busy."
+    # A selection running into the next speaker's label grows within its own turn only.
+    a, b = passages.expand(text, second + 22, third + 5, "sentence", turns)
+    assert text[a:b] == "It was busy."
+    # Nothing but a label: left as it is (nothing else to keep).
+    assert passages.trim_labels(text, 0, 5, turns) == (0, 5)

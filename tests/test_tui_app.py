@@ -1,6 +1,7 @@
 """The workspace driven by Pilot on a real project built from sample_data/."""
 
 import asyncio
+import re
 import shutil
 
 import pytest
@@ -258,3 +259,281 @@ def test_passages_key_falls_back_to_the_code_last_applied(coded_project):
             assert type(app.screen).__name__ == "RetrievalScreen"
             assert app.screen.code_path == "Caseload and time/Caseload"
     run(main())
+
+
+# -- issue 12: coding in the pseudonymised view, selections, layout ------------------
+
+
+async def _code_second_sentence_of_anitas_turn(pilot, app):
+    """From the top: second turn, its second sentence, select it, code it Caseload."""
+    view = app.query_one(DocumentView)
+    await pilot.press("g", "]", "]", ")", "s")
+    shown = view.text[slice(*view.selection)]
+    await pilot.press("c")
+    await pilot.pause()
+    await pilot.press(*"Caseload", "enter")
+    await pilot.pause()
+    return shown
+
+
+def test_coding_in_the_pseudonymised_view_covers_the_same_original_characters(coded_project, nlp):
+    with db(coded_project) as p:
+        p.detect_entities(nlp=nlp)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            original_words = await _code_second_sentence_of_anitas_turn(pilot, app)
+            with db(coded_project) as p:
+                [in_original] = [(c.start, c.end) for c in p.codings()]
+            await pilot.press("u")
+            await pilot.pause()
+            await pilot.press("f6")
+            await pilot.pause()
+            assert app.pseudonymised and "Anita" not in view.text
+            pseudonymised_words = await _code_second_sentence_of_anitas_turn(pilot, app)
+            with db(coded_project) as p:
+                [coding] = p.codings()
+                original_text = p.document("p1_int_sw01.txt").text
+            # Same original characters, though the words shown differed.
+            assert "Anita" in original_words and "Anita" not in pseudonymised_words
+            assert (coding.start, coding.end) == in_original
+            assert coding.text == original_text[slice(*in_original)]
+            # The coding is drawn over the pseudonymised words, and the margin names it.
+            [span] = view.spans
+            assert view.text[span.start:span.end] == pseudonymised_words
+            # Memo and uncode work on it from the pseudonymised view.
+            view.cursor = span.start + 1
+            await pilot.press("m")
+            await pilot.pause()
+            await pilot.press(*"Heavy week", "f2")
+            await pilot.pause()
+            with db(coded_project) as p:
+                assert [m.text for m in p.memos("coding", coding.id)] == ["Heavy week"]
+            await pilot.press("x")
+            await pilot.pause()
+            with db(coded_project) as p:
+                assert p.codings() == []
+            assert view.spans == []
+    run(main())
+
+
+def test_project_setting_keeps_the_workspace_pseudonymised(coded_project, nlp):
+    with db(coded_project) as p:
+        p.detect_entities(nlp=nlp)
+        p.set_text_view("pseudonymised")
+        start, end = p.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
+        p.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            assert app.pseudonymised and "Anita" not in view.text
+            await pilot.press("f6")
+            await pilot.pause()
+            assert app.pseudonymised and "Anita" not in view.text
+            await pilot.press("E")
+            await pilot.pause()
+            assert type(app.screen).__name__ != "PseudoScreen"
+            # Attributes beside the documents (site "Telford") are pseudonymised too.
+            sites = {d.attributes.get("site") for d in app.query_one("#documents")._rows}
+            assert "Telford" not in sites and any(s and s.startswith("[") for s in sites), sites
+            # Another document opens pseudonymised too.
+            app.open_document("p3_int_sw01.txt")
+            await pilot.pause()
+            assert app.pseudonymised
+            # Retrieval lists the passage in pseudonymised words.
+            app.action_retrieve("Caseload")
+            await pilot.pause()
+            screen = app.screen
+            assert type(screen).__name__ == "RetrievalScreen"
+            texts = [p.text for p in screen._passages]
+            assert texts and not any("Anita" in t for t in texts)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert view.document == "p1_int_sw01.txt" and app.pseudonymised
+            assert view.selection and "Anita" not in view.text[slice(*view.selection)]
+            # Search never shows the name, nor reveals where it is.
+            await pilot.press("slash")
+            await pilot.pause()
+            await pilot.press(*"Anita", "enter")
+            await pilot.pause()
+            assert app.screen._hits == []
+    run(main())
+
+
+def test_selection_units_leave_out_labels_and_time_codes(coded_project, tmp_path):
+    source = tmp_path / "timed.txt"
+    source.write_text("[00:00:05] Interviewer: Okay, it's recording. Tell me about the week.\n"
+                      "[00:00:09] SW: Okay. It was busy. Very busy.\n"
+                      "[00:00:15] Interviewer: Right.\n[00:00:17] SW: Yes.\n", encoding="utf-8")
+    with db(coded_project) as p:
+        p.import_paths([source])
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="timed.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            seen = {}
+            for unit in "spt":
+                await pilot.press("g", unit)  # the cursor on the time code at offset 0
+                seen[unit] = view.text[slice(*view.selection)]
+                await pilot.press("escape")
+            await pilot.press("g", "down", "p")
+            seen["p2"] = view.text[slice(*view.selection)]
+            await pilot.press("escape", "g", "c")  # no selection: the sentence at the cursor
+            await pilot.pause()
+            seen["c"] = view.text[slice(*view.selection)]
+            await pilot.press("escape")
+            await pilot.pause()
+            # A drag from the start of the second line into the third line's label.
+            await pilot.mouse_down(view, offset=(1, 1))
+            await pilot.hover(view, offset=(8, 2))
+            await pilot.mouse_up(view, offset=(8, 2))
+            seen["drag"] = view.text[slice(*view.selection)]
+        return seen
+
+    seen = run(main())
+    assert seen["s"] == "Okay, it's recording."
+    assert seen["p"] == seen["t"] == "Okay, it's recording. Tell me about the week."
+    assert seen["p2"] == "Okay. It was busy. Very busy."
+    assert seen["c"] == "Okay, it's recording."
+    assert seen["drag"] == "Okay. It was busy. Very busy."
+
+
+def test_codebook_names_end_in_an_ellipsis_and_keep_their_counts_at_80_columns(coded_project):
+    with db(coded_project) as p:
+        code = p.code("Cover and relief arrangements")
+        start, end = p.find_text("p1_int_sw01.txt", "Okay, that's recording now.")
+        p.apply_coding("p1_int_sw01.txt", code.path, start, end)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            pane = app.query_one("#codebook")
+            node = pane._tree_nodes[code.path]
+            tree = app.query_one("#codebook-tree")
+            indent = code.path.count("/") * tree.guide_depth
+            return str(node.label), indent, tree.scrollable_content_region.width
+
+    label, indent, width = run(main())
+    assert label.endswith(" 1"), label
+    assert "…" in label and indent + len(label) <= width, (label, width)
+
+
+def test_margin_opens_only_once_something_is_coded(coded_project):
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            before = (view.margin_width, view.text_width)
+            await pilot.press("]", "s", "1")  # nothing pinned: no coding
+            app.apply_code("Caseload", *view.selection)
+            await pilot.pause()
+            return before, (view.margin_width, view.text_width), view.scrollable_content_region.width
+
+    (margin0, text0), (margin1, text1), width = run(main())
+    assert margin0 == 0 and text0 >= width - 1
+    assert margin1 > 0 and text1 < text0
+
+
+def test_search_hit_and_jumps_land_in_the_upper_third(coded_project):
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            height = view.scrollable_content_region.height
+            await pilot.press("slash")
+            await pilot.pause()
+            await pilot.press(*"\"Walker Street\"", "enter")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert view.text[slice(*view.selection)] == "Walker Street"
+            rows = [view.line_of(view.selection[0]) - int(view.scroll_offset.y)]
+            for _ in range(12):  # turn by turn down the document
+                await pilot.press("]")
+                rows.append(view.cursor_row)
+            return height, rows
+
+    height, rows = run(main())
+    assert all(0 <= row < height for row in rows), rows
+    assert rows[0] <= height // 3 + 1
+    assert max(rows) < height - 2, rows  # never parked on the bottom line
+
+
+def test_f2_shows_the_documents_pane_and_focuses_it(coded_project):
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert not app.query_one("#documents").display
+            await pilot.press("f2")
+            await pilot.pause()
+            shown = (app.query_one("#documents").display, app.focused.id)
+            await pilot.press("f2")
+            await pilot.pause()
+            return shown, (app.query_one("#documents").display, isinstance(app.focused, DocumentView))
+
+    assert run(main()) == ((True, "documents-table"), (False, True))
+
+
+def test_f6_keeps_the_reading_position(coded_project, nlp):
+    with db(coded_project) as p:
+        p.detect_entities(nlp=nlp)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            await pilot.press(*"]" * 15, "w", "w")
+            word = view.text[view.cursor:view.cursor + 12]
+            before = (view.cursor_row, int(view.scroll_offset.y))
+            await pilot.press("f6")
+            await pilot.pause()
+            after = (view.cursor_row, view.text[view.cursor:view.cursor + 12])
+            await pilot.press("f6")
+            await pilot.pause()
+            back = (view.cursor_row, int(view.scroll_offset.y), view.text[view.cursor:view.cursor + 12])
+            return word, before, after, back
+
+    word, before, after, back = run(main())
+    assert before[1] > 0  # far enough down to have scrolled
+    assert after == (before[0], word)
+    assert back == (*before, word)
+
+
+def test_review_screen_fits_and_reads_cleanly(coded_project, nlp):
+    with db(coded_project) as p:
+        p.detect_entities(nlp=nlp)
+        anita = p.entity_id("Anita Shah")
+        p.set_entity_status([anita], "rejected")
+        contexts = [(m.text, m.context) for e in p.entities() for m in p.mentions_of(e.id)]
+
+    async def main(size):
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("E")
+            await pilot.pause()
+            screen = app.screen
+            table = screen.query_one("#entities")
+            row = table.get_row(str(anita))
+            columns = [str(c.label) for c in table.columns.values()]
+            widths = {str(c.label): c.get_render_width(table) for c in table.columns.values()}
+            footer = " ".join(str(k.description) for k in screen.query("FooterKey") if k.region.width)
+            return row, columns, widths, table.region.width, footer
+
+    row, columns, widths, table_width, footer = run(main((120, 40)))
+    # Status and replacement sit within the table's width on screen.
+    assert sum(widths[c] for c in columns[: columns.index("replacement") + 1]) <= table_width
+    assert row[columns.index("status")] == "rejected"
+    assert str(row[columns.index("replacement")]) == "as written"
+    # No space before punctuation beside a mention ("[Anita]," not "[Anita] ,").
+    spaced = [c for text, c in contexts if re.search(re.escape(f"[{text}]") + r" [,.;:!?'’]", c)]
+    assert not spaced, spaced[:5]
+    assert any(re.search(r"\][,.;:!?'’]", c) for _, c in contexts)
+    row, columns, widths, table_width, footer80 = run(main((80, 24)))
+    assert sum(widths[c] for c in columns[: columns.index("replacement") + 1]) <= table_width
+    assert "Detect" in footer80

@@ -145,10 +145,53 @@ def test_picker_offers_to_create_an_unknown_code(study):
         await pilot.press(*"Workload/Bureaucracy")
         seen["options"] = option_texts(screen)
         await pilot.press("enter")
+        seen["hint"] = label_text(screen, "#picker-hint")
+        await pilot.press("enter")
 
     results = drive(CodePicker(study), script)
-    assert seen["options"] == ["+ Create code 'Workload/Bureaucracy'"]
+    assert seen["options"] == ["+ Create code 'Bureaucracy' (with its new parents)"]
+    assert "Create 'Bureaucracy' under 'Workload'?" in seen["hint"]
     assert results == [PickResult("Workload/Bureaucracy", create=True)]
+
+
+def test_picker_typed_path_creates_the_sub_code_not_the_parent(study):
+    """Issue 12 finding 4: "Parent/New" and Enter applied the parent."""
+    seen = {}
+
+    async def script(pilot, screen):
+        await pilot.press(*"Caseload and time/Scaling questions")
+        seen["options"] = option_texts(screen)
+        await pilot.press("enter")
+        seen["hint"] = label_text(screen, "#picker-hint")
+        seen["after_one_enter"] = list(pilot.app.results)
+        await pilot.press("enter")
+
+    results = drive(CodePicker(study), script)
+    assert seen["options"][0] == "+ Create code 'Scaling questions' under 'Caseload and time'"
+    assert seen["after_one_enter"] == []
+    assert "Create 'Scaling questions' under 'Caseload and time'? Enter creates it" in seen["hint"]
+    assert results == [PickResult("Caseload and time/Scaling questions", create=True)]
+
+
+def test_picker_path_under_a_parent_named_in_another_case_uses_its_real_path(study):
+    async def script(pilot, screen):
+        await pilot.press(*"reflection and learning / peer support", "enter", "enter")
+
+    assert drive(CodePicker(study), script) == [PickResult("Reflection and learning/peer support", create=True)]
+
+
+def test_picker_escape_on_the_confirmation_goes_back_to_typing(study):
+    seen = {}
+
+    async def script(pilot, screen):
+        await pilot.press(*"Caseload and time/New", "enter", "escape")
+        seen["hint"] = label_text(screen, "#picker-hint")
+        await pilot.press("backspace", "backspace", "backspace", *"Caseload")
+        await pilot.press("enter")
+
+    results = drive(CodePicker(study), script)
+    assert seen["hint"].startswith("Enter chooses")
+    assert results == [PickResult("Caseload and time/Caseload")]
 
 
 def test_picker_can_create_a_code_that_nearly_matches(study):
@@ -157,7 +200,7 @@ def test_picker_can_create_a_code_that_nearly_matches(study):
         options = option_texts(screen)
         assert "Caseload and time/Caseload" in options[0]
         assert options[-1] == "+ Create code 'Caseload size'"
-        await pilot.press(*["down"] * (len(options) - 1), "enter")
+        await pilot.press(*["down"] * (len(options) - 1), "enter", "enter")
 
     assert drive(CodePicker(study), script) == [PickResult("Caseload size", create=True)]
 

@@ -79,11 +79,69 @@ def turn_at(turns: Sequence, offset: int) -> tuple[int, int] | None:
     return None
 
 
+def label_ranges(text: str, turns: Sequence) -> list[tuple[int, int]]:
+    """Where the speaker labels are: for each turn, from the start of its line
+    (any time code included, "[00:00:05] Interviewer: ") to the first
+    character of what was said. Sorted; empty for a text without turns."""
+    found = []
+    for turn in turns:
+        line_start = text.rfind("\n", 0, turn.start) + 1
+        if line_start < turn.start:
+            found.append((line_start, turn.start))
+    return found
+
+
+def trim_labels(text: str, start: int, end: int, turns: Sequence) -> tuple[int, int]:
+    """``[start, end)`` without a speaker label or time code at either end.
+
+    A range starting in a label starts at the words after it; a range ending
+    in a label (the next speaker's) ends where the previous turn's words end.
+    One rule for every way of selecting (a unit, a drag, shift+arrows), so no
+    coding or quote begins "SW: ..." or ends "... Interviewer:". A range lying
+    wholly inside one label is returned unchanged (there is nothing else to
+    keep); labels in the middle of a range spanning turns stay, as the range
+    is one stretch of text.
+    """
+    if not turns or start >= end:
+        return start, end
+    labels = label_ranges(text, turns)
+    a, b = start, end
+    for la, lb in labels:
+        if la <= a < lb:
+            a = lb
+        if la < b <= lb:
+            b = la
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    while a < b and text[a].isspace():
+        a += 1
+    return (a, b) if a < b else (start, end)
+
+
+def _out_of_label(offset: int, labels: Sequence[tuple[int, int]]) -> int:
+    for la, lb in labels:
+        if la <= offset < lb:
+            return lb
+    return offset
+
+
 def expand(text: str, start: int, end: int, unit: str, turns: Sequence = ()) -> tuple[int, int]:
     """Grow ``[start, end)`` to whole words, sentences, paragraphs or speaker
-    turns. A turn falls back to the paragraph where the text has no turns."""
+    turns. A turn falls back to the paragraph where the text has no turns.
+    Speaker labels and time codes stay out (:func:`trim_labels`): a cursor on
+    a label selects from the words of its turn."""
     if unit not in UNITS:
         raise FieldnotesError(f"Unknown unit '{unit}'; use one of {', '.join(UNITS)}.")
+    labels = label_ranges(text, turns) if turns else []
+    if labels:
+        trimmed = trim_labels(text, start, end, turns)
+        if trimmed == (start, end):
+            # Nothing trimmed, or only a label is selected (the cursor on
+            # "Interviewer:"): start from the first word of its turn.
+            moved = min(_out_of_label(start, labels), len(text))
+            if moved != start:
+                trimmed = (moved, min(max(end, moved + 1), len(text)))
+        start, end = trimmed
     last = max(start, end - 1)
     if unit == "word":
         a, b = word_at(text, start)[0], word_at(text, last)[1]
@@ -102,7 +160,8 @@ def expand(text: str, start: int, end: int, unit: str, turns: Sequence = ()) -> 
             a = first[0]
         if final and end <= final[1] < b:
             b = final[1]
-    return min(a, start), (max(b, end) if b > a else end)
+    a, b = min(a, start), (max(b, end) if b > a else end)
+    return trim_labels(text, a, b, turns) if labels else (a, b)
 
 
 # -- finding hits ------------------------------------------------------------------

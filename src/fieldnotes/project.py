@@ -27,6 +27,7 @@ from typing import Any
 from fieldnotes.codes import CodebookMixin
 from fieldnotes.coding import CodingMixin
 from fieldnotes.pseudo import PseudonymMixin
+from fieldnotes.reading import ReadingMixin
 from fieldnotes.importers.batch import Prepared, read_ahead
 from fieldnotes.errors import FieldnotesError, NotFound, ProjectLocked, ProjectReadOnly
 from fieldnotes.manifest import Manifest, coerce, infer_type, read_manifest
@@ -71,7 +72,7 @@ def _widen(old: str, new: str) -> str:
     return "text"
 
 
-class Project(CodebookMixin, CodingMixin, PseudonymMixin):
+class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
     """An open project file. Use :meth:`create` or :meth:`open`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, coder: str | None = None) -> None:

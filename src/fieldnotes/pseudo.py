@@ -357,9 +357,12 @@ class PseudonymMixin:
         result = []
         for r in rows:
             text = texts[r[2]]
-            before = " ".join(text[max(0, r[4] - context):r[4]].split())
-            after = " ".join(text[r[5]:r[5] + context].split())
-            result.append(MentionRow(r[0], r[1], r[3], r[4], r[5], r[6], r[7], f"…{before} [{r[6]}] {after}…"))
+            # Whitespace runs fold to one space, and a space stands beside the
+            # mention only where the text has one ("[Jodi]'s", "[Mensah],").
+            raw_before, raw_after = text[max(0, r[4] - context):r[4]], text[r[5]:r[5] + context]
+            before = " ".join(raw_before.split()) + (" " if raw_before[-1:].isspace() else "")
+            after = (" " if raw_after[:1].isspace() else "") + " ".join(raw_after.split())
+            result.append(MentionRow(r[0], r[1], r[3], r[4], r[5], r[6], r[7], f"…{before}[{r[6]}]{after}…"))
         return result
 
     # -- decisions ----------------------------------------------------------------

@@ -3,7 +3,7 @@ passages, undo, redo, history, settings."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import click
@@ -409,6 +409,8 @@ def code_list(project, doc, code_name, as_json) -> None:
     """
     with open_project(project) as proj:
         rows = proj.codings(document=doc, code=code_name)
+        if proj.shows_pseudonymised():
+            rows = _codings_as_read(proj, rows)
     if as_json:
         print_json([asdict(c) for c in rows])
         return
@@ -421,6 +423,12 @@ def code_list(project, doc, code_name, as_json) -> None:
         table.add_row(str(c.id), escape(c.document), f"{c.start}-{c.end}", escape(c.code), escape(c.coder or ""),
                       escape(_short(c.text, 60)))
     console().print(table)
+
+
+def _codings_as_read(proj, rows):
+    """Codings with their text as a coder under the 'view' setting may read it."""
+    views = proj.readings([c.document for c in rows], pseudonymised=True)
+    return [replace(c, text=views[c.document].text[slice(*views[c.document].to_view(c.start, c.end))]) for c in rows]
 
 
 # -- memos ------------------------------------------------------------------------
@@ -493,6 +501,8 @@ def memo_list(project, doc, code_name, coding, case, as_json) -> None:
             rows = proj.memos(*_target(doc, code_name, coding, case))
         else:
             rows = proj.memos()
+        if proj.shows_pseudonymised():
+            rows = [replace(m, text=proj.memo_as_read(m.text), title=proj.memo_as_read(m.title)) for m in rows]
     if as_json:
         print_json([asdict(m) for m in rows])
         return
@@ -671,6 +681,7 @@ def passages(project, code_name, no_children, where, coder, notes, as_json) -> N
     with open_project(project) as proj:
         rows = proj.passages(code_name, include_children=not no_children, where=parse_where(where), coder=coder,
                              notes=notes)
+        rows = proj.passages_as_read(rows)  # pseudonymised under the 'view' setting
     if as_json:
         print_json([{"document": p.document, "code": p.code, "start": p.start, "end": p.end, "speaker": p.speaker,
                      "attribution": p.attribution, "text": p.text, "coder": p.coder, "note": p.note,
@@ -704,6 +715,43 @@ def settings(project, key, value) -> None:
       fieldnotes settings study.fnp attribution_template "{role}, {years_qualified} years qualified"
     """
     with open_project(project) as proj:
+        if key and value is not None:
+            proj.set_setting(key, value)
+        rows = proj.settings() if not key else {key: proj.setting(key)}
+    for k, v in rows.items():
+        console().print(f"[bold]{escape(k)}[/] = {escape(str(v))}")
+
+
+@cli.command("config")
+@PROJECT
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@click.option("--coder", help="For 'view': set it for this coder only (default: every coder).")
+def config(project, key, value, coder) -> None:
+    """Show or change a project setting. 'view pseudonymised' makes the
+    workspace open in, and stay in, the pseudonymised view, and makes every
+    command that prints document text (show, search, passages, code list)
+    print it pseudonymised; 'view original' undoes it.
+
+    \b
+    Example:
+      fieldnotes config study.fnp view pseudonymised
+      fieldnotes config study.fnp view
+      fieldnotes config study.fnp view original --coder "Sam Lee"
+    """
+    with open_project(project) as proj:
+        if key == "view":
+            if value is not None:
+                proj.set_text_view(value, coder)
+            shown = proj.text_view(coder)
+            scope = f"for {coder}" if coder else "for every coder without a setting of their own"
+            if not coder:
+                own = {k.split(":", 1)[1]: v for k, v in proj.settings().items() if k.startswith("view:")}
+                scope += "".join(f"; {name}: {v}" for name, v in sorted(own.items()))
+            console().print(f"[bold]view[/] = {escape(shown)}  [dim]({escape(scope)})[/]")
+            return
+        if coder:
+            raise FieldnotesError("--coder goes with the 'view' setting only.")
         if key and value is not None:
             proj.set_setting(key, value)
         rows = proj.settings() if not key else {key: proj.setting(key)}

@@ -154,10 +154,14 @@ def show(project: str, document: str, by_turns: bool, as_json: bool) -> None:
       fieldnotes show study.fnp p1_int_sw01
     """
     with open_project(project) as proj:
-        doc = proj.document(document)
+        doc = proj.document_as_read(document)  # pseudonymised under the 'view' setting
         by_label = proj.speaker_cases().get(doc.id, {})
+        pseudonymised = proj.shows_pseudonymised()
+        if pseudonymised:
+            view = proj.reading_view()
+            by_label = {view.speaker(label): view.scrub(case) for label, case in by_label.items()}
     labels = {t.speaker.casefold(): t.speaker for t in doc.turns if t.speaker}
-    linked = [(labels.get(k, k), case) for k, case in by_label.items()]
+    linked = [(labels.get(k.casefold(), k), case) for k, case in by_label.items()]
     if as_json:
         print_json(asdict(doc))
         return
@@ -211,7 +215,8 @@ def search(project: str, query: str, where: tuple[str, ...], limit: int, as_json
       fieldnotes search study.fnp 'agency NOT staff'
     """
     with open_project(project) as proj:
-        hits = proj.search(query, where=parse_where(where), limit=limit or None)
+        # Under the 'view pseudonymised' setting: pseudonymised snippets, "[Person 2]" searchable.
+        hits = proj.search_as_read(query, where=parse_where(where), limit=limit or None)
     if as_json:
         print_json([asdict(h) for h in hits])
         return

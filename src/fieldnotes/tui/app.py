@@ -19,7 +19,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from fieldnotes.errors import FieldnotesError
 from fieldnotes.project import Project
 from fieldnotes.tui.commands import FieldnotesCommands
 from fieldnotes.tui.messages import Jump, PickResult
@@ -97,15 +96,19 @@ class FieldnotesApp(App):
         self._start_document = document
         self._pane_width = {"documents": 34, "codebook": 30}
         self._pane_toggled = False
+        #: The open document as shown (original or pseudonymised text).
+        self.reading = None
         self.pseudonymised = False
-        self.sub_title = self.project_path.name
+        #: The project setting 'view': this coder sees only pseudonymised text.
+        self.pseudonymised_only = self.project.shows_pseudonymised()
+        self.sub_title = self.project_path.name + ("  (pseudonymised view only)" if self.pseudonymised_only else "")
 
     # -- layout -----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="main"):
-            yield DocumentsPane(self.project, id="documents")
+            yield DocumentsPane(self.project, pseudonymised=self.pseudonymised_only, id="documents")
             with Vertical(id="reading"):
                 yield Static("", id="doc-title")
                 yield DocumentView(id="view")
@@ -191,20 +194,38 @@ class FieldnotesApp(App):
     # -- documents ----------------------------------------------------------------
 
     @guarded
-    def open_document(self, name: str) -> None:
-        self.pseudonymised = False
-        doc = self.project.document(name)
-        self.view.load(doc.name, doc.text, doc.turns, self._spans(doc.name))
-        attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
-        # A Text, not markup: the name and attributes come from files.
-        self.query_one("#doc-title", Static).update(Text.assemble(
-            (shown(doc.name), "bold"),
-            shown(f"  {doc.kind} · {doc.words:,} words · {len(doc.turns)} turns" + (f" · {attrs}" if attrs else ""))))
+    def open_document(self, name: str, *, pseudonymised: bool | None = None, original_cursor: int = 0,
+                      row: int | None = None) -> None:
+        """Show a document in the current text (original or pseudonymised;
+        always pseudonymised under the project's 'view' setting), the cursor
+        at ``original_cursor`` (a stored offset) on screen row ``row``."""
+        pseudonymised = self.pseudonymised if pseudonymised is None else pseudonymised
+        reading = self.project.reading_text(name, pseudonymised=pseudonymised or self.pseudonymised_only)
+        self.reading = reading
+        self.pseudonymised = reading.pseudonymised
+        self.view.load(reading.document, reading.text, reading.turns, self._spans(reading.document),
+                       cursor=reading.offset_to_view(original_cursor), row=row)
+        self._show_title()
         self._update_status()
 
+    def _show_title(self) -> None:
+        doc = self.project.document_as_read(self.reading.document, pseudonymised=self.pseudonymised)
+        attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
+        # A Text, not markup: the name and attributes come from files.
+        parts: list = [(" PSEUDONYMISED ", "reverse"), " "] if self.pseudonymised else []
+        parts.append((shown(doc.name), "bold"))
+        parts.append(shown(f"  {doc.kind} · {doc.words:,} words · {len(doc.turns)} turns"
+                           + (f" · {attrs}" if attrs else "")))
+        if self.pseudonymised and not self.pseudonymised_only:
+            parts.append(" · F6 original")
+        self.query_one("#doc-title", Static).update(Text.assemble(*parts), layout=False)
+
     def _spans(self, document: str) -> list[Span]:
+        """The document's codings in the text shown (a coding that touches a
+        pseudonym covers all of it)."""
         info = {c.id: (c.name, c.colour or "#999999") for c in self.project.codes(counts=False)}
-        return [Span(start, end, coding_id, code_id, *info[code_id])
+        to_view = self.reading.to_view if self.reading is not None and self.reading.document == document else None
+        return [Span(*(to_view(start, end) if to_view else (start, end)), coding_id, code_id, *info[code_id])
                 for coding_id, code_id, start, end in self.project.coding_spans(document)]
 
     def refresh_after_change(self) -> None:
@@ -257,13 +278,10 @@ class FieldnotesApp(App):
         if view.selection is None:
             view.action_select_unit("sentence")
             self.notify("No selection: the sentence at the cursor is selected.", timeout=2)
-        return view.selection
+        return view.trim_selection()
 
     def action_code_apply(self) -> None:
         if self.focused is not None and not isinstance(self.focused, DocumentView):
-            return
-        if getattr(self, "pseudonymised", False):
-            self.notify("The pseudonymised view is read-only: F6 returns to the original to code.", severity="warning")
             return
         selection = self._selection_or_sentence()
         if selection is None:
@@ -283,6 +301,9 @@ class FieldnotesApp(App):
 
     @guarded
     def apply_code(self, code: str, start: int, end: int) -> None:
+        """Code ``[start, end)`` of the text shown (mapped to the stored text)."""
+        if self.reading is not None:
+            start, end = self.reading.to_original(start, end)
         coding, new = self.project.apply_coding(self.view.document, code, start, end)
         self.recent = [coding.code] + [p for p in self.recent if p != coding.code][:19]
         self.view.action_clear_selection()
@@ -345,6 +366,15 @@ class FieldnotesApp(App):
         memo = existing[-1] if existing else None
         title = f"Memo on {'this coding' if target_type == 'coding' else target}"
 
+        shown = memo.text if memo else ""
+        if memo is not None and self.pseudonymised:
+            shown = self.project.memo_as_read(memo.text, pseudonymised=True)
+            if shown != memo.text:
+                # Saving the pseudonymised words over the memo would lose the
+                # original; a note written here is added beside it instead.
+                title += " (pseudonymised; saving adds a new memo)"
+                memo = None
+
         def save(text: str | None) -> None:
             if text is None:
                 return
@@ -357,7 +387,7 @@ class FieldnotesApp(App):
             except Exception as exc:  # noqa: BLE001 - a notification, and the memo can be saved again
                 self.report_error(exc)
 
-        self.push_screen(MemoEditor(title, memo.text if memo else ""), callback=save)
+        self.push_screen(MemoEditor(title, shown), callback=save)
 
     @guarded
     def action_undo(self) -> None:
@@ -378,13 +408,16 @@ class FieldnotesApp(App):
             return
         if target.document != self.view.document:
             self.open_document(target.document)
-        self.view.select(target.start, target.end)
+        # Targets are stored offsets; the view may be the pseudonymised text.
+        start, end = self.reading.to_view(target.start, target.end) if self.reading else (target.start, target.end)
+        self.view.select(start, end)
         self.view.focus()
 
     def action_matrix(self) -> None:
         from fieldnotes.tui.screens.matrix import MatrixScreen
 
-        self.push_screen(MatrixScreen(self.project), callback=self.jump)
+        self.push_screen(MatrixScreen(self.project, pseudonymised=self.pseudonymised or self.pseudonymised_only),
+                         callback=self.jump)
 
     def action_disagreements(self) -> None:
         """Where coders differ, side by side, to settle into a consensus coding."""
@@ -397,6 +430,10 @@ class FieldnotesApp(App):
         self.push_screen(DisagreementScreen(self.project), callback=back)
 
     def action_pseudo_review(self) -> None:
+        if self.pseudonymised_only:
+            self.notify("The review screen shows real names, and this project shows you only pseudonymised text.",
+                        severity="warning", timeout=6)
+            return
         from fieldnotes.tui.screens.pseudo import PseudoScreen
 
         def back(target: Jump | None) -> None:
@@ -407,34 +444,33 @@ class FieldnotesApp(App):
 
     @guarded
     def action_toggle_pseudonymised(self) -> None:
-        """Read the document as it will leave the project, or as recorded."""
+        """Read and code the document as it will leave the project, or as
+        recorded; the reading position is kept."""
         view = self.view
-        if not view.document:
+        if not view.document or self.reading is None:
             return
-        doc = self.project.document(view.document)
-        if not getattr(self, "pseudonymised", False):
+        if self.pseudonymised_only:
+            self.notify("This project shows you only pseudonymised text (fieldnotes config PROJECT view).",
+                        severity="warning", timeout=5)
+            return
+        pseudonymised = not self.pseudonymised
+        if pseudonymised:
             # The same view every export takes: detection is brought up to
             # date first (a new or changed document is never shown unmasked);
-            # if it cannot run, this raises and the original stays on screen.
-            pseudo = self.project.pseudonymised_view()
-            self.pseudonymised = True
-            if pseudo.detection.checked:
+            # if it cannot run, this raises (a notification, via @guarded) and
+            # the original stays on screen.
+            pseudo = self.project.reading_view()
+            if pseudo.detection.checked and pseudo is not getattr(self, "_announced_view", None):
+                self._announced_view = pseudo
                 self.notify(pseudo.detection.line(), timeout=6)
-            text, mapping = pseudo.document(doc.name)
-            turns = pseudo.turns(doc.name, doc.turns)
-            spans = [Span(*mapping.range_to_view(s.start, s.end), s.coding_id, s.code_id, s.label, s.colour)
-                     for s in self._spans(doc.name)]
-            view.load(doc.name, text, turns, spans)
-            self.query_one("#doc-title", Static).update(
-                f"[b]{pseudo.document_name(doc.name)}[/b]  PSEUDONYMISED VIEW (F6: original; read-only)", layout=False)
-        else:
-            self.pseudonymised = False
-            self.open_document(doc.name)
+        self.open_document(view.document, pseudonymised=pseudonymised,
+                           original_cursor=self.reading.offset_to_original(view.cursor), row=view.cursor_row)
 
     def action_search(self) -> None:
         from fieldnotes.tui.screens.search import SearchScreen
 
-        self.push_screen(SearchScreen(self.project), callback=self.jump)
+        self.push_screen(SearchScreen(self.project, pseudonymised=self.pseudonymised or self.pseudonymised_only),
+                         callback=self.jump)
 
     @guarded
     def action_retrieve(self, path: str | None = None) -> None:
@@ -449,7 +485,8 @@ class FieldnotesApp(App):
         if not path:
             self.notify("Put the cursor on a coded passage, or choose a code in the codebook pane.", severity="warning")
             return
-        self.push_screen(RetrievalScreen(self.project, path), callback=self.jump)
+        self.push_screen(RetrievalScreen(self.project, path, pseudonymised=self.pseudonymised or self.pseudonymised_only),
+                         callback=self.jump)
 
     @on(CodebookPane.Chosen)
     def _code_chosen(self, event: CodebookPane.Chosen) -> None:
@@ -458,9 +495,16 @@ class FieldnotesApp(App):
     # -- panes --------------------------------------------------------------------
 
     def action_toggle_pane(self, pane: str) -> None:
+        """Show a pane and put the focus in it; hide it and the focus goes
+        back to the text."""
         self._pane_toggled = True
         widget = self.query_one(f"#{pane}")
         widget.display = not widget.display
+        if widget.display:
+            target = widget.query_one("#documents-table" if pane == "documents" else "#codebook-tree")
+            self.call_after_refresh(target.focus)
+        elif self.focused is None or widget in self.focused.ancestors_with_self:
+            self.view.focus()
 
     def action_resize_panes(self, delta: int) -> None:
         for pane, width in self._pane_width.items():

@@ -30,9 +30,11 @@ class MatrixScreen(Screen[Jump | None]):
         Binding("escape,q", "close", "Close", id="matrix.close"),
     ]
 
-    def __init__(self, project) -> None:
+    def __init__(self, project, *, pseudonymised: bool = False) -> None:
         super().__init__()
         self.project = project
+        #: A cell's passages are listed in pseudonymised words.
+        self.pseudonymised = pseudonymised
         attrs = [f"attr:{v.name}" for v in project.variables()]
         preferred = [a for a in ("attr:phase", "attr:role") if a in attrs]
         self.col_choices = preferred + ["documents", "cases"] + [a for a in attrs if a not in preferred]
@@ -108,7 +110,8 @@ class MatrixScreen(Screen[Jump | None]):
             if jump is not None:
                 self.dismiss(jump)  # not returned: Textual would await it inside this handler
 
-        self.app.push_screen(RetrievalScreen(self.project, code, filter_text), callback=back)
+        self.app.push_screen(RetrievalScreen(self.project, code, filter_text, pseudonymised=self.pseudonymised),
+                             callback=back)
 
     def _filter_for(self, col: int) -> str:
         """The retrieval filter that selects this column's documents."""

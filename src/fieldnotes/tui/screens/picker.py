@@ -23,6 +23,7 @@ MAX_SHOWN = 50
 #: is a prefix of its name or path.
 MIN_SCORE = 60
 _MOVE = Binding.Group("Move")
+HINT = "Enter chooses · a new name (Group/Code) creates it · Esc cancels"
 
 
 def rank(codes: Sequence[Code], query: str) -> list[Code]:
@@ -44,6 +45,27 @@ def rank(codes: Sequence[Code], query: str) -> list[Code]:
             scored.append((-(score + boost), order, code))
     scored.sort(key=lambda item: item[:2])
     return [code for *_, code in scored[:MAX_SHOWN]]
+
+
+def typed_path(codes: Sequence[Code], query: str) -> tuple[str, str | None] | None:
+    """A query typed as a path ("Practice approaches/Scaling questions") whose
+    last part names no code under the named parent: ``(path to create, the
+    existing parent's path or None)``. The parent is matched by path or by a
+    name only one code has, in any case; None when the query has no "/" or
+    the path exists already."""
+    parts = [part.strip() for part in query.split("/")]
+    if len(parts) < 2 or not all(parts):
+        return None
+    parent_typed = "/".join(parts[:-1]).casefold()
+    by_path = {c.path.casefold(): c for c in codes}
+    parent = by_path.get(parent_typed)
+    if parent is None:
+        named = [c for c in codes if c.name.casefold() == parent_typed]
+        parent = named[0] if len(named) == 1 else None
+    path = f"{parent.path}/{parts[-1]}" if parent else "/".join(parts)
+    if path.casefold() in by_path:
+        return None
+    return path, parent.path if parent else None
 
 
 def code_prompt(code: Code) -> Content:
@@ -107,13 +129,15 @@ class CodePicker(ModalScreen[PickResult | None]):
         self._codes = project.codes(counts=False)
         #: What each option of the list stands for, by index.
         self._choices: list[PickResult] = []
+        #: A new code waiting for its confirming Enter.
+        self._confirming: PickResult | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker") as dialog:
             dialog.border_title = self.dialog_title
             yield Input(placeholder="Type part of a code's name or path", id="picker-query")
             yield OptionList(id="picker-codes")
-            yield Label("Enter chooses · a new name (Group/Code) creates it · Esc cancels", id="picker-hint")
+            yield Label(HINT, id="picker-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -122,6 +146,8 @@ class CodePicker(ModalScreen[PickResult | None]):
 
     @on(Input.Changed)
     def _query_changed(self, event: Input.Changed) -> None:
+        if self._confirming is not None:
+            self._unconfirm()
         self._show(event.value)
 
     def _show(self, query: str) -> None:
@@ -137,7 +163,16 @@ class CodePicker(ModalScreen[PickResult | None]):
         choices = [PickResult(c.path) for c in codes]
         folded = "/".join(part.strip() for part in query.split("/")).casefold()
         exact = any(folded in (c.path.casefold(), c.name.casefold()) for c in self._codes)
-        if query and not exact:
+        new_path = typed_path(self._codes, query)
+        if new_path:
+            # A path was typed on purpose: creating it comes first, so Enter
+            # never quietly applies the parent that fuzzy matching ranks first.
+            path, parent = new_path
+            leaf = path.rsplit("/", 1)[-1]
+            where = f"under '{parent}'" if parent else "(with its new parents)"
+            options.insert(0, Option(Content.assemble(("+ ", "bold"), f"Create code '{leaf}' {where}")))
+            choices.insert(0, PickResult(path, create=True))
+        elif query and not exact:
             # Last, so that Enter takes the best match; alone when nothing matches.
             options.append(Option(Content.assemble(("+ ", "bold"), f"Create code '{query}'")))
             choices.append(PickResult(query, create=True))
@@ -157,12 +192,31 @@ class CodePicker(ModalScreen[PickResult | None]):
     def action_choose(self) -> None:
         index = self.query_one(OptionList).highlighted
         if index is not None and index < len(self._choices):
-            self.dismiss(self._choices[index])
+            self._choose(self._choices[index])
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(self._choices[event.option_index])
+        self._choose(self._choices[event.option_index])
+
+    def _choose(self, choice: PickResult) -> None:
+        """An existing code is chosen at once; a new one after one
+        confirmation line, so a stray Enter never adds a code."""
+        if not choice.create or self._confirming == choice:
+            self.dismiss(choice)
+            return
+        self._confirming = choice
+        parent, _, leaf = choice.path.rpartition("/")
+        where = f" under '{parent}'" if parent else " at the top level"
+        self.query_one("#picker-hint", Label).update(
+            Content.assemble(("Create ", "bold"), f"'{leaf}'{where}? ", ("Enter", "bold"), " creates it · Esc goes back"))
+
+    def _unconfirm(self) -> None:
+        self._confirming = None
+        self.query_one("#picker-hint", Label).update(HINT)
 
     def action_cancel(self) -> None:
+        if self._confirming is not None:
+            self._unconfirm()
+            return
         self.dismiss(None)

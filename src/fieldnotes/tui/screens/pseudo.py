@@ -15,6 +15,23 @@ from fieldnotes.errors import FieldnotesError
 from fieldnotes.tui.messages import Jump
 
 
+#: Widest entity name and replacement shown in the table (longer ones end in …).
+LABEL_WIDTH = 26
+REPLACEMENT_WIDTH = 18
+
+
+def _widths(table_width: int) -> tuple[int, int]:
+    """Widths for the entity and replacement columns so that id, entity,
+    status and replacement fit the table (each column pads 1 either side)."""
+    room = table_width - 5 - 11 - 4 - 2  # id and status with padding, the two others' padding, the scrollbar
+    replacement = max(8, min(REPLACEMENT_WIDTH, room // 2))
+    return max(10, min(LABEL_WIDTH, room - replacement)), replacement
+
+
+def _cut(value: str, width: int) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
 class PseudoScreen(Screen[Jump | None]):
     DEFAULT_CSS = """
     PseudoScreen #entities { width: 55%; }
@@ -23,14 +40,16 @@ class PseudoScreen(Screen[Jump | None]):
     PseudoScreen #mentions-title { height: 1; padding: 0 1; background: $panel; }
     """
     BINDINGS = [
-        Binding("a", "decide('accepted')", "Accept", id="pseudo.accept"),
-        Binding("r", "decide('rejected')", "Reject", id="pseudo.reject"),
-        Binding("e", "edit", "Edit replacement", id="pseudo.edit"),
-        Binding("M", "merge", "Merge into", id="pseudo.merge"),
-        Binding("S", "split", "Split off", id="pseudo.split"),
-        Binding("A", "accept_all", "Accept all", show=False, id="pseudo.accept_all"),
+        # Detect and Close first: an 80-column footer drops what does not fit,
+        # and the screen tells the reader to press D.
         Binding("D", "detect", "Detect", id="pseudo.detect"),
         Binding("escape,q", "close", "Close", id="pseudo.close"),
+        Binding("a", "decide('accepted')", "Accept", id="pseudo.accept"),
+        Binding("r", "decide('rejected')", "Reject", id="pseudo.reject"),
+        Binding("e", "edit", "Edit", id="pseudo.edit"),
+        Binding("M", "merge", "Merge", id="pseudo.merge"),
+        Binding("S", "split", "Split", id="pseudo.split"),
+        Binding("A", "accept_all", "Accept all", show=False, id="pseudo.accept_all"),
     ]
 
     def __init__(self, project) -> None:
@@ -51,7 +70,9 @@ class PseudoScreen(Screen[Jump | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for column in ("id", "category", "entity", "status", "mentions", "docs", "replacement"):
+        # The decision and its result next to the name, before the counts, so
+        # they stay on screen at 120 (and 80) columns.
+        for column in ("id", "entity", "status", "replacement", "category", "mentions", "docs"):
             table.add_column(column, key=column)
         self.reload()
         table.focus()
@@ -61,9 +82,13 @@ class PseudoScreen(Screen[Jump | None]):
         keep = keep if keep is not None else self.current
         self._rows = self.project.entities()
         table.clear()
+        label_width, replacement_width = _widths(int(self.app.size.width * 0.55))
         for e in self._rows:
-            table.add_row(f"E{e.id}", e.category, e.label, e.status, str(e.mentions), str(e.documents),
-                          e.replacement + (" ✎" if e.manual else ""), key=str(e.id))
+            # A rejected entity is left as written: it has no replacement.
+            replacement = Text("as written", style="dim") if e.status == "rejected" else \
+                _cut(e.replacement + (" ✎" if e.manual else ""), replacement_width)
+            table.add_row(f"E{e.id}", _cut(e.label, label_width), e.status, replacement, e.category,
+                          str(e.mentions), str(e.documents), key=str(e.id))
         counts = {s: sum(e.status == s for e in self._rows) for s in ("suggested", "accepted", "rejected")}
         self.query_one("#pseudo-status", Static).update(
             f"{len(self._rows)} entities: {counts['suggested']} suggested, {counts['accepted']} accepted, "

@@ -111,9 +111,11 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         Binding("enter", "open", "Open passage", id="retrieval.open", priority=True),
     ]
 
-    def __init__(self, project, code: str, filter: str = "") -> None:
+    def __init__(self, project, code: str, filter: str = "", *, pseudonymised: bool = False) -> None:
         super().__init__()
         self.project = project
+        #: Passages shown in the pseudonymised text.
+        self.pseudonymised = pseudonymised
         self.code_name = code
         self.code_path = code
         self.initial_filter = filter
@@ -148,6 +150,8 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         (an unknown attribute, a wrong value) goes to the status line."""
         try:
             passages = self.project.passages(self.code_path, where=where)
+            if self.pseudonymised:
+                passages = self.project.passages_as_read(passages, pseudonymised=True)
         except FieldnotesError as exc:
             self._status(str(exc), error=True)
             return False

@@ -85,9 +85,11 @@ class SearchScreen(ModalScreen[Jump | None]):
         Binding("enter", "open", "Open hit", id="search.open", priority=True),
     ]
 
-    def __init__(self, project, query: str = "") -> None:
+    def __init__(self, project, query: str = "", *, pseudonymised: bool = False) -> None:
         super().__init__()
         self.project = project
+        #: Snippets from the pseudonymised text (hits on replaced names dropped).
+        self.pseudonymised = pseudonymised
         self.initial_query = query
         self._hits: list[SearchHit] = []
         #: The query the shown hits belong to (None: nothing searched yet).
@@ -126,7 +128,7 @@ class SearchScreen(ModalScreen[Jump | None]):
             status.remove_class("error")
             return
         try:
-            hits = self.project.search(query, limit=LIMIT)
+            hits = self.project.search_as_read(query, limit=LIMIT, pseudonymised=self.pseudonymised)
         except FieldnotesError as exc:
             self._hits = []
             option_list.clear_options()

@@ -61,18 +61,49 @@ class CodebookPane(Vertical):
         return node.data if node is not None else None
 
     def _label(self, code) -> Text:
+        """Swatch, name, count and pin key; a name too long for the pane ends
+        in … so the count always shows."""
+        count = f" {code.total}" if code.children else f" {code.codings}"
+        pin = f" [{self.pinned.index(code.path) + 1}]" if code.path in self.pinned else ""
+        name = code.name
+        room = self._name_room(code, len(count) + len(pin))
+        if room is not None and len(name) > room:
+            name = name[: max(1, room - 1)] + "…"
         label = Text()
         label.append("  ", style=f"on {code.colour}" if code.colour else "")
-        label.append(" " + visible_controls(code.name))
-        label.append(f" {code.total}" if code.children else f" {code.codings}", style="dim")
-        if code.path in self.pinned:
-            label.append(f" [{self.pinned.index(code.path) + 1}]", style="bold")
+        label.append(" " + visible_controls(name))
+        label.append(count, style="dim")
+        if pin:
+            label.append(pin, style="bold")
         return label
+
+    def _name_room(self, code, tail: int) -> int | None:
+        """Cells left for a code's name on its tree line (None before layout)."""
+        tree = self.query_one(Tree)
+        width = tree.scrollable_content_region.width
+        if width <= 0:
+            return None
+        # Top-level codes have no guide (the root is hidden); each level below
+        # indents by guide_depth; a code with sub-codes has a ▼ before it.
+        indent = code.path.count("/") * tree.guide_depth + (2 if code.children else 0)
+        return max(4, width - indent - 3 - tail)
+
+    def on_resize(self, event) -> None:
+        # The room for names changed: relabel after the tree has its new size.
+        self.call_after_refresh(self._relabel)
+
+    def _relabel(self) -> None:
+        for code in getattr(self, "_codes", []):
+            node = self._tree_nodes.get(code.path)
+            if node is not None:
+                label = self._label(code)
+                if str(node.label) != str(label):
+                    node.set_label(label)
 
     def refresh_counts(self) -> None:
         """Update labels in place; rebuild only when codes were added,
         removed, renamed or moved."""
-        codes = self.project.codes()
+        codes = self._codes = self.project.codes()
         if [c.path for c in codes] != list(self._tree_nodes):
             self.reload()
             return
@@ -90,7 +121,8 @@ class CodebookPane(Vertical):
         nodes = {}
         self._tree_nodes = {}
         target = None
-        for code in self.project.codes():
+        self._codes = self.project.codes()
+        for code in self._codes:
             parent = nodes.get(code.parent_id, tree.root)
             node = parent.add(self._label(code), data=code.path, expand=True, allow_expand=bool(code.children))
             self._tree_nodes[code.path] = node

@@ -116,8 +116,11 @@ class DocumentView(ScrollView, can_focus=True):
 
     # -- content -------------------------------------------------------------
 
-    def load(self, document: str, text: str, turns, spans: list[Span]) -> None:
-        """Show a document; the cursor goes to its start."""
+    def load(self, document: str, text: str, turns, spans: list[Span], *, cursor: int = 0,
+             row: int | None = None) -> None:
+        """Show a document; the cursor goes to ``cursor`` (its start by
+        default), drawn on screen row ``row`` when given (so switching to the
+        same document in another text keeps the reader's place)."""
         from fieldnotes.terminal import visible_controls
 
         self.document = document
@@ -125,19 +128,25 @@ class DocumentView(ScrollView, can_focus=True):
         # offsets hold): a transcript cannot drive the terminal.
         self.text = visible_controls(text)
         self.turns = list(turns)
-        self._labels = []
-        for turn in self.turns:
-            line_start = text.rfind("\n", 0, turn.start) + 1
-            if line_start < turn.start:
-                self._labels.append((line_start, turn.start))
+        self._labels = passages.label_ranges(text, self.turns)
         self._label_starts = [a for a, _ in self._labels]
         self.anchor = None
-        self.set_reactive(DocumentView.cursor, 0)
+        cursor = max(0, min(cursor, len(text)))
+        self.set_reactive(DocumentView.cursor, cursor)
+        self._wrap_width = 0  # new text: set_spans wraps it afresh
         self.set_spans(spans)
-        self._wrap_width = 0
-        self._rewrap()
-        self.scroll_to(0, 0, animate=False)
+        if row is None:
+            self.scroll_to(0, 0, animate=False)
+            if cursor:
+                self._scroll_to_offset(cursor, center=True)
+        else:
+            self.scroll_to(y=max(0, self.line_of(cursor) - row), animate=False)
         self.post_message(self.SelectionChanged(self))
+
+    @property
+    def cursor_row(self) -> int:
+        """The screen row of the cursor's line (0 at the top of the pane)."""
+        return self.line_of(self.cursor) - int(self.scroll_offset.y)
 
     def set_spans(self, spans: list[Span]) -> None:
         """Replace the coded spans (after coding, undo, a code's new colour)."""
@@ -159,6 +168,8 @@ class DocumentView(ScrollView, can_focus=True):
         self._bounds = bounds
         self._active = active
         self._version += 1
+        # The first coding opens the margin (the last one closes it): rewrap.
+        self._rewrap()
         self.refresh()
 
     def spans_at(self, offset: int) -> list[Span]:
@@ -170,6 +181,19 @@ class DocumentView(ScrollView, can_focus=True):
         if self.anchor is None or self.anchor == self.cursor:
             return None
         return min(self.anchor, self.cursor), max(self.anchor, self.cursor)
+
+    def trim_selection(self) -> tuple[int, int] | None:
+        """Keep speaker labels and time codes out of the selection (the rule
+        is :func:`fieldnotes.passages.trim_labels`); returns the selection."""
+        selection = self.selection
+        if selection is None:
+            return None
+        a, b = passages.trim_labels(self.text, *selection, self.turns)
+        if (a, b) != selection:
+            forward = self.cursor >= (self.anchor or 0)
+            self.anchor, self.cursor = (a, b) if forward else (b, a)
+            self.refresh()
+        return self.selection
 
     def select(self, start: int, end: int) -> None:
         """Select ``[start, end)`` and bring it into view."""
@@ -186,7 +210,10 @@ class DocumentView(ScrollView, can_focus=True):
     @property
     def margin_width(self) -> int:
         width = self.scrollable_content_region.width
-        # Always some margin: code names there mean no meaning rests on colour.
+        # A margin as soon as anything is coded: code names there mean no
+        # meaning rests on colour. Until then its width is the text's.
+        if not self.spans:
+            return 0
         return 0 if width < 20 else min(26, max(8, width // 4))
 
     @property
@@ -237,15 +264,24 @@ class DocumentView(ScrollView, can_focus=True):
         return max(start, min(start + column, end))
 
     def _scroll_to_offset(self, offset: int, center: bool = False) -> None:
+        """Bring ``offset`` into view. A step of one line scrolls one line; a
+        jump (a search hit, the next turn, a passage) puts the line in the
+        upper third, with the text after it in view rather than under the
+        bottom edge."""
         line = self.line_of(offset)
         height = self.scrollable_content_region.height
-        top = self.scroll_offset.y
-        if center and not (top <= line < top + height):
-            self.scroll_to(y=max(0, line - height // 3), animate=False)
-        elif line < top:
+        top = int(self.scroll_offset.y)
+        if height <= 0:
+            return
+        visible = top <= line < top + height
+        if visible and not (center and line >= top + height - max(1, height // 4)):
+            return
+        if line == top - 1 and not center:
             self.scroll_to(y=line, animate=False)
-        elif line >= top + height:
-            self.scroll_to(y=line - height + 1, animate=False)
+        elif line == top + height and not center:
+            self.scroll_to(y=top + 1, animate=False)
+        else:
+            self.scroll_to(y=max(0, line - height // 3), animate=False)
 
     # -- drawing -------------------------------------------------------------
 
@@ -370,25 +406,40 @@ class DocumentView(ScrollView, can_focus=True):
         if not spans:
             return segments + [Segment(" " * room, base)]
         parts: list[Segment] = []
-        per = max(4, (room - len(spans)) // len(spans))
-        for span in sorted(spans, key=lambda s: s.start):
+        ordered = sorted(spans, key=lambda s: s.start)
+        per = max(4, (room - 2 * len(spans)) // len(spans))
+        more = ""
+        if per < 8 and len(ordered) > 1:
+            # Too narrow for every name to be legible: the first one, and how
+            # many more ("Time for di… +1"); x or m at the cursor lists them.
+            more = f"+{len(ordered) - 1}"
+            ordered = ordered[:1]
+            per = room - 2 - len(more)
+        for span in ordered:
             if room <= 1:
                 break
             marker = "▶" if start <= span.start < end else "▏"
-            label = span.label[: max(1, min(per, room - 1))]
+            fit = max(1, min(per, room - 1))
+            label = span.label if len(span.label) <= fit else span.label[: max(1, fit - 1)] + "…"
             parts.append(Segment(marker, Style(color=span.colour, bold=True)))
             parts.append(Segment(label, base + self._tint(span.colour, background, 0.25)))
             room -= 1 + len(label)
             if room > 1:
                 parts.append(Segment(" ", base))
                 room -= 1
+        if more and room >= len(more):
+            parts.append(Segment(more, base + Style(bold=True)))
+            room -= len(more)
         parts.append(Segment(" " * max(0, room), base))
         return segments + parts
 
     # -- movement ----------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._scroll_to_offset(new)
+        # A move of more than a line (a word onto the next line aside) is a
+        # jump: it lands in the upper third rather than on the bottom edge.
+        jump = abs(self.line_of(new) - self.line_of(old)) > 1
+        self._scroll_to_offset(new, center=jump)
         self.refresh()
 
     def action_toggle_select_mode(self) -> None:
@@ -500,6 +551,7 @@ class DocumentView(ScrollView, can_focus=True):
         if self._drag_from is not None:
             self.release_mouse()
             self._drag_from = None
+            self.trim_selection()
             self.post_message(self.SelectionChanged(self))
 
     def on_focus(self) -> None:

@@ -4,6 +4,7 @@ and codings; sortable, with a filter box (words, or ``name=value`` terms)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -49,9 +50,11 @@ class DocumentsPane(Vertical):
             self.document = document
             super().__init__()
 
-    def __init__(self, project, **kwargs) -> None:
+    def __init__(self, project, *, pseudonymised: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.project = project
+        #: Cases and attributes shown (and filtered) pseudonymised.
+        self.pseudonymised = pseudonymised
         self._sort = 0
         self._rows: list = []
 
@@ -75,6 +78,8 @@ class DocumentsPane(Vertical):
         except FieldnotesError as exc:
             self.notify(str(exc), severity="warning", timeout=4)
             docs = self.project.documents()
+        if self.pseudonymised:
+            docs = self.project.documents_as_read(docs, pseudonymised=True)
         if free:
             low = free.casefold()
             docs = [d for d in docs if low in " ".join([d.name, d.kind, *d.cases, *map(str, d.attributes.values())]).casefold()]
@@ -105,7 +110,8 @@ class DocumentsPane(Vertical):
             fresh = counts.get(row.name)
             if fresh is not None and fresh.codings != row.codings:
                 table.update_cell(row.name, "codings", str(fresh.codings))
-        self._rows = [counts.get(r.name, r) for r in self._rows]
+        # Only the counts change: the rows keep their cases and attributes as shown.
+        self._rows = [replace(r, codings=counts[r.name].codings) if r.name in counts else r for r in self._rows]
 
     @property
     def current(self) -> str | None:

@@ -1,0 +1,547 @@
+"""The residual-risk queue: what detection did not flag but a reviewer should
+read before anything leaves the project.
+
+Detection misses things: a surname nobody's list knows, a name that is also a
+word ("Ivy's mum"), a case number in a shape no rule expects. The queue lists
+every stretch of text that *could* identify someone and that nothing covers
+yet (no mention, no allowlisted or kept phrase, no register form), ranked so
+the most likely identifying comes first:
+
+- strings of identifier, phone or email shape (``KM24C00461``,
+  ``HC/24/031877``, ``07700 900418``);
+- capitalised words, or runs of them ("Gorsedene Lodge"), that are not
+  common English words, or that stand where a name stands: after a title, a
+  kin term, an age or "called", before a possessive, as a speaker label;
+- lower-case uses of a name detection found elsewhere ("andrei").
+
+Ranking uses how rare the words are in English (``wordfreq``'s offline
+frequencies, when installed), whether they are known first names, name
+context, capitalisation mid-sentence, whether the project uses them in lower
+case too (then they are probably ordinary words), and how often they recur.
+
+>>> items = residual_queue({"a.txt": "Ivy's mum, Mrs Pemberwick, gave ref KX4471902 to the Children team."},
+...                        {"a.txt": []})
+>>> [i.text for i in items][:3]
+['KX4471902', 'Pemberwick', 'Ivy']
+
+Pure functions over texts and spans: no database, no spaCy. The project API
+(:meth:`fieldnotes.pseudo.PseudonymMixin.residual_queue`) feeds it the
+documents, what is already masked and what the project knows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from fieldnotes.pseudonymise.categories import NON_IDENTIFYING
+from fieldnotes.pseudonymise.names import (
+    MONTHS,
+    WEEKDAYS,
+    _FUNCTION_WORDS,
+    is_first_name,
+    is_kinship,
+    is_role_word,
+    is_title,
+)
+
+#: Categories a reviewer may turn a queue item into.
+ITEM_CATEGORIES = ("PERSON", "PLACE", "ORG", "REFERENCE", "PHONE", "EMAIL", "DATE", "ADDRESS", "POSTCODE")
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """Where an item occurs: document name, offsets into its stored text and
+    a line of context."""
+
+    document: str
+    start: int
+    end: int
+    context: str
+
+
+@dataclass(slots=True)
+class ResidualItem:
+    """One thing for the reviewer to read: a surface form (grouped over the
+    project, any letter case) with every uncovered occurrence."""
+
+    text: str
+    kind: str  # "identifier", "phone", "email", "name", "lowercase"
+    category: str  # the category suggested if the reviewer accepts it
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+
+    @property
+    def documents(self) -> int:
+        return len({o.document for o in self.occurrences})
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text, "kind": self.kind, "category": self.category, "score": round(self.score, 2),
+            "reasons": list(self.reasons), "occurrences": len(self.occurrences), "documents": self.documents,
+            "examples": [{"document": o.document, "start": o.start, "end": o.end, "context": o.context}
+                         for o in self.occurrences[:5]],
+        }
+
+
+# --- English word frequency ------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _zipf_function() -> Callable[[str], float] | None:
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is a dependency
+        return None
+    return lambda word: zipf_frequency(word, "en")
+
+
+@lru_cache(maxsize=200_000)
+def english_frequency(word: str) -> float:
+    """How common ``word`` is in English on the Zipf scale (0 unknown, 3 rare,
+    5 common, 7 "the"). Without wordfreq every word counts as moderately
+    common (3.5), so the queue then ranks on the other evidence."""
+    zipf = _zipf_function()
+    if zipf is None:  # pragma: no cover
+        return 3.5
+    return zipf(word.casefold())
+
+
+# --- shapes --------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ \t]?)?\(?\d[\d \t()-]{7,16}\d(?!\w)")
+# Letters and digits together, or digits with separators: KM24C00461,
+# HC/24/031877, 36110/97, LCS-448120, A1234567.
+_IDENT = re.compile(r"(?<![\w/@.-])[A-Za-z0-9](?:[A-Za-z0-9]|[/.-](?=[A-Za-z0-9]))*[A-Za-z0-9](?![\w@]|[/-]\w)")
+_TIME = re.compile(r"^\d{1,2}[.:]\d{2}(?:[.:]\d{2})?$")
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th|s|am|pm|km|kg|mg|ml|cm|mm|m)$", re.IGNORECASE)
+_DATE_SHAPE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_YEAR_RANGE = re.compile(r"^(?:19|20)\d\d[-/–](?:\d\d|(?:19|20)\d\d)$")
+_WORDISH = re.compile(r"^\d+(?:-[a-z]+)+$")  # "24-hour", "10-year-old"
+_VERSION = re.compile(r"^\d+(?:\.\d+)+$")
+# Words after which a number is an identifier.
+_ID_LABEL = re.compile(
+    r"(?i)(?:\b(?:ref|reference|id|no|number|num|case|collar|occurrence|crime|marac|nhs|ni|lcs|mosaic|"
+    r"hospital|mrn|application|claim|file|account|warrant|badge|pc|dc|ds|ps)\b\.?|#)[ \t:.]*$"
+)
+
+# A capitalised word: an upper-case letter, then letters, apostrophes or
+# hyphens ("O'Neill", "Ionescu-Hartshorn", "Wiśniewski", "McAllister").
+_CAP = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_SENTENCE_END = re.compile(r"(?:^|[.!?…:;]|\n)[\"'“‘(\[\s*-]*$")
+_AGE_BEFORE = re.compile(r"(?i)(?:\b\d{1,2}[- ]?(?:year|yr|month)s?[- ]old[ \t]+|\baged[ \t]+\d{1,2},?[ \t]+)$")
+_CALLED_BEFORE = re.compile(r"(?i)\b(?:called|named|name is|known as|nicknamed|by the name of|son|daughter|"
+                            r"brother|sister|partner|husband|wife|boyfriend|girlfriend|mum|mother|dad|father|"
+                            r"nan|grandma|grandad|carer|cousin|friend|baby)[ \t]+$")
+_MONTHS_DAYS = frozenset(w.casefold() for w in (*MONTHS, *WEEKDAYS))
+
+# Score bands: identifiers first, then names with evidence, then the rest.
+_BASE = {"email": 12.0, "phone": 11.5, "identifier": 10.0}
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    before = " ".join(text[max(0, start - width):start].split())
+    after = " ".join(text[end:end + width].split())
+    return f"…{before} [{text[start:end]}] {after}…"
+
+
+def _free(covered: list[tuple[int, int]], start: int, end: int) -> bool:
+    return all(end <= a or b <= start for a, b in covered)
+
+
+class _Coverage:
+    """Sorted spans of a document with an overlap test."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        import bisect
+
+        i = bisect.bisect_left(self.starts, end)
+        # spans starting before ``end``: any of them reaching past ``start``?
+        for j in range(i - 1, max(-1, i - 40), -1):
+            if self.spans[j][1] > start:
+                return True
+        return False
+
+
+def _phrase_spans(text: str, phrases: Sequence[str]) -> list[tuple[int, int]]:
+    if not phrases:
+        return []
+    pattern = _phrase_pattern(tuple(sorted({p for p in phrases if p.strip()}, key=len, reverse=True)))
+    return [(m.start(), m.end()) for m in pattern.finditer(text)] if pattern else []
+
+
+@lru_cache(maxsize=8)
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern | None:
+    if not phrases:
+        return None
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?![\w])", re.IGNORECASE)
+
+
+# --- finding -----------------------------------------------------------------------
+
+
+def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[str]]]:
+    """``(start, end, kind, category, reasons)`` for uncovered strings of
+    email, phone or identifier shape."""
+    out: list[tuple[int, int, str, str, list[str]]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _EMAIL.finditer(text):
+        s, e = m.start(), m.end()
+        while e > s and text[e - 1] in ".-":
+            e -= 1
+        if not cov.overlaps(s, e):
+            out.append((s, e, "email", "EMAIL", ["email shape"]))
+        taken.append((s, e))
+    for m in _PHONE.finditer(text):
+        s, e = m.start(), m.end()
+        raw = text[s:e]
+        digits = re.sub(r"\D", "", raw)
+        if not 10 <= len(digits) <= 13 or "\n" in raw or not _free(taken, s, e):
+            continue
+        if _DATE_SHAPE.match(raw.strip()) or re.search(r"\d{2}:\d{2}", text[max(0, s - 3):e + 3]):
+            continue
+        if not cov.overlaps(s, e):
+            out.append((s, e, "phone", "PHONE", ["phone shape"]))
+        taken.append((s, e))
+    for m in _IDENT.finditer(text):
+        s, e = m.start(), m.end()
+        token = m.group()
+        if not _free(taken, s, e) or cov.overlaps(s, e):
+            continue
+        digits = sum(c.isdigit() for c in token)
+        letters = sum(c.isalpha() for c in token)
+        if _UUID.search(token) or _WORDISH.match(token) or _YEAR_RANGE.match(token) or _is_cue_id(text, s, e):
+            continue
+        if digits < 2 or _TIME.match(token) or _ORDINAL.match(token) or _YEAR.match(token) or _VERSION.match(token):
+            continue
+        labelled = bool(_ID_LABEL.search(text[max(0, s - 24):s]))
+        reasons = []
+        if _DATE_SHAPE.match(token):
+            out.append((s, e, "identifier", "DATE", ["date shape"]))
+            continue
+        if letters and len(token) >= 5 and digits >= 2:
+            reasons.append("letters and digits")
+        elif not letters and re.search(r"[/.-]", token) and digits >= 4:
+            reasons.append("digits with separators")
+        elif not letters and digits >= 6:
+            reasons.append(f"{digits}-digit number")
+        elif labelled and digits >= 3:
+            reasons.append("number")
+        else:
+            continue
+        if labelled:
+            reasons.append("after a reference label")
+        out.append((s, e, "identifier", "REFERENCE", reasons))
+    return out
+
+
+_TAIL = re.compile(r"(?:['’]s)?[ ](?P<tail>(?:[A-Z][\w'’-]*|of|and|&)(?:[ ](?:[A-Z][\w'’-]*|of|and|&))*"
+                   r"(?<![ ]of)(?<![ ]and)(?<!&))")
+_ORG_WORDS = re.compile(r"(?i)\b(?:team|centre|center|service|services|council|school|academy|college|nursery|"
+                        r"surgery|practice|hub|home|trust|hospital|clinic|project|solicitors|partnership|"
+                        r"group|unit|house|lodge|foundation|charity|ltd|llp|limited)\b")
+
+
+def spans_sorted(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    return sorted(set(spans))
+
+
+def _is_cue_id(text: str, s: int, e: int) -> bool:
+    """A subtitle cue number or identifier: alone on its line, the next line
+    a timing ("00:01:02.000 --> ...")."""
+    line_start = text.rfind("\n", 0, s) + 1
+    line_end = text.find("\n", e)
+    if text[line_start:s].strip() or (line_end != -1 and text[e:line_end].strip()):
+        return False
+    nxt = text[line_end + 1:text.find("\n", line_end + 1) if text.find("\n", line_end + 1) != -1 else len(text)]
+    return line_end != -1 and "-->" in nxt
+
+
+def _is_sentence_start(text: str, start: int) -> bool:
+    return bool(_SENTENCE_END.search(text[max(0, start - 12):start]))
+
+
+def _words_in(text: str) -> Iterable[tuple[int, int, str]]:
+    for m in _CAP.finditer(text):
+        yield m.start(), m.end(), m.group()
+
+
+def _runs(text: str, cov: _Coverage) -> list[tuple[int, int]]:
+    """Runs of capitalised words (separated by one space or tab), none of them
+    covered; titles and kin terms are left out of a run (they are evidence,
+    not the name)."""
+    runs: list[tuple[int, int]] = []
+    current: list[tuple[int, int]] = []
+
+    def close() -> None:
+        if current:
+            runs.append((current[0][0], current[-1][1]))
+            current.clear()
+
+    for s, e, word in _words_in(text):
+        w = _POSSESSIVE.sub("", word) if len(word) > 2 else word
+        e = s + len(w)
+        capital = w[:1].isupper()
+        if not capital or cov.overlaps(s, e) or is_title(w.rstrip(".")) or is_kinship(w):
+            close()
+            continue
+        if current and re.fullmatch(r"[ \t]", text[current[-1][1]:s]) is None:
+            close()
+        current.append((s, e))
+        if len(word) != len(w):  # a possessive ends the run
+            close()
+    close()
+    return runs
+
+
+def _trim_run(text: str, s: int, e: int, lower_vocab: set[str]) -> tuple[int, int]:
+    """Drop ordinary words from the ends of a run: a sentence-initial "The",
+    "Ask", a trailing "Team"."""
+    words = [(m.start() + s, m.end() + s) for m in re.finditer(r"\S+", text[s:e])]
+    while words:
+        a, b = words[0]
+        w = text[a:b]
+        if w.casefold() in _FUNCTION_WORDS or w.casefold() in _MONTHS_DAYS or is_role_word(w) or (
+                len(words) > 1 and w.casefold() in lower_vocab and not is_first_name(w)):
+            words.pop(0)
+            continue
+        break
+    while words:
+        a, b = words[-1]
+        w = text[a:b]
+        if w.casefold() in _FUNCTION_WORDS or w.casefold() in _MONTHS_DAYS or is_role_word(w):
+            words.pop()
+            continue
+        break
+    if not words:
+        return s, s
+    return words[0][0], words[-1][1]
+
+
+def _name_cues(text: str, s: int, e: int) -> list[str]:
+    before = text[max(0, s - 40):s]
+    after = text[e:e + 3]
+    cues = []
+    prev = re.search(r"([A-Za-z]+)\.?[ \t]+$", before)
+    if prev and (is_title(prev.group(1)) or is_title(prev.group(1) + ".")):
+        cues.append(f"after the title {prev.group(1)}")
+    elif prev and is_kinship(prev.group(1)):
+        cues.append(f"after the kin term {prev.group(1)}")
+    if _AGE_BEFORE.search(before):
+        cues.append("after an age")
+    m = _CALLED_BEFORE.search(before)
+    if m and not cues:
+        cues.append(f"after '{m.group().strip()}'")
+    if re.match(r"['’]s\b", after):
+        cues.append("possessive")
+    line_start = text.rfind("\n", 0, s) + 1
+    if not text[line_start:s].strip(" \t[]0-9:.-") and text[e:e + 1] == ":":
+        cues.append("speaker label")
+    return cues
+
+
+def _lower_vocabulary(texts: Iterable[str]) -> set[str]:
+    vocab: set[str] = set()
+    for text in texts:
+        vocab.update(re.findall(r"(?<![\w@.'’-])[a-zß-ÿ]+(?![\w@])", text))
+    return vocab
+
+
+def residual_queue(
+    texts: Mapping[str, str],
+    covered: Mapping[str, Sequence[tuple[int, int]]],
+    *,
+    known_phrases: Sequence[str] = (),
+    is_known: Callable[[str], bool] | None = None,
+    name_forms: Iterable[str] = (),
+    limit: int | None = None,
+) -> list[ResidualItem]:
+    """Rank what nothing covers yet, most likely identifying first.
+
+    ``texts``: document name -> stored text. ``covered``: document name ->
+    spans already masked (detected mentions). ``known_phrases``: words and
+    phrases never to list (the allowlist, register forms, rejected entities'
+    forms); their occurrences count as covered. ``is_known``: a predicate on
+    a word or run (a shipped keep list plugs in here). ``name_forms``: the
+    surface forms of detected people, so a lower-case use of one is listed.
+    """
+    lower_vocab = _lower_vocabulary(texts.values())
+    person_forms = {f.casefold() for f in name_forms if f and " " not in f.strip() and f[:1].isupper()}
+    known_folded = {p.casefold() for p in known_phrases}
+
+    def known(word: str) -> bool:
+        folded = word.casefold()
+        return (folded in known_folded or folded in NON_IDENTIFYING or _POSSESSIVE.sub("", folded) in NON_IDENTIFYING
+                or (is_known is not None and is_known(word)))
+
+    initials: dict[str, str] = {}
+    for form in name_forms:
+        parts = [p for p in re.split(r"[\s-]+", form) if p[:1].isupper() and not is_title(p)]
+        if len(parts) >= 2:
+            initials.setdefault("".join(p[0] for p in parts), form)
+    found: dict[tuple[str, str], ResidualItem] = {}
+    evidence: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    mid: Counter = Counter()
+
+    def add(kind: str, category: str, name: str, s: int, e: int, score: float, reasons: list[str], text: str) -> None:
+        key = (kind if kind in ("name", "lowercase", "extension") else "shape", text[s:e].casefold())
+        item = found.get(key)
+        if item is None:
+            item = found[key] = ResidualItem(text[s:e], kind, category, score, [])
+        item.score = max(item.score, score)
+        for r in reasons:
+            evidence[key][r] += 1
+        item.occurrences.append(Occurrence(name, s, e, _context(text, s, e)))
+
+    for name, text in texts.items():
+        spans = list(covered.get(name, ())) + _phrase_spans(text, known_phrases)
+        cov = _Coverage(spans)
+        shapes = _shapes(text, cov)
+        for s, e, kind, category, reasons in shapes:
+            if known(text[s:e]):
+                continue
+            score = _BASE[kind] + min(len(text[s:e]), 14) / 7 + (1.5 if "after a reference label" in reasons else 0)
+            if category == "DATE":
+                score = 6.0
+            add(kind, category, name, s, e, score, reasons, text)
+        extra = [(s, e) for s, e, *_ in shapes]
+        if initials:
+            for m in re.finditer(r"(?<![\w/'’-])[A-Z]{2,4}(?![\w'’-]|/\w)", text):
+                if m.group() in initials and not cov.overlaps(m.start(), m.end()) and not known(m.group()):
+                    add("name", "PERSON", name, m.start(), m.end(), 9.5,
+                        [f"initials of {initials[m.group()]}"], text)
+                    extra.append((m.start(), m.end()))
+        # A detected name followed by more capitalised words that nothing
+        # covers ("Lanterngate" + "Recovery Service"): the whole may be one
+        # organisation's name.
+        for a, b in spans_sorted(covered.get(name, ())):
+            m = _TAIL.match(text, b)
+            if not m or text[b - 1] in ".!?:;,":
+                continue
+            tail = m.group("tail")
+            ts, te = m.start("tail"), m.start("tail") + len(tail)
+            if cov.overlaps(ts, te) or all(w.casefold() in _FUNCTION_WORDS or known(w) for w in tail.split()):
+                continue
+            category = "ORG" if _ORG_WORDS.search(tail) else "PLACE"
+            generic = all(w.casefold() in _FUNCTION_WORDS or w.isupper() or _ORG_WORDS.fullmatch(w)
+                          or english_frequency(w) >= 4.0 for w in tail.split())
+            # "Heron" + "Team": the name part is masked already, so less urgent
+            # than "Lanterngate" + "Recovery Lodge".
+            add("extension", category, name, a, te, (5.0 if generic else 7.0) + (1.5 if category == "ORG" else 0),
+                [f"continues the detected '{text[a:b]}'"], text)
+            extra.append((ts, te))
+        cov = _Coverage(spans + extra)
+        for rs, re_ in _runs(text, cov):
+            s, e = _trim_run(text, rs, re_, lower_vocab)
+            if e <= s:
+                continue
+            run = text[s:e]
+            words = run.split()
+            if known(run) or all(known(w) or w.casefold() in _FUNCTION_WORDS for w in words):
+                continue
+            if any(w.casefold() in _MONTHS_DAYS for w in words) and len(words) == 1:
+                continue
+            if all(is_role_word(w) or is_title(w) or is_kinship(w) for w in words):
+                continue
+            content = [w for w in words if w.casefold() not in _FUNCTION_WORDS and not known(w)]
+            rarest = min(english_frequency(w) for w in content) if content else 7.0
+            first_name = any(is_first_name(w) for w in content)
+            cues = _name_cues(text, s, e)
+            if rarest >= 4.0 and not first_name:
+                # "Outcome:" heads a line like a speaker does; "Let's" is no possessive.
+                cues = [c for c in cues if c not in ("speaker label", "possessive")]
+            start_of_sentence = _is_sentence_start(text, s)
+            acronym = all(w.isupper() for w in content) and all(len(w) <= 5 for w in content)
+            ordinary = all(w.casefold() in lower_vocab for w in content)
+            if not (rarest < 3.2 or cues or (first_name and rarest < 4.5)):
+                continue
+            score = 7.0 - rarest
+            reasons = []
+            if rarest < 3.2:
+                reasons.append("not a common English word")
+            if first_name:
+                score += 1.5
+                reasons.append("a first name")
+            if cues:
+                score += 2.5
+                reasons.extend(cues)
+            if not start_of_sentence:
+                score += 1.0
+                mid[("name", run.casefold())] += 1
+            if ordinary and not cues:
+                score -= 2.5
+                reasons.append("also used in lower case")
+            if acronym:
+                score -= 2.5
+                reasons.append("looks like an acronym")
+            category = "PERSON" if (first_name or cues) else ("ORG" if len(words) > 1 else "PERSON")
+            add("name", category, name, s, e, score, reasons, text)
+        if person_forms:
+            for m in re.finditer(r"(?<![\w'’-])[a-zß-ÿ][\w'’-]+", text):
+                word = m.group()
+                if word in person_forms and not cov.overlaps(m.start(), m.end()) and not known(word) \
+                        and (english_frequency(word) < 3.0 or (is_first_name(word) and english_frequency(word) < 4.0)):
+                    add("lowercase", "PERSON", name, m.start(), m.end(), 8.0,
+                        ["a detected name written in lower case"], text)
+
+    items = list(found.values())
+    for key, item in found.items():
+        n = len(item.occurrences)
+        # Recurrence: a name the project keeps using is worth reading first,
+        # but one stray rare word should not sink below it by much.
+        item.score += 0.6 * math.log2(1 + n) + 0.4 * (item.documents - 1)
+        if key[0] == "name" and not mid[key]:
+            item.score -= 1.5
+            evidence[key]["only at the start of a sentence"] += 1
+        item.reasons = [r if c == 1 or n == 1 else f"{r} ({c}x)" for r, c in evidence[key].most_common()]
+        if n > 1:
+            item.reasons.append(f"{n} occurrences in {item.documents} document(s)")
+        # Shown as its most frequent spelling.
+        spellings = Counter(texts[o.document][o.start:o.end] for o in item.occurrences)
+        item.text = spellings.most_common(1)[0][0]
+        item.occurrences.sort(key=lambda o: (o.document, o.start))
+    items.sort(key=lambda i: (-i.score, i.text.casefold()))
+    return items[:limit] if limit else items
+
+
+# --- turning an item into mentions ----------------------------------------------------
+
+
+def term_spans(text: str, term: str) -> list[tuple[int, int]]:
+    """Whole-word occurrences of a reviewer's term: as written and in
+    capitals ("Pemberwick", "PEMBERWICK"), never the lower-case ordinary
+    word ("rose" for "Rose")."""
+    forms = {term, term.upper()}
+    pattern = re.compile(r"(?<![\w@/.-])(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+                         + r")(?![\w@]|[/-]\w)")
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def reviewer_candidates(text: str, terms: Iterable[tuple[str, str]], found: Sequence) -> list:
+    """Candidates (detector ``"reviewer"``) for every occurrence of the
+    reviewer's accepted ``(term, category)`` pairs that no candidate in
+    ``found`` overlaps."""
+    from fieldnotes.pseudonymise.detect import Candidate
+
+    cov = _Coverage((c.start, c.end) for c in found)
+    out = []
+    taken: list[tuple[int, int]] = []
+    for term, category in sorted(terms, key=lambda t: -len(t[0])):
+        for s, e in term_spans(text, term):
+            if not cov.overlaps(s, e) and _free(taken, s, e):
+                out.append(Candidate(s, e, text[s:e], category, "reviewer", 1.0))
+                taken.append((s, e))
+    return sorted(out, key=lambda c: c.start)

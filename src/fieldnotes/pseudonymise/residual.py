@@ -61,6 +61,7 @@ class Occurrence:
     document: str
     start: int
     end: int
+    text: str
     context: str
 
 
@@ -84,7 +85,7 @@ class ResidualItem:
         return {
             "text": self.text, "kind": self.kind, "category": self.category, "score": round(self.score, 2),
             "reasons": list(self.reasons), "occurrences": len(self.occurrences), "documents": self.documents,
-            "examples": [{"document": o.document, "start": o.start, "end": o.end, "context": o.context}
+            "examples": [{"document": o.document, "start": o.start, "end": o.end, "text": o.text, "context": o.context}
                          for o in self.occurrences[:5]],
         }
 
@@ -404,7 +405,7 @@ def residual_queue(
         item.score = max(item.score, score)
         for r in reasons:
             evidence[key][r] += 1
-        item.occurrences.append(Occurrence(name, s, e, _context(text, s, e)))
+        item.occurrences.append(Occurrence(name, s, e, text[s:e], _context(text, s, e)))
 
     for name, text in texts.items():
         spans = list(covered.get(name, ())) + _phrase_spans(text, known_phrases)
@@ -510,7 +511,7 @@ def residual_queue(
         if n > 1:
             item.reasons.append(f"{n} occurrences in {item.documents} document(s)")
         # Shown as its most frequent spelling.
-        spellings = Counter(texts[o.document][o.start:o.end] for o in item.occurrences)
+        spellings = Counter(o.text for o in item.occurrences)
         item.text = spellings.most_common(1)[0][0]
         item.occurrences.sort(key=lambda o: (o.document, o.start))
     items.sort(key=lambda i: (-i.score, i.text.casefold()))

@@ -85,6 +85,7 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="folder holding the development sets")
     parser.add_argument("--pipeline", help="spaCy pipeline (default: the one fieldnotes resolves)")
     parser.add_argument("--show", type=int, default=20, help="print the top N queue items")
+    parser.add_argument("--misses", action="store_true", help="list every gold mention nothing reaches, in context")
     args = parser.parse_args()
 
     from fieldnotes.project import Project
@@ -171,6 +172,11 @@ def main() -> int:
                 missed[g["category"]] += 1
                 if len(examples[g["category"]]) < 8:
                     examples[g["category"]].append(g["text"])
+                if args.misses:
+                    text = texts[g["doc"]]
+                    left = " ".join(text[max(0, g["start"] - 40):g["start"]].split())
+                    right = " ".join(text[g["end"]:g["end"] + 30].split())
+                    print(f"  missed {g['category']:<7} {g['doc'][:24]:<24} …{left} [{g['text']}] {right}…")
         print("not reached by detection or any queue item: "
               + ("; ".join(f"{c} {n} (e.g. {', '.join(repr(x) for x in examples[c])})" for c, n in missed.most_common())
                  or "none"))

@@ -364,12 +364,12 @@ class PseudonymMixin:
         from fieldnotes.pseudonymise.residual import residual_queue
 
         docs = self.conn.execute("SELECT id, name, text FROM documents ORDER BY name").fetchall()
-        covered: dict[str, list[tuple[int, int]]] = {name: [] for _, name, _ in docs}
+        covered: dict[str, list[tuple[int, int, str]]] = {name: [] for _, name, _ in docs}
         names = {doc_id: name for doc_id, name, _ in docs}
-        for doc_id, start, end in self.conn.execute(
-                'SELECT m.document_id, m.start, m."end" FROM mentions m JOIN entities e ON e.id = m.entity_id '
+        for doc_id, start, end, category in self.conn.execute(
+                'SELECT m.document_id, m.start, m."end", e.category FROM mentions m JOIN entities e ON e.id = m.entity_id '
                 "WHERE e.status != 'rejected'"):
-            covered[names[doc_id]].append((start, end))
+            covered[names[doc_id]].append((start, end, category))
         known = list(self.allowlist())
         for entry in self._register():
             known.extend(entry.forms)

@@ -160,11 +160,27 @@ def _free(covered: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 class _Coverage:
-    """Sorted spans of a document with an overlap test."""
+    """Sorted spans of a document with overlap and containment tests."""
 
     def __init__(self, spans: Iterable[tuple[int, int]]):
         self.spans = sorted(spans)
         self.starts = [s for s, _ in self.spans]
+
+    def covers(self, start: int, end: int) -> bool:
+        """Is every character of ``[start, end)`` inside some span?"""
+        if not hasattr(self, "merged"):
+            merged: list[list[int]] = []
+            for a, b in self.spans:
+                if merged and a <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            self.merged = merged
+            self.merged_starts = [a for a, _ in merged]
+        import bisect
+
+        i = bisect.bisect_right(self.merged_starts, start) - 1
+        return i >= 0 and self.merged[i][1] >= end
 
     def overlaps(self, start: int, end: int) -> bool:
         import bisect
@@ -220,8 +236,9 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
     for m in _IDENT.finditer(text):
         s, e = m.start(), m.end()
         token = m.group()
-        if not _free(taken, s, e) or cov.overlaps(s, e):
+        if not _free(taken, s, e) or cov.covers(s, e):
             continue
+        partly = cov.overlaps(s, e)  # "MARAC/" before a detected "HC/2024/0417"
         digits = sum(c.isdigit() for c in token)
         letters = sum(c.isalpha() for c in token)
         if _UUID.search(token) or _WORDISH.match(token) or _YEAR_RANGE.match(token) or _is_cue_id(text, s, e):
@@ -245,19 +262,78 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
             continue
         if labelled:
             reasons.append("after a reference label")
+        if partly:
+            reasons.append("widens a detected identifier")
         out.append((s, e, "identifier", "REFERENCE", reasons))
     return out
 
 
-_TAIL = re.compile(r"(?:['’]s)?[ ](?P<tail>(?:[A-Z][\w'’-]*|of|and|&)(?:[ ](?:[A-Z][\w'’-]*|of|and|&))*"
-                   r"(?<![ ]of)(?<![ ]and)(?<!&))")
+_DEFINED_INITIALS = re.compile(r"(?P<full>[A-Z][\w'’]+(?:[ -][A-Z][\w'’]+){1,3})[ \t]*\((?P<short>[A-Z]{2,4})\)")
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^<>()\n]*[^<>()\s])(?:[ \t]*\([^)\n]*\))?>")
+_EXHIBIT = re.compile(r"(?<![\w/])(?P<initials>[A-Z]{2,3})/\d{1,3}(?!\d)")
 _ORG_WORDS = re.compile(r"(?i)\b(?:team|centre|center|service|services|council|school|academy|college|nursery|"
                         r"surgery|practice|hub|home|trust|hospital|clinic|project|solicitors|partnership|"
                         r"group|unit|house|lodge|foundation|charity|ltd|llp|limited)\b")
 
 
-def spans_sorted(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    return sorted(set(spans))
+# Lower-case words inside a name ("Department of the Interior", "Fenwick &
+# Adebayo", "van der Berg").
+_CONNECTORS = frozenset({"of", "the", "for", "&", "de", "du", "des", "la", "le", "van", "von", "der", "den", "di",
+                         "da", "del", "y"})
+_OPENERS = "\"'“‘([{<"
+_CLOSERS = "\"'”’)]}>,;:!?"
+
+
+def _chunks(text: str) -> list[list[tuple[int, int, bool]]]:
+    """Stretches of capitalised words one space apart, with connectors
+    ("of the", "&") between them: ``[(start, end, capitalised), ...]``.
+    Initials keep their full stop ("H. K. Elban"); titles and kin terms end a
+    stretch and are left out (they are evidence, not the name)."""
+    out: list[list[tuple[int, int, bool]]] = []
+    chunk: list[tuple[int, int, bool]] = []
+    prev_end = -1
+
+    def flush() -> None:
+        while chunk and not chunk[-1][2]:
+            chunk.pop()
+        if chunk:
+            out.append(list(chunk))
+        chunk.clear()
+
+    for m in re.finditer(r"[^\s<>]+", text):
+        s, e = m.span()
+        tok = m.group()
+        lead = len(tok) - len(tok.lstrip(_OPENERS))
+        if lead:
+            flush()
+            s += lead
+        core, tail = re.fullmatch(r"(.*?)([\"'”’)\]}>,;:!?.]*)", text[s:e]).groups()
+        ends = bool(tail) and not (tail in ("'", "’") and core.endswith("s"))  # "Foreigners' Department"
+        if re.fullmatch(r"[A-Z]", core) and tail[:1] == ".":
+            core, ends = core + ".", tail != "."  # an initial: "H. K. Elban"
+        core = re.sub(r"['’]s?$", "", core) if len(core) > 2 else core
+        if not core or re.search(r"[\d/@]", core):
+            flush()
+            prev_end = -1
+            continue
+        ce = s + len(core)
+        if chunk and text[prev_end:s] != " ":
+            flush()
+        bare = core.rstrip(".")
+        if is_title(bare) or is_kinship(bare):
+            flush()
+        elif core[:1].isupper():
+            chunk.append((s, ce, True))
+        elif core in _CONNECTORS and chunk:
+            chunk.append((s, ce, False))
+        else:
+            flush()
+        prev_end = ce if ce == e else -1  # punctuation after a word ends the stretch
+        if ends:
+            flush()
+            prev_end = -1
+    flush()
+    return out
 
 
 def _is_cue_id(text: str, s: int, e: int) -> bool:
@@ -280,32 +356,23 @@ def _words_in(text: str) -> Iterable[tuple[int, int, str]]:
         yield m.start(), m.end(), m.group()
 
 
-def _runs(text: str, cov: _Coverage) -> list[tuple[int, int]]:
-    """Runs of capitalised words (separated by one space or tab), none of them
-    covered; titles and kin terms are left out of a run (they are evidence,
-    not the name)."""
-    runs: list[tuple[int, int]] = []
-    current: list[tuple[int, int]] = []
+def _ordinary_lead(text: str, s: int, e: int, lower_vocab: set[str]) -> bool:
+    """Is the word at the front of a stretch an ordinary word rather than part
+    of the name ("I'm Owen", "Dear Joanna", "IN THE MATTER OF SOFIA")?"""
+    word = text[s:e].casefold()
+    if word in _FUNCTION_WORDS or re.match(r"i['’]", word) or word in _MONTHS_DAYS:
+        return True
+    return word in lower_vocab and (_is_sentence_start(text, s) or english_frequency(word) >= 4.5 or text[s:e].isupper())
 
-    def close() -> None:
-        if current:
-            runs.append((current[0][0], current[-1][1]))
-            current.clear()
 
-    for s, e, word in _words_in(text):
-        w = _POSSESSIVE.sub("", word) if len(word) > 2 else word
-        e = s + len(w)
-        capital = w[:1].isupper()
-        if not capital or cov.overlaps(s, e) or is_title(w.rstrip(".")) or is_kinship(w):
-            close()
-            continue
-        if current and re.fullmatch(r"[ \t]", text[current[-1][1]:s]) is None:
-            close()
-        current.append((s, e))
-        if len(word) != len(w):  # a possessive ends the run
-            close()
-    close()
-    return runs
+def _mid_sentence_name(text: str, s: int, e: int) -> bool:
+    """A capitalised first name that is also a word ("Will", "Summer")
+    where the word would not be capitalised, or with a name cue after it
+    ("Will (14)", "Will's")."""
+    word = text[s:e]
+    if not word[:1].isupper() or word.isupper() or not is_first_name(word):
+        return False
+    return not _is_sentence_start(text, s) or bool(re.match(r"['’]s\b|[ \t]*\(\d{1,2}\)", text[e:e + 6]))
 
 
 def _trim_run(text: str, s: int, e: int, lower_vocab: set[str]) -> tuple[int, int]:
@@ -315,6 +382,8 @@ def _trim_run(text: str, s: int, e: int, lower_vocab: set[str]) -> tuple[int, in
     while words:
         a, b = words[0]
         w = text[a:b]
+        if _mid_sentence_name(text, a, b):
+            break  # "Our ASYE, Will, is protected": the modal would not be capitalised
         if w.casefold() in _FUNCTION_WORDS or w.casefold() in _MONTHS_DAYS or is_role_word(w) or (
                 len(words) > 1 and w.casefold() in lower_vocab and not is_first_name(w)):
             words.pop(0)
@@ -323,6 +392,8 @@ def _trim_run(text: str, s: int, e: int, lower_vocab: set[str]) -> tuple[int, in
     while words:
         a, b = words[-1]
         w = text[a:b]
+        if _mid_sentence_name(text, a, b):
+            break
         if w.casefold() in _FUNCTION_WORDS or w.casefold() in _MONTHS_DAYS or is_role_word(w):
             words.pop()
             continue
@@ -348,6 +419,8 @@ def _name_cues(text: str, s: int, e: int) -> list[str]:
         cues.append(f"after '{m.group().strip()}'")
     if re.match(r"['’]s\b", after):
         cues.append("possessive")
+    if re.match(r"[ \t]*\(\d{1,2}\)", text[e:e + 6]):
+        cues.append("an age after it")
     line_start = text.rfind("\n", 0, s) + 1
     if not text[line_start:s].strip(" \t[]0-9:.-") and text[e:e + 1] == ":":
         cues.append("speaker label")
@@ -363,7 +436,7 @@ def _lower_vocabulary(texts: Iterable[str]) -> set[str]:
 
 def residual_queue(
     texts: Mapping[str, str],
-    covered: Mapping[str, Sequence[tuple[int, int]]],
+    covered: Mapping[str, Sequence[tuple]],
     *,
     known_phrases: Sequence[str] = (),
     is_known: Callable[[str], bool] | None = None,
@@ -373,7 +446,8 @@ def residual_queue(
     """Rank what nothing covers yet, most likely identifying first.
 
     ``texts``: document name -> stored text. ``covered``: document name ->
-    spans already masked (detected mentions). ``known_phrases``: words and
+    spans already masked (detected mentions), ``(start, end)`` or ``(start,
+    end, category)``. ``known_phrases``: words and
     phrases never to list (the allowlist, register forms, rejected entities'
     forms); their occurrences count as covered. ``is_known``: a predicate on
     a word or run (a shipped keep list plugs in here). ``name_forms``: the
@@ -393,6 +467,12 @@ def residual_queue(
         parts = [p for p in re.split(r"[\s-]+", form) if p[:1].isupper() and not is_title(p)]
         if len(parts) >= 2:
             initials.setdefault("".join(p[0] for p in parts), form)
+    # "Bronwen Tegg (BT)": a definition makes the initials a name everywhere.
+    for text in texts.values():
+        for m in _DEFINED_INITIALS.finditer(text):
+            full, short = m.group("full"), m.group("short")
+            if "".join(p[0] for p in re.split(r"[\s-]+", full)) == short:
+                initials.setdefault(short, full)
     found: dict[tuple[str, str], ResidualItem] = {}
     evidence: dict[tuple[str, str], Counter] = defaultdict(Counter)
     mid: Counter = Counter()
@@ -408,7 +488,8 @@ def residual_queue(
         item.occurrences.append(Occurrence(name, s, e, text[s:e], _context(text, s, e)))
 
     for name, text in texts.items():
-        spans = list(covered.get(name, ())) + _phrase_spans(text, known_phrases)
+        kinds = {(sp[0], sp[1]): sp[2] for sp in covered.get(name, ()) if len(sp) > 2}
+        spans = [(sp[0], sp[1]) for sp in covered.get(name, ())] + _phrase_spans(text, known_phrases)
         cov = _Coverage(spans)
         shapes = _shapes(text, cov)
         for s, e, kind, category, reasons in shapes:
@@ -425,49 +506,75 @@ def residual_queue(
                     add("name", "PERSON", name, m.start(), m.end(), 9.5,
                         [f"initials of {initials[m.group()]}"], text)
                     extra.append((m.start(), m.end()))
-        # A detected name followed by more capitalised words that nothing
-        # covers ("Lanterngate" + "Recovery Service"): the whole may be one
-        # organisation's name.
-        for a, b in spans_sorted(covered.get(name, ())):
-            m = _TAIL.match(text, b)
-            if not m or text[b - 1] in ".!?:;,":
-                continue
-            tail = m.group("tail")
-            ts, te = m.start("tail"), m.start("tail") + len(tail)
-            if cov.overlaps(ts, te) or all(w.casefold() in _FUNCTION_WORDS or known(w) for w in tail.split()):
-                continue
-            category = "ORG" if _ORG_WORDS.search(tail) else "PLACE"
-            generic = all(w.casefold() in _FUNCTION_WORDS or w.isupper() or _ORG_WORDS.fullmatch(w)
-                          or english_frequency(w) >= 4.0 for w in tail.split())
-            # "Heron" + "Team": the name part is masked already, so less urgent
-            # than "Lanterngate" + "Recovery Lodge".
-            add("extension", category, name, a, te, (5.0 if generic else 7.0) + (1.5 if category == "ORG" else 0),
-                [f"continues the detected '{text[a:b]}'"], text)
-            extra.append((ts, te))
+        # WebVTT voice tags ("<v Okonkwo-Hale, Morwenna>") and initials in
+        # exhibit references ("exhibit ED/1"): names by position.
+        for m in _VOICE.finditer(text):
+            s, e = m.span("name")
+            if not cov.covers(s, e) and not known(m.group("name")):
+                add("name", "PERSON", name, s, e, 9.0, ["speaker tag"], text)
+                extra.append((s, e))
+        for m in _EXHIBIT.finditer(text):
+            s, e = m.span("initials")
+            if not cov.overlaps(s, e) and not known(m.group("initials")) and _free(extra, s, e):
+                add("name", "PERSON", name, s, e, 8.5, ["initials in an exhibit reference"], text)
+                extra.append((s, e))
         cov = _Coverage(spans + extra)
-        for rs, re_ in _runs(text, cov):
+        for chunk in _chunks(text):
+            caps = [(a, b) for a, b, cap in chunk if cap]
+            inside = [cov.covers(a, b) for a, b in caps]
+            if all(inside):
+                continue
+            if any(cov.overlaps(a, b) for a, b in caps):
+                # A detected name with more capitalised words beside it that
+                # nothing covers ("Lanterngate" + "Recovery Service", "H. K." +
+                # "Elban"): the whole may be one name.
+                free = [(a, b) for (a, b), covered_ in zip(caps, inside) if not covered_]
+                while free and free[0] == caps[0] and _ordinary_lead(text, *free[0], lower_vocab):
+                    caps, inside, free = caps[1:], inside[1:], free[1:]
+                words = [text[a:b] for a, b in free]
+                if not words or all((known(w) or w.casefold() in _FUNCTION_WORDS or w.casefold() in _MONTHS_DAYS)
+                                    and not re.fullmatch(r"[A-HJ-Z]\.?", w) for w in words):
+                    continue
+                s, e = caps[0][0], caps[-1][1]
+                if known(text[s:e]):
+                    continue
+                detected = " ".join(text[a:b] for a, b in caps if cov.overlaps(a, b))
+                near = [k for (a, b), k in kinds.items() if a < e and s < b]
+                category = "ORG" if _ORG_WORDS.search(text[s:e]) else near[0] if near else "PERSON" if all(
+                    re.fullmatch(r"[A-Z]\.?", w) or is_first_name(w) for w in words) else "PLACE"
+                generic = all(w.isupper() or _ORG_WORDS.fullmatch(w) or english_frequency(w) >= 4.0 for w in words)
+                # "Heron" + "Team": the name part is masked already, so less
+                # urgent than "Lanterngate" + "Recovery Lodge".
+                add("extension", category, name, s, e, (5.0 if generic else 7.0) + (1.5 if category == "ORG" else 0),
+                    [f"widens the detected '{detected}'"], text)
+                continue
+            rs, re_ = chunk[0][0], chunk[-1][1]
             s, e = _trim_run(text, rs, re_, lower_vocab)
             if e <= s:
                 continue
             run = text[s:e]
             words = run.split()
-            if known(run) or all(known(w) or w.casefold() in _FUNCTION_WORDS for w in words):
+            if known(run) or all(known(w) or w.casefold() in _FUNCTION_WORDS for w in words) and not (
+                    len(words) == 1 and _mid_sentence_name(text, s, e)):
                 continue
             if any(w.casefold() in _MONTHS_DAYS for w in words) and len(words) == 1:
                 continue
             if all(is_role_word(w) or is_title(w) or is_kinship(w) for w in words):
                 continue
-            content = [w for w in words if w.casefold() not in _FUNCTION_WORDS and not known(w)]
+            content = [w for w in words if not known(w) and (w.casefold() not in _FUNCTION_WORDS or (
+                len(words) == 1 and _mid_sentence_name(text, s, e)))]
             rarest = min(english_frequency(w) for w in content) if content else 7.0
             first_name = any(is_first_name(w) for w in content)
             cues = _name_cues(text, s, e)
+            start_of_sentence = _is_sentence_start(text, s)
             if rarest >= 4.0 and not first_name:
                 # "Outcome:" heads a line like a speaker does; "Let's" is no possessive.
                 cues = [c for c in cues if c not in ("speaker label", "possessive")]
-            start_of_sentence = _is_sentence_start(text, s)
             acronym = all(w.isupper() for w in content) and all(len(w) <= 5 for w in content)
             ordinary = all(w.casefold() in lower_vocab for w in content)
-            if not (rarest < 3.2 or cues or (first_name and rarest < 4.5)):
+            # A first name that is also a word ("Will", "Summer") counts when
+            # capitalised mid-sentence, where the ordinary word would not be.
+            if not (rarest < 3.2 or cues or (first_name and (rarest < 4.5 or not start_of_sentence))):
                 continue
             score = 7.0 - rarest
             reasons = []
@@ -503,7 +610,7 @@ def residual_queue(
         n = len(item.occurrences)
         # Recurrence: a name the project keeps using is worth reading first,
         # but one stray rare word should not sink below it by much.
-        item.score += 0.6 * math.log2(1 + n) + 0.4 * (item.documents - 1)
+        item.score += 0.6 * math.log2(1 + n) + 0.6 * math.log2(item.documents)
         if key[0] == "name" and not mid[key]:
             item.score -= 1.5
             evidence[key]["only at the start of a sentence"] += 1

@@ -27,7 +27,8 @@ NOTE = (
     "Visit record.\n\n"
     "The Children team met again. Ivy went to school. Her brother Vantrobe's bike was stolen, "
     "and the Education people came. The Children lead and the Education lead agreed. "
-    "The worker logged QX7731B2 on the system. Gorsedene was quiet; Thistlewood said nothing.\n"
+    "The worker logged QX7731B2 on the system. Gorsedene was quiet; Thistlewood said nothing. "
+    "She stays at Quarrendon Lodge now.\n"
 )
 SECOND = "Second visit.\n\nVantrobe was at home. The Children lead phoned.\n"
 NO_PIPELINE = "fieldnotes_test_no_such_pipeline"  # rules and gazetteer only: deterministic, fast
@@ -109,6 +110,19 @@ def test_accepting_an_item_masks_it_in_export_and_undo_restores(study, tmp_path)
     assert "QX7731B2" in exported(study, tmp_path / "undone")
     assert ident not in {e.id for e in study.entities()}
     assert "QX7731B2" in texts_of(study.residual_queue())
+
+
+def test_a_widening_item_masks_the_words_around_a_detected_part(study, tmp_path):
+    study.accept_residual("Quarrendon", "PLACE")
+    widening = next(i for i in study.residual_queue() if i.text == "Quarrendon Lodge")
+    assert widening.kind == "extension" and any("Quarrendon" in r for r in widening.reasons)
+    ent_id = study.accept_residual("Quarrendon Lodge", "ORG")
+    text = exported(study, tmp_path / "out")
+    assert "Quarrendon" not in text and "Lodge" not in text
+    assert "Quarrendon Lodge" not in texts_of(study.residual_queue())
+    study.detect_entities(pipeline=NO_PIPELINE, force=True)  # re-clustering keeps the decision
+    assert "Lodge" not in exported(study, tmp_path / "again")
+    assert next(e for e in study.entities() if e.id == ent_id).status == "accepted"
 
 
 def test_allowing_an_item_removes_it_from_the_queue_and_undo_brings_it_back(study):

@@ -99,7 +99,7 @@ class PseudonymMixin:
         # Terms the reviewer accepted from the residual queue are found again
         # in every document detection (re)processes.
         reviewed = self.conn.execute(
-            "SELECT DISTINCT text, category FROM candidates WHERE detector = 'reviewer'").fetchall()
+            "SELECT DISTINCT substr(detector, 10), category FROM candidates WHERE detector LIKE 'reviewer:%'").fetchall()
         workers = n_process > 1 and total > 1
         if workers:  # small chunks keep every worker busy to the end
             batch = max(1, min(batch, total // (n_process * 4)))
@@ -393,7 +393,7 @@ class PseudonymMixin:
         form takes the mentions. Undoable. Returns the entity id."""
         from fieldnotes.project import new_guid, now
         from fieldnotes.pseudonymise.categories import CATEGORIES
-        from fieldnotes.pseudonymise.residual import term_spans
+        from fieldnotes.pseudonymise.residual import REVIEWER, term_spans, uncovered_pieces
 
         term = term.strip()
         category = (category or "PERSON").upper()
@@ -405,36 +405,42 @@ class PseudonymMixin:
         taken: dict[int, list[tuple[int, int]]] = {}
         for doc_id, start, end in self.conn.execute('SELECT document_id, start, "end" FROM mentions'):
             taken.setdefault(doc_id, []).append((start, end))
+        # Each occurrence, less what is masked already: a widening item
+        # ("Kestermouth Borough Council" around a detected "Kestermouth")
+        # adds only the words around the detected part.
         hits = []
         for doc_id, text in docs:
-            spans = taken.get(doc_id, [])
-            hits += [(doc_id, s, e, text[s:e]) for s, e in term_spans(text, term)
-                     if all(e <= a or b <= s for a, b in spans)]
+            for s, e in term_spans(text, term):
+                hits += [(doc_id, a, b, text[a:b]) for a, b in uncovered_pieces(text, s, e, taken.get(doc_id, []))]
         if not hits:
             raise FieldnotesError(f"'{term}' occurs nowhere that is not already masked.")
+        surfaces = sorted({term, *(t for *_, t in hits)})
         target = None
-        for ent_id, surfaces in self.conn.execute(
+        for ent_id, known in self.conn.execute(
                 "SELECT id, surfaces FROM entities WHERE category = ? AND status != 'rejected' ORDER BY id", [category]):
-            forms = json.loads(surfaces)
+            forms = json.loads(known)
             if term.casefold() in {f.casefold() for f in forms}:
                 target = (ent_id, forms)
                 break
         with self._action("pseudo.queue_accept", f"mask {term} as {category}") as changes:
             ids = [self.conn.execute(
                 'INSERT INTO candidates(document_id, start, "end", text, category, detector, score) '
-                "VALUES (?, ?, ?, ?, ?, 'reviewer', 1.0)", [d, s, e, t, category]).lastrowid for d, s, e, t in hits]
+                "VALUES (?, ?, ?, ?, ?, ?, 1.0)", [d, s, e, t, category, REVIEWER + term]).lastrowid
+                for d, s, e, t in hits]
             changes.inserted("candidates", ids)
             if target is None:
+                # Every piece is a surface form, so re-clustering finds this
+                # entity (and its decision) again.
                 ent_id = self.conn.execute(
                     "INSERT INTO entities(guid, category, label, status, created_at, surfaces) "
                     "VALUES (?, ?, ?, 'accepted', ?, ?)",
-                    [new_guid(), category, term, now(), json.dumps([term], ensure_ascii=False)]).lastrowid
+                    [new_guid(), category, term, now(), json.dumps(surfaces, ensure_ascii=False)]).lastrowid
                 changes.inserted("entities", [ent_id])
             else:
                 ent_id, forms = target
-                if term not in forms:
+                if set(surfaces) - set(forms):
                     changes.update("entities", [ent_id], "surfaces = ?",
-                                   [json.dumps(sorted({*forms, term}), ensure_ascii=False)])
+                                   [json.dumps(sorted({*forms, *surfaces}), ensure_ascii=False)])
             ids = [self.conn.execute(
                 'INSERT INTO mentions(entity_id, document_id, start, "end", text, detector, score) '
                 "VALUES (?, ?, ?, ?, ?, 'reviewer', 1.0)", [ent_id, d, s, e, t]).lastrowid for d, s, e, t in hits]

@@ -638,18 +638,48 @@ def term_spans(text: str, term: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
 
 
+def uncovered_pieces(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``[start, end)`` outside ``spans``, trimmed of spaces and
+    punctuation: what a widening item adds to a detected mention
+    ("Kestermouth" + " Borough Council")."""
+    pieces = [(start, end)]
+    for a, b in spans:
+        nxt = []
+        for s, e in pieces:
+            if e <= a or b <= s:
+                nxt.append((s, e))
+                continue
+            if s < a:
+                nxt.append((s, a))
+            if b < e:
+                nxt.append((b, e))
+        pieces = nxt
+    out = []
+    for s, e in pieces:
+        while s < e and not text[s].isalnum():
+            s += 1
+        while e > s and not text[e - 1].isalnum():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+#: Candidates the reviewer added carry the accepted term in their detector.
+REVIEWER = "reviewer:"
+
+
 def reviewer_candidates(text: str, terms: Iterable[tuple[str, str]], found: Sequence) -> list:
-    """Candidates (detector ``"reviewer"``) for every occurrence of the
-    reviewer's accepted ``(term, category)`` pairs that no candidate in
-    ``found`` overlaps."""
+    """Candidates for every occurrence of the reviewer's accepted ``(term,
+    category)`` pairs, minus what a candidate in ``found`` already covers
+    (detector ``"reviewer:<term>"``)."""
     from fieldnotes.pseudonymise.detect import Candidate
 
-    cov = _Coverage((c.start, c.end) for c in found)
+    taken = sorted((c.start, c.end) for c in found)
     out = []
-    taken: list[tuple[int, int]] = []
     for term, category in sorted(terms, key=lambda t: -len(t[0])):
         for s, e in term_spans(text, term):
-            if not cov.overlaps(s, e) and _free(taken, s, e):
-                out.append(Candidate(s, e, text[s:e], category, "reviewer", 1.0))
-                taken.append((s, e))
+            for a, b in uncovered_pieces(text, s, e, taken):
+                out.append(Candidate(a, b, text[a:b], category, REVIEWER + term, 1.0))
+                taken.append((a, b))
     return sorted(out, key=lambda c: c.start)

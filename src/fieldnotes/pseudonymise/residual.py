@@ -126,7 +126,8 @@ _DATE_SHAPE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 _YEAR_RANGE = re.compile(r"^(?:19|20)\d\d[-/–](?:\d\d|(?:19|20)\d\d)$")
-_WORDISH = re.compile(r"^\d+(?:-[a-z]+)+$")  # "24-hour", "10-year-old"
+_WORDISH = re.compile(r"^(?:\d+(?:-[a-z]+)+|[a-z]+-\d+|\d{1,3}[-–]\d{1,3})$")  # "24-hour", "mid-2018", "11-15"
+_ISBN = re.compile(r"(?i)\bISBN\W*$|^97[89]-")
 _VERSION = re.compile(r"^\d+(?:\.\d+)+$")
 # Words after which a number is an identifier.
 _ID_LABEL = re.compile(
@@ -228,7 +229,8 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
         digits = re.sub(r"\D", "", raw)
         if not 10 <= len(digits) <= 13 or "\n" in raw or not _free(taken, s, e):
             continue
-        if _DATE_SHAPE.match(raw.strip()) or re.search(r"\d{2}:\d{2}", text[max(0, s - 3):e + 3]):
+        if _DATE_SHAPE.match(raw.strip()) or re.search(r"\d{2}:\d{2}", text[max(0, s - 3):e + 3]) \
+                or _ISBN.search(text[max(0, s - 8):s]) or _ISBN.search(raw):
             continue
         if not cov.overlaps(s, e):
             out.append((s, e, "phone", "PHONE", ["phone shape"]))
@@ -241,7 +243,8 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
         partly = cov.overlaps(s, e)  # "MARAC/" before a detected "HC/2024/0417"
         digits = sum(c.isdigit() for c in token)
         letters = sum(c.isalpha() for c in token)
-        if _UUID.search(token) or _WORDISH.match(token) or _YEAR_RANGE.match(token) or _is_cue_id(text, s, e):
+        if _UUID.search(token) or _WORDISH.match(token) or _YEAR_RANGE.match(token) or _ISBN.search(token) \
+                or _ISBN.search(text[max(0, s - 8):s]) or _is_cue_id(text, s, e):
             continue
         if digits < 2 or _TIME.match(token) or _ORDINAL.match(token) or _YEAR.match(token) or _VERSION.match(token):
             continue
@@ -312,7 +315,7 @@ def _chunks(text: str) -> list[list[tuple[int, int, bool]]]:
         if re.fullmatch(r"[A-Z]", core) and tail[:1] == ".":
             core, ends = core + ".", tail != "."  # an initial: "H. K. Elban"
         core = re.sub(r"['’]s?$", "", core) if len(core) > 2 else core
-        if not core or re.search(r"[\d/@]", core):
+        if not core or re.search(r"[\d/@]", core) or re.fullmatch(r"I(?:['’](?:d|m|ll|ve))?", core):
             flush()
             prev_end = -1
             continue
@@ -362,7 +365,11 @@ def _ordinary_lead(text: str, s: int, e: int, lower_vocab: set[str]) -> bool:
     word = text[s:e].casefold()
     if word in _FUNCTION_WORDS or re.match(r"i['’]", word) or word in _MONTHS_DAYS:
         return True
-    return word in lower_vocab and (_is_sentence_start(text, s) or english_frequency(word) >= 4.5 or text[s:e].isupper())
+    start = _is_sentence_start(text, s)
+    if start and (english_frequency(word) >= 3.0 or re.search(r"(?:ing|ed|ly)$", word)) \
+            and not is_first_name(text[s:e]):
+        return True  # "Meanwhile Margaret", "Shadowing Anita Shah"
+    return word in lower_vocab and (start or english_frequency(word) >= 4.5 or text[s:e].isupper())
 
 
 def _mid_sentence_name(text: str, s: int, e: int) -> bool:
@@ -465,13 +472,16 @@ def residual_queue(
     initials: dict[str, str] = {}
     for form in name_forms:
         parts = [p for p in re.split(r"[\s-]+", form) if p[:1].isupper() and not is_title(p)]
-        if len(parts) >= 2:
+        # "Children's Social Care" taken for a person gives no initials.
+        if len(parts) >= 2 and all(is_first_name(p) or english_frequency(p) < 4.5 for p in parts):
             initials.setdefault("".join(p[0] for p in parts), form)
     # "Bronwen Tegg (BT)": a definition makes the initials a name everywhere.
     for text in texts.values():
         for m in _DEFINED_INITIALS.finditer(text):
             full, short = m.group("full"), m.group("short")
-            if "".join(p[0] for p in re.split(r"[\s-]+", full)) == short:
+            parts = re.split(r"[\s-]+", full)
+            if "".join(p[0] for p in parts) == short and all(
+                    is_first_name(p) or english_frequency(p) < 4.5 for p in parts):
                 initials.setdefault(short, full)
     found: dict[tuple[str, str], ResidualItem] = {}
     evidence: dict[tuple[str, str], Counter] = defaultdict(Counter)
@@ -521,7 +531,7 @@ def residual_queue(
         cov = _Coverage(spans + extra)
         for chunk in _chunks(text):
             caps = [(a, b) for a, b, cap in chunk if cap]
-            inside = [cov.covers(a, b) for a, b in caps]
+            inside = [cov.covers(a, b - (text[b - 1] == ".")) for a, b in caps]
             if all(inside):
                 continue
             if any(cov.overlaps(a, b) for a, b in caps):

@@ -102,6 +102,12 @@ class PseudoScreen(Screen[Jump | None]):
 
     # -- the residual-risk queue ------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In the queue only masking (a), allowing (r) and undo apply.
+        if self.mode == "queue" and action in ("edit", "merge", "split", "accept_all"):
+            return False
+        return True
+
     def action_toggle_queue(self) -> None:
         table = self.query_one(DataTable)
         self.mode = "queue" if self.mode == "entities" else "entities"
@@ -109,6 +115,7 @@ class PseudoScreen(Screen[Jump | None]):
         for column in self.QUEUE_COLUMNS if self.mode == "queue" else self.ENTITY_COLUMNS:
             table.add_column(column, key=column)
         self.reload()
+        self.refresh_bindings()
         table.focus()
 
     @property

@@ -162,6 +162,9 @@ def main() -> int:
         print(f"  N = {len(queue):5d}   R = {final / len(gold):.3f}  (whole queue)")
         print(f"recall stops improving after N = {plateau} items: R = {final / len(gold):.3f} "
               f"(detection alone {base / len(gold):.3f})")
+        _, per_cat_end, _ = recall(gold, texts, covered)
+        print("  after the whole queue, by category: "
+              + "  ".join(f"{c} {per_cat_end[c] / totals[c]:.3f}" for c in sorted(totals, key=lambda c: -totals[c])))
         for target in (0.95, 0.97, 0.99):
             reach = next((n for n in range(len(curve)) if curve[n] >= target * len(gold)), None)
             print(f"  recall {target:.2f} reached at N = {reach if reach is not None else 'never'}")

@@ -120,6 +120,15 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ \t]?)?\(?\d[\d \t()-]{7,16}\d(?!\w
 # Letters and digits together, or digits with separators: KM24C00461,
 # HC/24/031877, 36110/97, LCS-448120, A1234567.
 _IDENT = re.compile(r"(?<![\w/@.-])[A-Za-z0-9](?:[A-Za-z0-9]|[/.-](?=[A-Za-z0-9]))*[A-Za-z0-9](?![\w@]|[/-]\w)")
+# Addresses: "Flat 3, Linnet Court, Sallowby Road", "Harbour House, 2 Quay
+# Street", "14 Cobbler's Row"; and a bare house number ("at number 14").
+_STREET_WORDS = (r"(?:Street|Road|Lane|Avenue|Close|Drive|Way|Row|Court|Crescent|Grove|Terrace|Gardens|Square|"
+                 r"Place|Approach|Walk|Hill|Mews|Parade|Rise|Green|House|Centre|Center|Tower|Lodge|Building|Hall|"
+                 r"Flats|Estate|Chambers|Cottages?|Farm)")
+_ADDRESS_PART = (rf"(?:(?:Flat|Apartment|Apt|Unit)[ \t]+\d+[A-Za-z]?|(?:\d+[A-Za-z]?[ \t]+)?"
+                 rf"(?:[A-Z][\w'’-]*[ \t]+){{1,3}}{_STREET_WORDS})")
+_ADDRESS = re.compile(rf"(?<![\w'’-]){_ADDRESS_PART}(?:,[ \t]+{_ADDRESS_PART})*(?![\w'’-])")
+_HOUSE_NUMBER = re.compile(r"(?i)\b(?:at|to|from|outside|near)[ \t]+(?P<number>(?:number|no\.)[ \t]+\d{1,4}[a-z]?)\b")
 _TIME = re.compile(r"^\d{1,2}[.:]\d{2}(?:[.:]\d{2})?$")
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th|s|am|pm|km|kg|mg|ml|cm|mm|m)$", re.IGNORECASE)
 _DATE_SHAPE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
@@ -147,7 +156,7 @@ _CALLED_BEFORE = re.compile(r"(?i)\b(?:called|named|name is|known as|nicknamed|b
 _MONTHS_DAYS = frozenset(w.casefold() for w in (*MONTHS, *WEEKDAYS))
 
 # Score bands: identifiers first, then names with evidence, then the rest.
-_BASE = {"email": 12.0, "phone": 11.5, "identifier": 10.0}
+_BASE = {"email": 12.0, "phone": 11.5, "identifier": 10.0, "address": 5.5}
 
 
 def _context(text: str, start: int, end: int, width: int = 40) -> str:
@@ -163,16 +172,20 @@ def _free(covered: list[tuple[int, int]], start: int, end: int) -> bool:
 class _Coverage:
     """Sorted spans of a document with overlap and containment tests."""
 
-    def __init__(self, spans: Iterable[tuple[int, int]]):
+    def __init__(self, spans: Iterable[tuple[int, int]], text: str = ""):
         self.spans = sorted(spans)
         self.starts = [s for s, _ in self.spans]
+        self.text = text
 
     def covers(self, start: int, end: int) -> bool:
         """Is every character of ``[start, end)`` inside some span?"""
         if not hasattr(self, "merged"):
             merged: list[list[int]] = []
             for a, b in self.spans:
-                if merged and a <= merged[-1][1]:
+                # Spans with only spaces or punctuation between them cover the
+                # gap too ("Quarrendon" + "Lodge" mask "Quarrendon Lodge").
+                if merged and (a <= merged[-1][1] or (self.text and not any(
+                        c.isalnum() for c in self.text[merged[-1][1]:a]) and a - merged[-1][1] <= 3)):
                     merged[-1][1] = max(merged[-1][1], b)
                 else:
                     merged.append([a, b])
@@ -235,6 +248,26 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
         if not cov.overlaps(s, e):
             out.append((s, e, "phone", "PHONE", ["phone shape"]))
         taken.append((s, e))
+    for m in _ADDRESS.finditer(text):
+        s, e = m.span()
+        if cov.covers(s, e) or not _free(taken, s, e):
+            continue
+        parts = m.group().split(",")
+        numbered = len(parts) > 1 or bool(re.match(r"\d", m.group()))
+        names = [w for w in re.findall(r"[A-Z][\w'’-]*", m.group()) if not re.fullmatch(_STREET_WORDS, w)
+                 and w not in ("Flat", "Apartment", "Apt", "Unit")]
+        # "Crown Court", "Town Hall": a building alone counts only with an
+        # uncommon name in it.
+        if not numbered and not any(english_frequency(w) < 4.0 for w in names):
+            continue
+        out.append((s, e, "address", "ADDRESS", ["address shape"] + (["widens a detected part"]
+                                                                      if cov.overlaps(s, e) else [])))
+        taken.append((s, e))
+    for m in _HOUSE_NUMBER.finditer(text):
+        s, e = m.span("number")
+        if not cov.overlaps(s, e) and _free(taken, s, e):
+            out.append((s, e, "address", "ADDRESS", ["house number"]))
+            taken.append((s, e))
     for m in _IDENT.finditer(text):
         s, e = m.start(), m.end()
         token = m.group()
@@ -312,8 +345,8 @@ def _chunks(text: str) -> list[list[tuple[int, int, bool]]]:
             s += lead
         core, tail = re.fullmatch(r"(.*?)([\"'”’)\]}>,;:!?.]*)", text[s:e]).groups()
         ends = bool(tail) and not (tail in ("'", "’") and core.endswith("s"))  # "Foreigners' Department"
-        if re.fullmatch(r"[A-Z]", core) and tail[:1] == ".":
-            core, ends = core + ".", tail != "."  # an initial: "H. K. Elban"
+        if re.fullmatch(r"(?:[A-Z]\.-?)*[A-Z]", core) and tail[:1] == ".":
+            core, ends = core + ".", tail != "."  # initials: "H. K. Elban", "Ms S.D.", "L.-E. Pettiti"
         core = re.sub(r"['’]s?$", "", core) if len(core) > 2 else core
         if not core or re.search(r"[\d/@]", core) or re.fullmatch(r"I(?:['’](?:d|m|ll|ve))?", core):
             flush()
@@ -500,7 +533,7 @@ def residual_queue(
     for name, text in texts.items():
         kinds = {(sp[0], sp[1]): sp[2] for sp in covered.get(name, ()) if len(sp) > 2}
         spans = [(sp[0], sp[1]) for sp in covered.get(name, ())] + _phrase_spans(text, known_phrases)
-        cov = _Coverage(spans)
+        cov = _Coverage(spans, text)
         shapes = _shapes(text, cov)
         for s, e, kind, category, reasons in shapes:
             if known(text[s:e]):
@@ -528,7 +561,7 @@ def residual_queue(
             if not cov.overlaps(s, e) and not known(m.group("initials")) and _free(extra, s, e):
                 add("name", "PERSON", name, s, e, 8.5, ["initials in an exhibit reference"], text)
                 extra.append((s, e))
-        cov = _Coverage(spans + extra)
+        cov = _Coverage(spans + extra, text)
         for chunk in _chunks(text):
             caps = [(a, b) for a, b, cap in chunk if cap]
             inside = [cov.covers(a, b - (text[b - 1] == ".")) for a, b in caps]

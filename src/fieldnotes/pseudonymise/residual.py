@@ -182,10 +182,10 @@ class _Coverage:
         if not hasattr(self, "merged"):
             merged: list[list[int]] = []
             for a, b in self.spans:
-                # Spans with only spaces or punctuation between them cover the
-                # gap too ("Quarrendon" + "Lodge" mask "Quarrendon Lodge").
-                if merged and (a <= merged[-1][1] or (self.text and not any(
-                        c.isalnum() for c in self.text[merged[-1][1]:a]) and a - merged[-1][1] <= 3)):
+                # Spans with only spaces between them cover the gap too
+                # ("Quarrendon" + "Lodge" mask "Quarrendon Lodge").
+                if merged and (a <= merged[-1][1] or (self.text and not self.text[merged[-1][1]:a].strip()
+                                                      and a - merged[-1][1] <= 3)):
                     merged[-1][1] = max(merged[-1][1], b)
                 else:
                     merged.append([a, b])

@@ -231,16 +231,19 @@ def test_two_workers_find_the_same_candidates_as_one(tmp_path, nlp):
         "Visit to 14 Mill Lane, Hadley. Mrs Mensah and Kayden were in. NHS number 943 476 5919.\n",
         "Supervision with Carys Hughes about the Telford CP team and Ludlow.\n",
         "Interviewer: And Grace? SW: Grace Bennett left for Wolverhampton in May.\n",
-        "Email from tom.price@example.org about Tobi Adeyemi, DOB 3 March 2016.\n",
+        "Email from tom.price@example.org about Tobi Adeyemi, DOB 3 March 2016. Quillon rang, ref ZZ-4471.\n",
     ]
     folder = tmp_path / "in"
     for i, text in enumerate(docs):
         write(folder / f"d{i}.txt", text)
+    register = write(tmp_path / "register.csv", "real_name,category\nQuillon,PERSON\n")
     found = {}
     for workers in (1, 2):
         path = tmp_path / f"w{workers}.fnp"
         with Project.create(path) as project:
             project.import_paths([folder])
+            project.load_register(register)  # the register and the project's own patterns reach the workers
+            project.set_setting("reference_patterns", json.dumps([r"\bZZ-\d{4}\b"]))
         result = CliRunner().invoke(cli, ["pseudo", "detect", str(path), "--workers", str(workers),
                                           "--pipeline", nlp.meta["lang"] + "_" + nlp.meta["name"]])
         assert result.exit_code == 0, result.output
@@ -249,6 +252,9 @@ def test_two_workers_find_the_same_candidates_as_one(tmp_path, nlp):
                 'SELECT d.name, c.start, c."end", c.text, c.category, c.detector FROM candidates c '
                 "JOIN documents d ON d.id = c.document_id").fetchall())
     assert found[1] and found[1] == found[2]
+    detectors = {row[5] for row in found[2]}
+    assert {"ner", "register"} <= detectors and any(d.startswith("rule:") for d in detectors), detectors
+    assert any(row[3] == "ZZ-4471" for row in found[2])
 
 
 WORKER_SCRIPT = """

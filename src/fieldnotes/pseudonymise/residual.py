@@ -7,11 +7,18 @@ every stretch of text that *could* identify someone and that nothing covers
 yet (no mention, no allowlisted or kept phrase, no register form), ranked so
 the most likely identifying comes first:
 
-- strings of identifier, phone or email shape (``KM24C00461``,
-  ``HC/24/031877``, ``07700 900418``);
-- capitalised words, or runs of them ("Gorsedene Lodge"), that are not
+- strings of identifier, phone, email or address shape (``KM24C00461``,
+  ``HC/24/031877``, ``07700 900418``, "Flat 3, Linnet Court, Sallowby Road",
+  "at number 14");
+- capitalised words, or stretches of them ("Gorsedene Lodge"), that are not
   common English words, or that stand where a name stands: after a title, a
-  kin term, an age or "called", before a possessive, as a speaker label;
+  kin term, an age or "called", before a possessive or an age in brackets, as
+  a speaker label or a WebVTT voice tag; a first name that is also a word
+  ("Will", "Summer") capitalised mid-sentence;
+- initials: of a detected name ("NA" for Naomi Achterberg), defined in
+  brackets ("Bronwen Tegg (BT)"), in exhibit references ("ED/1");
+- what widens a detected mention: the rest of a name detection found only
+  part of ("Kestermouth" of "Kestermouth Borough Council");
 - lower-case uses of a name detection found elsewhere ("andrei").
 
 Ranking uses how rare the words are in English (``wordfreq``'s offline
@@ -71,7 +78,7 @@ class ResidualItem:
     project, any letter case) with every uncovered occurrence."""
 
     text: str
-    kind: str  # "identifier", "phone", "email", "name", "lowercase"
+    kind: str  # "identifier", "phone", "email", "address", "name", "extension", "lowercase"
     category: str  # the category suggested if the reviewer accepts it
     score: float
     reasons: list[str] = field(default_factory=list)
@@ -144,9 +151,6 @@ _ID_LABEL = re.compile(
     r"hospital|mrn|application|claim|file|account|warrant|badge|pc|dc|ds|ps)\b\.?|#)[ \t:.]*$"
 )
 
-# A capitalised word: an upper-case letter, then letters, apostrophes or
-# hyphens ("O'Neill", "Ionescu-Hartshorn", "Wiśniewski", "McAllister").
-_CAP = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SENTENCE_END = re.compile(r"(?:^|[.!?…:;]|\n)[\"'“‘(\[\s*-]*$")
 _AGE_BEFORE = re.compile(r"(?i)(?:\b\d{1,2}[- ]?(?:year|yr|month)s?[- ]old[ \t]+|\baged[ \t]+\d{1,2},?[ \t]+)$")
@@ -385,11 +389,6 @@ def _is_cue_id(text: str, s: int, e: int) -> bool:
 
 def _is_sentence_start(text: str, start: int) -> bool:
     return bool(_SENTENCE_END.search(text[max(0, start - 12):start]))
-
-
-def _words_in(text: str) -> Iterable[tuple[int, int, str]]:
-    for m in _CAP.finditer(text):
-        yield m.start(), m.end(), m.group()
 
 
 def _ordinary_lead(text: str, s: int, e: int, lower_vocab: set[str]) -> bool:

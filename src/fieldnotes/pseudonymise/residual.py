@@ -126,7 +126,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ \t]?)?\(?\d[\d \t()-]{7,16}\d(?!\w)")
 # Letters and digits together, or digits with separators: KM24C00461,
 # HC/24/031877, 36110/97, LCS-448120, A1234567.
-_IDENT = re.compile(r"(?<![\w/@.-])[A-Za-z0-9](?:[A-Za-z0-9]|[/.-](?=[A-Za-z0-9]))*[A-Za-z0-9](?![\w@]|[/-]\w)")
+_IDENT = re.compile(r"(?<![\w/@.-])(?=[\w/.-]*\d)[A-Za-z0-9](?:[A-Za-z0-9]|[/.-](?=[A-Za-z0-9]))*[A-Za-z0-9](?![\w@]|[/-]\w)")
 # Addresses: "Flat 3, Linnet Court, Sallowby Road", "Harbour House, 2 Quay
 # Street", "14 Cobbler's Row"; and a bare house number ("at number 14").
 _STREET_WORDS = (r"(?:Street|Road|Lane|Avenue|Close|Drive|Way|Row|Court|Crescent|Grove|Terrace|Gardens|Square|"
@@ -318,6 +318,11 @@ _ORG_WORDS = re.compile(r"(?i)\b(?:team|centre|center|service|services|council|s
 
 # Lower-case words inside a name ("Department of the Interior", "Fenwick &
 # Adebayo", "van der Berg").
+_TOKEN = re.compile(r"[^\s<>]+")
+_SPLIT_TAIL = re.compile(r"(.*?)([\"'”’)\]}>,;:!?.]*)", re.DOTALL)
+_INITIALS = re.compile(r"(?:[A-Z]\.-?)*[A-Z]")
+_NOT_A_WORD = re.compile(r"[\d/@]")
+_I_WORDS = re.compile(r"I(?:['’](?:d|m|ll|ve))?")
 _CONNECTORS = frozenset({"of", "the", "for", "&", "de", "du", "des", "la", "le", "van", "von", "der", "den", "di",
                          "da", "del", "y"})
 _OPENERS = "\"'“‘([{<"
@@ -340,19 +345,19 @@ def _chunks(text: str) -> list[list[tuple[int, int, bool]]]:
             out.append(list(chunk))
         chunk.clear()
 
-    for m in re.finditer(r"[^\s<>]+", text):
+    for m in _TOKEN.finditer(text):
         s, e = m.span()
         tok = m.group()
         lead = len(tok) - len(tok.lstrip(_OPENERS))
         if lead:
             flush()
             s += lead
-        core, tail = re.fullmatch(r"(.*?)([\"'”’)\]}>,;:!?.]*)", text[s:e]).groups()
+        core, tail = _SPLIT_TAIL.fullmatch(text[s:e]).groups()
         ends = bool(tail) and not (tail in ("'", "’") and core.endswith("s"))  # "Foreigners' Department"
-        if re.fullmatch(r"(?:[A-Z]\.-?)*[A-Z]", core) and tail[:1] == ".":
+        if tail[:1] == "." and _INITIALS.fullmatch(core):
             core, ends = core + ".", tail != "."  # initials: "H. K. Elban", "Ms S.D.", "L.-E. Pettiti"
-        core = re.sub(r"['’]s?$", "", core) if len(core) > 2 else core
-        if not core or re.search(r"[\d/@]", core) or re.fullmatch(r"I(?:['’](?:d|m|ll|ve))?", core):
+        core = _POSSESSIVE.sub("", core) if len(core) > 2 else core
+        if not core or _NOT_A_WORD.search(core) or _I_WORDS.fullmatch(core):
             flush()
             prev_end = -1
             continue

@@ -126,9 +126,28 @@ class PseudoScreen(Screen[Jump | None]):
         return self._items[table.cursor_row]
 
     def _reload_queue(self) -> None:
+        # Reading every document takes a second or two on a large project:
+        # off the event loop, on a connection of its own.
+        self.query_one("#pseudo-status", Static).update("Residual queue: reading the documents…", layout=False)
+        self.run_worker(self._load_queue, thread=True, exclusive=True, group="queue")
+
+    def _load_queue(self) -> None:
+        from fieldnotes.project import Project
+
+        try:
+            with Project.open(self.project.path) as project:
+                items = project.residual_queue(limit=300)
+        except FieldnotesError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._show_queue, items)
+
+    def _show_queue(self, items) -> None:
+        if self.mode != "queue":
+            return
         table = self.query_one(DataTable)
         row = table.cursor_row or 0
-        self._items = self.project.residual_queue(limit=300)
+        self._items = items
         table.clear()
         for n, item in enumerate(self._items, 1):
             table.add_row(str(n), item.text, item.category, f"{len(item.occurrences)}x/{item.documents}d",

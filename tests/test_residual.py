@@ -25,7 +25,7 @@ cli = load_commands()
 # "Children" and "Education" ordinary capitalised words of report prose.
 NOTE = (
     "Visit record.\n\n"
-    "The Children team met again. Ivy went to school. Her brother Vantrobe's bike was stolen, "
+    "Fortnightly visits continue. The Children team met again. Ivy went to school. Her brother Vantrobe's bike was stolen, "
     "and the Education people came. The Children lead and the Education lead agreed. "
     "The worker logged QX7731B2 on the system. Gorsedene was quiet; Thistlewood said nothing. "
     "She stays at Quarrendon Lodge now.\n"
@@ -48,10 +48,10 @@ def test_queue_ranks_name_context_and_identifier_above_ordinary_words():
     assert any("kin" in r or "brother" in r or "possessive" in r for r in vantrobe.reasons), vantrobe.reasons
     ident = next(i for i in items if i.text == "QX7731B2")
     assert ident.kind == "identifier" and ident.category == "REFERENCE"
-    # Ordinary capitalised words are either not listed or listed below both.
-    for word in ("Children", "Education"):
-        if word in found:
-            assert found.index(word) > max(found.index("Vantrobe"), found.index("QX7731B2"))
+    # A capitalised word that is rare but ordinary English ("Fortnightly",
+    # starting a sentence) is listed, below both; common ones are not listed.
+    assert found.index("Fortnightly") > max(found.index("Vantrobe"), found.index("QX7731B2"))
+    assert "Children" not in found and "Education" not in found
     # Allowlisted and register names never appear; covered spans neither.
     assert "Gorsedene" not in found and "Thistlewood" not in found
     start = NOTE.index("QX7731B2")
@@ -150,8 +150,7 @@ def test_cli_queue_and_mask(study, tmp_path):
     items = json.loads(result.output)
     texts = [i["text"] for i in items]
     assert "Vantrobe" in texts and items[0]["rank"] == 1
-    if "Children" in texts:
-        assert texts.index("QX7731B2") < texts.index("Children")
+    assert texts.index("QX7731B2") < texts.index("Fortnightly")
     result = runner.invoke(cli, ["pseudo", "queue", path, "--limit", "3"])
     assert result.exit_code == 0 and "pseudo mask" in result.output
     result = runner.invoke(cli, ["pseudo", "mask", path, "Vantrobe", "--category", "person"])

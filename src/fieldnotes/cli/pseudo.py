@@ -56,6 +56,8 @@ def pseudo_detect(project, pipeline, n_process, force) -> None:
                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     out = console()
     out.print(escape(report.message))
+    if n_process > 1 and report.processed > 1:
+        out.print(f"Detection ran in {n_process} worker processes.")
     out.print(f"Processed {report.processed} document(s), skipped {report.skipped} unchanged; "
               f"{report.entities} entities with {report.mentions} mentions. Review: fieldnotes pseudo list {escape(project)}")
 

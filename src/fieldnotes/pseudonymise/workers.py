@@ -104,7 +104,16 @@ def detect_in_workers(
             except BrokenProcessPool as exc:
                 raise FieldnotesError(f"A detection worker stopped ({exc}); run again with one worker "
                                       "(--workers 1) to see the error.") from exc
-            yield [[Candidate(*c) for c in doc] for doc in result]
+            except BaseException:
+                # Interrupted, or a worker's own error: drop the queued chunks
+                # rather than finishing them.
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            try:
+                yield [[Candidate(*c) for c in doc] for doc in result]
+            except GeneratorExit:  # the caller stopped (its write failed): same
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
 
 
 def pipeline_package(nlp) -> str | None:

@@ -114,7 +114,9 @@ class PseudonymMixin:
         else:
             results = (detect(texts, turns, nlp=nlp, reference_patterns=patterns, register=register)
                        for texts, turns in inputs)
-        for i, (chunk, found) in enumerate(zip(chunks, results)):
+        # Results first: the workers' generator then runs to its end and
+        # shuts its pool down cleanly.
+        for i, (found, chunk) in enumerate(zip(results, chunks)):
             from fieldnotes.project import now
             from fieldnotes.pseudonymise.residual import reviewer_candidates
 

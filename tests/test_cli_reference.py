@@ -8,9 +8,12 @@ def test_cli_reference_is_up_to_date():
     path = REPO / "docs" / "cli.md"
     expected = render()
     current = path.read_text(encoding="utf-8") if path.exists() else ""
-    assert current == expected, (
-        "docs/cli.md is out of date with the commands' help: regenerate it with "
-        "'python -m fieldnotes.cli.reference > docs/cli.md' and commit it.")
+    if current != expected:
+        import difflib
+
+        diff = "\n".join(list(difflib.unified_diff(current.splitlines(), expected.splitlines(), lineterm=""))[:40])
+        raise AssertionError("docs/cli.md is out of date with the commands' help: regenerate it with "
+                             "'python -m fieldnotes.cli.reference > docs/cli.md' and commit it.\n" + diff)
 
 
 def test_reference_lists_every_command():

@@ -127,15 +127,34 @@ class PseudonymMixin:
         register = self._register()
         patterns = json.loads(self.setting("reference_patterns", "[]") or "[]")
         total = len(todo)
-        for i in range(0, total, batch):
-            chunk = todo[i:i + batch]
-            turns = [self._turns(doc_id) for doc_id, _, _ in chunk]
-            found = detect([t for _, _, t in chunk], turns, nlp=nlp, reference_patterns=patterns,
-                           register=register, n_process=n_process)
+        # Terms the reviewer accepted from the residual queue are found again
+        # in every document detection (re)processes.
+        reviewed = self.conn.execute(
+            "SELECT DISTINCT substr(detector, 10), category FROM candidates WHERE detector LIKE 'reviewer:%'").fetchall()
+        workers = n_process > 1 and total > 1
+        if workers:  # small chunks keep every worker busy to the end
+            batch = max(1, min(batch, total // (n_process * 4)))
+        chunks = [todo[i:i + batch] for i in range(0, total, batch)]
+        inputs = (([t for _, _, t in chunk], [self._turns(doc_id) for doc_id, _, _ in chunk]) for chunk in chunks)
+        if workers:
+            # Whole detection (NER and rules) in worker processes, started once.
+            from fieldnotes.pseudonymise.workers import detect_in_workers, pipeline_package
+
+            results = detect_in_workers(inputs, workers=n_process, pipeline=pipeline_package(nlp),
+                                        reference_patterns=patterns, register=register)
+        else:
+            results = (detect(texts, turns, nlp=nlp, reference_patterns=patterns, register=register)
+                       for texts, turns in inputs)
+        # Results first: the workers' generator then runs to its end and
+        # shuts its pool down cleanly.
+        for i, (found, chunk) in enumerate(zip(results, chunks)):
             from fieldnotes.project import now
+            from fieldnotes.pseudonymise.residual import reviewer_candidates
 
             with atomic(self.conn):
-                for (doc_id, sha, _), candidates in zip(chunk, found):
+                for (doc_id, sha, text), candidates in zip(chunk, found):
+                    if reviewed:
+                        candidates = candidates + reviewer_candidates(text, reviewed, candidates)
                     self.conn.execute("DELETE FROM candidates WHERE document_id = ?", [doc_id])
                     self.conn.executemany(
                         'INSERT INTO candidates(document_id, start, "end", text, category, detector, score) '
@@ -147,7 +166,7 @@ class PseudonymMixin:
                         "pipeline = excluded.pipeline, detected_at = excluded.detected_at",
                         [doc_id, sha, label, now()])
             if progress:
-                progress(min(i + batch, total), total)
+                progress(min((i + 1) * batch, total), total)
         entities, mentions = self.recluster()
         self._audit("pseudo.detect", {"pipeline": label, "processed": total})
         return DetectionReport(label, message, total, len(docs) - total, entities, mentions)
@@ -453,6 +472,102 @@ class PseudonymMixin:
                 "SELECT id FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")]
             changes.delete("entities", empty)
         return len(gone)
+
+    # -- the residual-risk queue ------------------------------------------------------
+
+    def residual_queue(self, *, limit: int | None = None) -> list:
+        """What detection did not flag but a reviewer should read, most likely
+        identifying first (:mod:`fieldnotes.pseudonymise.residual`): strings
+        of identifier, phone or email shape and name-like words that no
+        mention covers and that are not on the allowlist, in the register or
+        forms of a rejected entity."""
+        from fieldnotes.pseudonymise.residual import residual_queue
+
+        docs = self.conn.execute("SELECT id, name, text FROM documents ORDER BY name").fetchall()
+        covered: dict[str, list[tuple[int, int, str]]] = {name: [] for _, name, _ in docs}
+        names = {doc_id: name for doc_id, name, _ in docs}
+        for doc_id, start, end, category in self.conn.execute(
+                'SELECT m.document_id, m.start, m."end", e.category FROM mentions m JOIN entities e ON e.id = m.entity_id '
+                "WHERE e.status != 'rejected'"):
+            covered[names[doc_id]].append((start, end, category))
+        known = list(self.allowlist())
+        for entry in self._register():
+            known.extend(entry.forms)
+        people: list[str] = []
+        for category, status, surfaces in self.conn.execute("SELECT category, status, surfaces FROM entities"):
+            forms = json.loads(surfaces)
+            if status == "rejected":
+                known.extend(forms)  # the reviewer said these identify nobody
+            elif category == "PERSON":
+                people.extend(forms)
+        # The shipped keep list (programmes, national bodies, job titles, kin
+        # terms, report words): never worth a reviewer's time either.
+        from fieldnotes.pseudonymise.categories import is_kept
+
+        return residual_queue({name: text for _, name, text in docs}, covered, known_phrases=known,
+                              is_known=is_kept, name_forms=people, limit=limit)
+
+    def accept_residual(self, term: str, category: str = "PERSON") -> int:
+        """Turn a residual-queue item into an accepted entity: every
+        occurrence of ``term`` (as written or in capitals) that no mention
+        covers becomes a mention, in every document, now and whenever
+        detection runs again. An existing entity of the category with that
+        form takes the mentions. Undoable. Returns the entity id."""
+        from fieldnotes.project import new_guid, now
+        from fieldnotes.pseudonymise.categories import CATEGORIES
+        from fieldnotes.pseudonymise.residual import REVIEWER, term_spans, uncovered_pieces
+
+        term = term.strip()
+        category = (category or "PERSON").upper()
+        if not term:
+            raise FieldnotesError("Give the word or identifier to mask, as the queue shows it.")
+        if category not in CATEGORIES:
+            raise FieldnotesError(f"Category {category!r} is not one of {', '.join(CATEGORIES)}.")
+        docs = self.conn.execute("SELECT id, text FROM documents ORDER BY id").fetchall()
+        taken: dict[int, list[tuple[int, int]]] = {}
+        for doc_id, start, end in self.conn.execute('SELECT document_id, start, "end" FROM mentions'):
+            taken.setdefault(doc_id, []).append((start, end))
+        # Each occurrence, less what is masked already: a widening item
+        # ("Kestermouth Borough Council" around a detected "Kestermouth")
+        # adds only the words around the detected part.
+        hits = []
+        for doc_id, text in docs:
+            for s, e in term_spans(text, term):
+                hits += [(doc_id, a, b, text[a:b]) for a, b in uncovered_pieces(text, s, e, taken.get(doc_id, []))]
+        if not hits:
+            raise FieldnotesError(f"'{term}' occurs nowhere that is not already masked.")
+        surfaces = sorted({term, *(t for *_, t in hits)})
+        target = None
+        for ent_id, known in self.conn.execute(
+                "SELECT id, surfaces FROM entities WHERE category = ? AND status != 'rejected' ORDER BY id", [category]):
+            forms = json.loads(known)
+            if term.casefold() in {f.casefold() for f in forms}:
+                target = (ent_id, forms)
+                break
+        with self._action("pseudo.queue_accept", f"mask {term} as {category}") as changes:
+            ids = [self.conn.execute(
+                'INSERT INTO candidates(document_id, start, "end", text, category, detector, score) '
+                "VALUES (?, ?, ?, ?, ?, ?, 1.0)", [d, s, e, t, category, REVIEWER + term]).lastrowid
+                for d, s, e, t in hits]
+            changes.inserted("candidates", ids)
+            if target is None:
+                # Every piece is a surface form, so re-clustering finds this
+                # entity (and its decision) again.
+                ent_id = self.conn.execute(
+                    "INSERT INTO entities(guid, category, label, status, created_at, surfaces) "
+                    "VALUES (?, ?, ?, 'accepted', ?, ?)",
+                    [new_guid(), category, term, now(), json.dumps(surfaces, ensure_ascii=False)]).lastrowid
+                changes.inserted("entities", [ent_id])
+            else:
+                ent_id, forms = target
+                if set(surfaces) - set(forms):
+                    changes.update("entities", [ent_id], "surfaces = ?",
+                                   [json.dumps(sorted({*forms, *surfaces}), ensure_ascii=False)])
+            ids = [self.conn.execute(
+                'INSERT INTO mentions(entity_id, document_id, start, "end", text, detector, score) '
+                "VALUES (?, ?, ?, ?, ?, 'reviewer', 1.0)", [ent_id, d, s, e, t]).lastrowid for d, s, e, t in hits]
+            changes.inserted("mentions", ids)
+        return ent_id
 
     def load_register(self, path) -> int:
         """Replace the participant register with a CSV file's entries and re-cluster."""

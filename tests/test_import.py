@@ -178,7 +178,7 @@ def test_attribute_type_widens_across_imports(project, tmp_path):
 
 # -- transactions --------------------------------------------------------------------
 
-def test_a_crash_mid_file_leaves_no_half_document_and_others_import(project, tmp_path):
+def test_a_crash_mid_file_stops_the_batch_leaving_no_half_document_and_a_rerun_imports_all(project, tmp_path):
     """A real failure inside the transaction (a trigger aborting the insert of
     one file's speaker turns) rolls that file back entirely."""
     project.db.execute(

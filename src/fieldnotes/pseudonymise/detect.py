@@ -635,6 +635,25 @@ def _extend(text: str, kept: list[Candidate]) -> list[Candidate]:
                 pos = m.end("w")
     if extra:
         out = sorted(out + extra, key=lambda c: c.start)
+    return _join_names(text, out)
+
+
+def _join_names(text: str, found: list[Candidate]) -> list[Candidate]:
+    """A first name and a surname found by different means ("Kayden" by the
+    gazetteer, "Price" by a name-context rule) with only a space between
+    them are one person, one mention: "Kayden Price" clusters with every
+    other "Kayden Price", and is replaced by one pseudonym, not two."""
+    out: list[Candidate] = []
+    for c in found:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.category == "PERSON" and c.category == "PERSON"
+                and prev.end < c.start and not text[prev.end:c.start].strip(" \t")
+                and len(prev.text.split()) + len(c.text.split()) <= 4 and not prev.text.endswith(("'s", "’s"))):
+            out[-1] = Candidate(prev.start, c.end, text[prev.start:c.end], "PERSON",
+                                prev.detector if prev.detector == c.detector else f"{prev.detector}+{c.detector}",
+                                max(prev.score, c.score))
+            continue
+        out.append(c)
     return out
 
 

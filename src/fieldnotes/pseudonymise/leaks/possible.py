@@ -184,6 +184,12 @@ class PossibleFinder:
                 self.pseudonym_words.update(w.casefold() for w in _WORD.findall(value))
         self.excluded = {" ".join(strip_possessive(e).split()).casefold() for e in exclude if e and e.strip()}
         self.excluded |= NON_IDENTIFYING
+        # Several-word excluded names and pseudonyms, to find where they stand
+        # in a text: a part of one ("Kayden" of a rejected "Kayden Price",
+        # found alone by a name rule) is no finding either.
+        phrases = sorted({p for p in self.excluded | self.pseudonyms if " " in p}, key=len, reverse=True)
+        self._covering = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+                                     + r")(?!\w)", re.IGNORECASE) if phrases else None)
         # Words each file writes in lower case: evidence, for that file, that
         # a capitalised one is an ordinary word. Kept per file, so that "ivy"
         # on a garden wall in one file does not hide a child called Ivy in
@@ -262,7 +268,12 @@ class PossibleFinder:
         as names: never written in lower case in the files, and at least once
         in the middle of a sentence where the words around read as a name.
         Detection leaves these out unless the context is plain."""
+        from fieldnotes.pseudonymise.categories import is_kept
+
         taken = [(s, e) for s, e, _, _ in spans]
+        # A name detection already found here as a person is a name at its
+        # other places too, a sentence's first word included ("Ivy's mother").
+        detected = {text[s:e].casefold() for s, e, category, _ in spans if category == "PERSON"}
         hits: dict[str, list[tuple[int, int]]] = {}
         named: set[str] = set()
         for m in _CAPITALISED.finditer(text):
@@ -275,13 +286,14 @@ class PossibleFinder:
                 or word not in self.dictionary
                 or not is_first_name(word)
                 or is_role_word(word) or is_title(word) or is_kinship(word)
+                or is_kept(word)          # a county ("Devon"), a programme: the shipped keep list
             ):
                 continue
             s, e = m.start(1), m.end(1)
             if any(a < e and s < b for a, b in taken):
                 continue
             hits.setdefault(folded, []).append((s, e))
-            if not _SENTENCE_START.search(text[max(0, s - 4):s]) and name_context(text, s, e):
+            if folded in detected or (not _SENTENCE_START.search(text[max(0, s - 4):s]) and name_context(text, s, e)):
                 named.add(folded)
         return [(s, e, "PERSON", "a first name used as one") for folded in named for s, e in hits[folded]]
 
@@ -295,6 +307,10 @@ class PossibleFinder:
         folded = " ".join(strip_possessive(surface).split()).casefold()
         if folded in self.pseudonyms or folded in self.excluded:
             return False
+        if self._covering is not None:
+            for m in self._covering.finditer(text, max(0, start - 120), min(len(text), end + 120)):
+                if m.start() <= start and end <= m.end():
+                    return False
         words = _WORD.findall(surface)
         if category in STRUCTURED:
             # A program's timestamp (2026-11-29T19:38:20) dates a file, not a person.

@@ -756,3 +756,11 @@ def test_surrogate_names_of_the_project_are_not_possible_identifiers(tmp_path, n
     assert possible_texts(report) == {"Darren Cole"}
     # Detection does see the surrogates as names: it is the project's list that clears them.
     assert set(surrogates) & possible_texts(scan([tmp_path / "out"], {}, nlp=nlp))
+
+
+def test_guids_are_not_possible_identifiers(tmp_path, nlp):
+    """A safe copy keeps every row's GUID (REFI-QDA needs them): none of it,
+    nor a part of one that reads like a reference number, is a finding."""
+    path = write(tmp_path / "guids.txt", "73874788-1658-41c1-8a15-6e4aece6e121\n"
+                                         "Darren Cole signed for 00412345-aaaa-4bbb-8ccc-123456789abc.\n")
+    assert possible_texts(scan([path], {}, nlp=nlp)) == {"Darren Cole"}

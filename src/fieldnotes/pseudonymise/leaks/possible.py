@@ -52,6 +52,9 @@ from fieldnotes.pseudonymise.names import (
 )
 
 # A pseudonym tag or any bracketed insertion ("[Person 3]", "[inaudible]").
+#: A GUID (documents, codes and codings carry them for REFI-QDA): an
+#: identifier of a row, never of a person; no part of one is a finding.
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _BRACKETED = re.compile(r"\[[^\[\]\n]{0,80}\]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _LOWER_WORD = re.compile(r"(?<![\w'’])[a-z][a-z'’]*[a-z](?![\w])")
@@ -304,6 +307,9 @@ class PossibleFinder:
         for m in _BRACKETED.finditer(text, max(0, start - 80), min(len(text), end + 80)):
             if m.start() < end and start < m.end():
                 return False  # part of a tag: a pseudonym
+        for m in _GUID.finditer(text, max(0, start - 40), min(len(text), end + 40)):
+            if m.start() < end and start < m.end():
+                return False
         folded = " ".join(strip_possessive(surface).split()).casefold()
         if folded in self.pseudonyms or folded in self.excluded:
             return False

@@ -311,8 +311,12 @@ def run_set(name: str, args) -> None:
                     in_place.add((g["doc"], g["text"]))
         coincidences = 0
         leaked = []
+        # The file each document was exported to, as the export named it (a
+        # document name is pseudonymised too: "001-101231" may not survive).
+        stems = project.pseudonymised_view(ensure=False).file_names()
+        ids = {name: doc_id for doc_id, name in project.conn.execute("SELECT id, name FROM documents")}
         for doc_name, surfaces in forms.items():
-            exported = (out / (Path(doc_name).stem + ".txt")).read_text(encoding="utf-8")
+            exported = (out / (stems[ids[doc_name]] + ".txt")).read_text(encoding="utf-8")
             for surface in sorted(surfaces):
                 hit = re.search(r"(?<!\w)" + re.escape(surface) + r"(?!\w)", exported)
                 if hit and (doc_name, surface) in date_forms and (doc_name, surface) not in in_place:

@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from fieldnotes.project import Project
 from fieldnotes.tui.commands import FieldnotesCommands
-from fieldnotes.tui.messages import Jump, PickResult
+from fieldnotes.tui.messages import Jump, PickResult, WorkDone, WorkProgress
 from fieldnotes.tui.widgets.codebook_pane import CodebookPane
 from fieldnotes.tui.widgets.document_view import DocumentView, Span
 from fieldnotes.tui.widgets.documents_pane import DocumentsPane
@@ -662,34 +662,52 @@ class FieldnotesApp(App):
 
     @work(thread=True, exclusive=True, group="import")
     def import_worker(self, path: str, manifest: str | None) -> None:
+        """Import in a thread on a connection of its own; it only posts
+        messages (progress, then what happened), the handlers touch widgets."""
         worker = get_current_worker()
-        bar = self.query_one("#progress", ProgressBar)
-        self.call_from_thread(setattr, bar, "display", True)
+        self.post_message(WorkProgress(0, None))
+        done = [0, None]
 
         class Cancelled(Exception):
             pass
 
         def progress(outcome) -> None:
-            self.call_from_thread(bar.advance, 1)
+            done[0] += 1
+            self.post_message(WorkProgress(done[0], done[1]))
             if worker.is_cancelled:
                 raise Cancelled
 
+        def counted(n: int) -> None:
+            done[1] = n
+            self.post_message(WorkProgress(0, n))
+
         try:
             with Project.open(self.project_path) as project:
-                report = project.import_paths([path], manifest=manifest, progress=progress,
-                                              on_files=lambda n: self.call_from_thread(bar.update, total=n, progress=0))
+                report = project.import_paths([path], manifest=manifest, progress=progress, on_files=counted)
             failed = report.failed
             message = f"Imported {len(report.of('imported'))}, skipped {len(report.of('skipped'))}, failed {len(failed)}"
             if failed:
                 message += ": " + "; ".join(f"{Path(o.path).name}: {o.message}" for o in failed[:3])
-            self.call_from_thread(self.notify, message, severity="warning" if failed else "information", timeout=8)
+            self.post_message(WorkDone(message, severity="warning" if failed else "information", timeout=8))
         except Cancelled:
-            self.call_from_thread(self.notify, "Import cancelled; the files imported so far are kept.", timeout=5)
+            self.post_message(WorkDone("Import cancelled; the files imported so far are kept.", timeout=5))
         except Exception as exc:  # noqa: BLE001 - reported, never a traceback
-            self.call_from_thread(self.report_error, exc)
-        finally:
-            self.call_from_thread(setattr, bar, "display", False)
-            self.call_from_thread(self.refresh_after_change)
+            self.post_message(WorkDone(error=exc))
+
+    @on(WorkProgress)
+    def _work_progress(self, message: WorkProgress) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = message.visible
+        bar.update(total=message.total, progress=message.completed)
+
+    @on(WorkDone)
+    def _work_done(self, message: WorkDone) -> None:
+        self.query_one("#progress", ProgressBar).display = False
+        if message.error is not None:
+            self.report_error(message.error)
+        elif message.text:
+            self.notify(shown(message.text), severity=message.severity, timeout=message.timeout, markup=False)
+        self.refresh_after_change()
 
     def action_autocode(self) -> None:
         from fieldnotes.tui.screens.picker import CodePicker
@@ -714,11 +732,9 @@ class FieldnotesApp(App):
         try:
             with Project.open(self.project_path) as project:
                 hits, new = project.autocode(code, keywords=[keyword], scope="sentence")
-            self.call_from_thread(self.notify, f"Autocoded {new} passage(s) with {code} (u to undo)", timeout=5)
+            self.post_message(WorkDone(f"Autocoded {new} passage(s) with {code} (u to undo)", timeout=5))
         except Exception as exc:  # noqa: BLE001 - reported, never a traceback
-            self.call_from_thread(self.report_error, exc)
-        finally:
-            self.call_from_thread(self.refresh_after_change)
+            self.post_message(WorkDone(error=exc))
 
     def action_cancel_work(self) -> None:
         running = [w for w in self.workers if w.is_running]

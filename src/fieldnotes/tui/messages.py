@@ -27,3 +27,33 @@ class PickResult:
 
 class ProjectChanged(Message):
     """Codes, codings or memos changed: panes refresh their counts."""
+
+
+class WorkProgress(Message):
+    """A worker's progress (import, detection): ``completed`` of ``total``
+    (None while counting). Posted from the worker thread; the app's handler
+    updates the progress bar. A newer one replaces one still queued (as
+    toolong merges its progress messages), so a fast import never floods the
+    queue."""
+
+    def __init__(self, completed: int = 0, total: int | None = None, *, visible: bool = True) -> None:
+        super().__init__()
+        self.completed = completed
+        self.total = total
+        self.visible = visible
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, WorkProgress)
+
+
+class WorkDone(Message):
+    """A worker finished: what to tell the researcher (``text``, or the
+    ``error`` it ended with), then the panes refresh from the project."""
+
+    def __init__(self, text: str | None = None, *, severity: str = "information", error: Exception | None = None,
+                 timeout: float = 6) -> None:
+        super().__init__()
+        self.text = text
+        self.severity = severity
+        self.error = error
+        self.timeout = timeout

@@ -8,7 +8,9 @@ category, r keeps it (adds it to the project's allowlist); u undoes."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -16,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.tui.messages import Jump
+from fieldnotes.tui.messages import Jump, WorkDone
 
 
 #: Widest entity name and replacement shown in the table (longer ones end in …).
@@ -163,9 +165,34 @@ class PseudoScreen(Screen[Jump | None]):
             with Project.open(self.project.path) as project:
                 items = project.residual_queue(limit=300)
         except FieldnotesError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.post_message(self.QueueReady([], error=exc))
             return
-        self.app.call_from_thread(self._show_queue, items)
+        self.post_message(self.QueueReady(items))
+
+    class QueueReady(Message):
+        """The residual queue, read by a worker, ready to show (or why not)."""
+
+        def __init__(self, items, error: Exception | None = None) -> None:
+            super().__init__()
+            self.items = items
+            self.error = error
+
+    @on(QueueReady)
+    def _queue_ready(self, message: QueueReady) -> None:
+        if message.error is not None:
+            self.notify(str(message.error), severity="error")
+            return
+        self._show_queue(message.items)
+
+    @on(WorkDone)
+    def _work_done(self, message: WorkDone) -> None:
+        # A worker of this screen finished: say what happened, show the project anew.
+        message.stop()
+        if message.error is not None:
+            self.notify(str(message.error), severity="error")
+        elif message.text:
+            self.notify(message.text, timeout=message.timeout)
+        self.reload()
 
     def _show_queue(self, items) -> None:
         if self.mode != "queue":
@@ -326,10 +353,9 @@ class PseudoScreen(Screen[Jump | None]):
         try:
             with Project.open(self.project.path) as project:
                 report = project.detect_entities()
-            self.app.call_from_thread(self.notify, f"{report.message} {report.entities} entities.", timeout=6)
+            self.post_message(WorkDone(f"{report.message} {report.entities} entities."))
         except FieldnotesError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-        self.app.call_from_thread(self.reload)
+            self.post_message(WorkDone(error=exc))
 
     def action_close(self) -> None:
         self.dismiss(None)

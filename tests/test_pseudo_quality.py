@@ -190,3 +190,14 @@ def test_pseudo_allow_extends_the_keep_list_for_one_project(project, nlp, tmp_pa
     after = mentions(project, "notes.txt")
     assert "Larchmoor Family Hub" not in after and not any("Harbourside" in m for m in after)
     assert any("Ellis Quade" in m or m == "Ellis" for m in after)
+
+
+def test_a_question_after_a_field_like_label_is_not_a_name_with_its_first_word():
+    """'Interviewer: And Sandra Hughes, as service manager, ...' once made an
+    entity 'And Sandra Hughes' (and, through its parts, masked every 'and')."""
+    from fieldnotes.pseudonymise.rules import find_field_names
+
+    text = ("Interviewer: And Sandra Hughes, as service manager, has she stayed?\n"
+            "Child: Will Harper, DOB 1/2/2019\nInterviewer: So what happened?\n")
+    found = [text[s:e] for s, e, _, _ in find_field_names(text)]
+    assert found == ["Sandra Hughes", "Will Harper"]

@@ -8,6 +8,7 @@ same installed pipeline by name)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -392,3 +393,25 @@ def test_documents_whose_names_scrub_alike_stay_apart(project, tmp_path):
     assert len(written) == 3 and not any("Darren" in w or "Kieran" in w for w in written)
     counts = project.safe_copy(tmp_path / "safe.fnp", view)
     assert counts["documents"] == 3 and leaked(tmp_path / "safe.fnp", ["Darren", "Kieran"]) == []
+
+
+def test_parts_of_names_that_are_ordinary_words_do_not_mask_free_text(project, tmp_path):
+    """Found running the README tour: an entity 'And Sandra Hughes' (a
+    sentence's 'And' caught in a person's span) made every 'and' of every code
+    name read '[Person 24]' ("Leadership [Person 24] buy-in"), and a person
+    called Will would do the same to every 'will'. Parts of a name that are
+    function words never count; a name that is also an ordinary word counts
+    only capitalised, as a name is written."""
+    from conftest import write
+
+    project.import_paths([write(tmp_path / "t.txt", "Interviewer: Hello.\n\nSW: We met.\n")])
+    for label, surfaces in (("And Sandra Hughes", ["And Sandra Hughes"]), ("Will Harper", ["Will", "Will Harper"])):
+        project.conn.execute(
+            "INSERT INTO entities(guid, category, label, status, created_at, surfaces) "
+            "VALUES (?, 'PERSON', ?, 'suggested', '2026-01-01', ?)", [label, label, json.dumps(surfaces)])
+    view = project.pseudonymised_view(ensure=False)
+    assert view.scrub("Leadership and buy-in") == "Leadership and buy-in"
+    assert view.scrub("We will meet them") == "We will meet them"
+    scrubbed = view.scrub("Will said Sandra Hughes will call")
+    assert "Will" not in scrubbed and "Sandra" not in scrubbed and "Hughes" not in scrubbed
+    assert scrubbed.endswith(" will call")

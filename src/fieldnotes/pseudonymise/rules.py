@@ -476,6 +476,11 @@ _FIELD_NAME = re.compile(
 )
 
 
+#: Words that start a sentence, never a name in a field's value.
+_LEADING_WORDS = frozenset("""and but so or then when what where why how who which did do does is are was were
+    has have had can could would should yes no okay ok right well now also just""".split())
+
+
 def find_field_names(text: str) -> list[Span]:
     """People named in a record's fields: "Child: Ruby-Leigh Dawson, DOB ...",
     "Present: SP (chair), DS Whitlock, Siobhan Keane". Each comma-separated
@@ -491,7 +496,16 @@ def find_field_names(text: str) -> list[Span]:
             if not n:
                 continue
             s, e = n.start("name"), n.end("name")
+            # A transcript's "Interviewer: And Sandra Hughes, as ..." is a
+            # sentence, not a field value: its first word is no part of a name.
+            while True:
+                first = re.match(r"(\S+)[ \t]+", text[s:e])
+                if not first or first.group(1).casefold() not in _LEADING_WORDS:
+                    break
+                s += first.end()
             words = text[s:e].split()
+            if not words or words[0].casefold() in _LEADING_WORDS:
+                continue
             if any(is_role_word(w) or w in MONTHS for w in words) or ORG_SUFFIX_RE.search(text[s:e]):
                 continue  # "Team: Heron Team", "Present: Oakhallow Primary School": not a person
             if len(words) >= 2 or is_first_name(words[0]):

@@ -370,8 +370,15 @@ class PseudonymisedView(ProjectView):
 def _known_forms(project: Any, replacements: dict[int, str]) -> tuple[dict[str, str], re.Pattern | None]:
     """Every surface form of every entity not rejected (and each part of a
     person's name), folded -> its replacement, with one regex finding them as
-    whole words, longest first."""
-    from fieldnotes.pseudonymise.names import TITLES
+    whole words, longest first.
+
+    A part of a name that is a function word, a title, a kin term, a role or
+    on the keep list never counts ("And" of a span that caught a sentence's
+    first word would otherwise mask every "and"). A name that is also an
+    ordinary word ("Will", "Grace", "May") counts only as a name is written,
+    capitalised: "we will" stays, "Will said" does not."""
+    from fieldnotes.pseudonymise.categories import is_kept
+    from fieldnotes.pseudonymise.names import TITLES, is_kinship, is_role_word, is_title
 
     allowed = {a.casefold() for a in project.allowlist()}
     forms: dict[str, str] = {}
@@ -380,22 +387,43 @@ def _known_forms(project: Any, replacements: dict[int, str]) -> tuple[dict[str, 
             "SELECT id, category, surfaces FROM entities WHERE status != 'rejected' ORDER BY id"):
         value = replacements.get(ent_id, "[Redacted]")
         for surface in json.loads(surfaces):
-            if len(surface) >= 2 and surface.casefold() not in allowed:
+            if len(surface) >= 2 and surface.casefold() not in allowed and not _function_word(surface):
                 forms.setdefault(surface.casefold(), value)
             # A memo may say "Anita" where the transcripts only ever said
             # "Anita Shah": each part of a person's name counts too.
             if category == "PERSON":
                 for part in re.findall(r"[A-Z][\w'’-]{2,}", surface):
-                    if part not in TITLES and part.casefold() not in allowed:
-                        parts.setdefault(part.casefold(), value)
+                    if (part in TITLES or part.casefold() in allowed or _function_word(part) or is_title(part)
+                            or is_kinship(part) or is_role_word(part) or is_kept(part)):
+                        continue
+                    parts.setdefault(part.casefold(), value)
     for part, value in parts.items():
         forms.setdefault(part, value)
     if not forms:
         return forms, None
     pattern = re.compile(
-        r"(?<![^\W_])(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?![^\W_])",
+        r"(?<![^\W_])(" + "|".join(_alternative(f) for f in sorted(forms, key=len, reverse=True)) + r")(?![^\W_])",
         re.IGNORECASE)
     return forms, pattern
+
+
+def _function_word(word: str) -> bool:
+    from fieldnotes.pseudonymise.names import _FUNCTION_WORDS, AMBIGUOUS_NAMES
+
+    folded = word.casefold()
+    return folded in _FUNCTION_WORDS and folded not in AMBIGUOUS_NAMES
+
+
+def _alternative(form: str) -> str:
+    """``form`` (folded) as a regex alternative: any case, except a one-word
+    name that is also an ordinary word, which must be capitalised (or in
+    capitals) to count."""
+    from fieldnotes.pseudonymise.names import is_ambiguous_name
+
+    if " " not in form and is_ambiguous_name(form):
+        spellings = {form[:1].upper() + form[1:], form.upper()}
+        return "(?-i:" + "|".join(re.escape(x) for x in sorted(spellings)) + ")"
+    return re.escape(form)
 
 
 def unique_name(name: str, scope: tuple, seen: set, *, keep_suffix: bool = False) -> str:

@@ -157,10 +157,14 @@ def test_config_view_pseudonymised_makes_every_text_command_pseudonymised(_sampl
         start, end = proj.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
         proj.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
         proj.add_memo("document", "p1_int_sw01.txt", "Anita sounded tired.")
+        # A code named after a participant: its name is text that commands print too.
+        proj.add_code("Anita Shah story")
+        proj.apply_coding("p1_int_sw01.txt", "Anita Shah story", start, end)
     outputs = lambda: [run(*args).output for args in (  # noqa: E731
         ("show", path, "p1_int_sw01"), ("show", path, "p1_int_sw01", "--json"), ("search", path, "Telford"),
         ("search", path, "Anita"), ("passages", path, "--code", "Caseload"), ("code", "list", path),
-        ("memo", "list", path))]
+        ("memo", "list", path), ("passages", path, "--code", "Anita Shah story"), ("codebook", "tree", path),
+        ("codebook", "tree", path, "--json"))]
     before = outputs()
     assert all("Anita" in out for out in before[:2] + before[3:])
     assert "view = original" in run("config", path, "view").output

@@ -334,12 +334,18 @@ def test_project_setting_keeps_the_workspace_pseudonymised(coded_project, nlp):
         p.set_text_view("pseudonymised")
         start, end = p.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
         p.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
+        p.add_code("Anita Shah story")   # a code named after a participant
+        p.apply_coding("p1_int_sw01.txt", "Anita Shah story", start, end)
 
     async def main():
         app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
         async with app.run_test(size=(120, 40)) as pilot:
             view = app.query_one(DocumentView)
             assert app.pseudonymised and "Anita" not in view.text
+            # Code names are text too: in the codebook pane and in the margin.
+            labels = [str(node.label) for node in app.query_one("#codebook-tree").root.children]
+            assert labels and not any("Anita" in label for label in labels), labels
+            assert view.spans and not any("Anita" in s.label for s in view.spans)
             await pilot.press("f6")
             await pilot.pause()
             assert app.pseudonymised and "Anita" not in view.text

@@ -174,6 +174,31 @@ class ReadingMixin:
             cases=tuple(reading.scrubbed(c) for c in doc.cases),
             attributes={k: reading.scrubbed(v) if isinstance(v, str) else v for k, v in doc.attributes.items()})
 
+    def names_as_read(self, *, pseudonymised: bool | None = None) -> Callable[[str, str], str]:
+        """A function ``(kind, value) -> value as the coder may read it`` for
+        the names commands print beside text: ``"code"`` (a name or a path,
+        each part scrubbed), ``"document"`` (the name every export uses) and
+        ``"text"`` (any other free text). The identity in the original."""
+        if pseudonymised is None:
+            pseudonymised = self.shows_pseudonymised()
+        if not pseudonymised:
+            return lambda kind, value: value
+        view = self.reading_view()
+
+        def shown(kind: str, value: str) -> str:
+            if not value:
+                return value
+            if kind == "code":
+                return "/".join(view.scrub(part) for part in value.split("/"))
+            if kind == "document":
+                try:
+                    return view.document_name(value)
+                except Exception:  # noqa: BLE001 - not a document name: scrub it as text
+                    return view.scrub(value)
+            return view.scrub(value)
+
+        return shown
+
     def passages_as_read(self, passages: Sequence, *, pseudonymised: bool | None = None) -> list:
         """Retrieved passages (:meth:`passages`) with text, speaker and
         attribution as the coder may read them. Offsets stay the stored ones."""

@@ -109,9 +109,11 @@ def codebook_tree(project: str, as_json: bool) -> None:
     """
     with open_project(project) as proj:
         roots = proj.code_tree()
+        shown = proj.names_as_read()   # under the 'view pseudonymised' setting
 
     def data(code):
-        return {"name": code.name, "path": code.path, "description": code.description,
+        return {"name": shown("code", code.name), "path": shown("code", code.path),
+                "description": shown("text", code.description),
                 "colour": code.colour, "count": code.codings, "total": code.total,
                 "children": [data(c) for c in code.children]}
 
@@ -123,7 +125,7 @@ def codebook_tree(project: str, as_json: bool) -> None:
     tree = Tree("[bold]Codebook[/]")
 
     def add(branch, code):
-        label = f"{_swatch(code.colour)}{escape(code.name)} [dim]{code.codings}"
+        label = f"{_swatch(code.colour)}{escape(shown('code', code.name))} [dim]{code.codings}"
         label += f" / {code.total}[/]" if code.children else "[/]"
         node = branch.add(label)
         for child in code.children:
@@ -411,6 +413,8 @@ def code_list(project, doc, code_name, as_json) -> None:
         rows = proj.codings(document=doc, code=code_name)
         if proj.shows_pseudonymised():
             rows = _codings_as_read(proj, rows)
+            shown = proj.names_as_read(pseudonymised=True)
+            rows = [replace(c, document=shown("document", c.document), code=shown("code", c.code)) for c in rows]
     if as_json:
         print_json([asdict(c) for c in rows])
         return
@@ -682,8 +686,10 @@ def passages(project, code_name, no_children, where, coder, notes, as_json) -> N
         rows = proj.passages(code_name, include_children=not no_children, where=parse_where(where), coder=coder,
                              notes=notes)
         rows = proj.passages_as_read(rows)  # pseudonymised under the 'view' setting
+        shown = proj.names_as_read()
     if as_json:
-        print_json([{"document": p.document, "code": p.code, "start": p.start, "end": p.end, "speaker": p.speaker,
+        print_json([{"document": shown("document", p.document), "code": shown("code", p.code), "start": p.start,
+                     "end": p.end, "speaker": p.speaker,
                      "attribution": p.attribution, "text": p.text, "coder": p.coder, "note": p.note,
                      "turns": [{"start": s.start, "end": s.end, "speaker": s.speaker, "attribution": s.attribution,
                                 "note": s.note, "cases": list(s.cases), "text": s.text} for s in p.segments]}
@@ -692,7 +698,8 @@ def passages(project, code_name, no_children, where, coder, notes, as_json) -> N
     out = console()
     for p in rows:
         who = f" [bold cyan]{escape(p.speaker)}[/]" if p.speaker and len(p.segments) == 1 else ""
-        out.print(f"[bold]{escape(p.document)}[/] {p.start}-{p.end}{who} [dim]{escape(p.code)}[/]")
+        out.print(f"[bold]{escape(shown('document', p.document))}[/] {p.start}-{p.end}{who} "
+                  f"[dim]{escape(shown('code', p.code))}[/]")
         for s in p.segments:
             speaker = f"[bold cyan]{escape(s.speaker)}[/]: " if s.speaker and len(p.segments) > 1 else ""
             mark = "[magenta]\\[note][/] " if s.note else ""

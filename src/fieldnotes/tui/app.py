@@ -223,7 +223,8 @@ class FieldnotesApp(App):
     def _spans(self, document: str) -> list[Span]:
         """The document's codings in the text shown (a coding that touches a
         pseudonym covers all of it)."""
-        info = {c.id: (c.name, c.colour or "#999999") for c in self.project.codes(counts=False)}
+        shown = self.project.names_as_read() if self.pseudonymised_only else (lambda kind, value: value)
+        info = {c.id: (shown("code", c.name), c.colour or "#999999") for c in self.project.codes(counts=False)}
         to_view = self.reading.to_view if self.reading is not None and self.reading.document == document else None
         return [Span(*(to_view(start, end) if to_view else (start, end)), coding_id, code_id, *info[code_id])
                 for coding_id, code_id, start, end in self.project.coding_spans(document)]

@@ -41,6 +41,8 @@ class CodebookPane(Vertical):
 
     def __init__(self, project, **kwargs) -> None:
         super().__init__(**kwargs)
+        #: Code names as this coder may read them (pseudonymised under the project's 'view' setting).
+        self.shown_name = project.names_as_read() if project.shows_pseudonymised() else None
         self.project = project
         self.pinned: list[str] = []
         self._tree_nodes: dict = {}
@@ -65,7 +67,7 @@ class CodebookPane(Vertical):
         in … so the count always shows."""
         count = f" {code.total}" if code.children else f" {code.codings}"
         pin = f" [{self.pinned.index(code.path) + 1}]" if code.path in self.pinned else ""
-        name = code.name
+        name = self.shown_name("code", code.name) if self.shown_name else code.name
         room = self._name_room(code, len(count) + len(pin))
         if room is not None and len(name) > room:
             name = name[: max(1, room - 1)] + "…"

@@ -201,3 +201,14 @@ def test_a_question_after_a_field_like_label_is_not_a_name_with_its_first_word()
             "Child: Will Harper, DOB 1/2/2019\nInterviewer: So what happened?\n")
     found = [text[s:e] for s, e, _, _ in find_field_names(text)]
     assert found == ["Sandra Hughes", "Will Harper"]
+
+
+def test_transcribers_marks_are_not_places():
+    """'[laughs] Anonymised.' in the demo's focus group was listed by
+    check-leaks as a possible place: transcribers' marks identify nobody."""
+    from fieldnotes.pseudonymise.categories import is_kept
+    from fieldnotes.pseudonymise.detect import detect
+
+    text = "Researcher: It is. [laughs] Anonymised. Then I'll say [inaudible] and Redacted, as agreed.\n"
+    assert all(is_kept(w) for w in ("Anonymised", "Anonymized", "Redacted", "Inaudible"))
+    assert not [c.text for c in detect([text], [[]], nlp=None)[0] if c.text in ("Anonymised", "Redacted")]

@@ -28,7 +28,7 @@ false alarm; ``--speed`` adds the demo study and the speed test):
 
     python benchmarks/bench_pseudo.py --set social-care --set tab-half --set seed
 
-- ``social-care``, ``tab-half``: the annotated sets in /work/shared/pseudo-dev
+- ``social-care``, ``tab-half``: the annotated sets in ../shared/pseudo-dev (beside the repository)
   (``--dev`` for another folder), imported through fieldnotes' importers as a
   user would (the .vtt/.srt documents too: gold offsets follow the words onto
   the stored text; speaker labels the importer merged away are not scored).
@@ -42,7 +42,7 @@ false alarm; ``--speed`` adds the demo study and the speed test):
   document names is not counted). Bare spaCy NER is scored on the same
   stored texts in the same run.
 - ``demo``: the demo study and its gold set, scored the same way.
-- ``seed``: the real report in /work/shared/seed: the Appendix 4 child found
+- ``seed``: the real report in ../shared/seed: the Appendix 4 child found
   at every mention, report words that must never be suggested, and the
   entity and tag counts.
 """
@@ -104,8 +104,10 @@ def print_scores(title: str, recall, good: int, bad: int, wrong: Counter) -> Non
     print(f"  wrongly flagged     {bad} mention(s), {len(wrong)} form(s): {shown or '-'}")
 
 
-DEV = Path("/work/shared/pseudo-dev")
-SEED = Path("/work/shared/seed/000_fbd450078d389b5a.txt")
+#: The shared folder beside the repository (../shared): development sets and the seed report.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+DEV = SHARED / "pseudo-dev"
+SEED = SHARED / "seed" / "000_fbd450078d389b5a.txt"
 _TITLE = re.compile(
     r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Doctor|Prof|Professor|Sir|Dame|Lord|Lady|Judge|PC|DC|DS|DI|Sgt|Cllr)\.?\s+(?:and\s+)?)+")
 

@@ -36,9 +36,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_ROOT = REPO.parent / "shared" / "pseudo-dev"
-if not DEFAULT_ROOT.exists():
-    DEFAULT_ROOT = Path("/work/shared/pseudo-dev")
+DEFAULT_ROOT = REPO.parent / "shared" / "pseudo-dev"   # ../shared beside the repository
 TAB_CATEGORIES = {"PERSON", "CODE", "ORG", "LOC"}
 TITLES = ("Mr", "Mrs", "Ms", "Miss", "Dr", "Mx", "Sir", "Dame", "Lord", "Lady", "Judge", "Professor", "Prof")
 STEPS = (0, 10, 25, 50, 100, 150, 200, 300, 500, 1000)

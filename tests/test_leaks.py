@@ -409,9 +409,8 @@ from click.testing import CliRunner  # noqa: E402
 from fieldnotes.cli import load_commands  # noqa: E402
 from fieldnotes.pseudonymise.leaks import check_outputs, scan  # noqa: E402
 
-SEED = Path(__file__).resolve().parents[1].parent.parent / "shared" / "seed" / "000_fbd450078d389b5a.txt"
-if not SEED.exists():
-    SEED = Path("/work/shared/seed/000_fbd450078d389b5a.txt")
+# The real report, in ../shared beside the repository.
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_fbd450078d389b5a.txt"
 # Prose as an export would hold it: pseudonyms, roles, services, and one real
 # name that the project never detected.
 PLANTED = (

@@ -624,23 +624,30 @@ class PseudonymMixin:
             return {}
         taken = ({(i.manual or "").strip().casefold() for i in infos if i.manual}
                  | {t.casefold() for t in tags.values()} | {t.casefold() for t in role_tags.values()})
+        return self._number(missing, lambda info: "role:" + role_name(info.role), taken, "role_tag")
+
+    def _number(self, missing, name_of, taken: set[str], column: str) -> dict[int, str]:
+        """Give each entity of ``missing`` the tag "[NAME n]" with the next
+        number of its kind (``name_of(entity)``; a "role:" prefix keeps role
+        numbers apart) never used in this project and not ``taken``, store it
+        in ``entities.<column>`` and remember the last number per kind."""
         last = {name.casefold(): n for name, n in self.conn.execute("SELECT name, last FROM pseudonym_numbers")}
-        fresh: dict[int, str] = {}
         names: dict[str, str] = {}
+        fresh: dict[int, str] = {}
         for info in missing:
-            name = role_name(info.role)
-            key = "role:" + name.casefold()
-            names[key] = "role:" + name
+            kind = name_of(info)
+            key = kind.casefold()
+            names[key] = kind
             n = last.get(key, 0)
             while True:
                 n += 1
-                tag = f"[{name} {n}]"
+                tag = f"[{kind.removeprefix('role:')} {n}]"
                 if tag.casefold() not in taken:
                     break
             last[key] = n
             taken.add(tag.casefold())
             fresh[info.id] = tag
-        self._store_quietly("UPDATE entities SET role_tag = ? WHERE id = ?", [(v, k) for k, v in fresh.items()],
+        self._store_quietly(f"UPDATE entities SET {column} = ? WHERE id = ?", [(v, k) for k, v in fresh.items()],
                             "INSERT INTO pseudonym_numbers(name, last) VALUES (?, ?) ON CONFLICT(name) "
                             "DO UPDATE SET last = max(last, excluded.last)",
                             [(names[k], last[k]) for k in names])
@@ -657,25 +664,7 @@ class PseudonymMixin:
         if not missing:
             return tags
         taken = {(i.manual or "").strip().casefold() for i in infos if i.manual} | {t.casefold() for t in tags.values()}
-        last = {name.casefold(): n for name, n in self.conn.execute("SELECT name, last FROM pseudonym_numbers")}
-        names: dict[str, str] = {}
-        for info in missing:
-            name = tag_name(info)
-            key = name.casefold()
-            names[key] = name
-            n = last.get(key, 0)
-            while True:
-                n += 1
-                tag = f"[{name} {n}]"
-                if tag.casefold() not in taken:
-                    break
-            last[key] = n
-            taken.add(tag.casefold())
-            tags[info.id] = tag
-        self._store_quietly("UPDATE entities SET tag = ? WHERE id = ?", [(tags[i.id], i.id) for i in missing],
-                            "INSERT INTO pseudonym_numbers(name, last) VALUES (?, ?) ON CONFLICT(name) "
-                            "DO UPDATE SET last = max(last, excluded.last)",
-                            [(names[k], last[k]) for k in names])
+        tags.update(self._number(missing, tag_name, taken, "tag"))
         return tags
 
     def _store_quietly(self, sql: str, rows: list, sql2: str | None = None, rows2: list | None = None) -> None:

@@ -207,6 +207,24 @@ def _export(source_conn, target: Path, key_sql: str) -> None:
         source_conn.execute("DETACH DATABASE exported")
 
 
+def _export_replacing(source, partial: Path, out: Path, key_sql: str) -> Path:
+    """Export ``source`` (closed afterwards) into ``partial``, owner-only,
+    then put it in place of ``out``; on any failure ``out`` is untouched and
+    no partial file is left."""
+    from fieldnotes.store.files import private_umask
+
+    try:
+        with private_umask():
+            _export(source, partial, key_sql)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    _replace(partial, out)
+    return out
+
+
 def _replace(partial: Path, path: Path) -> None:
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -217,8 +235,6 @@ def encrypt_file(path: Path, passphrase: Passphrase, out: Path | None = None) ->
     """Write an encrypted copy of the plain project ``path`` to ``out``
     (default: in place). The new file is written beside it first and replaces
     the old one only when complete."""
-    from fieldnotes.store.files import private_umask
-
     if looks_encrypted(path):
         raise FieldnotesError(f"{path.name} is already encrypted.")
     out = out or path
@@ -232,40 +248,20 @@ def encrypt_file(path: Path, passphrase: Passphrase, out: Path | None = None) ->
         plain.close()
     source = _module().connect(str(path), isolation_level=None)   # no key: plain
     source.execute("PRAGMA cipher_log_level = NONE")
-    try:
-        with private_umask():
-            _export(source, partial, _quoted(passphrase))
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    finally:
-        source.close()
-    _replace(partial, out)
-    return out
+    return _export_replacing(source, partial, out, _quoted(passphrase))
 
 
 def decrypt_file(path: Path, passphrase: Passphrase, out: Path | None = None) -> Path:
     """Write a plain copy of the encrypted project ``path`` to ``out``
     (default: in place), replacing it only when complete."""
-    from fieldnotes.store.files import private_umask
-
     if not looks_encrypted(path):
         raise FieldnotesError(f"{path.name} is not encrypted.")
     out = out or path
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
     source = connect(path, passphrase)
-    try:
-        source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        with private_umask():
-            _export(source, partial, "''")
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    finally:
-        source.close()
-    _replace(partial, out)
-    return out
+    source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return _export_replacing(source, partial, out, "''")
 
 
 def passphrase_from_environment() -> Passphrase | None:

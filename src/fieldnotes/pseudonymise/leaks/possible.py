@@ -51,10 +51,10 @@ from fieldnotes.pseudonymise.names import (
     strip_possessive,
 )
 
-# A pseudonym tag or any bracketed insertion ("[Person 3]", "[inaudible]").
 #: A GUID (documents, codes and codings carry them for REFI-QDA): an
 #: identifier of a row, never of a person; no part of one is a finding.
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# A pseudonym tag or any bracketed insertion ("[Person 3]", "[inaudible]").
 _BRACKETED = re.compile(r"\[[^\[\]\n]{0,80}\]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _LOWER_WORD = re.compile(r"(?<![\w'’])[a-z][a-z'’]*[a-z](?![\w])")

@@ -48,9 +48,9 @@ def main() -> None:
         project.import_paths([root / "corpus"])
         for g in range(6):
             for k in range(10):
-                project.add_code(f"Group {g}/Code {g}.{k}")
-        code_ids = [c.id for c in project.codes() if c.parent_id is not None]
-        docs = [(d.id, len(project._doc_text(d.id))) for d in project.documents()]
+                project.codebook.add_code(f"Group {g}/Code {g}.{k}")
+        code_ids = [c.id for c in project.codebook.codes() if c.parent_id is not None]
+        docs = [(d.id, len(project.document_text(d.id))) for d in project.documents()]
         rng = random.Random(3)
         items = []
         for _ in range(args.c):
@@ -59,7 +59,7 @@ def main() -> None:
             items.append((doc_id, rng.choice(code_ids), start, start + rng.randint(20, 400)))
 
         t = time.perf_counter()
-        new = project.apply_codings(items)
+        new = project.coding.apply_codings(items)
         batch = time.perf_counter() - t
         print(f"project: {args.n:,} documents x {args.w:,} words, {len(code_ids)} codes")
         print(f"{'batch apply_codings':<44}{new:>9,} codings in {batch:6.2f} s = {new / batch:>9,.0f} codings/s (target >= 20,000/s)")
@@ -68,7 +68,7 @@ def main() -> None:
         name = project.documents()[0].name
         for i in range(200):
             t = time.perf_counter()
-            project.apply_coding(name, "Code 0.0", 10 * i, 10 * i + 7)
+            project.coding.apply_coding(name, "Code 0.0", 10 * i, 10 * i + 7)
             singles.append((time.perf_counter() - t) * 1000)
         print(f"{'single apply_coding (x200, median / p95)':<44}{statistics.median(singles):9.2f} ms / "
               f"{sorted(singles)[int(len(singles) * 0.95)]:.2f} ms")
@@ -81,10 +81,10 @@ def main() -> None:
         bare = time.perf_counter() - t
 
         t = time.perf_counter()
-        hits, _ = project.autocode("Code 1.0", keywords=[args.keyword], scope="match", dry_run=True)
+        hits, _ = project.coding.autocode("Code 1.0", keywords=[args.keyword], scope="match", dry_run=True)
         dry = time.perf_counter() - t
         t = time.perf_counter()
-        _, applied = project.autocode("Code 1.1", keywords=[args.keyword], scope="sentence")
+        _, applied = project.coding.autocode("Code 1.1", keywords=[args.keyword], scope="sentence")
         full = time.perf_counter() - t
         if len(hits) != bare_hits:
             raise SystemExit(f"autocode found {len(hits)} hits, the bare loop {bare_hits}")

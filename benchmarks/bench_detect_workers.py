@@ -97,7 +97,7 @@ def main() -> int:
             load = os.getloadavg()[0]
             cpu = _cpu()
             t = time.perf_counter()
-            report = project.detect_entities(pipeline=args.pipeline, n_process=workers)
+            report = project.pseudonyms.detect_entities(pipeline=args.pipeline, n_process=workers)
             took = time.perf_counter() - t
             timings[workers] = min(took, timings.get(workers, took))
             cpu = _cpu() - cpu
@@ -113,7 +113,7 @@ def main() -> int:
                 print(f"  best of {args.rounds}: {workers} workers {timings[workers]:.2f} s vs 1 worker "
                       f"{timings[1]:.2f} s: {timings[1] / timings[workers]:.2f} x faster")
         t = time.perf_counter()
-        again = project.detect_entities(pipeline=args.pipeline, n_process=max(args.workers))
+        again = project.pseudonyms.detect_entities(pipeline=args.pipeline, n_process=max(args.workers))
         rerun = time.perf_counter() - t
         print(f"  rerun, nothing changed                      {rerun:7.2f} s   ({again.skipped} skipped, "
               f"{again.processed} processed; clustering only)")

@@ -259,17 +259,17 @@ def run_set(name: str, args) -> None:
         project = Project.create(root / "set.fnp")
         project.import_paths(paths, manifest=manifest)
         if allow:
-            project.allow(allow)  # named openly by the study, as the gold set assumes
+            project.pseudonyms.allow(allow)  # named openly by the study, as the gold set assumes
         docs = project.documents()
         texts = {d.name: project.document(d.name).text for d in docs}
         gold = _map_gold(gold, texts, files)
         nlp, message = load_pipeline(args.pipeline)
         print(message)
         t = time.perf_counter()
-        report = project.detect_entities(pipeline=args.pipeline, nlp=nlp)
+        report = project.pseudonyms.detect_entities(pipeline=args.pipeline, nlp=nlp)
         detect_time = time.perf_counter() - t
         detected = defaultdict(list)
-        for m in project.mention_log():
+        for m in project.pseudonyms.mention_log():
             detected[m["document"]].append((m["start"], m["end"], m["text"]))
         print(f"\nset {name}: {len(docs)} documents, {sum(len(t.split()) for t in texts.values()):,} words, "
               f"{len(gold)} gold mentions; {report.entities} entities, {report.mentions} mentions detected "
@@ -289,9 +289,9 @@ def run_set(name: str, args) -> None:
 
         # Leaks: accept everything, export text, look for gold surface forms
         # (3+ characters, whole word, same case) in each document's export.
-        project.set_entity_status(None, "accepted")
+        project.pseudonyms.set_entity_status(None, "accepted")
         out = root / "out"
-        project.export_texts(out)
+        project.pseudonyms.export_texts(out)
         forms = defaultdict(set)
         for g in gold:
             if len(g["text"]) >= 3:
@@ -306,7 +306,7 @@ def run_set(name: str, args) -> None:
         for g in gold:
             if (g["doc"], g["text"]) in date_forms:
                 if g["doc"] not in views:
-                    views[g["doc"]] = project.pseudonymised(g["doc"])
+                    views[g["doc"]] = project.pseudonyms.pseudonymised(g["doc"])
                 view, mapping = views[g["doc"]]
                 a, b = mapping.range_to_view(g["start"], g["end"])
                 if g["text"] in view[a:b]:
@@ -315,7 +315,7 @@ def run_set(name: str, args) -> None:
         leaked = []
         # The file each document was exported to, as the export named it (a
         # document name is pseudonymised too: "001-101231" may not survive).
-        stems = project.pseudonymised_view(ensure=False).file_names()
+        stems = project.pseudonyms.pseudonymised_view(ensure=False).file_names()
         ids = {name: doc_id for doc_id, name in project.conn.execute("SELECT id, name FROM documents")}
         for doc_name, surfaces in forms.items():
             exported = (out / (stems[ids[doc_name]] + ".txt")).read_text(encoding="utf-8")
@@ -351,8 +351,8 @@ def run_seed(args) -> None:
         project.import_paths([SEED])
         name = project.documents()[0].name
         text = project.document(name).text
-        report = project.detect_entities(pipeline=args.pipeline)
-        log = project.mention_log()
+        report = project.pseudonyms.detect_entities(pipeline=args.pipeline)
+        log = project.pseudonyms.mention_log()
         spans = [(m["start"], m["end"]) for m in log]
         child = [m.start() for m in re.finditer(r"\bIvy\b", text)]
         found = sum(any(a <= s < b for a, b in spans) for s in child)
@@ -398,17 +398,17 @@ def _demo_and_speed(args) -> None:
     try:
         project = Project.create(root / "demo.fnp")
         project.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
-        project.allow(["Northmoor", "Shropshire"])  # named openly by the study, as the gold set assumes
+        project.pseudonyms.allow(["Northmoor", "Shropshire"])  # named openly by the study, as the gold set assumes
         docs = project.documents()
         texts = {d.name: project.document(d.name).text for d in docs}
 
         nlp, message = load_pipeline(args.pipeline)
         print(message)
         t = time.perf_counter()
-        report = project.detect_entities(pipeline=args.pipeline)
+        report = project.pseudonyms.detect_entities(pipeline=args.pipeline)
         detect_time = time.perf_counter() - t
         detected = defaultdict(list)
-        for m in project.mention_log():
+        for m in project.pseudonyms.mention_log():
             detected[m["document"]].append((m["start"], m["end"], m["text"]))
         recall, good, bad, wrong = score(gold, detected)
         print(f"\ndemo study: {len(docs)} documents, {sum(len(t.split()) for t in texts.values()):,} words, "
@@ -427,11 +427,11 @@ def _demo_and_speed(args) -> None:
         # After accepting everything, what of the gold set is still readable?
         # Each gold mention is followed into the pseudonymised view through
         # the offset map: left means the view still shows its words there.
-        project.set_entity_status(None, "accepted")
+        project.pseudonyms.set_entity_status(None, "accepted")
         out = root / "out"
-        project.export_texts(out)
+        project.pseudonyms.export_texts(out)
         left = Counter()
-        views = {name: project.pseudonymised(name) for name in texts}
+        views = {name: project.pseudonyms.pseudonymised(name) for name in texts}
         for g in gold:
             view, mapping = views[g["document"]]
             a, b = mapping.range_to_view(g["start"], g["end"])
@@ -465,10 +465,10 @@ def _demo_and_speed(args) -> None:
             pass
         bare = time.perf_counter() - t
         t = time.perf_counter()
-        big.detect_entities(pipeline=args.pipeline)
+        big.pseudonyms.detect_entities(pipeline=args.pipeline)
         ours = time.perf_counter() - t
         t = time.perf_counter()
-        again = big.detect_entities(pipeline=args.pipeline)
+        again = big.pseudonyms.detect_entities(pipeline=args.pipeline)
         rerun = time.perf_counter() - t
         print(f"\nspeed over {len(big_texts)} documents, {words:,} words:")
         print(f"  bare nlp.pipe (same pipeline, same texts)      {bare:7.2f} s")

@@ -47,7 +47,7 @@ _WORKSPACE = textwrap.dedent("""
         version = project.data_version()
         if version != seen:
             seen = version
-            project.codes()
+            project.codebook.codes()
             project.documents()
 """)
 
@@ -57,7 +57,7 @@ def _build(root: Path) -> Path:
     with Project.create(path, coder="bench") as project:
         project.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
         for code in ("Caseload", "Leadership", "Reflection"):
-            project.add_code(code)
+            project.codebook.add_code(code)
     (root / "in").mkdir()
     (root / "in" / "p4_int_sw09.txt").write_text("SW: My caseload is twenty cases and my manager listens.\n")
     return path
@@ -105,11 +105,11 @@ def _check(project: Path, tag: str) -> list[str]:
     """Writes of round ``tag`` that are missing."""
     missing = []
     with Project.open(project) as p:
-        coders = {c.coder for c in p.codings(code="Caseload")}
+        coders = {c.coder for c in p.coding.codings(code="Caseload")}
         missing += [f"coding by coder{tag}{i}" for i in range(10) if f"coder{tag}{i}" not in coders]
-        memos = {m.text for m in p.memos()}
+        memos = {m.text for m in p.coding.memos()}
         missing += [f"memo {tag} {i}" for i in range(10) if f"memo {tag} {i}" not in memos]
-        paths = {c.path for c in p.codes()}
+        paths = {c.path for c in p.codebook.codes()}
         missing += [f"code Extra/{tag}-{n}" for n in (1, 2) if f"Extra/{tag}-{n}" not in paths]
         if "p4_int_sw09.txt" not in {d.name for d in p.documents()}:
             missing.append("imported document")

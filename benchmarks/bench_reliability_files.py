@@ -55,7 +55,7 @@ try:
         from fieldnotes.codebook import read_codebook
         from fieldnotes.project import Project
         with Project.create(__import__("pathlib").Path(work) / "codes.fnp") as project:
-            project.import_codebook(read_codebook(__import__("pathlib").Path(path)))
+            project.codebook.import_codebook(read_codebook(__import__("pathlib").Path(path)))
 except Exception as exc:
     outcome = f"{exc.__class__.__name__}: {str(exc)[:90]}"
 print(json.dumps({"seconds": time.perf_counter() - start, "outcome": outcome,

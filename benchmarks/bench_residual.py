@@ -114,17 +114,17 @@ def main() -> int:
         texts = {k: stored[k] for k in by_doc}
 
         t = time.perf_counter()
-        report = project.detect_entities(pipeline=args.pipeline)
+        report = project.pseudonyms.detect_entities(pipeline=args.pipeline)
         detect_s = time.perf_counter() - t
         covered: dict[str, set[int]] = defaultdict(set)
-        for m in project.mention_log():
+        for m in project.pseudonyms.mention_log():
             covered[m["document"]].update(range(m["start"], m["end"]))
         for k in texts:
             covered[k]  # every document present
         base, per_cat, totals = recall(gold, texts, covered)
 
         t = time.perf_counter()
-        queue = project.residual_queue()
+        queue = project.pseudonyms.residual_queue()
         queue_s = time.perf_counter() - t
         words = sum(len(x.split()) for x in texts.values())
         print(f"{args.name}: {len(texts)} documents, {words:,} words, {len(gold)} gold mentions"

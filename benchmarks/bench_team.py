@@ -67,16 +67,16 @@ def main() -> None:
         project.import_paths([root / "corpus"])
         for g in range(6):
             for k in range(10):
-                project.add_code(f"Group {g}/Code {g}.{k}")
-        code_ids = [c.id for c in project.codes() if c.parent_id is not None]
+                project.codebook.add_code(f"Group {g}/Code {g}.{k}")
+        code_ids = [c.id for c in project.codebook.codes() if c.parent_id is not None]
         docs = [(doc_id, length) for doc_id, length in project.conn.execute("SELECT id, length(text) FROM documents")]
         rng = random.Random(5)
         anna = random_codings(rng, docs, code_ids, args.c // 2)
         # Ben agrees with about half of Anna's codings (shifted a little), and codes elsewhere too.
         ben = [(d, c, s + rng.randint(-10, 10) if s > 10 else s, e) for d, c, s, e in anna[: args.c // 4]]
         ben += random_codings(rng, docs, code_ids, args.c // 2 - len(ben))
-        project.apply_codings(anna, coder="anna")
-        project.apply_codings(ben, coder="ben")
+        project.coding.apply_codings(anna, coder="anna")
+        project.coding.apply_codings(ben, coder="ben")
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         print(f"Project: {args.n} documents x {args.w} words, {args.c:,} codings by 2 coders, {len(code_ids)} codes")
         bare = min(bare_read(path) for _ in range(3))
@@ -94,7 +94,7 @@ def main() -> None:
             copy_path = root / f"{name}.fnp"
             make_copy(project, name, copy_path)
             with Project.open(copy_path) as copy:
-                copy.apply_codings(random_codings(rng, docs, code_ids, args.c), coder=name)
+                copy.coding.apply_codings(random_codings(rng, docs, code_ids, args.c), coder=name)
                 copy.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             copies.append(copy_path)
         project.close()

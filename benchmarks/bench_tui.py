@@ -58,15 +58,15 @@ def build(root: Path, name: str, text: str, codings: int = 2000):
     project.import_paths([root / name])
     for g in range(2):
         for k in range(5):
-            project.add_code(f"Theme {g}/Code {k}")
-    codes = [c.id for c in project.codes() if c.parent_id is not None]
+            project.codebook.add_code(f"Theme {g}/Code {k}")
+    codes = [c.id for c in project.codebook.codes() if c.parent_id is not None]
     doc_id = project.documents()[0].id
     rng = random.Random(9)
     items = []
     for _ in range(codings):
         start = rng.randrange(0, len(text) - 600)
         items.append((doc_id, rng.choice(codes), start, start + rng.randint(30, 600)))
-    project.apply_codings(items)
+    project.coding.apply_codings(items)
     project.close()
     return root / f"{Path(name).stem}.fnp"
 
@@ -80,7 +80,7 @@ async def measure(path: Path, label: str) -> None:
     with Project.open(path) as project:
         name = project.documents()[0].name
         doc = project.document(name)
-        project.codings(document=name)
+        project.coding.codings(document=name)
     bare = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -29,8 +29,8 @@ TEXT = "The caseload is heavy. Supervision is monthly.\n\nWe have no time for di
 @pytest.fixture
 def team(project, tmp_path):
     project.import_paths([write(tmp_path / "t.txt", TEXT)])
-    project.add_code("Caseload")
-    project.add_code("Supervision")
+    project.codebook.add_code("Caseload")
+    project.codebook.add_code("Supervision")
     return project
 
 
@@ -42,7 +42,7 @@ def ratings(counts_matrix):
 
 def test_perfect_agreement(team):
     for coder in ("anna", "ben"):
-        team.apply_coding("t", "Caseload", 4, 21, coder=coder)
+        team.coding.apply_coding("t", "Caseload", 4, 21, coder=coder)
     result = agreement(team, unit="character")
     row = result.rows[0]
     assert row.counts.by_coders == (len(TEXT) - 17, 0, 17)
@@ -53,8 +53,8 @@ def test_perfect_agreement(team):
 
 def test_no_overlap_counted_by_hand(team):
     # anna codes 0-10, ben codes 10-30: no character in common.
-    team.apply_coding("t", "Caseload", 0, 10, coder="anna")
-    team.apply_coding("t", "Caseload", 10, 30, coder="ben")
+    team.coding.apply_coding("t", "Caseload", 0, 10, coder="anna")
+    team.coding.apply_coding("t", "Caseload", 10, 30, coder="ben")
     row = agreement(team, unit="character").rows[0]
     n = len(TEXT)
     assert row.counts == Counts(2, (n - 30, 30, 0), (10, 20))
@@ -69,8 +69,8 @@ def test_no_overlap_counted_by_hand(team):
 
 
 def test_one_coder_codes_nothing_of_a_code(team):
-    team.apply_coding("t", "Caseload", 4, 21, coder="anna")
-    team.apply_coding("t", "Supervision", 23, 46, coder="ben")   # ben coded the document, not Caseload
+    team.coding.apply_coding("t", "Caseload", 4, 21, coder="anna")
+    team.coding.apply_coding("t", "Supervision", 23, 46, coder="ben")   # ben coded the document, not Caseload
     rows = {r.code: r for r in agreement(team, unit="character").rows}
     caseload = rows["Caseload"]
     assert caseload.counts.per_coder == (17, 0)
@@ -82,9 +82,9 @@ def test_one_coder_codes_nothing_of_a_code(team):
 
 
 def test_overlapping_codings_by_one_coder_count_once(team):
-    team.apply_coding("t", "Caseload", 0, 15, coder="anna")
-    team.apply_coding("t", "Caseload", 10, 21, coder="anna")      # overlaps her own first coding
-    team.apply_coding("t", "Caseload", 0, 21, coder="ben")
+    team.coding.apply_coding("t", "Caseload", 0, 15, coder="anna")
+    team.coding.apply_coding("t", "Caseload", 10, 21, coder="anna")      # overlaps her own first coding
+    team.coding.apply_coding("t", "Caseload", 0, 21, coder="ben")
     row = agreement(team, unit="character").rows[0]
     assert row.counts.per_coder == (21, 21)
     assert row.percent == 100.0
@@ -101,8 +101,8 @@ def test_word_units_by_hand(team):
     words = segments(TEXT, "word")
     assert [TEXT[s:e] for s, e in words[:4]] == ["The", "caseload", "is", "heavy"]
     # anna: "caseload is" (words 1-2); ben: "is heavy" by a partial drag (words 2-3).
-    team.apply_coding("t", "Caseload", TEXT.index("caseload"), TEXT.index(" heavy"), coder="anna")
-    team.apply_coding("t", "Caseload", TEXT.index("s heavy"), TEXT.index("heavy") + 2, coder="ben")
+    team.coding.apply_coding("t", "Caseload", TEXT.index("caseload"), TEXT.index(" heavy"), coder="anna")
+    team.coding.apply_coding("t", "Caseload", TEXT.index("s heavy"), TEXT.index("heavy") + 2, coder="ben")
     row = agreement(team, unit="word").rows[0]
     total = len(words)
     assert row.counts == Counts(2, (total - 3, 2, 1), (2, 2))
@@ -114,8 +114,8 @@ def test_sentence_and_paragraph_units(team):
         "The caseload is heavy.", "Supervision is monthly.", "We have no time for direct work at all, none."]
     paragraphs = segments(TEXT, "paragraph")
     assert len(paragraphs) == 2
-    team.apply_coding("t", "Caseload", 0, 3, coder="anna")     # "The": sentence 1
-    team.apply_coding("t", "Caseload", 30, 35, coder="ben")    # inside sentence 2
+    team.coding.apply_coding("t", "Caseload", 0, 3, coder="anna")     # "The": sentence 1
+    team.coding.apply_coding("t", "Caseload", 30, 35, coder="ben")    # inside sentence 2
     sentence_row = agreement(team, unit="sentence").rows[0]
     assert sentence_row.counts == Counts(2, (1, 2, 0), (1, 1))
     paragraph_row = agreement(team, unit="paragraph").rows[0]
@@ -155,9 +155,9 @@ def test_to_units_needs_a_character_of_overlap():
 
 def test_documents_not_coded_by_every_coder_are_left_out(team, tmp_path):
     team.import_paths([write(tmp_path / "u.txt", "Only anna has read this one so far.")])
-    team.apply_coding("t", "Caseload", 4, 21, coder="anna")
-    team.apply_coding("t", "Caseload", 4, 21, coder="ben")
-    team.apply_coding("u", "Caseload", 0, 4, coder="anna")
+    team.coding.apply_coding("t", "Caseload", 4, 21, coder="anna")
+    team.coding.apply_coding("t", "Caseload", 4, 21, coder="ben")
+    team.coding.apply_coding("u", "Caseload", 0, 4, coder="anna")
     result = agreement(team)
     assert result.documents == ["t.txt"] and result.skipped == ["u.txt"]
     assert result.rows[0].percent == 100.0
@@ -167,7 +167,7 @@ def test_documents_not_coded_by_every_coder_are_left_out(team, tmp_path):
 
 
 def test_needs_two_coders(team):
-    team.apply_coding("t", "Caseload", 4, 21, coder="anna")
+    team.coding.apply_coding("t", "Caseload", 4, 21, coder="anna")
     with pytest.raises(FieldnotesError, match="at least two coders"):
         agreement(team)
     with pytest.raises(FieldnotesError, match="No codings by a coder called 'zoe'"):
@@ -175,9 +175,9 @@ def test_needs_two_coders(team):
 
 
 def test_overall_pools_codes_and_table_has_counts(team):
-    team.apply_coding("t", "Caseload", 4, 21, coder="anna")
-    team.apply_coding("t", "Caseload", 4, 21, coder="ben")
-    team.apply_coding("t", "Supervision", 23, 46, coder="anna")
+    team.coding.apply_coding("t", "Caseload", 4, 21, coder="anna")
+    team.coding.apply_coding("t", "Caseload", 4, 21, coder="ben")
+    team.coding.apply_coding("t", "Supervision", 23, 46, coder="anna")
     result = agreement(team, unit="word", by_document=True)
     pooled = result.overall.counts
     per_code = [r.counts for r in result.rows if r.document is None]

@@ -66,8 +66,8 @@ CODES = ["Workload", "Caseload", "Time", "Support", "Manager", "Reflection"]
 
 
 def code(project, document, quoted, code_path, coder=None):
-    start, end = project.find_text(document, quoted)
-    coding, new = project.apply_coding(document, code_path, start, end, coder=coder)
+    start, end = project.coding.find_text(document, quoted)
+    coding, new = project.coding.apply_coding(document, code_path, start, end, coder=coder)
     assert new
     return coding
 
@@ -82,7 +82,7 @@ def study(tmp_path):
         report = project.import_paths([folder], manifest=tmp_path / "manifest.csv")
         assert not report.failed
         for path in ("Workload/Caseload", "Workload/Time", "Support/Manager", "Support/Reflection"):
-            project.add_code(path)
+            project.codebook.add_code(path)
         code(project, "a.txt", "The caseload is heavy.", "Caseload")
         code(project, "a.txt", "The caseload is heavy.", "Time")
         code(project, "a.txt", "The caseload is heavy.", "Caseload", coder="bob")
@@ -96,8 +96,8 @@ def study(tmp_path):
         code(project, "c.txt", "Our caseload is rising.", "Caseload")
         code(project, "c.txt", "Reflection is rare.", "Reflection")
         code(project, "e.txt", "The caseload board was full.", "Caseload")
-        project.add_memo("coding", manager.id, "Manager named as key support")
-        project.add_memo("case", "C1", "Seen twice, in phases 1 and 2")
+        project.coding.add_memo("coding", manager.id, "Manager named as key support")
+        project.coding.add_memo("case", "C1", "Seen twice, in phases 1 and 2")
         yield project
 
 
@@ -312,7 +312,7 @@ def test_bad_columns_measures_and_names_speak_to_the_researcher(study):
 
 def test_matrix_agrees_with_a_brute_force_count_on_a_deeper_tree(tmp_path):
     """Random codings by two coders on a three-level codebook, many on the same
-    ranges: every measure against sets built from project.codings()."""
+    ranges: every measure against sets built from project.coding.codings()."""
     rng = random.Random(11)
     folder = tmp_path / "docs"
     for i in range(4):
@@ -320,18 +320,18 @@ def test_matrix_agrees_with_a_brute_force_count_on_a_deeper_tree(tmp_path):
     with Project.create(tmp_path / "r.fnp") as project:
         project.import_paths([folder])
         for path in ("A/B/C", "A/B/D", "A/E", "F/G", "F/H"):
-            project.add_code(path)
+            project.codebook.add_code(path)
         docs = {d.name: (d.id, len(project.document(d.name).text)) for d in project.documents()}
-        code_ids = [c.id for c in project.codes()]
+        code_ids = [c.id for c in project.codebook.codes()]
         spans = {name: sorted({(s, s + rng.randint(1, 40)) for s in rng.sample(range(length - 41), 12)})
                  for name, (_, length) in docs.items()}
         for coder in ("ann", "bob"):
             items = {(doc_id, rng.choice(code_ids), *rng.choice(spans[name]))
                      for name, (doc_id, _) in docs.items() for _ in range(40)}
-            project.apply_codings(sorted(items), coder=coder)
-        codings = project.codings()
+            project.coding.apply_codings(sorted(items), coder=coder)
+        codings = project.coding.codings()
         texts = {name: project.document(name).text for name in docs}
-        tree = project.codes()
+        tree = project.codebook.codes()
         table = code_matrix(project, cols="documents")
         words = code_matrix(project, cols="documents", measure="words")
         present = code_matrix(project, cols="documents", measure="documents")
@@ -480,13 +480,13 @@ def test_framework_is_pseudonymised_by_default(tmp_path, nlp):
     write(tmp_path / "m.csv", "file,case\nsw01.txt,SW01\n")
     with Project.create(tmp_path / "p.fnp") as project:
         project.import_paths([tmp_path / "in"], manifest=tmp_path / "m.csv")
-        project.add_code("Family/Wellbeing")
-        project.add_code("Workload/Caseload")
+        project.codebook.add_code("Family/Wellbeing")
+        project.codebook.add_code("Workload/Caseload")
         tired = code(project, "sw01.txt", "Jodie Mensah is tired.", "Wellbeing")
         code(project, "sw01.txt", "The caseload is heavy and I have twenty-two children on it so there is never "
              "enough time for direct work with families like hers.", "Caseload")
-        project.add_memo("coding", tired.id, "Jodie seemed tired at the visit")
-        project.detect_entities(nlp=nlp)
+        project.coding.add_memo("coding", tired.id, "Jodie seemed tired at the visit")
+        project.pseudonyms.detect_entities(nlp=nlp)
         table = framework_matrix(project, max_chars=40)
         assert table.columns == ["Family", "Workload"]
         wellbeing, caseload = table.values[0]

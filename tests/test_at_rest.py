@@ -130,8 +130,8 @@ def test_encrypted_project_wal_and_backup_hold_no_readable_name(tmp_path):
     passphrase = Passphrase(PASSPHRASE)
     with Project.create(path, passphrase=passphrase) as proj:
         proj.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
-        proj.add_code("Caseload")
-        proj.autocode("Caseload", keywords=["caseload"])
+        proj.codebook.add_code("Caseload")
+        proj.coding.autocode("Caseload", keywords=["caseload"])
         wal = path.with_name(path.name + "-wal")
         assert wal.exists() and wal.stat().st_size > 0
         raw = path.read_bytes() + wal.read_bytes()

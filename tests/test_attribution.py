@@ -40,9 +40,9 @@ def code_text(project, document, code, first, last=None):
     text = project.document(document).text
     start = text.index(first)
     end = text.index(last, start) + len(last) if last else start + len(first)
-    if not any(c.path == code or c.name == code for c in project.codes(counts=False)):
-        project.add_code(code)
-    project.apply_coding(document, code, start, end)
+    if not any(c.path == code or c.name == code for c in project.codebook.codes(counts=False)):
+        project.codebook.add_code(code)
+    project.coding.apply_coding(document, code, start, end)
     return start, end
 
 
@@ -59,17 +59,17 @@ def test_observation_notes_are_attributed_as_notes_everywhere(sample_project, tm
     code_text(p, "p3_obs_homevisit02.txt", "Caseload", "Note: Ben volunteers his case-load is 19")
     code_text(p, "p3_int_sw02.txt", "Caseload", "It's not in my caseload weighting")
 
-    found = {x.document: x for x in p.passages("Caseload")}
+    found = {x.document: x for x in p.coding.passages("Caseload")}
     note = found["p3_obs_homevisit02.txt"]
     assert note.note and note.attribution == "Observation note, Ludlow, phase 3"
     assert "SW LAC" not in note.attribution
     assert not found["p3_int_sw02.txt"].note and found["p3_int_sw02.txt"].attribution == "SW LAC, 3 years qualified"
 
     # Retrieval filters them in or out.
-    assert [x.document for x in p.passages("Caseload", notes="only")] == ["p3_obs_homevisit02.txt"]
-    assert [x.document for x in p.passages("Caseload", notes="exclude")] == ["p3_int_sw02.txt"]
+    assert [x.document for x in p.coding.passages("Caseload", notes="only")] == ["p3_obs_homevisit02.txt"]
+    assert [x.document for x in p.coding.passages("Caseload", notes="exclude")] == ["p3_int_sw02.txt"]
     with pytest.raises(FieldnotesError, match="include, exclude or only"):
-        p.passages("Caseload", notes="some")
+        p.coding.passages("Caseload", notes="some")
 
     # Quotes, in every format, say it is a note.
     groups = quotes(p, pseudonymised=False)
@@ -104,10 +104,10 @@ def test_note_template_is_a_setting_and_degrades_without_attributes(project, tmp
                          kind="observation")
     code_text(project, "visit.md", "Busy", "The duty board was full.")
     # No phase, no site: only the parts whose fields are known remain.
-    assert project.passages("Busy")[0].attribution == "Observation note"
+    assert project.coding.passages("Busy")[0].attribution == "Observation note"
     project.set_attribute("visit.md", "setting", "duty room")
     project.set_setting("observation_attribution_template", "Field observation ({setting}), phase {phase}")
-    assert project.passages("Busy")[0].attribution == "Field observation (duty room)"
+    assert project.coding.passages("Busy")[0].attribution == "Field observation (duty room)"
 
 
 def test_note_lines_inside_a_transcript_are_the_researchers(project, tmp_path):
@@ -115,7 +115,7 @@ def test_note_lines_inside_a_transcript_are_the_researchers(project, tmp_path):
             "Note: she checked her phone before answering.\n\nInterviewer: Thanks.\n\nSW: Okay.\n")
     project.import_paths([write(tmp_path / "int.txt", text)])
     code_text(project, "int.txt", "Caseload", "Note: she checked")
-    passage = project.passages("Caseload")[0]
+    passage = project.coding.passages("Caseload")[0]
     assert passage.note and passage.attribution.startswith("Researcher's note")
 
 
@@ -205,8 +205,8 @@ def test_demo_quotes_docx_attributes_every_quote(sample_project, tmp_path):
     focus group coded, has no quote starting with a label and every quote of
     an observation note attributed as a note."""
     p = sample_project
-    p.add_code("Caseload")
-    p.autocode("Caseload", keywords=["caseload", "case-load"], scope="paragraph")
+    p.codebook.add_code("Caseload")
+    p.coding.autocode("Caseload", keywords=["caseload", "case-load"], scope="paragraph")
     code_text(p, "p3_int_eh02.txt", "Strategy", "DC Hale: So they're nearly all", "Terrible. [laughs]")
     code_text(p, "p2_fg_managers.vtt", "Strategy", "Sorry, I'm on my phone")
     groups = quotes(p, pseudonymised=False)
@@ -234,10 +234,10 @@ def test_attribution_values_are_pseudonymised(tmp_path, nlp):
     manifest = write(tmp_path / "m.csv", "file,cases,role\nint.txt,Anita Shah=Anita Shah,SW CP\n")
     with Project.create(tmp_path / "s.fnp") as p:
         p.import_paths([write(tmp_path / "in" / "int.txt", transcript)], manifest=manifest)
-        p.detect_entities(nlp=nlp)
+        p.pseudonyms.detect_entities(nlp=nlp)
         p.set_setting("attribution_template", "{role}, {case}, {speaker}")
         code_text(p, "int.txt", "Caseload", "Jodie Mensah rang twice about the caseload.")
-        assert p.passages("Caseload")[0].attribution == "SW CP, Anita Shah, Anita Shah"
+        assert p.coding.passages("Caseload")[0].attribution == "SW CP, Anita Shah, Anita Shah"
         quote = quotes(p)[0].quotes[0]
         assert "Anita" not in quote.attribution and "Shah" not in quote.attribution
         assert quote.attribution.startswith("SW CP, [") and "Jodie" not in quote.text
@@ -260,10 +260,10 @@ def _rendered(table, width):
 @pytest.mark.parametrize("cols", ["attr:phase,attr:role", "documents", "cases"])
 def test_terminal_matrix_fits_and_prints_every_number_whole(sample_project, width, cols):
     p = sample_project
-    p.add_code("Caseload and time/Caseload")
-    p.add_code("Organisational instability/Turnover and agency staff")
-    p.autocode("Caseload", keywords=["caseload", "case-load"], scope="sentence")
-    p.autocode("Turnover and agency staff", keywords=["agency"], scope="match")
+    p.codebook.add_code("Caseload and time/Caseload")
+    p.codebook.add_code("Organisational instability/Turnover and agency staff")
+    p.coding.autocode("Caseload", keywords=["caseload", "case-load"], scope="sentence")
+    p.coding.autocode("Turnover and agency staff", keywords=["agency"], scope="match")
     table = code_matrix(p, cols=cols)
     out = _rendered(table, width)
     lines = out.splitlines()
@@ -363,8 +363,8 @@ def test_theme_matrix_by_case_counts_each_turn_for_its_speakers_case(sample_proj
 
 def test_safe_copy_keeps_speaker_links_without_real_names(sample_project, tmp_path, nlp):
     p = sample_project
-    p.detect_entities(nlp=nlp)
-    p.safe_copy(tmp_path / "safe.fnp")
+    p.pseudonyms.detect_entities(nlp=nlp)
+    p.pseudonyms.safe_copy(tmp_path / "safe.fnp")
     with Project.open(tmp_path / "safe.fnp") as safe:
         labels = [speaker for case in safe.cases() for _, speaker in case.speakers]
         assert len(labels) == 6    # EH02, EH03 and the four managers of the focus group

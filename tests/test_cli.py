@@ -152,14 +152,14 @@ def test_config_view_pseudonymised_makes_every_text_command_pseudonymised(_sampl
     path = tmp_path / "study.fnp"
     shutil.copy(_sample_build, path)
     with Project.open(path) as proj:
-        proj.detect_entities(nlp=nlp)
-        proj.add_code("Caseload")
-        start, end = proj.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
-        proj.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
-        proj.add_memo("document", "p1_int_sw01.txt", "Anita sounded tired.")
+        proj.pseudonyms.detect_entities(nlp=nlp)
+        proj.codebook.add_code("Caseload")
+        start, end = proj.coding.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
+        proj.coding.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
+        proj.coding.add_memo("document", "p1_int_sw01.txt", "Anita sounded tired.")
         # A code named after a participant: its name is text that commands print too.
-        proj.add_code("Anita Shah story")
-        proj.apply_coding("p1_int_sw01.txt", "Anita Shah story", start, end)
+        proj.codebook.add_code("Anita Shah story")
+        proj.coding.apply_coding("p1_int_sw01.txt", "Anita Shah story", start, end)
     outputs = lambda: [run(*args).output for args in (  # noqa: E731
         ("show", path, "p1_int_sw01"), ("show", path, "p1_int_sw01", "--json"), ("search", path, "Telford"),
         ("search", path, "Anita"), ("passages", path, "--code", "Caseload"), ("code", "list", path),
@@ -176,7 +176,7 @@ def test_config_view_pseudonymised_makes_every_text_command_pseudonymised(_sampl
     assert "So I'm [" in after[4]
     # The pseudonym as shown is searchable, so every place the person is named can be found.
     with Project.open(path) as proj:
-        tag = proj.replacements()[proj.entity_id("Anita Shah")]
+        tag = proj.pseudonyms.replacements()[proj.pseudonyms.entity_id("Anita Shah")]
     found = run("search", path, tag, "--json").output
     hits = json.loads(found)
     assert "Anita" not in found and any(h["document"] == "p1_int_sw01.txt" for h in hits)

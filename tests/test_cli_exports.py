@@ -25,10 +25,10 @@ def coded(_sample_build, tmp_path, store_kind):
     path = tmp_path / "study.fnp"
     shutil.copy(_sample_build, path)
     with Project.open(path) as project:
-        project.import_codebook(read_yaml(REPO / "codebooks" / "social-care-workforce.yaml")[1])
-        project.autocode("Caseload", fuzzy="caseload", scope="sentence")
-        project.autocode("Hot-desking and office space", keywords=["hot-desking", "hot desk", "desk"], scope="sentence")
-        project.autocode("Supervision quality", keywords=["supervision"], scope="sentence")
+        project.codebook.import_codebook(read_yaml(REPO / "codebooks" / "social-care-workforce.yaml")[1])
+        project.coding.autocode("Caseload", fuzzy="caseload", scope="sentence")
+        project.coding.autocode("Hot-desking and office space", keywords=["hot-desking", "hot desk", "desk"], scope="sentence")
+        project.coding.autocode("Supervision quality", keywords=["supervision"], scope="sentence")
     if store_kind == "encrypted":
         from fieldnotes.store.cipher import encrypt_file
 
@@ -67,5 +67,5 @@ def test_qdpx_round_trip_through_the_cli(coded, tmp_path):
     run("qdpx", "import", tmp_path / "s.qdpx", tmp_path / "back.fnp")
     with Project.open(coded) as a, Project.open(tmp_path / "back.fnp") as b:
         assert sorted(d.name for d in a.documents()) == sorted(d.name for d in b.documents())
-        assert sorted((c.document, c.code, c.start, c.end) for c in a.codings()) == \
-            sorted((c.document, c.code, c.start, c.end) for c in b.codings())
+        assert sorted((c.document, c.code, c.start, c.end) for c in a.coding.codings()) == \
+            sorted((c.document, c.code, c.start, c.end) for c in b.coding.codings())

@@ -26,11 +26,11 @@ def test_shipped_dfe_framework_has_seven_and_seven():
 
 def test_import_export_round_trip_is_stable(tmp_path):
     with Project.create(tmp_path / "a.fnp") as a:
-        a.import_codebook(read_yaml(SHIPPED / "social-care-workforce.yaml")[1])
-        write_yaml(a.codebook_nodes(), tmp_path / "one.yaml", name="Social care workforce")
+        a.codebook.import_codebook(read_yaml(SHIPPED / "social-care-workforce.yaml")[1])
+        write_yaml(a.codebook.codebook_nodes(), tmp_path / "one.yaml", name="Social care workforce")
     with Project.create(tmp_path / "b.fnp") as b:
-        b.import_codebook(read_yaml(tmp_path / "one.yaml")[1])
-        write_yaml(b.codebook_nodes(), tmp_path / "two.yaml", name="Social care workforce")
+        b.codebook.import_codebook(read_yaml(tmp_path / "one.yaml")[1])
+        write_yaml(b.codebook.codebook_nodes(), tmp_path / "two.yaml", name="Social care workforce")
     assert (tmp_path / "one.yaml").read_bytes() == (tmp_path / "two.yaml").read_bytes()
     original = read_yaml(SHIPPED / "social-care-workforce.yaml")[1]
     again = read_yaml(tmp_path / "two.yaml")[1]
@@ -39,16 +39,16 @@ def test_import_export_round_trip_is_stable(tmp_path):
 
 
 def test_import_merges_by_path_and_reports(project, tmp_path):
-    project.add_code("Caseload and time/Caseload", description="old")
-    project.add_code("Mine/Own code")
-    counts = project.import_codebook(read_yaml(SHIPPED / "social-care-workforce.yaml")[1])
+    project.codebook.add_code("Caseload and time/Caseload", description="old")
+    project.codebook.add_code("Mine/Own code")
+    counts = project.codebook.import_codebook(read_yaml(SHIPPED / "social-care-workforce.yaml")[1])
     assert counts["updated"] >= 1 and counts["added"] == 38
-    assert project.code("Caseload").description != "old"
-    assert project.code("Own code").path == "Mine/Own code"
-    again = project.import_codebook(read_yaml(SHIPPED / "social-care-workforce.yaml")[1])
+    assert project.codebook.code("Caseload").description != "old"
+    assert project.codebook.code("Own code").path == "Mine/Own code"
+    again = project.codebook.import_codebook(read_yaml(SHIPPED / "social-care-workforce.yaml")[1])
     assert again == {"added": 0, "updated": 0, "unchanged": 40}
-    project.undo()  # the (empty) second import recorded nothing; this undoes the first
-    assert project.code("Caseload").description == "old"
+    project.history.undo()  # the (empty) second import recorded nothing; this undoes the first
+    assert project.codebook.code("Caseload").description == "old"
 
 
 @pytest.mark.parametrize(

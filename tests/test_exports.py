@@ -362,19 +362,19 @@ def study(tmp_path):
                                   manifest=write(tmp_path / "manifest.csv", MANIFEST))
     assert not report.failed
     for code in ("Caseload and time/Caseload", "Caseload and time/Overtime", "Management culture/Supervision"):
-        project.add_code(code)
+        project.codebook.add_code(code)
 
     def code(document: str, code: str, words: str) -> None:
-        project.apply_coding(document, code, *project.find_text(document, words))
+        project.coding.apply_coding(document, code, *project.coding.find_text(document, words))
 
     code("sw01", "Caseload", "My caseload went up to twenty-eight families. I visited Jodie Mensah twice last week")
     code("sw01", "Caseload and time", "still could not finish the assessment.")
     code("sw01", "Supervision", "Supervision with my manager is cancelled most months. Jodie Mensah said nobody was listening to her.")
     code("mgr01", "Overtime", "@home visits take most of the day, and the overtime is never paid.")
     # A second coder on the same words: one quote, not two.
-    project.apply_coding("sw01", "Supervision", *project.find_text("sw01", "Supervision with my manager is cancelled most months."),
+    project.coding.apply_coding("sw01", "Supervision", *project.coding.find_text("sw01", "Supervision with my manager is cancelled most months."),
                          coder="Rachel")
-    project.apply_coding("sw01", "Supervision", *project.find_text("sw01", "Supervision with my manager is cancelled most months."))
+    project.coding.apply_coding("sw01", "Supervision", *project.coding.find_text("sw01", "Supervision with my manager is cancelled most months."))
     yield project
     project.close()
 
@@ -416,8 +416,8 @@ def docx_paragraphs(path: Path) -> list[tuple[str, str]]:
 
 
 def test_docx_pseudonymised_reads_like_an_appendix(study, nlp, tmp_path):
-    study.detect_entities(nlp=nlp)
-    study.set_entity_status(None, "accepted")
+    study.pseudonyms.detect_entities(nlp=nlp)
+    study.pseudonyms.set_entity_status(None, "accepted")
     groups = quotes(study)
     out = tmp_path / "quotes.docx"
     write_quotes(groups, out, title="Appendix B: quotes", notes=["Pseudonymised: names and places are replaced."])
@@ -455,8 +455,8 @@ def test_docx_pseudonymised_reads_like_an_appendix(study, nlp, tmp_path):
 
 
 def test_docx_original_has_the_real_names(study, nlp, tmp_path):
-    study.detect_entities(nlp=nlp)
-    study.set_entity_status(None, "accepted")
+    study.pseudonyms.detect_entities(nlp=nlp)
+    study.pseudonyms.set_entity_status(None, "accepted")
     out = tmp_path / "original.docx"
     write_quotes(quotes(study, pseudonymised=False), out, title="Quotes (original)")
     body = "\n".join(text for _, text in docx_paragraphs(out))
@@ -494,7 +494,7 @@ def test_quotes_markdown_html_and_csv(study, tmp_path):
 
 
 def test_quotes_without_passages(study, tmp_path):
-    study.add_code("Empty theme")
+    study.codebook.add_code("Empty theme")
     groups = quotes(study, codes=["Empty theme"])
     assert groups == []
     write_quotes(groups, tmp_path / "none.docx", title="Nothing")

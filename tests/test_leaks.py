@@ -294,7 +294,7 @@ def test_project_every_table_is_searched_and_the_file_is_left_untouched(tmp_path
     path = tmp_path / "study.fnp"
     with Project.create(path) as project:
         project.import_paths([source])
-        project.add_memo("project", None, "Remember:\nring Mensah")
+        project.coding.add_memo("project", None, "Remember:\nring Mensah")
     before = _digest(path)
     leaks, problems = check(path)
     assert problems == []
@@ -311,7 +311,7 @@ def test_project_whose_text_is_clean_but_a_memo_keeps_a_name(tmp_path):
     path = tmp_path / "safe.fnp"
     with Project.create(path) as project:
         project.import_paths([source])
-        project.add_memo("document", "p1", "Follow up with Mrs MENSAH")
+        project.coding.add_memo("document", "p1", "Follow up with Mrs MENSAH")
     leaks, _ = check(path)
     assert found(leaks) == [(f"{path}:memos.text#1", 1, 20, "MENSAH", "Mensah", "case-insensitive")]
 
@@ -329,7 +329,7 @@ def test_project_open_elsewhere_is_read_with_its_write_ahead_log(tmp_path):
     path = tmp_path / "study.fnp"
     project = Project.create(path)
     try:
-        project.add_memo("project", None, "Ring Jodie")
+        project.coding.add_memo("project", None, "Ring Jodie")
         assert Path(f"{path}-wal").exists()  # not yet checkpointed into the file
         leaks, problems = check(path)
     finally:
@@ -537,7 +537,7 @@ def test_utf16_text_inside_a_project_file_is_found(tmp_path, nlp):
     # A blob holding UTF-16 text (as a Windows program writes it) in a live row.
     path = tmp_path / "safe.fnp"
     with Project.create(path) as project:
-        project.add_memo("project", None, "[Person 1] was tired.")
+        project.coding.add_memo("project", None, "[Person 1] was tired.")
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE attachments (id INTEGER PRIMARY KEY, data BLOB)")
     conn.execute("INSERT INTO attachments (data) VALUES (?)",
@@ -577,13 +577,13 @@ def test_cli_exit_codes_0_clean_1_known_leak_3_possible_only(tmp_path):
     project_path = tmp_path / "study.fnp"
     with Project.create(project_path) as project:
         project.import_paths([write(tmp_path / "in" / "p1.txt", "Interviewer: Hello.\n\nJodie Mensah: Hello.\n")])
-        project.add_memo("project", None, "check")
+        project.coding.add_memo("project", None, "check")
     with sqlite3.connect(project_path) as conn:  # the register knows Jodie Mensah, accepted
         pass
     with Project.open(project_path) as project:
-        project.detect_entities(pipeline="no_such_pipeline_installed")  # rules and gazetteer are enough here
-        project.set_entity_status(None, "accepted")
-        assert "Jodie Mensah" in project.leak_surfaces()
+        project.pseudonyms.detect_entities(pipeline="no_such_pipeline_installed")  # rules and gazetteer are enough here
+        project.pseudonyms.set_entity_status(None, "accepted")
+        assert "Jodie Mensah" in project.pseudonyms.leak_surfaces()
     clean = write(tmp_path / "clean" / "p1.txt", "Interviewer: Hello.\n\n[Person 1]: Hello, the MASH rang.\n")
     result = runner.invoke(cli, ["pseudo", "check-leaks", str(project_path), str(clean)])
     assert result.exit_code == 0, result.output
@@ -610,7 +610,7 @@ def test_key_log_csv_cells_are_neutralised_and_it_starts_sensitive(tmp_path, nlp
     project_path = tmp_path / "study.fnp"
     with Project.create(project_path) as project:
         project.import_paths([write(tmp_path / "in" / "=cmd.txt", "Ring her on +44 7700 900418 today.\n")])
-        project.detect_entities(nlp=nlp)
+        project.pseudonyms.detect_entities(nlp=nlp)
     key = tmp_path / "key.csv"
     result = CliRunner().invoke(cli, ["pseudo", "log", str(project_path), "--format", "csv", "-o", str(key)])
     assert result.exit_code == 0, result.output
@@ -632,9 +632,9 @@ def _seed_export(tmp_path, nlp) -> tuple[Path, Path]:
     source = write(tmp_path / "in" / "report.txt", SEED.read_text(encoding="utf-8"))
     with Project.create(project_path) as project:
         project.import_paths([source])
-        project.detect_entities(nlp=nlp)
-        project.set_entity_status(None, "accepted")
-        project.export_texts(tmp_path / "out")
+        project.pseudonyms.detect_entities(nlp=nlp)
+        project.pseudonyms.set_entity_status(None, "accepted")
+        project.pseudonyms.export_texts(tmp_path / "out")
     return project_path, tmp_path / "out"
 
 
@@ -661,8 +661,8 @@ def test_seed_report_export_flags_the_case_study_child_and_stays_short(tmp_path,
     # Make detection miss her, as it once did: her entity wrongly cleared by a
     # reviewer, so all 11 mentions stay in a fresh export; the check must say so.
     with Project.open(project_path) as project:
-        project.set_entity_status([e.id for e in project.entities() if "Ivy" in e.surfaces], "rejected")
-        project.export_texts(tmp_path / "missed")
+        project.pseudonyms.set_entity_status([e.id for e in project.pseudonyms.entities() if "Ivy" in e.surfaces], "rejected")
+        project.pseudonyms.export_texts(tmp_path / "missed")
     out = tmp_path / "missed"
     assert (out / "report.txt").read_text(encoding="utf-8").count("Ivy") == 11
     with Project.open(project_path) as project:
@@ -695,12 +695,12 @@ def test_a_rejected_person_is_listed_again_a_rejected_place_is_not(tmp_path, nlp
                    "Interviewer: Who was there?\n\nAnita Shah: DC Sarah Hale came with me to Brindleford.\n")
     with Project.create(tmp_path / "study.fnp") as project:
         project.import_paths([source])
-        project.detect_entities(nlp=nlp)
-        people = {e.label: e for e in project.entities()}
+        project.pseudonyms.detect_entities(nlp=nlp)
+        people = {e.label: e for e in project.pseudonyms.entities()}
         assert {"Sarah Hale", "Brindleford"} <= set(people), sorted(people)
-        project.set_entity_status(["Sarah Hale", "Brindleford"], "rejected")
-        project.set_entity_status(None, "accepted")
-        project.export_texts(tmp_path / "out")
+        project.pseudonyms.set_entity_status(["Sarah Hale", "Brindleford"], "rejected")
+        project.pseudonyms.set_entity_status(None, "accepted")
+        project.pseudonyms.export_texts(tmp_path / "out")
         report, _ = check_outputs(project, [tmp_path / "out"], nlp=nlp)
     assert report.leaks == []
     assert possible_texts(report) == {"Sarah Hale"}
@@ -743,10 +743,10 @@ def test_surrogate_names_of_the_project_are_not_possible_identifiers(tmp_path, n
     with Project.create(tmp_path / "study.fnp") as project:
         project.import_paths([source])
         project.set_setting("pseudo_strategy", "surrogates")
-        project.detect_entities(nlp=nlp)
-        project.set_entity_status(None, "accepted")
-        surrogates = [value for value in project.replacements().values() if not value.startswith("[")]
-        project.export_texts(tmp_path / "out")
+        project.pseudonyms.detect_entities(nlp=nlp)
+        project.pseudonyms.set_entity_status(None, "accepted")
+        surrogates = [value for value in project.pseudonyms.replacements().values() if not value.startswith("[")]
+        project.pseudonyms.export_texts(tmp_path / "out")
         exported = (tmp_path / "out" / "p1.txt").read_text(encoding="utf-8")
         assert surrogates and all(name in exported for name in surrogates if " " in name)
         write(tmp_path / "out" / "p1.txt", exported + "\nNote: Darren Cole called too.\n")

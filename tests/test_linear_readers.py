@@ -66,7 +66,7 @@ def test_codebook_import_work_per_code_is_flat(tmp_path):
                 return 0
 
             project.conn.set_progress_handler(step, 100)
-            counts = project.import_codebook(nodes)
+            counts = project.codebook.import_codebook(nodes)
             project.conn.set_progress_handler(None, 100)
             assert counts["added"] == 2 * n + 1
         per_code.append(steps / n)

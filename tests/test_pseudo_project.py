@@ -32,13 +32,13 @@ def study(tmp_path, nlp, request, monkeypatch):
         monkeypatch.setenv("FIELDNOTES_PASSPHRASE", PASSPHRASE)
     project = Project.create(tmp_path / "s.fnp", passphrase=passphrase_of(kind))
     project.import_paths([write(tmp_path / "in" / "int.txt", TRANSCRIPT), write(tmp_path / "in" / "obs.md", NOTES)])
-    project.detect_entities(nlp=nlp)
+    project.pseudonyms.detect_entities(nlp=nlp)
     yield project
     project.close()
 
 
 def labels(project):
-    return {e.label: e for e in project.entities()}
+    return {e.label: e for e in project.pseudonyms.entities()}
 
 
 def test_detection_clusters_variants_and_skips_unchanged(study, nlp):
@@ -46,19 +46,19 @@ def test_detection_clusters_variants_and_skips_unchanged(study, nlp):
     jodie = next(e for e in found.values() if "Jodie" in e.surfaces)
     assert {"Jodie", "Jodi"} <= set(jodie.surfaces)
     # The lower-case "jodie" is one of her mentions (surface forms are kept once, whatever the case).
-    assert "jodie" in {m.text for m in study.mentions_of(jodie.id)}
+    assert "jodie" in {m.text for m in study.pseudonyms.mentions_of(jodie.id)}
     cats = {e.category for e in found.values()}
     assert {"PERSON", "PHONE", "ADDRESS", "NHS_NUMBER", "ORG"} <= cats
     assert not any("Ofsted" in e.surfaces for e in found.values())
-    again = study.detect_entities(nlp=nlp)
+    again = study.pseudonyms.detect_entities(nlp=nlp)
     assert again.processed == 0 and again.skipped == 2
 
 
 def test_pseudonymised_view_moves_codings_with_their_words(study):
-    study.add_code("Family/Tiredness")
-    start, end = study.find_text("int", "Jodie said she was tired")
-    coding, _ = study.apply_coding("int", "Tiredness", start, end)
-    text, mapping = study.pseudonymised("int")
+    study.codebook.add_code("Family/Tiredness")
+    start, end = study.coding.find_text("int", "Jodie said she was tired")
+    coding, _ = study.coding.apply_coding("int", "Tiredness", start, end)
+    text, mapping = study.pseudonyms.pseudonymised("int")
     a, b = mapping.range_to_view(coding.start, coding.end)
     assert text[a:b].endswith(" said she was tired")
     assert "Jodie" not in text[a:b] and text[a:b].startswith("[")
@@ -66,38 +66,38 @@ def test_pseudonymised_view_moves_codings_with_their_words(study):
 
 
 def test_accept_all_export_text_and_leak_check(study, tmp_path):
-    study.set_entity_status(None, "accepted")
-    written = study.export_texts(tmp_path / "out")
+    study.pseudonyms.set_entity_status(None, "accepted")
+    written = study.pseudonyms.export_texts(tmp_path / "out")
     assert sorted(p.rsplit("/", 1)[-1] for p in written) == ["int.txt", "obs.txt"]
     body = (tmp_path / "out" / "int.txt").read_text(encoding="utf-8")
     for real in ("Jodie", "jodie", "Mensah", "Anita", "07700 900418", "943 476 5919", "14 Mill Lane"):
         assert real not in body
     from fieldnotes.pseudonymise.leaks import check_leaks
 
-    leaks, problems = check_leaks([tmp_path / "out"], study.leak_surfaces(), ignore=study.allowlist())
+    leaks, problems = check_leaks([tmp_path / "out"], study.pseudonyms.leak_surfaces(), ignore=study.pseudonyms.allowlist())
     assert leaks == [] and problems == []
     write(tmp_path / "out" / "draft.md", "Quote from Jodie Mensah here.\n")
-    leaks, _ = check_leaks([tmp_path / "out"], study.leak_surfaces())
+    leaks, _ = check_leaks([tmp_path / "out"], study.pseudonyms.leak_surfaces())
     assert {leak.found for leak in leaks} >= {"Jodie Mensah"} or {leak.found for leak in leaks} >= {"Jodie"}
 
 
 def test_decisions_set_reject_merge_split_allow_and_undo(study):
-    anita = study.entity_id("Anita Shah")
-    study.set_replacement(anita, "Sophie")
-    assert study.pseudonymised("int")[0].count("Sophie") >= 1
-    phone = next(e.id for e in study.entities() if e.category == "PHONE")
-    study.set_entity_status([phone], "rejected")
-    assert "07700 900418" in study.pseudonymised("int")[0]
-    study.undo()
-    assert "07700 900418" not in study.pseudonymised("int")[0]
-    kayden = study.entity_id("Kayden")
-    before = len(study.mentions_of(kayden))
-    new = study.split_entity(kayden, document="obs.md", label="Kayden (notes)")
-    assert len(study.mentions_of(kayden)) + len(study.mentions_of(new)) == before
-    study.merge_entities(new, kayden)
-    assert len(study.mentions_of(kayden)) == before
-    removed = study.allow(["Hadley"])
-    assert removed >= 1 and "Hadley" in study.pseudonymised("int")[0]
+    anita = study.pseudonyms.entity_id("Anita Shah")
+    study.pseudonyms.set_replacement(anita, "Sophie")
+    assert study.pseudonyms.pseudonymised("int")[0].count("Sophie") >= 1
+    phone = next(e.id for e in study.pseudonyms.entities() if e.category == "PHONE")
+    study.pseudonyms.set_entity_status([phone], "rejected")
+    assert "07700 900418" in study.pseudonyms.pseudonymised("int")[0]
+    study.history.undo()
+    assert "07700 900418" not in study.pseudonyms.pseudonymised("int")[0]
+    kayden = study.pseudonyms.entity_id("Kayden")
+    before = len(study.pseudonyms.mentions_of(kayden))
+    new = study.pseudonyms.split_entity(kayden, document="obs.md", label="Kayden (notes)")
+    assert len(study.pseudonyms.mentions_of(kayden)) + len(study.pseudonyms.mentions_of(new)) == before
+    study.pseudonyms.merge_entities(new, kayden)
+    assert len(study.pseudonyms.mentions_of(kayden)) == before
+    removed = study.pseudonyms.allow(["Hadley"])
+    assert removed >= 1 and "Hadley" in study.pseudonyms.pseudonymised("int")[0]
 
 
 def test_key_log_csv_and_jsonl(study, tmp_path):
@@ -114,26 +114,26 @@ def test_key_log_csv_and_jsonl(study, tmp_path):
 
 
 def test_safe_copy_has_no_originals_anywhere(study, tmp_path):
-    study.add_code("Family/Support")
-    start, end = study.find_text("int", "Mrs Mensah helps.")
-    study.apply_coding("int", "Support", start, end)
-    study.add_memo("document", "int", "Jodie Mensah seemed calmer with Anita.")
-    study.set_entity_status(None, "accepted")
+    study.codebook.add_code("Family/Support")
+    start, end = study.coding.find_text("int", "Mrs Mensah helps.")
+    study.coding.apply_coding("int", "Support", start, end)
+    study.coding.add_memo("document", "int", "Jodie Mensah seemed calmer with Anita.")
+    study.pseudonyms.set_entity_status(None, "accepted")
     safe = tmp_path / "safe.fnp"
-    counts = study.safe_copy(safe)
+    counts = study.pseudonyms.safe_copy(safe)
     assert counts == {"documents": 2, "codings": 1, "memos": 1}
     with Project.open(safe) as copy:
-        assert copy.entities() == []
-        coding = copy.codings()[0]
+        assert copy.pseudonyms.entities() == []
+        coding = copy.coding.codings()[0]
         assert coding.text.endswith("helps.") and "Mensah" not in coding.text
-        assert "Jodie" not in copy.memos()[0].text
+        assert "Jodie" not in copy.coding.memos()[0].text
         assert copy.search("Mensah") == []
     raw = safe.read_bytes()
     for real in ("Jodie", "Mensah", "Anita", "07700 900418", "Mill Lane", "943 476 5919"):
         assert real.encode() not in raw, real
     from fieldnotes.pseudonymise.leaks import check_leaks
 
-    leaks, problems = check_leaks([safe], study.leak_surfaces(), ignore=study.allowlist())
+    leaks, problems = check_leaks([safe], study.pseudonyms.leak_surfaces(), ignore=study.pseudonyms.allowlist())
     assert leaks == [] and problems == []
     with sqlite3.connect(safe) as conn:
         assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == 0
@@ -159,7 +159,7 @@ def test_cli_pseudo_flow_and_check_leaks_exit_code(study, tmp_path):
 def test_rules_only_fallback_is_said(tmp_path):
     project = Project.create(tmp_path / "r.fnp")
     project.import_paths([write(tmp_path / "a.txt", TRANSCRIPT)])
-    report = project.detect_entities(pipeline="no_such_pipeline_installed")
+    report = project.pseudonyms.detect_entities(pipeline="no_such_pipeline_installed")
     assert "rules" in report.message.lower() and "gazetteer" in report.message.lower()
-    assert any(e.category == "PHONE" for e in project.entities())
+    assert any(e.category == "PHONE" for e in project.pseudonyms.entities())
     project.close()

@@ -23,7 +23,7 @@ def surfaces(text: str, nlp=None) -> list[str]:
 
 
 def mentions(project, document: str) -> list[str]:
-    return [m["text"] for m in project.mention_log() if m["document"] == document]
+    return [m["text"] for m in project.pseudonyms.mention_log() if m["document"] == document]
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -108,7 +108,7 @@ def test_a_known_person_called_will_in_every_document_but_not_the_modal(project,
           "Interviewer: Will you tell me about the visit?\n"
           "SW: I spoke to Grace first. Will was quiet. It will take time, by the grace of the court.\n")
     project.import_paths([folder])
-    project.detect_entities(nlp=nlp)
+    project.pseudonyms.detect_entities(nlp=nlp)
     b = mentions(project, "b_interview.txt")
     assert b.count("Grace") == 1 and b.count("Will") == 1  # "Will was quiet", not "Will you"
     assert "will" not in b and "grace" not in b
@@ -181,12 +181,12 @@ def test_pseudo_allow_extends_the_keep_list_for_one_project(project, nlp, tmp_pa
     folder.mkdir()
     write(folder, "notes.txt", "The Harbourside Pathway Model was used with Ellis Quade at Larchmoor Family Hub.\n")
     project.import_paths([folder])
-    project.detect_entities(nlp=nlp)
+    project.pseudonyms.detect_entities(nlp=nlp)
     before = mentions(project, "notes.txt")
     assert "Larchmoor Family Hub" in before
     result = CliRunner().invoke(load_commands(), ["pseudo", "allow", str(project.path), "Larchmoor Family Hub", "Harbourside"])
     assert result.exit_code == 0, result.output
-    project.detect_entities(nlp=nlp)
+    project.pseudonyms.detect_entities(nlp=nlp)
     after = mentions(project, "notes.txt")
     assert "Larchmoor Family Hub" not in after and not any("Harbourside" in m for m in after)
     assert any("Ellis Quade" in m or m == "Ellis" for m in after)

@@ -69,10 +69,10 @@ def fresh(_sample_build, tmp_path):
     path = tmp_path / "study.fnp"
     shutil.copy(_sample_build, path)
     with Project.open(path) as project:
-        project.add_code("Family/Home life")
-        project.add_code("Work/Caseload")
-        project.autocode("Home life", keywords=["Jodie", "Nana Pat", "Kayden", "Stacey"], scope="sentence")
-        project.autocode("Caseload", keywords=["caseload"], scope="sentence")
+        project.codebook.add_code("Family/Home life")
+        project.codebook.add_code("Work/Caseload")
+        project.coding.autocode("Home life", keywords=["Jodie", "Nana Pat", "Kayden", "Stacey"], scope="sentence")
+        project.coding.autocode("Caseload", keywords=["caseload"], scope="sentence")
     return path
 
 
@@ -86,12 +86,12 @@ def _reviewed_build(_sample_build, tmp_path_factory):
     path = tmp_path_factory.mktemp("reviewed") / "study.fnp"
     shutil.copy(_sample_build, path)
     with Project.open(path) as project:
-        project.add_code("Family/Home life")
-        project.add_code("Work/Caseload")
-        project.autocode("Home life", keywords=["Jodie", "Nana Pat", "Kayden", "Stacey"], scope="sentence")
-        project.autocode("Caseload", keywords=["caseload"], scope="sentence")
-        project.detect_entities(nlp=nlp)
-        project.set_entity_status(None, "accepted")
+        project.codebook.add_code("Family/Home life")
+        project.codebook.add_code("Work/Caseload")
+        project.coding.autocode("Home life", keywords=["Jodie", "Nana Pat", "Kayden", "Stacey"], scope="sentence")
+        project.coding.autocode("Caseload", keywords=["caseload"], scope="sentence")
+        project.pseudonyms.detect_entities(nlp=nlp)
+        project.pseudonyms.set_entity_status(None, "accepted")
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 
@@ -176,8 +176,8 @@ def test_a_document_imported_or_replaced_after_review_is_masked(reviewed, tmp_pa
     with Project.open(reviewed) as project:
         assert not project.import_paths([tmp_path / "in"]).failed
         assert not project.import_paths([tmp_path / "in2"], replace=True).failed
-        project.autocode("Home life", keywords=["partner"], documents=["p4_int_family03.txt"], scope="sentence")
-        project.autocode("Home life", keywords=["housing team"], documents=["p3_int_eh02.txt"], scope="sentence")
+        project.coding.autocode("Home life", keywords=["partner"], documents=["p4_int_family03.txt"], scope="sentence")
+        project.coding.autocode("Home life", keywords=["housing team"], documents=["p3_int_eh02.txt"], scope="sentence")
     new_names = ["Darren Cole", "Darren", "Oak Road", "Kieran Walsh"]
     out = tmp_path / "out"
     run("export", "text", reviewed, "-o", out / "text")
@@ -188,7 +188,7 @@ def test_a_document_imported_or_replaced_after_review_is_masked(reviewed, tmp_pa
     for path in sorted(out.iterdir()):
         assert leaked(path, REAL + new_names) == [], path.name
     with Project.open(reviewed) as project:
-        assert project.stale_documents() == []
+        assert project.pseudonyms.stale_documents() == []
 
 
 # -- finding 3: names in fields other than the transcript ------------------------------
@@ -199,12 +199,12 @@ def test_names_in_codes_document_names_memos_attributes_and_cases_are_scrubbed(r
           "meetings never stop and Kayden is off school.\n")
     with Project.open(reviewed) as project:
         assert not project.import_paths([tmp_path / "in"]).failed
-        project.add_code("Jodie Mensah story", description="Everything Darren Cole said about the family.")
-        project.autocode("Jodie Mensah story", keywords=["caseload"], scope="sentence",
+        project.codebook.add_code("Jodie Mensah story", description="Everything Darren Cole said about the family.")
+        project.coding.autocode("Jodie Mensah story", keywords=["caseload"], scope="sentence",
                          documents=["Jodie_Mensah_interview.txt", "p1_int_sw01.txt"])
-        project.add_memo("document", "p1_int_sw01.txt", "Follow up the visit at SY3 9QQ next week with the team.",
+        project.coding.add_memo("document", "p1_int_sw01.txt", "Follow up the visit at SY3 9QQ next week with the team.",
                          title="Visit to SY3 9QQ")
-        project.add_memo("code", "Jodie Mensah story", "Ask Sarah Hale whether this is still current.")
+        project.coding.add_memo("code", "Jodie Mensah story", "Ask Sarah Hale whether this is still current.")
         project.set_attribute("p1_int_sw01.txt", "keyworker", "Sarah Hale")
         project.set_attribute("Jodie_Mensah_interview.txt", "keyworker", "Darren Cole")
         project.conn.execute("UPDATE cases SET name = 'Jodie Mensah household', "
@@ -240,17 +240,17 @@ def test_names_in_codes_document_names_memos_attributes_and_cases_are_scrubbed(r
 
 def test_pseudonyms_survive_merges_and_splits_of_other_entities(reviewed, tmp_path, nlp):
     with Project.open(reviewed) as project:
-        before = {e.id: e.replacement for e in project.entities()}
-        first = project.pseudonymised("p1_int_sw01.txt")[0]
+        before = {e.id: e.replacement for e in project.pseudonyms.entities()}
+        first = project.pseudonyms.pseudonymised("p1_int_sw01.txt")[0]
         # Merge two people low in the numbering and split another: the tags of
         # everyone else (and of the survivor) must not move.
-        low = sorted((e for e in project.entities(category="PERSON")), key=lambda e: e.id)
+        low = sorted((e for e in project.pseudonyms.entities(category="PERSON")), key=lambda e: e.id)
         source, target = low[0], low[1]
-        project.merge_entities(source.id, target.id)
-        grace = project.entity_id("Grace Bennett")
-        new_id = project.split_entity(grace, document="p3_int_family02.srt", label="Grace Williams")
-        after = {e.id: e.replacement for e in project.entities()}
-        second = project.pseudonymised("p1_int_sw01.txt")[0]
+        project.pseudonyms.merge_entities(source.id, target.id)
+        grace = project.pseudonyms.entity_id("Grace Bennett")
+        new_id = project.pseudonyms.split_entity(grace, document="p3_int_family02.srt", label="Grace Williams")
+        after = {e.id: e.replacement for e in project.pseudonyms.entities()}
+        second = project.pseudonyms.pseudonymised("p1_int_sw01.txt")[0]
     untouched = set(before) - {source.id, grace}
     assert untouched and all(after[i] == before[i] for i in untouched), \
         [(i, before[i], after[i]) for i in untouched if after[i] != before[i]]
@@ -266,14 +266,14 @@ def test_pseudonyms_survive_merges_and_splits_of_other_entities(reviewed, tmp_pa
 
 def test_redetection_and_upgrade_keep_pseudonyms(reviewed, nlp):
     with Project.open(reviewed) as project:
-        before = {e.label: e.replacement for e in project.entities()}
-        project.detect_entities(nlp=nlp, force=True)
-        assert {e.label: e.replacement for e in project.entities()} == before
+        before = {e.label: e.replacement for e in project.pseudonyms.entities()}
+        project.pseudonyms.detect_entities(nlp=nlp, force=True)
+        assert {e.label: e.replacement for e in project.pseudonyms.entities()} == before
         # A project from before stable tags (no tag stored) gets the tags it
         # showed then: numbered in entity id order.
         project.conn.execute("UPDATE entities SET tag = NULL")
         project.conn.execute("DELETE FROM pseudonym_numbers")
-        assert {e.label: e.replacement for e in project.entities()} == before
+        assert {e.label: e.replacement for e in project.pseudonyms.entities()} == before
 
 
 # -- classification -------------------------------------------------------------------
@@ -301,7 +301,7 @@ def test_a_text_column_nobody_classified_stops_the_safe_copy(project, tmp_path):
     from fieldnotes.errors import FieldnotesError
 
     with pytest.raises(FieldnotesError, match="memos.note"):
-        project.safe_copy(tmp_path / "safe.fnp", project.pseudonymised_view(ensure=False))
+        project.pseudonyms.safe_copy(tmp_path / "safe.fnp", project.pseudonyms.pseudonymised_view(ensure=False))
     assert not (tmp_path / "safe.fnp").exists()
 
 
@@ -318,8 +318,8 @@ def test_readme_tour_reviews_by_name_and_is_true_for_the_demo(_sample_build, tmp
     path = tmp_path / "demo.fnp"
     shutil.copy(_sample_build, path)
     with Project.open(path) as project:
-        project.detect_entities(nlp=nlp)
-        hale, pat, jodie = (project.entity_id(n) for n in ("Sarah Hale", "Patience Mensah", "Jodie Mensah"))
+        project.pseudonyms.detect_entities(nlp=nlp)
+        hale, pat, jodie = (project.pseudonyms.entity_id(n) for n in ("Sarah Hale", "Patience Mensah", "Jodie Mensah"))
     import shlex
 
     for line in readme.splitlines():
@@ -327,7 +327,7 @@ def test_readme_tour_reviews_by_name_and_is_true_for_the_demo(_sample_build, tmp
             args = shlex.split(line.split("  #")[0])[1:]
             run(*[str(path) if a == "demo.fnp" else a for a in args])
     with Project.open(path) as project:
-        status = {e.id: e.status for e in project.entities()}
+        status = {e.id: e.status for e in project.pseudonyms.entities()}
         assert status[hale] == "accepted"  # the police officer stays masked
         assert pat in status and jodie in status and pat != jodie  # the grandmother is not the mother
     run("export", "text", path, "-o", tmp_path / "out")
@@ -339,15 +339,15 @@ def test_surrogates_and_role_tags_survive_merges_and_splits(reviewed, strategy, 
     with Project.open(reviewed) as project:
         project.set_setting("pseudo_strategy", strategy)
         if strategy == "roles":  # roles come with the register; give a few people one
-            people = [e.id for e in project.entities(category="PERSON")][:8]
+            people = [e.id for e in project.pseudonyms.entities(category="PERSON")][:8]
             project.conn.executemany("UPDATE entities SET role = ? WHERE id = ?",
                                      [("social worker" if i % 2 else "parent", ent) for i, ent in enumerate(people)])
-        before = {e.id: e.replacement for e in project.entities()}
-        low = sorted(project.entities(category="PERSON"), key=lambda e: e.id)
-        project.merge_entities(low[0].id, low[1].id)
-        grace = project.entity_id("Grace Bennett")
-        project.split_entity(grace, document="p3_int_family02.srt", label="Grace Williams")
-        after = {e.id: e.replacement for e in project.entities()}
+        before = {e.id: e.replacement for e in project.pseudonyms.entities()}
+        low = sorted(project.pseudonyms.entities(category="PERSON"), key=lambda e: e.id)
+        project.pseudonyms.merge_entities(low[0].id, low[1].id)
+        grace = project.pseudonyms.entity_id("Grace Bennett")
+        project.pseudonyms.split_entity(grace, document="p3_int_family02.srt", label="Grace Williams")
+        after = {e.id: e.replacement for e in project.pseudonyms.entities()}
     untouched = set(before) - {low[0].id, grace}
     changed = [(i, before[i], after[i]) for i in untouched if after[i] != before[i]]
     assert changed == []
@@ -379,19 +379,19 @@ def test_workspace_f6_on_a_project_never_detected_masks_names(fresh, nlp):
 
     asyncio.run(main())
     with Project.open(fresh) as project:
-        assert project.stale_documents() == []
+        assert project.pseudonyms.stale_documents() == []
 
 
 def test_documents_whose_names_scrub_alike_stay_apart(project, tmp_path):
     for i, name in enumerate(("Darren_interview.txt", "Kieran_interview.txt", "Kieran-interview.txt")):
         write(tmp_path / "in" / name, f"INTERVIEWER: Hello.\nR: This is interview {i} about work.\n")
     assert not project.import_paths([tmp_path / "in"]).failed
-    view = project.pseudonymised_view()
+    view = project.pseudonyms.pseudonymised_view()
     names = [view.document_name(n) for n in ("Darren_interview.txt", "Kieran_interview.txt", "Kieran-interview.txt")]
     assert len(set(names)) == 3 and not any("Darren" in n or "Kieran" in n for n in names), names
-    written = project.export_texts(tmp_path / "out", view)
+    written = project.pseudonyms.export_texts(tmp_path / "out", view)
     assert len(written) == 3 and not any("Darren" in w or "Kieran" in w for w in written)
-    counts = project.safe_copy(tmp_path / "safe.fnp", view)
+    counts = project.pseudonyms.safe_copy(tmp_path / "safe.fnp", view)
     assert counts["documents"] == 3 and leaked(tmp_path / "safe.fnp", ["Darren", "Kieran"]) == []
 
 
@@ -409,7 +409,7 @@ def test_parts_of_names_that_are_ordinary_words_do_not_mask_free_text(project, t
         project.conn.execute(
             "INSERT INTO entities(guid, category, label, status, created_at, surfaces) "
             "VALUES (?, 'PERSON', ?, 'suggested', '2026-01-01', ?)", [label, label, json.dumps(surfaces)])
-    view = project.pseudonymised_view(ensure=False)
+    view = project.pseudonyms.pseudonymised_view(ensure=False)
     assert view.scrub("Leadership and buy-in") == "Leadership and buy-in"
     assert view.scrub("We will meet them") == "We will meet them"
     scrubbed = view.scrub("Will said Sandra Hughes will call")

@@ -27,26 +27,26 @@ def schema() -> xmlschema.XMLSchema:
 def coded(project: Project) -> Project:
     """The sample project with a codebook, codings by two coders, memos on
     every kind of target and attributes of every type on documents and cases."""
-    project.add_code("Workload/Caseload", description="Talk of caseload.\n\nSecond «paragraph» & <more>.",
+    project.codebook.add_code("Workload/Caseload", description="Talk of caseload.\n\nSecond «paragraph» & <more>.",
                      inclusion="Numbers of children.", exclusion="Admin time.", example="\"I've got 24.\"",
                      colour="#d55e00")
-    project.add_code("Workload/Caseload/Complex cases", colour="#0072B2")
-    project.add_code("Training ✓", description="Stronger Practice sessions")
-    project.add_code("Relationships")
-    s, e = project.find_text("p1_int_sw01.txt", "Stronger Practice training")
-    training, _ = project.apply_coding("p1_int_sw01.txt", "Training ✓", s, e)
-    project.apply_coding("p1_int_sw01.txt", "Caseload", s, e + 12, coder="bob")
-    s, e = project.find_text("p1_int_sw01.txt", "the relationship-based stuff")
-    project.apply_coding("p1_int_sw01.txt", "Relationships", s, e)
-    project.apply_coding("p1_int_sw01.txt", "Relationships", s, e, coder="bob")
+    project.codebook.add_code("Workload/Caseload/Complex cases", colour="#0072B2")
+    project.codebook.add_code("Training ✓", description="Stronger Practice sessions")
+    project.codebook.add_code("Relationships")
+    s, e = project.coding.find_text("p1_int_sw01.txt", "Stronger Practice training")
+    training, _ = project.coding.apply_coding("p1_int_sw01.txt", "Training ✓", s, e)
+    project.coding.apply_coding("p1_int_sw01.txt", "Caseload", s, e + 12, coder="bob")
+    s, e = project.coding.find_text("p1_int_sw01.txt", "the relationship-based stuff")
+    project.coding.apply_coding("p1_int_sw01.txt", "Relationships", s, e)
+    project.coding.apply_coding("p1_int_sw01.txt", "Relationships", s, e, coder="bob")
     doc = project.document("p2_int_sw03.txt")
-    project.apply_coding("p2_int_sw03.txt", "Complex cases", 0, 40)
-    project.apply_coding("p2_int_sw03.txt", "Relationships", 10, len(doc.text))
-    project.add_memo("project", None, "Phase 2 sampling is thin on LAC.", title="Sampling")
-    project.add_memo("document", "p1_int_sw01.txt", "Recorded at Hadley Hub.", title="Setting")
-    project.add_memo("code", "Caseload", "Merge with Workload?")
-    project.add_memo("coding", training.id, "Cohort started in May.", coder="bob")
-    project.add_memo("case", "SW01", "Interviewed in all three phases.")
+    project.coding.apply_coding("p2_int_sw03.txt", "Complex cases", 0, 40)
+    project.coding.apply_coding("p2_int_sw03.txt", "Relationships", 10, len(doc.text))
+    project.coding.add_memo("project", None, "Phase 2 sampling is thin on LAC.", title="Sampling")
+    project.coding.add_memo("document", "p1_int_sw01.txt", "Recorded at Hadley Hub.", title="Setting")
+    project.coding.add_memo("code", "Caseload", "Merge with Workload?")
+    project.coding.add_memo("coding", training.id, "Cohort started in May.", coder="bob")
+    project.coding.add_memo("case", "SW01", "Interviewed in all three phases.")
     project.set_attribute("p1_int_sw01.txt", "hours", "37.5")
     case_id = project.conn.execute("SELECT id FROM cases WHERE name = 'SW01'").fetchone()[0]
     project._set_attribute("case", case_id, "caseload", 24, None)
@@ -59,7 +59,7 @@ def snapshot(project: Project) -> dict:
     """Everything a round trip must keep, in comparable form."""
     def memo_target(memo):
         if memo.target_type == "coding":
-            c = project.coding(int(memo.target.split()[-1]))
+            c = project.coding.coding(int(memo.target.split()[-1]))
             return (c.document, c.code, c.start, c.end, c.coder)
         return memo.target
 
@@ -67,12 +67,12 @@ def snapshot(project: Project) -> dict:
         "documents": [(d.name, d.kind, d.cases, d.attributes, project.document(d.name).text,
                        project.document(d.name).guid) for d in project.documents()],
         "codes": [(c.path, c.colour, c.description, c.inclusion, c.exclusion, c.example, c.guid)
-                  for c in project.codes()],
-        "codings": sorted((c.document, c.code, c.start, c.end, c.coder, c.guid, c.text) for c in project.codings()),
+                  for c in project.codebook.codes()],
+        "codings": sorted((c.document, c.code, c.start, c.end, c.coder, c.guid, c.text) for c in project.coding.codings()),
         "cases": [(c.name, c.documents, c.attributes) for c in project.cases()],
         "case_descriptions": project.conn.execute("SELECT name, description FROM cases ORDER BY name").fetchall(),
         "variables": [(v.name, v.type, v.documents, v.values) for v in project.variables()],
-        "memos": sorted((m.target_type, str(memo_target(m)), m.title, m.text, m.coder or "") for m in project.memos()),
+        "memos": sorted((m.target_type, str(memo_target(m)), m.title, m.text, m.coder or "") for m in project.coding.memos()),
         "coders": project.conn.execute("SELECT name, guid FROM coders ORDER BY name").fetchall(),
     }
 
@@ -96,12 +96,12 @@ def test_round_trip_keeps_documents_codes_codings_cases_attributes(sample_projec
         for key in before:
             assert after[key] == before[key], key
         # Spot checks with real values, in case both sides were wrong alike.
-        caseload = back.code("Workload/Caseload")
+        caseload = back.codebook.code("Workload/Caseload")
         assert (caseload.colour, caseload.description, caseload.inclusion, caseload.exclusion, caseload.example) == (
             "#D55E00", "Talk of caseload.\n\nSecond «paragraph» & <more>.", "Numbers of children.", "Admin time.",
             "\"I've got 24.\"")
-        assert caseload.guid == project.code("Workload/Caseload").guid
-        training = [c for c in back.codings() if c.code == "Training ✓"]
+        assert caseload.guid == project.codebook.code("Workload/Caseload").guid
+        training = [c for c in back.coding.codings() if c.code == "Training ✓"]
         assert [(c.text, c.coder) for c in training] == [("Stronger Practice training", "tester")]
         sw01 = next(c for c in back.cases() if c.name == "SW01")
         assert sw01.attributes == {"caseload": 24, "first_seen": "2025-06-10"}
@@ -114,7 +114,7 @@ def test_round_trip_keeps_documents_codes_codings_cases_attributes(sample_projec
         assert back.document("p1_int_sw01.txt").attributes["hours"] == 37.5
         assert back.document("p2_fg_managers.vtt").kind == "focus_group"
         # An import is not undoable piece by piece, and it says where it came from.
-        assert back.history() == []
+        assert back.history.entries() == []
         assert back.conn.execute("SELECT count(*) FROM audit WHERE action = 'qdpx.import'").fetchone()[0] == 1
     finally:
         back.close()
@@ -149,9 +149,9 @@ def test_project_qde_validates_and_guids_are_stable(sample_project, tmp_path, sc
     # The stored GUIDs are the ones written.
     with zipfile.ZipFile(first) as archive:
         qde = archive.read("project.qde").decode("utf-8")
-    for code in project.codes():
+    for code in project.codebook.codes():
         assert f'guid="{code.guid}" name="{code.name}"' in qde
-    for coding in project.codings():
+    for coding in project.coding.codings():
         assert f'<PlainTextSelection guid="{coding.guid}"' in qde
 
 
@@ -167,20 +167,20 @@ def test_pseudonymised_export_has_no_real_name_and_codings_keep_their_words(tmp_
     project = Project.create(tmp_path / "s.fnp")
     try:
         project.import_paths([write(tmp_path / "in" / "int.txt", TRANSCRIPT)])
-        project.add_code("Family/Tiredness")
-        project.add_code("Support")
+        project.codebook.add_code("Family/Tiredness")
+        project.codebook.add_code("Support")
         for code, words in (("Tiredness", "Jodie said she was tired"),
                             ("Support", "Mrs Mensah helps Jodie with the school run"),
                             ("Support", "Kayden likes her")):
-            start, end = project.find_text("int", words)
-            coding, _ = project.apply_coding("int", code, start, end)
-        project.add_memo("coding", coding.id, "Kayden seemed settled; ask Anita about Jodie.")
-        project.add_memo("project", None, "Follow up with Anita Shah in phase 2.")
+            start, end = project.coding.find_text("int", words)
+            coding, _ = project.coding.apply_coding("int", code, start, end)
+        project.coding.add_memo("coding", coding.id, "Kayden seemed settled; ask Anita about Jodie.")
+        project.coding.add_memo("project", None, "Follow up with Anita Shah in phase 2.")
         project._link_case(project.document_id("int"), "Anita Shah")
         project.set_attribute("int", "worker", "Anita Shah")
-        project.detect_entities(nlp=nlp)
-        project.set_entity_status(None, "accepted")
-        people = [e for e in project.entities() if e.category == "PERSON"]
+        project.pseudonyms.detect_entities(nlp=nlp)
+        project.pseudonyms.set_entity_status(None, "accepted")
+        people = [e for e in project.pseudonyms.entities() if e.category == "PERSON"]
         surfaces = {s for e in people for s in e.surfaces}
         assert {"Anita Shah", "Jodie"} <= surfaces
 
@@ -195,21 +195,21 @@ def test_pseudonymised_export_has_no_real_name_and_codings_keep_their_words(tmp_
         for real in ("Anita", "Jodie", "Mensah"):
             assert real not in everything
 
-        text, mapping = project.pseudonymised("int")
-        expected = sorted((c.code, text[slice(*mapping.range_to_view(c.start, c.end))]) for c in project.codings())
+        text, mapping = project.pseudonyms.pseudonymised("int")
+        expected = sorted((c.code, text[slice(*mapping.range_to_view(c.start, c.end))]) for c in project.coding.codings())
         back, summary = import_qdpx(out, tmp_path / "back.fnp")
         try:
             assert summary.warnings == []
             assert back.document("int").text == text
-            assert sorted((c.code, c.text) for c in back.codings()) == expected
+            assert sorted((c.code, c.text) for c in back.coding.codings()) == expected
             tired = next(t for code, t in expected if code == "Family/Tiredness")
             assert tired.endswith(" said she was tired") and tired.startswith("[")
-            assert [c.name for c in back.cases()] == [project.string_pseudonymiser()("Anita Shah")]
+            assert [c.name for c in back.cases()] == [project.pseudonyms.string_pseudonymiser()("Anita Shah")]
             assert "Anita" not in back.cases()[0].name
-            scrub = project.string_pseudonymiser()
-            assert sorted(m.text for m in back.memos()) == sorted(scrub(m.text) for m in project.memos())
-            assert all("Anita" not in m.text and "Jodie" not in m.text for m in back.memos())
-            assert back.memos("coding")[0].text.endswith(" seemed settled; ask " + scrub("Anita") + " about "
+            scrub = project.pseudonyms.string_pseudonymiser()
+            assert sorted(m.text for m in back.coding.memos()) == sorted(scrub(m.text) for m in project.coding.memos())
+            assert all("Anita" not in m.text and "Jodie" not in m.text for m in back.coding.memos())
+            assert back.coding.memos("coding")[0].text.endswith(" seemed settled; ask " + scrub("Anita") + " about "
                                                          + scrub("Jodie") + ".")
         finally:
             back.close()
@@ -224,8 +224,8 @@ def exported(tmp_path: Path) -> Path:
     project = Project.create(tmp_path / "small.fnp")
     try:
         project.import_paths([write(tmp_path / "in" / "a.txt", "Some words about the caseload.\n")])
-        project.add_code("Caseload")
-        project.apply_coding("a.txt", "Caseload", 20, 28)
+        project.codebook.add_code("Caseload")
+        project.coding.apply_coding("a.txt", "Caseload", 20, 28)
         out = tmp_path / "small.qdpx"
         export_qdpx(project, out, pseudonymised=False)
     finally:
@@ -418,7 +418,7 @@ def foreign(tmp_path):
 
 def test_foreign_codings_land_on_the_same_words(foreign):
     project, summary = foreign
-    assert sorted((c.document, c.code, c.text, c.coder) for c in project.codings()) == [
+    assert sorted((c.document, c.code, c.text, c.coder) for c in project.coding.codings()) == [
         ("Interview Maria.txt", "Kindness", "People are kind", "Maria Researcher (2)"),
         ("Interview Maria.txt", "interesting/places", "interesting places", "Maria Researcher"),
         ("Visit notes", "Neglect", "garden was overgrown", "Maria Researcher"),
@@ -431,7 +431,7 @@ def test_foreign_codings_land_on_the_same_words(foreign):
 
 def test_foreign_codebook_cases_variables_and_memos(foreign):
     project, summary = foreign
-    codes = {c.path: c for c in project.codes()}
+    codes = {c.path: c for c in project.codebook.codes()}
     assert sorted(codes) == ["Kindness", "Mood", "Neglect", "interesting", "interesting/places"]
     assert codes["interesting/places"].colour == "#FF0000"
     assert codes["interesting/places"].guid == C_PLACES
@@ -445,8 +445,8 @@ def test_foreign_codebook_cases_variables_and_memos(foreign):
     assert project.document("Visit notes").attributes == {"role": "Volunteer"}  # from the nameless case
     assert {d.name: d.kind for d in project.documents()} == {
         "Interview Maria.txt": "other", "Visit notes": "other", "Lost diary": "other"}
-    memos = sorted((m.target_type, m.target or "", m.title, m.text, m.coder or "") for m in project.memos())
-    kind_coding = next(c for c in project.codings() if c.code == "Kindness")
+    memos = sorted((m.target_type, m.target or "", m.title, m.text, m.coder or "") for m in project.coding.memos())
+    kind_coding = next(c for c in project.coding.codings() if c.code == "Kindness")
     assert memos == [
         ("code", "Kindness", "Code note", "Often about neighbours.", ""),
         ("coding", f"coding {kind_coding.id}", "", "Contrast with the mills.", ""),
@@ -468,4 +468,4 @@ def test_foreign_problems_are_reported_not_fatal(foreign):
     assert "same GUID" in warnings and "'Kindness'" in warnings
     assert "two coders are called 'Maria Researcher'" in warnings
     assert project.document("Lost diary").text == "\n"
-    assert project.codings(document="Lost diary") == []
+    assert project.coding.codings(document="Lost diary") == []

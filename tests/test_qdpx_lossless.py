@@ -70,8 +70,8 @@ VTT = """WEBVTT
 def test_pseudonymised_export_carries_pseudonymised_speakers_and_turns(tmp_path, nlp):
     with Project.create(tmp_path / "s.fnp") as project:
         project.import_paths([write(tmp_path / "in" / "fg.vtt", VTT)])
-        project.detect_entities(nlp=nlp)
-        project.set_entity_status(None, "accepted")
+        project.pseudonyms.detect_entities(nlp=nlp)
+        project.pseudonyms.set_entity_status(None, "accepted")
         out = tmp_path / "safe.qdpx"
         export_qdpx(project, out)
         with zipfile.ZipFile(out) as archive:
@@ -79,10 +79,10 @@ def test_pseudonymised_export_carries_pseudonymised_speakers_and_turns(tmp_path,
         for real in ("Anita", "Shah", "Jodie", "Mensah"):
             assert real not in extension
         assert 'format="vtt"' in extension and "originalSha256" not in extension
-        text, mapping = project.pseudonymised("fg.vtt")
-        scrub = project.string_pseudonymiser()
+        text, mapping = project.pseudonyms.pseudonymised("fg.vtt")
+        scrub = project.pseudonyms.string_pseudonymiser()
         expected = [(t.speaker, t.start, t.end, t.time_start, t.time_end)
-                    for t in project.pseudonymised_turns(project.document("fg.vtt").turns, mapping, scrub)]
+                    for t in project.pseudonyms.pseudonymised_turns(project.document("fg.vtt").turns, mapping, scrub)]
         assert len(expected) == 4 and expected[1][3:] == (5.0, 9.5)
         assert expected[1][0] and expected[1][0] != "Anita Shah"
         back, summary = import_qdpx(out, tmp_path / "back.fnp")

@@ -38,7 +38,7 @@ def study(_sample_build, tmp_path) -> Path:
     shutil.copy(_sample_build, path)
     with Project.open(path) as project:
         for code in ("Caseload", "Leadership", "Reflection"):
-            project.add_code(code)
+            project.codebook.add_code(code)
     return path
 
 
@@ -86,13 +86,13 @@ def test_25_concurrent_cli_writers_all_succeed_and_every_write_is_kept(study, tm
     failed = [(r.args, r.stderr.strip()) for r in results if r.returncode != 0]
     assert not failed, failed
     with Project.open(study) as p:
-        coders = {c.coder for c in p.codings(code="Caseload")}
+        coders = {c.coder for c in p.coding.codings(code="Caseload")}
         assert {f"coder{i}" for i in range(10)} <= coders
-        memos = [m.text for m in p.memos()]
+        memos = [m.text for m in p.coding.memos()]
         assert sorted(t for t in memos if t.startswith("concurrent memo")) == sorted(f"concurrent memo {i}" for i in range(10))
-        assert p.codings(code="Leadership") and p.codings(code="Reflection")
+        assert p.coding.codings(code="Leadership") and p.coding.codings(code="Reflection")
         assert "p4_int_sw09.txt" in [d.name for d in p.documents()]
-        paths = [c.path for c in p.codes()]
+        paths = [c.path for c in p.codebook.codes()]
         assert "Extra/First" in paths and "Extra/Second" in paths
         assert p.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -113,7 +113,7 @@ def test_a_held_lock_gives_one_line_after_the_timeout_and_nothing_changes(study)
         holder.close()
     cli("memo", "add", study, "after the lock")
     with Project.open(study) as p:
-        assert [m.text for m in p.memos()] == ["after the lock"]
+        assert [m.text for m in p.coding.memos()] == ["after the lock"]
 
 
 # -- 2. the workspace next to other processes ------------------------------------------------
@@ -166,7 +166,7 @@ def test_workspace_on_a_locked_project_notifies_and_codes_after_release(study, m
             await pilot.press(*"caseload", "enter")
             await wait_for(pilot, lambda: [s.label for s in view.spans] == ["Caseload"], "the coding after release")
         with Project.open(study) as p:
-            assert [c.code for c in p.codings(code="Caseload")] == ["Caseload"]
+            assert [c.code for c in p.coding.codings(code="Caseload")] == ["Caseload"]
 
     asyncio.run(main())
 
@@ -194,8 +194,8 @@ def test_workspace_refreshes_when_another_process_codes(study):
                                     capture_output=True, text=True, timeout=120)
             assert result.returncode == 0, result.stderr
             with Project.open(study) as p:
-                total = len(p.codings(code="Caseload"))
-                here = len(p.codings(document=shown, code="Caseload"))
+                total = len(p.coding.codings(code="Caseload"))
+                here = len(p.coding.codings(document=shown, code="Caseload"))
             assert total > 0
             await wait_for(pilot, lambda: caseload_label(app).endswith(f"Caseload {total}"), "the codebook count")
             await wait_for(pilot, lambda: len(view.spans) == here, "the margin of the open document")
@@ -331,7 +331,7 @@ def test_full_disk_during_code_add_and_import_is_one_line_and_loses_nothing(tiny
     filler.unlink()
     assert run_cli(["code", "add", project, "Leadership"]).returncode == 0
     with Project.open(project) as p:
-        assert [c.path for c in p.codes()] == ["Caseload", "Leadership"]
+        assert [c.path for c in p.codebook.codes()] == ["Caseload", "Leadership"]
         assert p.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -414,9 +414,9 @@ def test_workspace_shows_control_characters_as_symbols(tmp_path):
 
     with Project.open(project) as p:
         hit = p.search("caseload")[0]
-        p.add_code("Caseload")
-        p.apply_coding(name, "Caseload", 0, len(text) - 1)
-        passage = p.passages("Caseload")[0]
+        p.codebook.add_code("Caseload")
+        p.coding.apply_coding(name, "Caseload", 0, len(text) - 1)
+        passage = p.coding.passages("Caseload")[0]
     for prompt in (hit_prompt(hit), passage_prompt(passage, "Caseload")):
         assert "\x1b" not in prompt.plain and "\x07" not in prompt.plain
         assert "␛[31mred.txt" in prompt.plain and "␛]0;owned" in prompt.plain  # (Textual drops BEL itself)

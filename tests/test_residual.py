@@ -72,73 +72,73 @@ def test_queue_lists_lower_case_use_of_a_detected_name_and_initials():
 def study(tmp_path):
     project = Project.create(tmp_path / "s.fnp")
     project.import_paths([write(tmp_path / "in" / "note.txt", NOTE), write(tmp_path / "in" / "second.txt", SECOND)])
-    project.allow(["Gorsedene"])
+    project.pseudonyms.allow(["Gorsedene"])
     write(tmp_path / "register.csv", "real_name,category\nThistlewood,PERSON\n")
-    project.load_register(tmp_path / "register.csv")
-    project.detect_entities(pipeline=NO_PIPELINE)
+    project.pseudonyms.load_register(tmp_path / "register.csv")
+    project.pseudonyms.detect_entities(pipeline=NO_PIPELINE)
     yield project
     project.close()
 
 
 def exported(project, folder):
-    project.export_texts(folder)
+    project.pseudonyms.export_texts(folder)
     return " ".join(p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()))
 
 
 def test_project_queue_excludes_allowlist_and_register(study):
-    surfaces = {s for e in study.entities() for s in e.surfaces}
+    surfaces = {s for e in study.pseudonyms.entities() for s in e.surfaces}
     assert "Vantrobe" not in surfaces and "ZK-44190" not in surfaces, "precondition: detection missed both"
-    found = texts_of(study.residual_queue())
+    found = texts_of(study.pseudonyms.residual_queue())
     assert "Vantrobe" in found and "ZK-44190" in found
     assert "Gorsedene" not in found and "Thistlewood" not in found
 
 
 def test_accepting_an_item_masks_it_in_export_and_undo_restores(study, tmp_path):
     assert "Vantrobe" in exported(study, tmp_path / "before")
-    ent_id = study.accept_residual("Vantrobe", "PERSON")
-    entity = next(e for e in study.entities() if e.id == ent_id)
+    ent_id = study.pseudonyms.accept_residual("Vantrobe", "PERSON")
+    entity = next(e for e in study.pseudonyms.entities() if e.id == ent_id)
     assert entity.status == "accepted" and entity.category == "PERSON" and entity.mentions == 2
     text = exported(study, tmp_path / "after")
     assert "Vantrobe" not in text and entity.replacement in text
-    assert "Vantrobe" not in texts_of(study.residual_queue())
+    assert "Vantrobe" not in texts_of(study.pseudonyms.residual_queue())
     # It stays masked when detection runs again over every document.
-    study.detect_entities(pipeline=NO_PIPELINE, force=True)
+    study.pseudonyms.detect_entities(pipeline=NO_PIPELINE, force=True)
     assert "Vantrobe" not in exported(study, tmp_path / "again")
-    ident = study.accept_residual("ZK-44190", "REFERENCE")
+    ident = study.pseudonyms.accept_residual("ZK-44190", "REFERENCE")
     assert "ZK-44190" not in exported(study, tmp_path / "ident")
-    assert study.undo().startswith("mask ZK-44190")
+    assert study.history.undo().startswith("mask ZK-44190")
     assert "ZK-44190" in exported(study, tmp_path / "undone")
-    assert ident not in {e.id for e in study.entities()}
-    assert "ZK-44190" in texts_of(study.residual_queue())
+    assert ident not in {e.id for e in study.pseudonyms.entities()}
+    assert "ZK-44190" in texts_of(study.pseudonyms.residual_queue())
 
 
 def test_a_widening_item_masks_the_words_around_a_detected_part(study, tmp_path):
-    study.accept_residual("Quarrendon", "PLACE")
-    widening = next(i for i in study.residual_queue() if i.text == "Quarrendon Pavilion")
+    study.pseudonyms.accept_residual("Quarrendon", "PLACE")
+    widening = next(i for i in study.pseudonyms.residual_queue() if i.text == "Quarrendon Pavilion")
     assert any("widens" in r for r in widening.reasons), widening.reasons
-    ent_id = study.accept_residual("Quarrendon Pavilion", "ORG")
+    ent_id = study.pseudonyms.accept_residual("Quarrendon Pavilion", "ORG")
     text = exported(study, tmp_path / "out")
     assert "Quarrendon" not in text and "Pavilion" not in text
-    assert "Quarrendon Pavilion" not in texts_of(study.residual_queue())
-    study.detect_entities(pipeline=NO_PIPELINE, force=True)  # re-clustering keeps the decision
+    assert "Quarrendon Pavilion" not in texts_of(study.pseudonyms.residual_queue())
+    study.pseudonyms.detect_entities(pipeline=NO_PIPELINE, force=True)  # re-clustering keeps the decision
     assert "Pavilion" not in exported(study, tmp_path / "again")
-    assert next(e for e in study.entities() if e.id == ent_id).status == "accepted"
+    assert next(e for e in study.pseudonyms.entities() if e.id == ent_id).status == "accepted"
 
 
 def test_allowing_an_item_removes_it_from_the_queue_and_undo_brings_it_back(study):
-    study.allow(["ZK-44190"])
-    assert "ZK-44190" not in texts_of(study.residual_queue())
-    study.undo()
-    assert "ZK-44190" in texts_of(study.residual_queue())
+    study.pseudonyms.allow(["ZK-44190"])
+    assert "ZK-44190" not in texts_of(study.pseudonyms.residual_queue())
+    study.history.undo()
+    assert "ZK-44190" in texts_of(study.pseudonyms.residual_queue())
 
 
 def test_mask_refuses_unknown_category_and_text_found_nowhere(study):
     from fieldnotes.errors import FieldnotesError
 
     with pytest.raises(FieldnotesError, match="not one of"):
-        study.accept_residual("Vantrobe", "WIDGET")
+        study.pseudonyms.accept_residual("Vantrobe", "WIDGET")
     with pytest.raises(FieldnotesError, match="occurs nowhere"):
-        study.accept_residual("Zzyzzogram", "PERSON")
+        study.pseudonyms.accept_residual("Zzyzzogram", "PERSON")
 
 
 def test_cli_queue_and_mask(study, tmp_path):
@@ -206,15 +206,15 @@ def test_review_screen_queue_masks_allows_and_undoes(study):
             await wait_until(pilot, lambda: type(app.screen).__name__ == "ChoiceDialog", "no category dialog")
             await pilot.press("enter")
             await wait_until(pilot, lambda: "Vantrobe" not in item_rows(screen), "Vantrobe stayed in the queue")
-            assert any("Vantrobe" in e.surfaces and e.status == "accepted" for e in study.entities())
+            assert any("Vantrobe" in e.surfaces and e.status == "accepted" for e in study.pseudonyms.entities())
             await pilot.press("u")
             await wait_until(pilot, lambda: "Vantrobe" in item_rows(screen), "undo did not bring Vantrobe back")
-            assert not any("Vantrobe" in e.surfaces for e in study.entities())
+            assert not any("Vantrobe" in e.surfaces for e in study.pseudonyms.entities())
             table.move_cursor(row=item_rows(screen).index("ZK-44190"))
             await pilot.pause()
             await pilot.press("r")  # not identifying: allow
             await wait_until(pilot, lambda: "ZK-44190" not in item_rows(screen), "allow did not remove the item")
-            assert "ZK-44190" in study.allowlist()
+            assert "ZK-44190" in study.pseudonyms.allowlist()
             await pilot.press("Q")
             await wait_until(pilot, lambda: screen.mode == "entities", "Q did not go back to entities")
 
@@ -241,7 +241,7 @@ def test_two_workers_find_the_same_candidates_as_one(tmp_path, nlp):
         path = tmp_path / f"w{workers}.fnp"
         with Project.create(path) as project:
             project.import_paths([folder])
-            project.load_register(register)  # the register and the project's own patterns reach the workers
+            project.pseudonyms.load_register(register)  # the register and the project's own patterns reach the workers
             project.set_setting("reference_patterns", json.dumps([r"\bZZ-\d{4}\b"]))
         result = CliRunner().invoke(cli, ["pseudo", "detect", str(path), "--workers", str(workers),
                                           "--pipeline", nlp.meta["lang"] + "_" + nlp.meta["name"]])

@@ -33,9 +33,9 @@ def study(tmp_path):
     path = tmp_path / "study.fnp"
     with Project.create(path) as proj:
         proj.import_paths([write(tmp_path / "t.txt", TEXT), write(tmp_path / "u.txt", "Observation: a busy duty room.")])
-        proj.add_code("Caseload")
-        proj.add_code("Reflection")
-        proj.apply_coding("t", "Caseload", 40, 60, coder="lead")
+        proj.codebook.add_code("Caseload")
+        proj.codebook.add_code("Reflection")
+        proj.coding.apply_coding("t", "Caseload", 40, 60, coder="lead")
     return path
 
 
@@ -52,7 +52,7 @@ def test_blind_copy_has_same_guids_no_other_codings_and_is_private(study, tmp_pa
     for table in ("documents", "codes", "cases"):
         assert rows(study, f"SELECT guid FROM {table}") == rows(tmp_path / "anna.fnp", f"SELECT guid FROM {table}")
     with Project.open(tmp_path / "anna.fnp") as copy:
-        coding, _ = copy.apply_coding("t", "Caseload", 40, 50)
+        coding, _ = copy.coding.apply_coding("t", "Caseload", 40, 50)
         assert coding.coder == "anna"   # the copy codes as its coder
 
 
@@ -66,11 +66,11 @@ def test_merge_three_copies_is_the_union_row_for_row(study, tmp_path):
     expected = set(rows(study, 'SELECT guid, start, "end" FROM codings'))
     for i, path in enumerate(paths):
         with Project.open(path) as copy:
-            copy.apply_coding("t", "Caseload", 40 + i, 70 + i)
-            copy.apply_coding("t", "Reflection", 150, 180 + i)
-            copy.add_code(f"Caseload/Overtime {i}")
-            copy.apply_coding("t", f"Overtime {i}", 60, 80)
-            copy.add_memo("document", "t", f"memo from copy {i}")
+            copy.coding.apply_coding("t", "Caseload", 40 + i, 70 + i)
+            copy.coding.apply_coding("t", "Reflection", 150, 180 + i)
+            copy.codebook.add_code(f"Caseload/Overtime {i}")
+            copy.coding.apply_coding("t", f"Overtime {i}", 60, 80)
+            copy.coding.add_memo("document", "t", f"memo from copy {i}")
         expected |= set(rows(path, 'SELECT guid, start, "end" FROM codings'))
     with Project.open(study) as proj:
         report = merge_copies(proj, paths)
@@ -87,7 +87,7 @@ def test_merge_three_copies_is_the_union_row_for_row(study, tmp_path):
     assert set(rows(study, 'SELECT guid, start, "end" FROM codings')) == expected
     # The merge is one undoable step.
     with Project.open(study) as proj:
-        proj.undo()   # the second merge recorded nothing; this undoes the first
+        proj.history.undo()   # the second merge recorded nothing; this undoes the first
     assert rows(study, "SELECT count(*) FROM codings") == [(1,)]
 
 
@@ -95,27 +95,27 @@ def test_code_created_in_two_copies_under_one_path_is_one_code(study, tmp_path):
     paths = make_copies(study, tmp_path, ("anna", "ben"))
     for path in paths:
         with Project.open(path) as copy:
-            copy.add_code("Caseload/Cover")
-            copy.apply_coding("t", "Cover", 40, 50)
+            copy.codebook.add_code("Caseload/Cover")
+            copy.coding.apply_coding("t", "Cover", 40, 50)
     with Project.open(study) as proj:
         merge_copies(proj, paths)
-        assert [c.path for c in proj.codes() if c.name == "Cover"] == ["Caseload/Cover"]
-        assert proj.code("Caseload/Cover").codings == 2
+        assert [c.path for c in proj.codebook.codes() if c.name == "Cover"] == ["Caseload/Cover"]
+        assert proj.codebook.code("Caseload/Cover").codings == 2
 
 
 def test_rename_in_one_copy_is_applied_and_conflicting_renames_are_listed(study, tmp_path):
     anna, ben = make_copies(study, tmp_path, ("anna", "ben"))
     with Project.open(anna) as copy:
-        copy.rename_code("Reflection", "Reflection and learning")
+        copy.codebook.rename_code("Reflection", "Reflection and learning")
     with Project.open(study) as proj:
         report = merge_copies(proj, [anna])
-        assert "Reflection and learning" in [c.name for c in proj.codes()]
+        assert "Reflection and learning" in [c.name for c in proj.codebook.codes()]
         assert report.codes_changed == ["Reflection → Reflection and learning"]
     with Project.open(ben) as copy:
-        copy.rename_code("Reflection", "Reflective practice")
+        copy.codebook.rename_code("Reflection", "Reflective practice")
     with Project.open(study) as proj:
         report = merge_copies(proj, [ben])
-        assert "Reflection and learning" in [c.name for c in proj.codes()]
+        assert "Reflection and learning" in [c.name for c in proj.codebook.codes()]
         assert len(report.conflicts) == 1 and "Reflective practice" in report.conflicts[0]
 
 
@@ -130,7 +130,7 @@ def test_refuses_a_copy_of_another_project_or_changed_documents(study, tmp_path)
             merge_copies(proj, [foreign])
     with Project.open(tmp_path / "anna.fnp") as copy:
         copy.conn.execute("UPDATE documents SET sha256 = 'x' WHERE name = 'u.txt'")
-        copy.apply_coding("t", "Caseload", 40, 45)
+        copy.coding.apply_coding("t", "Caseload", 40, 45)
     with Project.open(study) as proj:
         with pytest.raises(FieldnotesError, match="'u.txt' differs"):
             merge_copies(proj, [tmp_path / "anna.fnp"])
@@ -151,9 +151,9 @@ def test_cli_copy_merge_and_agreement(study, tmp_path):
         result = runner.invoke(cli, ["team", "copy", str(study), "--coder", name, "-o", str(tmp_path / f"{name}.fnp")])
         assert result.exit_code == 0, result.output
     with Project.open(tmp_path / "anna.fnp") as copy:
-        copy.apply_coding("t", "Caseload", 40, 100)
+        copy.coding.apply_coding("t", "Caseload", 40, 100)
     with Project.open(tmp_path / "ben.fnp") as copy:
-        copy.apply_coding("t", "Caseload", 50, 100)
+        copy.coding.apply_coding("t", "Caseload", 50, 100)
     result = runner.invoke(cli, ["team", "merge", str(study), str(tmp_path / "anna.fnp"), str(tmp_path / "ben.fnp")])
     assert result.exit_code == 0, result.output
     assert "2 coding(s)" in result.output
@@ -177,9 +177,9 @@ def test_disagreements_listed_and_settled_into_consensus(study, tmp_path):
     from fieldnotes.team import disagreements, settle
 
     with Project.open(study) as proj:
-        proj.apply_coding("t", "Caseload", 40, 60, coder="anna")    # same as lead: no disagreement with lead
-        proj.apply_coding("t", "Caseload", 45, 70, coder="ben")
-        proj.apply_coding("t", "Reflection", 150, 170, coder="ben")
+        proj.coding.apply_coding("t", "Caseload", 40, 60, coder="anna")    # same as lead: no disagreement with lead
+        proj.coding.apply_coding("t", "Caseload", 45, 70, coder="ben")
+        proj.coding.apply_coding("t", "Reflection", 150, 170, coder="ben")
         items = disagreements(proj, coders=["anna", "ben"])
         assert [(d.code, d.start, d.end) for d in items] == [("Caseload", 40, 70), ("Reflection", 150, 170)]
         assert items[0].ranges_of("anna") == ((40, 60),) and items[0].ranges_of("ben") == ((45, 70),)
@@ -195,7 +195,7 @@ def test_disagreements_listed_and_settled_into_consensus(study, tmp_path):
         # Agreement can be filtered to the consensus coder.
         row = agreement(proj, coders=["ben", "consensus"], codes=["Caseload"]).rows[0]
         assert row.percent == 100.0
-        proj.undo()   # the "neither" decision
+        proj.history.undo()   # the "neither" decision
         assert [d.settled for d in disagreements(proj, coders=["anna", "ben"])] == ["took ben's coding", None]
         with pytest.raises(FieldnotesError, match="adjusted"):
             settle(proj, after[1], "somebody")
@@ -210,7 +210,7 @@ def test_qdpx_keeps_every_coder_of_a_team(study, tmp_path):
     anna, ben = make_copies(study, tmp_path, ("anna", "ben"))
     for path, (start, end) in ((anna, (40, 70)), (ben, (45, 90))):
         with Project.open(path) as copy:
-            copy.apply_coding("t", "Caseload", start, end)
+            copy.coding.apply_coding("t", "Caseload", start, end)
     with Project.open(study) as proj:
         merge_copies(proj, [anna, ben])
         export_qdpx(proj, tmp_path / "team.qdpx", pseudonymised=False)
@@ -229,11 +229,11 @@ def test_copy_and_merge_of_an_encrypted_project(tmp_path, monkeypatch):
     path = tmp_path / "secret.fnp"
     with Project.create(path, passphrase=Passphrase(PASSPHRASE)) as proj:
         proj.import_paths([write(tmp_path / "t.txt", TEXT)])
-        proj.add_code("Caseload")
+        proj.codebook.add_code("Caseload")
         make_copy(proj, "anna", tmp_path / "anna.fnp")
     assert looks_encrypted(tmp_path / "anna.fnp")
     with Project.open(tmp_path / "anna.fnp") as copy:
-        copy.apply_coding("t", "Caseload", 40, 60)
+        copy.coding.apply_coding("t", "Caseload", 40, 60)
     for p in (path, tmp_path / "anna.fnp"):
         forget(p)
     result = CliRunner().invoke(load_commands(), ["team", "merge", str(path), str(tmp_path / "anna.fnp")])

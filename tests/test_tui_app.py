@@ -18,7 +18,7 @@ def coded_project(_sample_build, tmp_path):
     path = tmp_path / "study.fnp"
     shutil.copy(_sample_build, path)
     with Project.open(path) as project:
-        project.import_codebook(read_yaml(REPO / "codebooks" / "social-care-workforce.yaml")[1])
+        project.codebook.import_codebook(read_yaml(REPO / "codebooks" / "social-care-workforce.yaml")[1])
     return path
 
 
@@ -53,14 +53,14 @@ def test_open_select_document_code_with_picker_and_undo(coded_project):
             await pilot.press("enter")
             await pilot.pause()
             with db(coded_project) as p:
-                codings = p.codings(document="p1_int_sw01.txt")
+                codings = p.coding.codings(document="p1_int_sw01.txt")
             assert [(c.code, c.start, c.end) for c in codings] == [("Caseload and time/Caseload", *selection)]
             assert [s.label for s in view.spans] == ["Caseload"]
             assert str(app.query_one("#codebook-tree").root.children[2].children[0].label).endswith("Caseload 1")
             await pilot.press("u")
             await pilot.pause()
             with db(coded_project) as p:
-                assert p.codings() == []
+                assert p.coding.codings() == []
             assert view.spans == []
     run(main())
 
@@ -78,15 +78,15 @@ def test_pinned_key_codes_the_sentence_at_the_cursor(coded_project):
             await pilot.press("]", "1")
             await pilot.pause()
             with db(coded_project) as p:
-                assert [c.code for c in p.codings()] == [chosen]
+                assert [c.code for c in p.coding.codings()] == [chosen]
                 assert p.setting("pinned_codes") != "[]"
     run(main())
 
 
 def test_retrieval_jumps_to_the_passage(coded_project):
     with db(coded_project) as p:
-        start, end = p.find_text("p3_int_sw02.txt", "It's not in my caseload weighting or anything.")
-        p.apply_coding("p3_int_sw02.txt", "Caseload", start, end)
+        start, end = p.coding.find_text("p3_int_sw02.txt", "It's not in my caseload weighting or anything.")
+        p.coding.apply_coding("p3_int_sw02.txt", "Caseload", start, end)
 
     async def main():
         app = FieldnotesApp(coded_project)
@@ -123,7 +123,7 @@ def test_search_jumps_to_the_hit(coded_project):
 
 def test_code_renamed_in_the_pane_is_renamed_everywhere(coded_project):
     with db(coded_project) as p:
-        p.apply_coding("p1_int_eh01.txt", "Caseload", 0, 30)
+        p.coding.apply_coding("p1_int_eh01.txt", "Caseload", 0, 30)
 
     async def main():
         app = FieldnotesApp(coded_project)
@@ -140,7 +140,7 @@ def test_code_renamed_in_the_pane_is_renamed_everywhere(coded_project):
             await pilot.press(*["backspace"] * 10, *"Caseload size", "enter")
             await pilot.pause()
             with db(coded_project) as p:
-                assert [c.code for c in p.codings()] == ["Caseload and time/Caseload size"]
+                assert [c.code for c in p.coding.codings()] == ["Caseload and time/Caseload size"]
             assert [s.label for s in app.query_one(DocumentView).spans] == ["Caseload size"]
             assert pane.current == "Caseload and time/Caseload size"
     run(main())
@@ -188,8 +188,8 @@ def test_import_from_the_tui_runs_in_a_worker(coded_project, tmp_path):
 
 def test_pseudonym_review_screen_and_pseudonymised_view(coded_project, nlp):
     with db(coded_project) as p:
-        p.detect_entities(nlp=nlp)
-        anita = p.entity_id("Anita Shah")
+        p.pseudonyms.detect_entities(nlp=nlp)
+        anita = p.pseudonyms.entity_id("Anita Shah")
 
     async def main():
         app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
@@ -222,15 +222,15 @@ def test_pseudonym_review_screen_and_pseudonymised_view(coded_project, nlp):
             await pilot.pause()
             assert "Anita" in view.text
         with db(coded_project) as p:
-            e = next(x for x in p.entities() if x.id == anita)
+            e = next(x for x in p.pseudonyms.entities() if x.id == anita)
             assert e.status == "accepted" and e.replacement == "Sophie"
     run(main())
 
 
 def test_matrix_screen_cell_lists_passages_and_jumps(coded_project):
     with db(coded_project) as p:
-        p.autocode("Caseload", keywords=["caseload"], scope="sentence")
-        expected = {(c.document, c.start, c.end) for c in p.codings()}
+        p.coding.autocode("Caseload", keywords=["caseload"], scope="sentence")
+        expected = {(c.document, c.start, c.end) for c in p.coding.codings()}
 
     async def main():
         app = FieldnotesApp(coded_project)
@@ -287,7 +287,7 @@ async def _code_second_sentence_of_anitas_turn(pilot, app):
 
 def test_coding_in_the_pseudonymised_view_covers_the_same_original_characters(coded_project, nlp):
     with db(coded_project) as p:
-        p.detect_entities(nlp=nlp)
+        p.pseudonyms.detect_entities(nlp=nlp)
 
     async def main():
         app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
@@ -295,7 +295,7 @@ def test_coding_in_the_pseudonymised_view_covers_the_same_original_characters(co
             view = app.query_one(DocumentView)
             original_words = await _code_second_sentence_of_anitas_turn(pilot, app)
             with db(coded_project) as p:
-                [in_original] = [(c.start, c.end) for c in p.codings()]
+                [in_original] = [(c.start, c.end) for c in p.coding.codings()]
             await pilot.press("u")
             await pilot.pause()
             await pilot.press("f6")
@@ -303,7 +303,7 @@ def test_coding_in_the_pseudonymised_view_covers_the_same_original_characters(co
             assert app.pseudonymised and "Anita" not in view.text
             pseudonymised_words = await _code_second_sentence_of_anitas_turn(pilot, app)
             with db(coded_project) as p:
-                [coding] = p.codings()
+                [coding] = p.coding.codings()
                 original_text = p.document("p1_int_sw01.txt").text
             # Same original characters, though the words shown differed.
             assert "Anita" in original_words and "Anita" not in pseudonymised_words
@@ -319,23 +319,23 @@ def test_coding_in_the_pseudonymised_view_covers_the_same_original_characters(co
             await pilot.press(*"Heavy week", "f2")
             await pilot.pause()
             with db(coded_project) as p:
-                assert [m.text for m in p.memos("coding", coding.id)] == ["Heavy week"]
+                assert [m.text for m in p.coding.memos("coding", coding.id)] == ["Heavy week"]
             await pilot.press("x")
             await pilot.pause()
             with db(coded_project) as p:
-                assert p.codings() == []
+                assert p.coding.codings() == []
             assert view.spans == []
     run(main())
 
 
 def test_project_setting_keeps_the_workspace_pseudonymised(coded_project, nlp):
     with db(coded_project) as p:
-        p.detect_entities(nlp=nlp)
-        p.set_text_view("pseudonymised")
-        start, end = p.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
-        p.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
-        p.add_code("Anita Shah story")   # a code named after a participant
-        p.apply_coding("p1_int_sw01.txt", "Anita Shah story", start, end)
+        p.pseudonyms.detect_entities(nlp=nlp)
+        p.reading.set_text_view("pseudonymised")
+        start, end = p.coding.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
+        p.coding.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
+        p.codebook.add_code("Anita Shah story")   # a code named after a participant
+        p.coding.apply_coding("p1_int_sw01.txt", "Anita Shah story", start, end)
 
     async def main():
         app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
@@ -420,9 +420,9 @@ def test_selection_units_leave_out_labels_and_time_codes(coded_project, tmp_path
 
 def test_codebook_names_end_in_an_ellipsis_and_keep_their_counts_at_80_columns(coded_project):
     with db(coded_project) as p:
-        code = p.code("Cover and relief arrangements")
-        start, end = p.find_text("p1_int_sw01.txt", "Okay, that's recording now.")
-        p.apply_coding("p1_int_sw01.txt", code.path, start, end)
+        code = p.codebook.code("Cover and relief arrangements")
+        start, end = p.coding.find_text("p1_int_sw01.txt", "Okay, that's recording now.")
+        p.coding.apply_coding("p1_int_sw01.txt", code.path, start, end)
 
     async def main():
         app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
@@ -497,7 +497,7 @@ def test_f2_shows_the_documents_pane_and_focuses_it(coded_project):
 
 def test_f6_keeps_the_reading_position(coded_project, nlp):
     with db(coded_project) as p:
-        p.detect_entities(nlp=nlp)
+        p.pseudonyms.detect_entities(nlp=nlp)
 
     async def main():
         app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
@@ -522,10 +522,10 @@ def test_f6_keeps_the_reading_position(coded_project, nlp):
 
 def test_review_screen_fits_and_reads_cleanly(coded_project, nlp):
     with db(coded_project) as p:
-        p.detect_entities(nlp=nlp)
-        anita = p.entity_id("Anita Shah")
-        p.set_entity_status([anita], "rejected")
-        contexts = [(m.text, m.context) for e in p.entities() for m in p.mentions_of(e.id)]
+        p.pseudonyms.detect_entities(nlp=nlp)
+        anita = p.pseudonyms.entity_id("Anita Shah")
+        p.pseudonyms.set_entity_status([anita], "rejected")
+        contexts = [(m.text, m.context) for e in p.pseudonyms.entities() for m in p.pseudonyms.mentions_of(e.id)]
 
     async def main(size):
         app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")

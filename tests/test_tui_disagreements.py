@@ -14,10 +14,10 @@ def test_settle_disagreements_in_the_workspace(_sample_build, tmp_path):
     path = tmp_path / "study.fnp"
     shutil.copy(_sample_build, path)
     with Project.open(path) as proj:
-        proj.add_code("Caseload")
-        proj.apply_coding("p1_int_sw01.txt", "Caseload", 100, 200, coder="anna")
-        proj.apply_coding("p1_int_sw01.txt", "Caseload", 150, 260, coder="ben")
-        proj.apply_coding("p1_int_sw01.txt", "Caseload", 400, 450, coder="anna")
+        proj.codebook.add_code("Caseload")
+        proj.coding.apply_coding("p1_int_sw01.txt", "Caseload", 100, 200, coder="anna")
+        proj.coding.apply_coding("p1_int_sw01.txt", "Caseload", 150, 260, coder="ben")
+        proj.coding.apply_coding("p1_int_sw01.txt", "Caseload", 400, 450, coder="anna")
 
     async def main():
         app = FieldnotesApp(path)

@@ -57,17 +57,17 @@ def study(tmp_path) -> Project:
     with Project.create(tmp_path / "s.fnp") as project:
         report = project.import_paths([folder], manifest=tmp_path / "manifest.csv")
         assert not report.failed
-        project.add_code("Caseload and time/Caseload", description="Size and weight of caseloads.\nMore.")
-        project.add_code("Caseload and time/Time for direct work", description="Time with families.")
-        project.add_code("Reflection and learning/Supervision", description="Supervision, formal or not.")
+        project.codebook.add_code("Caseload and time/Caseload", description="Size and weight of caseloads.\nMore.")
+        project.codebook.add_code("Caseload and time/Time for direct work", description="Time with families.")
+        project.codebook.add_code("Reflection and learning/Supervision", description="Supervision, formal or not.")
         for document, words, code in [
             ("p1_sw01.txt", "My caseload is about twenty families", "Caseload"),
             ("p2_sw02.txt", "The caseload went down", "Caseload"),
             ("p2_tm01.txt", "Caseloads are still too high", "Caseload"),
             ("p2_sw02.txt", "Time for direct work with families", "Time for direct work"),
         ]:
-            start, end = project.find_text(document, words)
-            project.apply_coding(document, code, start, end)
+            start, end = project.coding.find_text(document, words)
+            project.coding.apply_coding(document, code, start, end)
         yield project
 
 
@@ -327,7 +327,7 @@ def test_retrieval_lists_passages_filters_and_jumps(study):
     assert any("[Time for direct work]" in text for text in seen["all"])
     assert all(not text.startswith("p1_") for text in seen["phase2"]) and len(seen["phase2"]) == 3
     assert seen["filtered"] == "3 passages in 2 documents where phase=2"
-    second = study.passages("Caseload and time", where=[("phase", "2")])[1]
+    second = study.coding.passages("Caseload and time", where=[("phase", "2")])[1]
     assert results == [Jump(second.document, second.start, second.end)]
 
 

@@ -18,17 +18,17 @@ def study(_sample_build, tmp_path):
     path = tmp_path / "study.fnp"
     shutil.copy(_sample_build, path)
     with Project.open(path) as project:
-        project.import_codebook(read_yaml(REPO / "codebooks" / "social-care-workforce.yaml")[1])
+        project.codebook.import_codebook(read_yaml(REPO / "codebooks" / "social-care-workforce.yaml")[1])
         text = project.document("p1_int_sw01.txt").text
         for phrase, code in [("caseload", "Caseload"), ("hot-desk", "Hot-desking and office space"),
                              ("supervision", "Supervision quality")]:
             start = text.lower().find(phrase)
             if start >= 0:
-                a, b = project.expand_passage("p1_int_sw01.txt", start, start + len(phrase), "sentence")
-                project.apply_coding("p1_int_sw01.txt", code, a, b)
-        a, b = project.expand_passage("p1_int_sw01.txt", 200, 210, "paragraph")
-        project.apply_coding("p1_int_sw01.txt", "Time for direct work", a, b)
-        project.apply_coding("p1_int_sw01.txt", "Reflective supervision", a + 20, b)
+                a, b = project.coding.expand_passage("p1_int_sw01.txt", start, start + len(phrase), "sentence")
+                project.coding.apply_coding("p1_int_sw01.txt", code, a, b)
+        a, b = project.coding.expand_passage("p1_int_sw01.txt", 200, 210, "paragraph")
+        project.coding.apply_coding("p1_int_sw01.txt", "Time for direct work", a, b)
+        project.coding.apply_coding("p1_int_sw01.txt", "Reflective supervision", a + 20, b)
     return path
 
 

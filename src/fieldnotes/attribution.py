@@ -122,8 +122,8 @@ class Attributor:
     def _load(self, doc_id: int) -> tuple[str, list, list[int], set[str]]:
         """A document's text, turns, turn starts and speaker labels (case-folded), read once."""
         if doc_id not in self._docs:
-            text = self._project._doc_text(doc_id)
-            turns = self._project._turns(doc_id)
+            text = self._project.document_text(doc_id)
+            turns = self._project.turns(doc_id)
             labels = {t.speaker.casefold() for t in turns if t.speaker} | self.asking
             self._docs[doc_id] = (text, turns, [t.start for t in turns], labels)
         return self._docs[doc_id]

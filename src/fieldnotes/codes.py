@@ -65,10 +65,15 @@ def split_path(path: str) -> list[str]:
     return parts
 
 
-class CodebookMixin:
+class CodebookService:
     """Codes: create, rename, move, merge, delete, describe; codebook files."""
 
-    conn: Any
+    def __init__(self, project) -> None:
+        self.project = project
+
+    @property
+    def conn(self):
+        return self.project.conn
 
     # -- reading -------------------------------------------------------------
 
@@ -164,7 +169,7 @@ class CodebookMixin:
         """Insert one code. ``order`` and ``default_colour``, when the caller
         already knows them (a codebook import keeps count), save the queries
         that would otherwise scan the codes table for every code."""
-        from fieldnotes.project import new_guid, now
+        from fieldnotes.ids import new_guid, now
 
         if "/" in name or not name.strip():
             raise FieldnotesError(f"'{name}' cannot be a code name: names are not empty and have no '/'.")
@@ -186,7 +191,7 @@ class CodebookMixin:
         An existing code at that path is an error.
         """
         parts = split_path(path)
-        with self._action("code.add", f"add code {'/'.join(parts)}") as changes:
+        with self.project.history.action("code.add", f"add code {'/'.join(parts)}") as changes:
             parent_id = None
             for depth, name in enumerate(parts):
                 existing = self._child_id(parent_id, name)
@@ -210,7 +215,7 @@ class CodebookMixin:
             fields["colour"] = normalise_colour(fields["colour"])
         if not fields:
             return self.code(code)
-        with self._action("code.update", f"edit code {code}") as changes:
+        with self.project.history.action("code.update", f"edit code {code}") as changes:
             names = list(fields)
             changes.update("codes", [code_id], ", ".join(f"{n} = ?" for n in names), [fields[n] for n in names])
         return next(c for c in self.codes() if c.id == code_id)
@@ -224,7 +229,7 @@ class CodebookMixin:
         other = self._child_id(parent_id, new_name)
         if other is not None and other != code_id:
             raise FieldnotesError(f"A sibling is already called '{new_name}'; merge the codes instead.")
-        with self._action("code.rename", f"rename code {code} to {new_name}") as changes:
+        with self.project.history.action("code.rename", f"rename code {code} to {new_name}") as changes:
             changes.update("codes", [code_id], "name = ?", [new_name])
         return next(c for c in self.codes() if c.id == code_id)
 
@@ -239,7 +244,7 @@ class CodebookMixin:
         if self._child_id(parent_id, moving.name) not in (None, code_id):
             where = codes[parent_id].path if parent_id else "the top level"
             raise FieldnotesError(f"'{where}' already has a code called '{moving.name}'; merge them instead.")
-        with self._action("code.move", f"move code {moving.path} to {new_parent or 'top level'}") as changes:
+        with self.project.history.action("code.move", f"move code {moving.path} to {new_parent or 'top level'}") as changes:
             changes.update("codes", [code_id], "parent_id = ?, sort_order = ?", [parent_id, self._next_order(parent_id)])
         return next(c for c in self.codes() if c.id == code_id)
 
@@ -254,7 +259,7 @@ class CodebookMixin:
         codes = {c.id: c for c in self.codes()}
         if codes[target_id].path.startswith(codes[source_id].path + "/"):
             raise FieldnotesError(f"Cannot merge '{codes[source_id].path}' into its own sub-code.")
-        with self._action("code.merge", f"merge code {codes[source_id].path} into {codes[target_id].path}") as changes:
+        with self.project.history.action("code.merge", f"merge code {codes[source_id].path} into {codes[target_id].path}") as changes:
             moved = self._merge_into(changes, source_id, target_id)
         return moved
 
@@ -308,7 +313,7 @@ class CodebookMixin:
                 f"'{target.path}' (with its sub-codes) has {in_use} coding(s); merge it into another code, "
                 "or delete with --force to remove them too."
             )
-        with self._action("code.delete", f"delete code {target.path}" + (f" and {in_use} coding(s)" if in_use else "")) as changes:
+        with self.project.history.action("code.delete", f"delete code {target.path}" + (f" and {in_use} coding(s)" if in_use else "")) as changes:
             codings = []
             for i in range(0, len(ids), 900):
                 chunk = ids[i:i + 900]
@@ -328,7 +333,7 @@ class CodebookMixin:
         ``added``, ``updated`` and ``unchanged`` codes."""
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         guids = {r[0] for r in self.conn.execute("SELECT guid FROM codes")}
-        with self._action("codebook.import", f"import codebook {source}".strip()) as changes:
+        with self.project.history.action("codebook.import", f"import codebook {source}".strip()) as changes:
             # The codes table read once, then kept in step: looking each code
             # up by (parent, name) in SQL scanned the table (no index fits
             # ``ifnull(parent_id, 0)``), which made large codebooks quadratic.

@@ -7,11 +7,9 @@ Part of the project API (mixed into :class:`fieldnotes.project.Project`).
 from __future__ import annotations
 
 import bisect
-import contextlib
 import os
-import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,16 +82,6 @@ class Hit:
     already_coded: bool
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    id: int
-    at: str
-    actor: str | None
-    action: str
-    summary: str
-    state: str
-
-
 def attribution(template: str, attributes: dict[str, Any]) -> str:
     """Fill ``template`` from attributes (see :func:`fieldnotes.attribution.fill`)."""
     from fieldnotes.attribution import fill
@@ -101,67 +89,16 @@ def attribution(template: str, attributes: dict[str, Any]) -> str:
     return fill(template, attributes)
 
 
-class CodingMixin:
-    conn: Any
+class CodingService:
+
+    def __init__(self, project) -> None:
+        self.project = project
+
+    @property
+    def conn(self):
+        return self.project.conn
 
     # -- actions and history --------------------------------------------------
-
-    @contextlib.contextmanager
-    def _action(self, action: str, summary: str) -> Iterator[history.ChangeSet]:
-        """One undoable user action: a transaction whose changes are recorded
-        in ``history`` and summarised in ``audit``. A new action clears redo."""
-        from fieldnotes.project import now
-        from fieldnotes.store.db import atomic
-
-        with atomic(self.conn):
-            changes = history.ChangeSet(self.conn)
-            yield changes
-            if changes:
-                self.conn.execute("DELETE FROM history WHERE state = 'undone'")
-                self.conn.execute(
-                    "INSERT INTO history(at, actor, action, summary, changes) VALUES (?, ?, ?, ?, ?)",
-                    [now(), self.coder_name(), action, summary, changes.to_json()],
-                )
-                self._audit(action, {"summary": summary})
-                depth = int(self.setting("undo_depth", "200") or 200)
-                self.conn.execute(
-                    "DELETE FROM history WHERE id <= (SELECT max(id) FROM history) - ?", [depth]
-                )
-
-    def history(self, limit: int = 20) -> list[HistoryEntry]:
-        rows = self.conn.execute(
-            "SELECT id, at, actor, action, summary, state FROM history ORDER BY id DESC LIMIT ?", [limit]
-        ).fetchall()
-        return [HistoryEntry(*r) for r in rows]
-
-    def undo(self) -> str:
-        """Undo the last action; returns its summary."""
-        return self._step("done", "undone", "DESC", "undo", "Nothing to undo.")
-
-    def redo(self) -> str:
-        """Redo the last undone action; returns its summary."""
-        return self._step("undone", "done", "", "redo", "Nothing to redo.")
-
-    def _step(self, state: str, new_state: str, order: str, verb: str, nothing: str) -> str:
-        """Apply the inverse of the newest ``done`` (undo) or oldest ``undone``
-        (redo) action and store the inverse of that, for the opposite step."""
-        from fieldnotes.store.db import atomic
-
-        # The choice of action is read under the write lock: two undos at
-        # once must not both undo the same action.
-        with atomic(self.conn):
-            row = self.conn.execute(
-                f"SELECT id, summary, changes FROM history WHERE state = ? ORDER BY id {order} LIMIT 1", [state]
-            ).fetchone()
-            if row is None:
-                raise FieldnotesError(nothing)
-            inverse = history.apply_inverse(self.conn, json.loads(row[2]))
-            self.conn.execute(
-                "UPDATE history SET state = ?, changes = ? WHERE id = ?",
-                [new_state, json.dumps(inverse, ensure_ascii=False, separators=(",", ":")), row[0]],
-            )
-            self._audit(verb, {"summary": row[1]})
-        return row[1]
 
     # -- coders ------------------------------------------------------------------
 
@@ -172,15 +109,15 @@ class CodingMixin:
         would be written into codings and .qdpx exports)."""
         from fieldnotes.config import coder_name, load_config
 
-        chosen = explicit or getattr(self, "coder", None)
+        chosen = explicit or self.project.coder
         if not chosen and not os.environ.get("FIELDNOTES_CODER", "").strip() \
                 and not str(load_config().get("coder", "")).strip():
-            chosen = (self.setting("coder") or "").strip() or None
+            chosen = (self.project.setting("coder") or "").strip() or None
         return coder_name(chosen)
 
     def coder_id(self, name: str | None = None, changes: history.ChangeSet | None = None) -> int:
         """The id of coder ``name`` (default: the current coder), created if new."""
-        from fieldnotes.project import new_guid, now
+        from fieldnotes.ids import new_guid, now
 
         name = self.coder_name(name)
         row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [name]).fetchone()
@@ -195,9 +132,6 @@ class CodingMixin:
 
     # -- applying and removing codes -----------------------------------------
 
-    def _doc_text(self, doc_id: int) -> str:
-        return self.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
-
     def _check_range(self, name: str, length: int, start: int, end: int) -> None:
         if not (0 <= start < end <= length):
             raise FieldnotesError(
@@ -208,7 +142,7 @@ class CodingMixin:
     def find_text(self, document: str, quoted: str, occurrence: int | None = None) -> tuple[int, int]:
         """Where ``quoted`` occurs in a document (exactly, or with any run of
         whitespace between its words). Several places need ``occurrence``."""
-        text = self._doc_text(self.document_id(document))
+        text = self.project.document_text(self.project.document_id(document))
         words = quoted.split()
         if not words:
             raise FieldnotesError("Give the words of the passage to --match.")
@@ -233,16 +167,16 @@ class CodingMixin:
         """Code ``document[start:end]`` with ``code``. Returns the coding and
         whether it is new (the same code on the same range by the same coder
         is one coding)."""
-        doc_id = self.document_id(document)
-        code_id = self.code_id(code)
-        text = self._doc_text(doc_id)
+        doc_id = self.project.document_id(document)
+        code_id = self.project.codebook.code_id(code)
+        text = self.project.document_text(doc_id)
         self._check_range(document, len(text), start, end)
-        with self._action("coding.apply", f"code {document} {start}-{end} as {code}") as changes:
+        with self.project.history.action("coding.apply", f"code {document} {start}-{end} as {code}") as changes:
             coding_id, new = self._insert_coding(changes, doc_id, code_id, start, end, self.coder_id(coder, changes))
         return self.coding(coding_id), new
 
     def _insert_coding(self, changes, doc_id: int, code_id: int, start: int, end: int, coder_id: int) -> tuple[int, bool]:
-        from fieldnotes.project import new_guid, now
+        from fieldnotes.ids import new_guid, now
 
         cursor = self.conn.execute(
             'INSERT OR IGNORE INTO codings(guid, document_id, code_id, start, "end", coder_id, created_at) '
@@ -264,7 +198,7 @@ class CodingMixin:
         ``items`` are ``(document_id, code_id, start, end)``; ranges are checked
         against each document's length. Returns how many were new.
         """
-        from fieldnotes.project import now
+        from fieldnotes.ids import now
 
         lengths = dict(self.conn.execute("SELECT id, length(text) FROM documents").fetchall())
         code_ids = {r[0] for r in self.conn.execute("SELECT id FROM codes")}
@@ -278,7 +212,7 @@ class CodingMixin:
         stamp = now()
         import uuid
 
-        with self._action("coding.apply_many", summary or f"apply {len(items)} codings") as changes:
+        with self.project.history.action("coding.apply_many", summary or f"apply {len(items)} codings") as changes:
             coder_id = self.coder_id(coder, changes)
             before = self.conn.execute("SELECT ifnull(max(id), 0) FROM codings").fetchone()[0]
             self.conn.executemany(
@@ -292,13 +226,13 @@ class CodingMixin:
 
     def remove_coding(self, coding_id: int) -> Coding:
         coding = self.coding(coding_id)
-        with self._action("coding.remove", f"remove {coding.code} from {coding.document} {coding.start}-{coding.end}") as changes:
-            changes.delete("memos", self._memo_ids("coding", [coding_id]))
+        with self.project.history.action("coding.remove", f"remove {coding.code} from {coding.document} {coding.start}-{coding.end}") as changes:
+            changes.delete("memos", self.project.codebook._memo_ids("coding", [coding_id]))
             changes.delete("codings", [coding_id])
         return coding
 
     def codings_at(self, document: str, offset: int) -> list[Coding]:
-        doc_id = self.document_id(document)
+        doc_id = self.project.document_id(document)
         ids = [r[0] for r in self.conn.execute(
             'SELECT id FROM codings WHERE document_id = ? AND start <= ? AND "end" > ? ORDER BY start', [doc_id, offset, offset])]
         return [self.coding(i) for i in ids]
@@ -314,7 +248,7 @@ class CodingMixin:
         clauses, params = [], []
         if document is not None:
             clauses.append("c.document_id = ?")
-            params.append(self.document_id(document))
+            params.append(self.project.document_id(document))
         if code is not None:
             ids = self._code_ids(code, include_children)
             clauses.append(f"c.code_id IN ({','.join('?' * len(ids))})")
@@ -322,32 +256,27 @@ class CodingMixin:
         return self._codings(" AND ".join(clauses) or "1", params)
 
     def _code_ids(self, code: str, include_children: bool) -> list[int]:
-        codes = self.codes(counts=False)
-        root = self.find_code(codes, code)
+        codes = self.project.codebook.codes(counts=False)
+        root = self.project.codebook.find_code(codes, code)
         if not include_children:
             return [root.id]
         return [c.id for c in codes if c.id == root.id or c.path.startswith(root.path + "/")]
 
     def _codings(self, where: str, params: Sequence[Any]) -> list[Coding]:
-        paths = {c.id: c.path for c in self.codes(counts=False)}
+        paths = {c.id: c.path for c in self.project.codebook.codes(counts=False)}
         rows = self.conn.execute(
             'SELECT c.id, c.guid, c.document_id, d.name, c.code_id, c.start, c."end", k.name, c.created_at '
             "FROM codings c JOIN documents d ON d.id = c.document_id LEFT JOIN coders k ON k.id = c.coder_id "
             f"WHERE {where} ORDER BY d.name, c.start, c.\"end\", c.id",
             list(params),
         ).fetchall()
-        texts = self._texts({r[2] for r in rows})
+        texts = self.project.texts({r[2] for r in rows})
         return [Coding(r[0], r[1], r[3], paths[r[4]], r[5], r[6], r[7], r[8], texts[r[2]][r[5]:r[6]]) for r in rows]
-
-    def _texts(self, doc_ids) -> dict[int, str]:
-        """Document texts by id, each read once (slicing in Python beats
-        SQLite's substr, which reads the whole text again for every row)."""
-        return {i: self._doc_text(i) for i in doc_ids}
 
     def coding_spans(self, document: str) -> list[tuple[int, int, int, int]]:
         """``(coding_id, code_id, start, end)`` of a document's codings: what a
         view needs to shade them, without their text."""
-        doc_id = self.document_id(document)
+        doc_id = self.project.document_id(document)
         return self.conn.execute(
             'SELECT id, code_id, start, "end" FROM codings WHERE document_id = ? ORDER BY start', [doc_id]).fetchall()
 
@@ -359,9 +288,9 @@ class CodingMixin:
         if target_type == "project":
             return None
         if target_type == "document":
-            return self.document_id(str(target))
+            return self.project.document_id(str(target))
         if target_type == "code":
-            return self.code_id(str(target))
+            return self.project.codebook.code_id(str(target))
         if target_type == "case":
             row = self.conn.execute("SELECT id FROM cases WHERE name = ?", [str(target)]).fetchone()
             if not row:
@@ -372,12 +301,12 @@ class CodingMixin:
     def add_memo(self, target_type: str, target: str | int | None, text: str, *, title: str = "",
                  coder: str | None = None) -> Memo:
         """Write a memo on the project, a document, a code, a coding or a case."""
-        from fieldnotes.project import new_guid, now
+        from fieldnotes.ids import new_guid, now
 
         if not text.strip():
             raise FieldnotesError("A memo needs some text.")
         target_id = self._memo_target(target_type, target)
-        with self._action("memo.add", f"memo on {target_type} {target or ''}".strip()) as changes:
+        with self.project.history.action("memo.add", f"memo on {target_type} {target or ''}".strip()) as changes:
             stamp = now()
             memo_id = self.conn.execute(
                 "INSERT INTO memos(guid, target_type, target_id, title, text, coder_id, created_at, updated_at) "
@@ -388,16 +317,16 @@ class CodingMixin:
         return self.memos(memo_id=memo_id)[0]
 
     def edit_memo(self, memo_id: int, text: str) -> Memo:
-        from fieldnotes.project import now
+        from fieldnotes.ids import now
 
         self.memos(memo_id=memo_id)
-        with self._action("memo.edit", f"edit memo {memo_id}") as changes:
+        with self.project.history.action("memo.edit", f"edit memo {memo_id}") as changes:
             changes.update("memos", [memo_id], "text = ?, updated_at = ?", [text, now()])
         return self.memos(memo_id=memo_id)[0]
 
     def delete_memo(self, memo_id: int) -> None:
         self.memos(memo_id=memo_id)
-        with self._action("memo.delete", f"delete memo {memo_id}") as changes:
+        with self.project.history.action("memo.delete", f"delete memo {memo_id}") as changes:
             changes.delete("memos", [memo_id])
 
     def memos(self, target_type: str | None = None, target: str | int | None = None, *, memo_id: int | None = None) -> list[Memo]:
@@ -424,7 +353,7 @@ class CodingMixin:
     def _target_names(self) -> dict[tuple[str, int | None], str]:
         names: dict[tuple[str, int | None], str] = {("project", None): "project"}
         names.update({("document", i): n for i, n in self.conn.execute("SELECT id, name FROM documents")})
-        names.update({("code", c.id): c.path for c in self.codes()})
+        names.update({("code", c.id): c.path for c in self.project.codebook.codes()})
         names.update({("case", i): n for i, n in self.conn.execute("SELECT id, name FROM cases")})
         names.update({("coding", i): f"coding {i}" for (i,) in self.conn.execute("SELECT id FROM codings")})
         return names
@@ -449,7 +378,7 @@ class CodingMixin:
             raise FieldnotesError("Autocode with exactly one of --keyword, --regex, --fuzzy or --speaker.")
         if scope not in passages.SCOPES:
             raise FieldnotesError(f"Unknown scope '{scope}'; use one of {', '.join(passages.SCOPES)}.")
-        code_id = self.code_id(code)
+        code_id = self.project.codebook.code_id(code)
         doc_ids = self._scope_documents(documents, where)
         pattern = passages.keyword_pattern(keywords) if keywords else (passages.compile_regex(regex) if regex else None)
         coder_name = self.coder_name(coder)
@@ -459,7 +388,7 @@ class CodingMixin:
             [code_id, coder_row[0] if coder_row else -1]).fetchall())
         hits: list[Hit] = []
         rows = self.conn.execute("SELECT id, name, text FROM documents ORDER BY name").fetchall()
-        all_turns = self._all_turns()
+        all_turns = self.project.all_turns()
         for doc_id, name, text in rows:
             if doc_ids is not None and doc_id not in doc_ids:
                 continue
@@ -495,42 +424,26 @@ class CodingMixin:
             new = self.apply_codings(items, coder=coder, summary=f"autocode {what} as {code} ({len(items)} passages)") if items else 0
         return hits, new
 
-    def _all_turns(self) -> dict[int, list]:
-        from fieldnotes.model import Turn
-
-        result: dict[int, list] = {}
-        for row in self.conn.execute(
-            'SELECT document_id, seq, speaker, start, "end", time_start, time_end FROM turns ORDER BY document_id, seq'
-        ):
-            result.setdefault(row[0], []).append(Turn(*row[1:]))
-        return result
-
-    def _turns(self, doc_id: int):
-        from fieldnotes.model import Turn
-
-        return [Turn(*t) for t in self.conn.execute(
-            'SELECT seq, speaker, start, "end", time_start, time_end FROM turns WHERE document_id = ? ORDER BY seq', [doc_id])]
-
     def _scope_documents(self, documents: Sequence[str], where: Sequence[tuple[str, str]]) -> set[int] | None:
         ids: set[int] | None = None
         if documents:
-            ids = {self.document_id(d) for d in documents}
+            ids = {self.project.document_id(d) for d in documents}
         if where:
-            matched = self.filter_documents(where)
+            matched = self.project.filter_documents(where)
             ids = matched if ids is None else ids & matched
         return ids
 
     def expand_passage(self, document: str, start: int, end: int, unit: str) -> tuple[int, int]:
         """Grow a selection to whole words, sentences, paragraphs or turns."""
-        doc_id = self.document_id(document)
-        text = self._doc_text(doc_id)
+        doc_id = self.project.document_id(document)
+        text = self.project.document_text(doc_id)
         self._check_range(document, len(text), start, max(end, start + 1) if start < len(text) else end)
-        return passages.expand(text, start, end, unit, self._turns(doc_id))
+        return passages.expand(text, start, end, unit, self.project.turns(doc_id))
 
     # -- retrieval -------------------------------------------------------------------
 
     def attribution_template(self) -> str:
-        return self.setting("attribution_template", "{role}, {years_qualified} years qualified") or ""
+        return self.project.setting("attribution_template", "{role}, {years_qualified} years qualified") or ""
 
     def passages(self, code: str, *, include_children: bool = True, where: Sequence[tuple[str, str]] = (),
                  coder: str | None = None, notes: str = "include",
@@ -549,20 +462,20 @@ class CodingMixin:
         from fieldnotes.attribution import Attributor, keep_notes
 
         ids = self._code_ids(code, include_children)
-        doc_ids = self.filter_documents(where) if where else None
+        doc_ids = self.project.filter_documents(where) if where else None
         clauses = [f"c.code_id IN ({','.join('?' * len(ids))})"]
         params: list[Any] = list(ids)
         if coder:
             clauses.append("k.name = ?")
             params.append(coder)
-        paths = {c.id: c.path for c in self.codes(counts=False)}
+        paths = {c.id: c.path for c in self.project.codebook.codes(counts=False)}
         rows = self.conn.execute(
             'SELECT c.id, d.id, d.name, c.code_id, c.start, c."end", k.name '
             "FROM codings c JOIN documents d ON d.id = c.document_id LEFT JOIN coders k ON k.id = c.coder_id "
             f"WHERE {' AND '.join(clauses)} ORDER BY d.name, c.start, c.\"end\"", params).fetchall()
         if doc_ids is not None:
             rows = [r for r in rows if r[1] in doc_ids]
-        attributor = Attributor(self, scrub)
+        attributor = Attributor(self.project, scrub)
         keep_notes((), notes)  # a bad choice fails before any work
         result = []
         for r in rows:

@@ -35,7 +35,7 @@ def build_demo(path: Path, *, rebuild: bool = False) -> tuple[bool, ImportReport
         report = project.import_paths([sample], manifest=sample / "manifest.csv")
         from fieldnotes.codebook.yaml_io import read_yaml
 
-        project.import_codebook(read_yaml(shipped("codebooks") / "social-care-workforce.yaml")[1],
+        project.codebook.import_codebook(read_yaml(shipped("codebooks") / "social-care-workforce.yaml")[1],
                                 source="social-care-workforce.yaml")
         _case_attributes(project, sample / "cases.csv")
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -14,10 +14,14 @@ Only tables whose primary key is ``id`` take part.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from fieldnotes.errors import FieldnotesError
 
 
 
@@ -119,3 +123,82 @@ def apply_inverse(conn: sqlite3.Connection, entries: list[dict[str, Any]]) -> li
         else:  # pragma: no cover - only written by this module
             raise ValueError(f"unknown change {op!r}")
     return inverse
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    id: int
+    at: str
+    actor: str | None
+    action: str
+    summary: str
+    state: str
+
+
+class History:
+    """Undoable actions of one project: record, list, undo, redo."""
+
+    def __init__(self, project) -> None:
+        self.project = project
+
+    @property
+    def conn(self):
+        return self.project.conn
+
+    @contextlib.contextmanager
+    def action(self, action: str, summary: str) -> Iterator[ChangeSet]:
+        """One undoable user action: a transaction whose changes are recorded
+        in ``history`` and summarised in ``audit``. A new action clears redo."""
+        from fieldnotes.ids import now
+        from fieldnotes.store.db import atomic
+
+        with atomic(self.conn):
+            changes = ChangeSet(self.conn)
+            yield changes
+            if changes:
+                self.conn.execute("DELETE FROM history WHERE state = 'undone'")
+                self.conn.execute(
+                    "INSERT INTO history(at, actor, action, summary, changes) VALUES (?, ?, ?, ?, ?)",
+                    [now(), self.project.coding.coder_name(), action, summary, changes.to_json()],
+                )
+                self.project.audit(action, {"summary": summary})
+                depth = int(self.project.setting("undo_depth", "200") or 200)
+                self.conn.execute(
+                    "DELETE FROM history WHERE id <= (SELECT max(id) FROM history) - ?", [depth]
+                )
+
+    def entries(self, limit: int = 20) -> list[HistoryEntry]:
+        rows = self.conn.execute(
+            "SELECT id, at, actor, action, summary, state FROM history ORDER BY id DESC LIMIT ?", [limit]
+        ).fetchall()
+        return [HistoryEntry(*r) for r in rows]
+
+    def undo(self) -> str:
+        """Undo the last action; returns its summary."""
+        return self._step("done", "undone", "DESC", "undo", "Nothing to undo.")
+
+    def redo(self) -> str:
+        """Redo the last undone action; returns its summary."""
+        return self._step("undone", "done", "", "redo", "Nothing to redo.")
+
+    def _step(self, state: str, new_state: str, order: str, verb: str, nothing: str) -> str:
+        """Apply the inverse of the newest ``done`` (undo) or oldest ``undone``
+        (redo) action and store the inverse of that, for the opposite step."""
+        from fieldnotes.store.db import atomic
+
+        # The choice of action is read under the write lock: two undos at
+        # once must not both undo the same action.
+        with atomic(self.conn):
+            row = self.conn.execute(
+                f"SELECT id, summary, changes FROM history WHERE state = ? ORDER BY id {order} LIMIT 1", [state]
+            ).fetchone()
+            if row is None:
+                raise FieldnotesError(nothing)
+            inverse = apply_inverse(self.conn, json.loads(row[2]))
+            self.conn.execute(
+                "UPDATE history SET state = ?, changes = ? WHERE id = ?",
+                [new_state, json.dumps(inverse, ensure_ascii=False, separators=(",", ":")), row[0]],
+            )
+            self.project.audit(verb, {"summary": row[1]})
+        return row[1]
+

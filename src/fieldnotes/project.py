@@ -15,19 +15,18 @@ Example::
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sqlite3
-import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fieldnotes.codes import CodebookMixin
-from fieldnotes.coding import CodingMixin
-from fieldnotes.pseudo import PseudonymMixin
-from fieldnotes.reading import ReadingMixin
+from fieldnotes.codes import CodebookService
+from fieldnotes.coding import CodingService
+from fieldnotes.pseudo import PseudonymService
+from fieldnotes.reading import ReadingService
+from fieldnotes.history import History
 from fieldnotes.importers.batch import Prepared, read_ahead
 from fieldnotes.errors import FieldnotesError, NotFound, ProjectLocked, ProjectReadOnly
 from fieldnotes.manifest import Manifest, coerce, infer_type, read_manifest
@@ -42,6 +41,7 @@ from fieldnotes.model import (
     Turn,
     Variable,
 )
+from fieldnotes.ids import new_guid, now
 from fieldnotes.store import SCHEMA_VERSION
 from fieldnotes.store.db import atomic, create_project_file, open_project_file
 
@@ -55,14 +55,6 @@ _IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 ProgressCallback = Callable[[FileOutcome], None]
 
 
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def new_guid() -> str:
-    return str(uuid.uuid4())
-
-
 def _widen(old: str, new: str) -> str:
     """The type that holds values of both ``old`` and ``new``."""
     if old == new:
@@ -72,7 +64,7 @@ def _widen(old: str, new: str) -> str:
     return "text"
 
 
-class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
+class Project:
     """An open project file. Use :meth:`create` or :meth:`open`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, coder: str | None = None) -> None:
@@ -81,6 +73,12 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
         #: Who is working (``--coder``); else FIELDNOTES_CODER, the config file, the login name.
         self.coder = coder
         self._db = None
+        #: The parts of the API, each owning its own rules and queries.
+        self.history = History(self)
+        self.codebook = CodebookService(self)
+        self.coding = CodingService(self)
+        self.pseudonyms = PseudonymService(self)
+        self.reading = ReadingService(self)
 
     @property
     def db(self):
@@ -100,7 +98,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
         (a :class:`fieldnotes.store.cipher.Passphrase`) when given."""
         path = Path(path)
         project = cls(path, create_project_file(path, passphrase), coder)
-        project._audit("project.create", {"schema": SCHEMA_VERSION})
+        project.audit("project.create", {"schema": SCHEMA_VERSION})
         return project
 
     @classmethod
@@ -165,10 +163,34 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
 
     # -- small helpers -----------------------------------------------------
 
-    def _audit(self, action: str, detail: dict[str, Any]) -> None:
+    def document_text(self, doc_id: int) -> str:
+        return self.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
+
+    def texts(self, doc_ids) -> dict[int, str]:
+        """Document texts by id, each read once (slicing in Python beats
+        SQLite's substr, which reads the whole text again for every row)."""
+        return {i: self.document_text(i) for i in doc_ids}
+
+    def all_turns(self) -> dict[int, list]:
+        from fieldnotes.model import Turn
+
+        result: dict[int, list] = {}
+        for row in self.conn.execute(
+            'SELECT document_id, seq, speaker, start, "end", time_start, time_end FROM turns ORDER BY document_id, seq'
+        ):
+            result.setdefault(row[0], []).append(Turn(*row[1:]))
+        return result
+
+    def turns(self, doc_id: int):
+        from fieldnotes.model import Turn
+
+        return [Turn(*t) for t in self.conn.execute(
+            'SELECT seq, speaker, start, "end", time_start, time_end FROM turns WHERE document_id = ? ORDER BY seq', [doc_id])]
+
+    def audit(self, action: str, detail: dict[str, Any]) -> None:
         self.conn.execute(
             "INSERT INTO audit(at, actor, action, detail) VALUES (?, ?, ?, ?)",
-            [now(), self.coder_name(), action, json.dumps(detail, ensure_ascii=False)],
+            [now(), self.coding.coder_name(), action, json.dumps(detail, ensure_ascii=False)],
         )
 
     def setting(self, key: str, default: str | None = None) -> str | None:
@@ -185,7 +207,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
-            self._audit("setting.set", {"key": key, "value": value})
+            self.audit("setting.set", {"key": key, "value": value})
 
     # -- import ------------------------------------------------------------
 
@@ -327,7 +349,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
                                 f"manifest line {row.line}, column '{variable}': {value} is a whole number too "
                                 "large to store (the limit is 9,223,372,036,854,775,807); check the value, or "
                                 "put a letter in front if it is an identifier, then import again") from None
-                self._audit(
+                self.audit(
                     "document.import",
                     {"document": name, "sha256": digest, "source": str(path), "status": outcome.status},
                 )
@@ -401,7 +423,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
                 problem = self._link_speaker(doc_id, case, speaker)
                 if problem:
                     raise FieldnotesError(f"Cannot link case {case} in {document}: {problem}.")
-            self._audit("case.link", {"case": case, "document": document, "speaker": speaker})
+            self.audit("case.link", {"case": case, "document": document, "speaker": speaker})
 
     def set_case_attribute(self, case: str, name: str, value: Any) -> None:
         """Set an attribute of a case itself (``role=Police officer`` for one
@@ -413,7 +435,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
             raise NotFound(f"No case '{case}'.{_suggest(case, names) if names else ''} See 'fieldnotes cases'.")
         with atomic(self.conn):
             self._set_attribute("case", row[0], name.strip().lower(), value, None)
-            self._audit("attribute.set", {"case": case, "name": name, "value": value})
+            self.audit("attribute.set", {"case": case, "name": name, "value": value})
 
     def unlink_speaker(self, document: str, speaker: str) -> None:
         """Forget which case ``speaker`` is in ``document``: the turns go back
@@ -424,7 +446,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
                                      [doc_id, speaker.strip()]).rowcount
             if not gone:
                 raise NotFound(f"'{speaker}' is not linked to a case in {document}; see 'fieldnotes cases {self.path}'.")
-            self._audit("case.unlink", {"document": document, "speaker": speaker})
+            self.audit("case.unlink", {"document": document, "speaker": speaker})
 
     def speaker_cases(self) -> dict[int, dict[str, str]]:
         """Document id -> {speaker label (case-folded) -> case name}."""
@@ -467,7 +489,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
         doc_id = self.document_id(document)
         with atomic(self.conn):
             self._set_attribute("document", doc_id, name.strip().lower(), value, None)
-            self._audit("attribute.set", {"document": document, "name": name, "value": value})
+            self.audit("attribute.set", {"document": document, "name": name, "value": value})
 
     # -- documents ---------------------------------------------------------
 
@@ -688,7 +710,7 @@ class Project(CodebookMixin, CodingMixin, PseudonymMixin, ReadingMixin):
             for batch in range(0, len(rows), 25):
                 chosen = rows[batch:batch + 25]
                 names = {doc_id: name for doc_id, name, _ in chosen}
-                texts = {doc_id: self._doc_text(doc_id) for doc_id in names}
+                texts = {doc_id: self.document_text(doc_id) for doc_id in names}
                 self.conn.execute("DELETE FROM temp.search_units")
                 for doc_id in names:
                     speaker_at(doc_id, -1)  # loads the document's turns

@@ -97,8 +97,14 @@ _UNIQUE_NAMES = {"documents": ("name",), "cases": ("name",), "codes": ("parent_i
                  "variables": ("name",), "coders": ("name",)}
 
 
-class PseudonymMixin:
-    conn: Any
+class PseudonymService:
+
+    def __init__(self, project) -> None:
+        self.project = project
+
+    @property
+    def conn(self):
+        return self.project.conn
 
     # -- detection ----------------------------------------------------------------
 
@@ -125,7 +131,7 @@ class PseudonymMixin:
         else:
             todo = [d for d in docs if force or done.get(d[0]) != f"{d[1]}|{label}"]
         register = self._register()
-        patterns = json.loads(self.setting("reference_patterns", "[]") or "[]")
+        patterns = json.loads(self.project.setting("reference_patterns", "[]") or "[]")
         total = len(todo)
         # Terms the reviewer accepted from the residual queue are found again
         # in every document detection (re)processes.
@@ -135,7 +141,7 @@ class PseudonymMixin:
         if workers:  # small chunks keep every worker busy to the end
             batch = max(1, min(batch, total // (n_process * 4)))
         chunks = [todo[i:i + batch] for i in range(0, total, batch)]
-        inputs = (([t for _, _, t in chunk], [self._turns(doc_id) for doc_id, _, _ in chunk]) for chunk in chunks)
+        inputs = (([t for _, _, t in chunk], [self.project.turns(doc_id) for doc_id, _, _ in chunk]) for chunk in chunks)
         if workers:
             # Whole detection (NER and rules) in worker processes, started once.
             from fieldnotes.pseudonymise.workers import detect_in_workers, pipeline_package
@@ -148,7 +154,7 @@ class PseudonymMixin:
         # Results first: the workers' generator then runs to its end and
         # shuts its pool down cleanly.
         for i, (found, chunk) in enumerate(zip(results, chunks)):
-            from fieldnotes.project import now
+            from fieldnotes.ids import now
             from fieldnotes.pseudonymise.residual import reviewer_candidates
 
             with atomic(self.conn):
@@ -168,7 +174,7 @@ class PseudonymMixin:
             if progress:
                 progress(min((i + 1) * batch, total), total)
         entities, mentions = self.recluster()
-        self._audit("pseudo.detect", {"pipeline": label, "processed": total})
+        self.project.audit("pseudo.detect", {"pipeline": label, "processed": total})
         return DetectionReport(label, message, total, len(docs) - total, entities, mentions)
 
     def _resolve_pipeline(self, pipeline: str | None = None, nlp: Any = None) -> tuple[Any, str, str]:
@@ -181,7 +187,7 @@ class PseudonymMixin:
             from fieldnotes.config import load_config
             from fieldnotes.pseudonymise.detect import load_pipeline
 
-            name = pipeline or load_config().get("spacy_model") or self.setting("spacy_model")
+            name = pipeline or load_config().get("spacy_model") or self.project.setting("spacy_model")
             if name not in _PIPELINES:
                 _PIPELINES[name] = load_pipeline(name)
             nlp, message = _PIPELINES[name]
@@ -245,13 +251,13 @@ class PseudonymMixin:
         free text scrubbed. See :mod:`fieldnotes.pseudonymise.view`."""
         from fieldnotes.pseudonymise.view import PseudonymisedView
 
-        return PseudonymisedView(self, nlp=nlp, pipeline=pipeline, ensure=ensure, progress=progress)
+        return PseudonymisedView(self.project, nlp=nlp, pipeline=pipeline, ensure=ensure, progress=progress)
 
     def original_view(self):
         """The project with real names, for ``--original`` (callers warn)."""
         from fieldnotes.pseudonymise.view import OriginalView
 
-        return OriginalView(self)
+        return OriginalView(self.project)
 
     def _register(self):
         from fieldnotes.pseudonymise.register import RegisterEntry
@@ -266,7 +272,7 @@ class PseudonymMixin:
         """Cluster all stored candidates into entities and mentions, keeping
         decisions: an existing entity that shares a surface form (same
         category) keeps its id, status, replacement and split-off mentions."""
-        from fieldnotes.project import new_guid, now
+        from fieldnotes.ids import new_guid, now
         from fieldnotes.pseudonymise.cluster import cluster
         from fieldnotes.pseudonymise.detect import Candidate
         from fieldnotes.store.db import atomic
@@ -372,7 +378,7 @@ class PseudonymMixin:
         rows = self.conn.execute(
             'SELECT m.id, m.entity_id, d.id, d.name, m.start, m."end", m.text, m.detector FROM mentions m '
             "JOIN documents d ON d.id = m.document_id WHERE m.entity_id = ? ORDER BY d.name, m.start", [ent_id]).fetchall()
-        texts = self._texts({r[2] for r in rows})
+        texts = self.project.texts({r[2] for r in rows})
         result = []
         for r in rows:
             text = texts[r[2]]
@@ -394,7 +400,7 @@ class PseudonymMixin:
             ids = [r[0] for r in self.conn.execute("SELECT id FROM entities WHERE status = 'suggested'")]
         else:
             ids = [self.entity_id(e) for e in entities]
-        with self._action(f"pseudo.{status}", f"{status} {len(ids)} entit{'y' if len(ids) == 1 else 'ies'}") as changes:
+        with self.project.history.action(f"pseudo.{status}", f"{status} {len(ids)} entit{'y' if len(ids) == 1 else 'ies'}") as changes:
             changes.update("entities", ids, "status = ?", [status])
         return len(ids)
 
@@ -403,7 +409,7 @@ class PseudonymMixin:
         if not replacement.strip():
             raise FieldnotesError("Give the replacement text, e.g. \"Sophie\" or \"[Social worker 2]\".")
         ent_id = self.entity_id(entity)
-        with self._action("pseudo.set", f"replacement of E{ent_id}") as changes:
+        with self.project.history.action("pseudo.set", f"replacement of E{ent_id}") as changes:
             changes.update("entities", [ent_id], "replacement = ?, replacement_source = 'manual', status = 'accepted'",
                            [replacement.strip()])
 
@@ -413,7 +419,7 @@ class PseudonymMixin:
             raise FieldnotesError("An entity cannot be merged into itself.")
         rows = dict(self.conn.execute("SELECT id, surfaces FROM entities WHERE id IN (?, ?)", [source_id, target_id]).fetchall())
         merged = sorted(set(json.loads(rows[source_id])) | set(json.loads(rows[target_id])))
-        with self._action("pseudo.merge", f"merge E{source_id} into E{target_id}") as changes:
+        with self.project.history.action("pseudo.merge", f"merge E{source_id} into E{target_id}") as changes:
             changes.update("mentions", [r[0] for r in self.conn.execute(
                 "SELECT id FROM mentions WHERE entity_id = ?", [source_id])], "entity_id = ?", [target_id])
             changes.update("entities", [target_id], "surfaces = ?", [json.dumps(merged, ensure_ascii=False)])
@@ -423,7 +429,7 @@ class PseudonymMixin:
                      label: str | None = None) -> int:
         """Move the mentions with a surface form (or in one document) to a new
         entity: two people who share a first name. Returns the new id."""
-        from fieldnotes.project import new_guid, now
+        from fieldnotes.ids import new_guid, now
 
         ent_id = self.entity_id(entity)
         clauses, params = ["entity_id = ?"], [ent_id]
@@ -432,7 +438,7 @@ class PseudonymMixin:
             params.append(surface)
         if document:
             clauses.append("document_id = ?")
-            params.append(self.document_id(document))
+            params.append(self.project.document_id(document))
         if len(clauses) == 1:
             raise FieldnotesError("Say which mentions to split off: --surface TEXT and/or --doc DOCUMENT.")
         moving = [r[0] for r in self.conn.execute(f"SELECT id FROM mentions WHERE {' AND '.join(clauses)}", params)]
@@ -442,7 +448,7 @@ class PseudonymMixin:
         category, old_label = self.conn.execute("SELECT category, label FROM entities WHERE id = ?", [ent_id]).fetchone()
         surfaces = sorted({r[0] for r in self.conn.execute(
             f"SELECT DISTINCT text FROM mentions WHERE id IN ({','.join('?' * len(moving))})", moving)})
-        with self._action("pseudo.split", f"split E{ent_id}") as changes:
+        with self.project.history.action("pseudo.split", f"split E{ent_id}") as changes:
             new_id = self.conn.execute(
                 "INSERT INTO entities(guid, category, label, status, created_at, surfaces) VALUES (?, ?, ?, 'suggested', ?, ?)",
                 [new_guid(), category, label or f"{old_label} ({surface or document})", now(),
@@ -455,12 +461,12 @@ class PseudonymMixin:
     def allow(self, terms: Sequence[str]) -> int:
         """Never treat these words or phrases as identifying; their mentions go.
         Returns how many mentions were removed."""
-        from fieldnotes.project import now
+        from fieldnotes.ids import now
 
         terms = [t.strip() for t in terms if t.strip()]
         if not terms:
             raise FieldnotesError("Give a word or phrase to allow.")
-        with self._action("pseudo.allow", f"allow {', '.join(terms)}") as changes:
+        with self.project.history.action("pseudo.allow", f"allow {', '.join(terms)}") as changes:
             for term in terms:
                 cursor = self.conn.execute("INSERT OR IGNORE INTO allowlist(term, added_at) VALUES (?, ?)", [term, now()])
                 if cursor.rowcount:
@@ -513,7 +519,7 @@ class PseudonymMixin:
         covers becomes a mention, in every document, now and whenever
         detection runs again. An existing entity of the category with that
         form takes the mentions. Undoable. Returns the entity id."""
-        from fieldnotes.project import new_guid, now
+        from fieldnotes.ids import new_guid, now
         from fieldnotes.pseudonymise.categories import CATEGORIES
         from fieldnotes.pseudonymise.residual import REVIEWER, term_spans, uncovered_pieces
 
@@ -544,7 +550,7 @@ class PseudonymMixin:
             if term.casefold() in {f.casefold() for f in forms}:
                 target = (ent_id, forms)
                 break
-        with self._action("pseudo.queue_accept", f"mask {term} as {category}") as changes:
+        with self.project.history.action("pseudo.queue_accept", f"mask {term} as {category}") as changes:
             ids = [self.conn.execute(
                 'INSERT INTO candidates(document_id, start, "end", text, category, detector, score) '
                 "VALUES (?, ?, ?, ?, ?, ?, 1.0)", [d, s, e, t, category, REVIEWER + term]).lastrowid
@@ -580,7 +586,7 @@ class PseudonymMixin:
             self.conn.executemany(
                 "INSERT INTO register_entries(name, variants, category, pseudonym) VALUES (?, ?, ?, ?)",
                 [(e.name, json.dumps(list(e.variants), ensure_ascii=False), e.category, e.pseudonym) for e in entries])
-            self._audit("pseudo.register", {"entries": len(entries)})
+            self.project.audit("pseudo.register", {"entries": len(entries)})
         # Register names are found by rules: redetect so every document sees them.
         self.conn.execute("DELETE FROM detection_runs")
         return len(entries)
@@ -600,13 +606,13 @@ class PseudonymMixin:
             "FROM entities ORDER BY id").fetchall()
         infos = [EntityInfo(r[0], r[1], r[2], r[3] if r[4] in {"manual", "register"} else None, r[5]) for r in rows]
         tags = self._stable_tags(rows, infos)
-        strategy = self.setting("pseudo_strategy", "tags") or "tags"
+        strategy = self.project.setting("pseudo_strategy", "tags") or "tags"
         surrogates = {r[0]: r[7] for r in rows if r[7]}
         role_tags = {r[0]: r[8] for r in rows if r[8]}
         if strategy == "roles":
             role_tags.update(self._new_role_tags(infos, role_tags, tags))
-        result = assign_replacements(infos, strategy=strategy, seed=self.setting("pseudo_seed", "") or "",
-                                     date_mode=self.setting("pseudo_date_mode", "shift") or "shift",
+        result = assign_replacements(infos, strategy=strategy, seed=self.project.setting("pseudo_seed", "") or "",
+                                     date_mode=self.project.setting("pseudo_date_mode", "shift") or "shift",
                                      tags=tags, surrogates=surrogates, role_tags=role_tags)
         if strategy == "surrogates":
             fresh = [(result[i.id], i.id) for i in infos if i.category == "PERSON" and i.id not in surrogates
@@ -698,8 +704,8 @@ class PseudonymMixin:
         """``(text, offset_map)``: the document as it may leave the project."""
         from fieldnotes.pseudonymise.replace import render
 
-        doc_id = self.document_id(document)
-        return render(self._doc_text(doc_id), self._view_replacements(doc_id, replacements))
+        doc_id = self.project.document_id(document)
+        return render(self.project.document_text(doc_id), self._view_replacements(doc_id, replacements))
 
     def pseudonymised_turns(self, turns, mapping, scrub: Callable[[str], str]) -> list:
         """Speaker turns moved onto the pseudonymised text, their speaker
@@ -724,7 +730,7 @@ class PseudonymMixin:
         over such text.)"""
         from fieldnotes.pseudonymise.view import _known_forms
 
-        forms, pattern = _known_forms(self, self.replacements() if replacements is None else replacements)
+        forms, pattern = _known_forms(self.project, self.replacements() if replacements is None else replacements)
         if pattern is None:
             return lambda value: value
         return lambda value: pattern.sub(lambda m: forms[m.group(1).casefold()], value) if value else value
@@ -749,7 +755,7 @@ class PseudonymMixin:
             target = folder / (stems[doc_id] + ".txt")
             write_atomically(target, view.text(doc_id).encode("utf-8"))
             written.append(str(target))
-        self._audit("export.text", {"to": str(folder), "files": len(written), "pseudonymised": view.pseudonymised})
+        self.project.audit("export.text", {"to": str(folder), "files": len(written), "pseudonymised": view.pseudonymised})
         return written
 
     @_no_partial_left
@@ -815,7 +821,7 @@ class PseudonymMixin:
             c.execute("INSERT INTO documents_fts(documents_fts) VALUES ('optimize')")
             c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             c.execute("VACUUM")
-        self._audit("export.safe_copy", {"to": str(out), **counts})
+        self.project.audit("export.safe_copy", {"to": str(out), **counts})
         for leftover in (Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
         partial.replace(out)
@@ -865,7 +871,7 @@ class PseudonymMixin:
         records = [{"document": r[0], "start": r[1], "end": r[2], "text": r[3], "category": r[4],
                     "replacement": replacements.get(r[5], ""), "status": r[6], "detector": r[7]} for r in rows]
         if destination is not None:
-            self._audit("pseudo.log", {"to": destination, "records": len(records)})
+            self.project.audit("pseudo.log", {"to": destination, "records": len(records)})
         return records
 
     def leak_surfaces(self, statuses: Sequence[str] = ("accepted",)) -> dict[str, str]:

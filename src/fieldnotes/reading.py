@@ -86,16 +86,23 @@ class ReadingText:
         return self.scrub(value)
 
 
-class ReadingMixin:
+class ReadingService:
     """Which text a coder sees, and the document in that text."""
+
+    def __init__(self, project) -> None:
+        self.project = project
+
+    @property
+    def conn(self):
+        return self.project.conn
 
     # -- the setting -------------------------------------------------------------
 
     def text_view(self, coder: str | None = None) -> str:
         """``"pseudonymised"`` or ``"original"``: what ``coder`` (default: the
         current coder) may read. A coder's own setting wins over the project's."""
-        name = self.coder_name(coder)
-        value = self.setting(f"view:{name}", None) or self.setting("view", None) or "original"
+        name = self.project.coding.coder_name(coder)
+        value = self.project.setting(f"view:{name}", None) or self.project.setting("view", None) or "original"
         return value if value in VIEWS else "pseudonymised"
 
     def set_text_view(self, view: str, coder: str | None = None) -> None:
@@ -104,7 +111,7 @@ class ReadingMixin:
         matches = [v for v in VIEWS if v.startswith(view)] if view else []
         if len(matches) != 1:
             raise FieldnotesError(f"A view is 'original' or 'pseudonymised', not {view!r}.")
-        self.set_setting(f"view:{coder}" if coder else "view", matches[0])
+        self.project.set_setting(f"view:{coder}" if coder else "view", matches[0])
 
     def shows_pseudonymised(self, coder: str | None = None) -> bool:
         """True when this coder must see only pseudonymised text."""
@@ -124,7 +131,7 @@ class ReadingMixin:
             pseudonymised = self.shows_pseudonymised()
         if pseudonymised:
             return self._pseudonymised_reading(document)
-        doc = self.document(document)
+        doc = self.project.document(document)
         return ReadingText(doc.name, doc.text, tuple(doc.turns))
 
     def _pseudonymised_reading(self, document: str, view: Any = None) -> ReadingText:
@@ -132,7 +139,7 @@ class ReadingMixin:
         # project's pseudonymised view (:mod:`fieldnotes.pseudonymise.view`),
         # which every output takes, so the coder reads what an export writes.
         view = view if view is not None else self.reading_view()
-        doc = self.document(document)
+        doc = self.project.document(document)
         text, mapping = view.document(doc.id)
         return ReadingText(doc.name, text, tuple(view.turns(doc.id)), mapping, view.scrub)
 
@@ -150,7 +157,7 @@ class ReadingMixin:
             "(SELECT count(*) FROM memos), (SELECT count(*) FROM codes), (SELECT count(*) FROM cases)").fetchone()
         cached = getattr(self, "_reading_view_cache", None)
         if cached is None or cached[0] != key:
-            cached = (key, self.pseudonymised_view())
+            cached = (key, self.project.pseudonyms.pseudonymised_view())
             self._reading_view_cache = cached
         return cached[1]
 
@@ -165,7 +172,7 @@ class ReadingMixin:
         """A :class:`~fieldnotes.model.Document` whose text, turns, cases and
         attributes are as the coder may read them (``show``)."""
         reading = self.reading_text(document, pseudonymised=pseudonymised)
-        doc = self.document(document)
+        doc = self.project.document(document)
         if not reading.pseudonymised:
             return doc
         return dataclasses.replace(
@@ -257,17 +264,17 @@ class ReadingMixin:
         if pseudonymised is None:
             pseudonymised = self.shows_pseudonymised()
         if not pseudonymised:
-            return self.search(query, where=where, limit=limit)
+            return self.project.search(query, where=where, limit=limit)
         tags = re.findall(r"\[[^\[\]]+\]", query)
         if not tags:
-            return self.hits_as_read(self.search(query, where=where, limit=None), pseudonymised=True)[:limit]
+            return self.hits_as_read(self.project.search(query, where=where, limit=None), pseudonymised=True)[:limit]
         from fieldnotes.model import SearchHit
         from fieldnotes.project import _snippet
 
-        ids = self.filter_documents(where) if where else None
-        names = [d.name for d in self.documents() if ids is None or d.id in ids]
+        ids = self.project.filter_documents(where) if where else None
+        names = [d.name for d in self.project.documents() if ids is None or d.id in ids]
         pattern = re.compile("|".join(re.escape(t) for t in tags), re.IGNORECASE)
-        attributes = {d.name: d.attributes for d in self.documents_as_read(self.documents(), pseudonymised=True)}
+        attributes = {d.name: d.attributes for d in self.documents_as_read(self.project.documents(), pseudonymised=True)}
         hits = []
         for name, view in self.readings(names, pseudonymised=True).items():
             for m in pattern.finditer(view.text):
@@ -287,7 +294,7 @@ class ReadingMixin:
             pseudonymised = self.shows_pseudonymised()
         if not pseudonymised or not documents:
             return list(documents)
-        scrub = self.string_pseudonymiser()
+        scrub = self.project.pseudonyms.string_pseudonymiser()
         return [dataclasses.replace(d, cases=tuple(scrub(c) for c in d.cases),
                                     attributes={k: scrub(v) if isinstance(v, str) else v for k, v in d.attributes.items()})
                 for d in documents]
@@ -296,4 +303,4 @@ class ReadingMixin:
         """A memo's text as the coder may read it."""
         if pseudonymised is None:
             pseudonymised = self.shows_pseudonymised()
-        return self.string_pseudonymiser()(text) if pseudonymised and text else text
+        return self.project.pseudonyms.string_pseudonymiser()(text) if pseudonymised and text else text

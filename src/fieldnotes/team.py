@@ -74,7 +74,7 @@ class MergeReport:
 
 def project_guid(project) -> str:
     """The project's own GUID (made on first use), which its copies carry."""
-    from fieldnotes.project import new_guid
+    from fieldnotes.ids import new_guid
 
     guid = project.setting(PROJECT_GUID_KEY)
     if guid is None:
@@ -87,7 +87,8 @@ def make_copy(project, coder: str, out: str | Path, *, blind: bool = True) -> Co
     """Write a copy of ``project`` for ``coder`` to ``out`` (a new file,
     readable by its owner only). ``blind`` leaves out every other coder's
     codings and the memos on them."""
-    from fieldnotes.project import Project, now
+    from fieldnotes.ids import now
+    from fieldnotes.project import Project
     from fieldnotes.store.db import atomic
 
     coder = coder.strip()
@@ -151,7 +152,7 @@ def make_copy(project, coder: str, out: str | Path, *, blind: bool = True) -> Co
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
         raise
-    project._audit("team.copy", {"to": str(out), "coder": coder, "blind": blind})
+    project.audit("team.copy", {"to": str(out), "coder": coder, "blind": blind})
     return CopyReport(str(out), coder, blind, documents, codings, removed)
 
 
@@ -206,7 +207,7 @@ def merge_copies(project, paths: Sequence[str | Path]) -> MergeReport:
             opened.append((path, conn, {}))
             opened[-1] = (path, conn, check_copy(project, conn, path))
         names = ", ".join(p.name for p, _, _ in opened)
-        with project._action("team.merge", f"merge {names}") as changes:
+        with project.history.action("team.merge", f"merge {names}") as changes:
             for path, conn, origin in opened:
                 _Merge(project, conn, origin, changes, report).run()
                 report.copies.append(str(path))
@@ -236,7 +237,7 @@ class _Merge:
         self._memos()
 
     def _coders(self) -> None:
-        from fieldnotes.project import new_guid, now
+        from fieldnotes.ids import new_guid, now
 
         ours = {name.casefold(): cid for cid, name in self.dst.execute("SELECT id, name FROM coders")}
         for cid, guid, name in self.src.execute("SELECT id, guid, name FROM coders"):
@@ -251,7 +252,7 @@ class _Merge:
             self.report.coders.append(name)
 
     def _codes(self) -> None:
-        from fieldnotes.project import now
+        from fieldnotes.ids import now
 
         src_codes = self.src.execute(
             "SELECT k.id, k.guid, k.parent_id, p.guid, k.name, k.description, k.inclusion, k.exclusion, "
@@ -352,7 +353,7 @@ class _Merge:
                     self.report.kept += 1
 
     def _memos(self) -> None:
-        from fieldnotes.project import now
+        from fieldnotes.ids import now
 
         copied_at = self.origin.get("copied_at", "")
         case_map = {sid: self.dst.execute("SELECT id FROM cases WHERE guid = ?", [g]).fetchone()
@@ -457,14 +458,14 @@ def disagreements(project, *, coders: Sequence[str] | None = None, code: str | N
     params: list = list(ids)
     if code is not None:
         sql += " AND c.code_id = ?"
-        params.append(project.code_id(code))
+        params.append(project.codebook.code_id(code))
     if document is not None:
         sql += " AND c.document_id = ?"
         params.append(project.document_id(document))
     grouped: dict[tuple[str, int], dict[int, list[tuple[int, int]]]] = {}
     for _, doc_name, code_id, coder_id, start, end in project.conn.execute(sql + " ORDER BY d.name", params):
         grouped.setdefault((doc_name, code_id), {}).setdefault(coder_id, []).append((start, end))
-    paths = {c.id: c.path for c in project.codes(counts=False)}
+    paths = {c.id: c.path for c in project.codebook.codes(counts=False)}
     decisions = {title for (title,) in project.conn.execute(
         "SELECT title FROM memos WHERE target_type = 'document' AND title LIKE 'Consensus: %'")}
     result = []
@@ -488,7 +489,7 @@ def settle(project, item: Disagreement, choice: str, *, span: tuple[int, int] | 
     chose). The decision and ``memo`` are kept as a memo on the document.
     One undoable action; returns a summary."""
     from fieldnotes.analysis.agreement import merge
-    from fieldnotes.project import new_guid, now
+    from fieldnotes.ids import new_guid, now
 
     coders = [name for name, _ in item.ranges]
     if choice in coders:
@@ -507,9 +508,9 @@ def settle(project, item: Disagreement, choice: str, *, span: tuple[int, int] | 
         raise FieldnotesError(f"Settle with one of: {', '.join(coders)}, all, neither or adjusted.")
     consensus = consensus_coder(project)
     doc_id = project.document_id(item.document)
-    code_id = project.code_id(item.code)
-    with project._action("team.settle", f"{item.title}: {decision}") as changes:
-        coder_id = project.coder_id(consensus, changes)
+    code_id = project.codebook.code_id(item.code)
+    with project.history.action("team.settle", f"{item.title}: {decision}") as changes:
+        coder_id = project.coding.coder_id(consensus, changes)
         stamp = now()
         added = []
         for start, end in ranges:
@@ -523,6 +524,6 @@ def settle(project, item: Disagreement, choice: str, *, span: tuple[int, int] | 
             "INSERT INTO memos(guid, target_type, target_id, title, text, coder_id, created_at, updated_at) "
             "VALUES (?, 'document', ?, ?, ?, ?, ?, ?)",
             [new_guid(), doc_id, f"{item.title}: {decision}", memo.strip() or decision,
-             project.coder_id(None, changes), stamp, stamp]).lastrowid
+             project.coding.coder_id(None, changes), stamp, stamp]).lastrowid
         changes.inserted("memos", [memo_id])
     return f"{item.title}: {decision}"

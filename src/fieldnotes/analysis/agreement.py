@@ -360,10 +360,10 @@ def agreement(project, *, coders: Sequence[str] | None = None, codes: Sequence[s
     names = list(coder_ids)
     ids = [coder_ids[n] for n in names]
     position = {cid: i for i, cid in enumerate(ids)}
-    code_rows = project.codes(counts=False)
+    code_rows = project.codebook.codes(counts=False)
     paths = {c.id: c.path for c in code_rows}
     if codes:
-        wanted = [project.find_code(code_rows, name).id for name in codes]
+        wanted = [project.codebook.find_code(code_rows, name).id for name in codes]
     else:
         used = {r[0] for r in project.conn.execute(
             f"SELECT DISTINCT code_id FROM codings WHERE coder_id IN ({','.join('?' * len(ids))})", ids)}

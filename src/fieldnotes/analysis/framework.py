@@ -107,7 +107,7 @@ def framework_matrix(
 
     keep_notes((), notes)
     if view is None:
-        view = project.pseudonymised_view() if pseudonymised else project.original_view()
+        view = project.pseudonyms.pseudonymised_view() if pseudonymised else project.pseudonyms.original_view()
     pseudonymised = view.pseudonymised
     if max_chars < 20:
         raise FieldnotesError(f"max_chars {max_chars} is too short to quote anything; use 20 or more (300 by default).")

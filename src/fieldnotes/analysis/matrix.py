@@ -88,7 +88,7 @@ class CodeTree:
 
     @classmethod
     def of(cls, project) -> CodeTree:
-        return cls(project.codes(counts=False))
+        return cls(project.codebook.codes(counts=False))
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -112,7 +112,7 @@ class CodeTree:
             return list(range(len(self.codes)))
         if isinstance(names, str):
             names = [names]
-        chosen = {self.position[project.code_id(name)] for name in names}
+        chosen = {self.position[project.codebook.code_id(name)] for name in names}
         if not chosen:
             raise FieldnotesError("Name at least one code, or leave the codes out to use them all.")
         return sorted(chosen)

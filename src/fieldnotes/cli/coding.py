@@ -55,7 +55,7 @@ def codebook_import(project: str, file: str) -> None:
 
     nodes = read_codebook(Path(file))
     with open_project(project) as proj:
-        counts = proj.import_codebook(nodes, source=Path(file).name)
+        counts = proj.codebook.import_codebook(nodes, source=Path(file).name)
     console().print(f"{counts['added']} code(s) added, {counts['updated']} updated, "
                     f"{counts['unchanged']} unchanged from {escape(file)} (undo with 'fieldnotes undo').")
 
@@ -80,7 +80,7 @@ def codebook_export(project: str, output: str, name: str | None, original: bool)
 
     out = Path(output)
     with open_project(project) as proj:
-        nodes = output_view(proj, original, "code names and definitions as written.").codebook(proj.codebook_nodes())
+        nodes = output_view(proj, original, "code names and definitions as written.").codebook(proj.codebook.codebook_nodes())
         title = name or proj.setting("codebook_name") or Path(project).stem
     if out.suffix.lower() in {".yaml", ".yml"}:
         from fieldnotes.codebook.yaml_io import write_yaml
@@ -108,8 +108,8 @@ def codebook_tree(project: str, as_json: bool) -> None:
       fieldnotes codebook tree study.fnp --json
     """
     with open_project(project) as proj:
-        roots = proj.code_tree()
-        shown = proj.names_as_read()   # under the 'view pseudonymised' setting
+        roots = proj.codebook.code_tree()
+        shown = proj.reading.names_as_read()   # under the 'view pseudonymised' setting
 
     def data(code):
         return {"name": shown("code", code.name), "path": shown("code", code.path),
@@ -175,7 +175,7 @@ def code_add(project, path, description, inclusion, exclusion, example, colour) 
       fieldnotes code add study.fnp "Management culture/Audit and compliance" --description "Audits, targets"
     """
     with open_project(project) as proj:
-        created = proj.add_code(path, **{k: v or "" for k, v in _fields(description, inclusion, exclusion, example, None).items()},
+        created = proj.codebook.add_code(path, **{k: v or "" for k, v in _fields(description, inclusion, exclusion, example, None).items()},
                                 colour=colour)
     console().print(f"Added {_swatch(created.colour)}[bold]{escape(created.path)}[/].")
 
@@ -195,7 +195,7 @@ def code_edit(project, code_name, description, inclusion, exclusion, example, co
     if not fields:
         raise FieldnotesError("Give at least one of --description, --inclusion, --exclusion, --example, --colour.")
     with open_project(project) as proj:
-        changed = proj.update_code(code_name, **fields)
+        changed = proj.codebook.update_code(code_name, **fields)
     console().print(f"Updated [bold]{escape(changed.path)}[/].")
 
 
@@ -211,7 +211,7 @@ def code_show(project, code_name, as_json) -> None:
       fieldnotes code show study.fnp Caseload
     """
     with open_project(project) as proj:
-        found = proj.code(code_name)
+        found = proj.codebook.code(code_name)
     if as_json:
         data = asdict(found)
         data.pop("children")
@@ -237,7 +237,7 @@ def code_rename(project, code_name, new_name) -> None:
       fieldnotes code rename study.fnp "Caseload" "Caseload size"
     """
     with open_project(project) as proj:
-        renamed = proj.rename_code(code_name, new_name)
+        renamed = proj.codebook.rename_code(code_name, new_name)
     console().print(f"Renamed to [bold]{escape(renamed.path)}[/].")
 
 
@@ -256,7 +256,7 @@ def code_move(project, code_name, parent, top) -> None:
     if parent and top:
         raise FieldnotesError("Give --to PARENT or --top, not both.")
     with open_project(project) as proj:
-        moved = proj.move_code(code_name, None if top else parent)
+        moved = proj.codebook.move_code(code_name, None if top else parent)
     console().print(f"Moved to [bold]{escape(moved.path)}[/].")
 
 
@@ -272,7 +272,7 @@ def code_merge(project, source, target) -> None:
       fieldnotes code merge study.fnp "Caseloads" "Caseload"
     """
     with open_project(project) as proj:
-        moved = proj.merge_codes(source, target)
+        moved = proj.codebook.merge_codes(source, target)
     console().print(f"Merged {escape(source)} into {escape(target)} ({moved} coding(s) moved).")
 
 
@@ -288,7 +288,7 @@ def code_delete(project, code_name, force) -> None:
       fieldnotes code delete study.fnp "Old idea" --force
     """
     with open_project(project) as proj:
-        gone = proj.delete_code(code_name, force=force)
+        gone = proj.codebook.delete_code(code_name, force=force)
     console().print(f"Deleted {escape(code_name)}" + (f" and {gone} coding(s)" if gone else "") + " (undo with 'fieldnotes undo').")
 
 
@@ -296,11 +296,11 @@ def _range(proj, doc, start, end, match, occurrence, expand):
     if match is not None and (start is not None or end is not None):
         raise FieldnotesError("Give --match or --start/--end, not both.")
     if match is not None:
-        start, end = proj.find_text(doc, match, occurrence)
+        start, end = proj.coding.find_text(doc, match, occurrence)
     elif start is None or end is None:
         raise FieldnotesError("Say which passage: --start S --end E, or --match \"quoted text\".")
     if expand:
-        start, end = proj.expand_passage(doc, start, end, expand)
+        start, end = proj.coding.expand_passage(doc, start, end, expand)
     return start, end
 
 
@@ -337,7 +337,7 @@ def code_apply(project, doc, start, end, match, occurrence, expand, code_name, c
     with open_project(project) as proj:
         proj.coder = coder
         start, end = _range(proj, doc, start, end, match, occurrence, expand)
-        coding, new = proj.apply_coding(doc, code_name, start, end)
+        coding, new = proj.coding.apply_coding(doc, code_name, start, end)
     verb = "Coded" if new else "Already coded"
     console().print(f"{verb} {escape(coding.document)} {coding.start}-{coding.end} as [bold]{escape(coding.code)}[/] "
                     f"(coding {coding.id}): \"{escape(_short(coding.text))}\"")
@@ -385,15 +385,15 @@ def code_remove(project, coding_id, doc, code_name, at, match) -> None:
             if not (doc and code_name and (at is not None or match)):
                 raise FieldnotesError("Give --id, or --doc with --code and --at or --match.")
             if match:
-                at = proj.find_text(doc, match)[0]
-            wanted = proj.code(code_name).path
-            found = [c for c in proj.codings_at(doc, at) if c.code == wanted]
+                at = proj.coding.find_text(doc, match)[0]
+            wanted = proj.codebook.code(code_name).path
+            found = [c for c in proj.coding.codings_at(doc, at) if c.code == wanted]
             if not found:
                 raise FieldnotesError(f"No '{wanted}' coding at character {at} of '{doc}'.")
             if len(found) > 1:
                 raise FieldnotesError("Several codings match: " + ", ".join(f"{c.id} ({c.start}-{c.end})" for c in found) + "; use --id.")
             coding_id = found[0].id
-        gone = proj.remove_coding(coding_id)
+        gone = proj.coding.remove_coding(coding_id)
     console().print(f"Removed {escape(gone.code)} from {escape(gone.document)} {gone.start}-{gone.end} (undo with 'fieldnotes undo').")
 
 
@@ -410,10 +410,10 @@ def code_list(project, doc, code_name, as_json) -> None:
       fieldnotes code list study.fnp --doc p1_int_sw01
     """
     with open_project(project) as proj:
-        rows = proj.codings(document=doc, code=code_name)
-        if proj.shows_pseudonymised():
+        rows = proj.coding.codings(document=doc, code=code_name)
+        if proj.reading.shows_pseudonymised():
             rows = _codings_as_read(proj, rows)
-            shown = proj.names_as_read(pseudonymised=True)
+            shown = proj.reading.names_as_read(pseudonymised=True)
             rows = [replace(c, document=shown("document", c.document), code=shown("code", c.code)) for c in rows]
     if as_json:
         print_json([asdict(c) for c in rows])
@@ -431,7 +431,7 @@ def code_list(project, doc, code_name, as_json) -> None:
 
 def _codings_as_read(proj, rows):
     """Codings with their text as a coder under the 'view' setting may read it."""
-    views = proj.readings([c.document for c in rows], pseudonymised=True)
+    views = proj.reading.readings([c.document for c in rows], pseudonymised=True)
     return [replace(c, text=views[c.document].text[slice(*views[c.document].to_view(c.start, c.end))]) for c in rows]
 
 
@@ -485,7 +485,7 @@ def memo_add(project, text, doc, code_name, coding, case, title, coder) -> None:
     target_type, target = _target(doc, code_name, coding, case)
     with open_project(project) as proj:
         proj.coder = coder
-        written = proj.add_memo(target_type, target, text, title=title)
+        written = proj.coding.add_memo(target_type, target, text, title=title)
     console().print(f"Memo {written.id} on {written.target_type} {escape(written.target or '')}.")
 
 
@@ -502,11 +502,11 @@ def memo_list(project, doc, code_name, coding, case, as_json) -> None:
     """
     with open_project(project) as proj:
         if any(v is not None for v in (doc, code_name, coding, case)):
-            rows = proj.memos(*_target(doc, code_name, coding, case))
+            rows = proj.coding.memos(*_target(doc, code_name, coding, case))
         else:
-            rows = proj.memos()
-        if proj.shows_pseudonymised():
-            rows = [replace(m, text=proj.memo_as_read(m.text), title=proj.memo_as_read(m.title)) for m in rows]
+            rows = proj.coding.memos()
+        if proj.reading.shows_pseudonymised():
+            rows = [replace(m, text=proj.reading.memo_as_read(m.text), title=proj.reading.memo_as_read(m.title)) for m in rows]
     if as_json:
         print_json([asdict(m) for m in rows])
         return
@@ -530,7 +530,7 @@ def memo_edit(project, memo_id, text) -> None:
       fieldnotes memo edit study.fnp 3 "Revised thought"
     """
     with open_project(project) as proj:
-        proj.edit_memo(memo_id, text)
+        proj.coding.edit_memo(memo_id, text)
     console().print(f"Memo {memo_id} updated.")
 
 
@@ -545,7 +545,7 @@ def memo_delete(project, memo_id) -> None:
       fieldnotes memo delete study.fnp 3
     """
     with open_project(project) as proj:
-        proj.delete_memo(memo_id)
+        proj.coding.delete_memo(memo_id)
     console().print(f"Memo {memo_id} deleted (undo with 'fieldnotes undo').")
 
 
@@ -561,7 +561,7 @@ def undo(project) -> None:
       fieldnotes undo study.fnp
     """
     with open_project(project) as proj:
-        summary = proj.undo()
+        summary = proj.history.undo()
     console().print(f"Undone: {escape(summary)}")
 
 
@@ -575,7 +575,7 @@ def redo(project) -> None:
       fieldnotes redo study.fnp
     """
     with open_project(project) as proj:
-        summary = proj.redo()
+        summary = proj.history.redo()
     console().print(f"Redone: {escape(summary)}")
 
 
@@ -591,7 +591,7 @@ def history_(project, limit, as_json) -> None:
       fieldnotes history study.fnp
     """
     with open_project(project) as proj:
-        rows = proj.history(limit)
+        rows = proj.history.entries(limit)
     if as_json:
         print_json([asdict(h) for h in rows])
         return
@@ -630,7 +630,7 @@ def autocode(project, code_name, keywords, regex, fuzzy, threshold, speaker, sco
     """
     with open_project(project) as proj:
         proj.coder = coder
-        hits, new = proj.autocode(code_name, keywords=keywords, regex=regex, fuzzy=fuzzy, threshold=threshold,
+        hits, new = proj.coding.autocode(code_name, keywords=keywords, regex=regex, fuzzy=fuzzy, threshold=threshold,
                                   speaker=speaker, scope=scope, documents=docs, where=parse_where(where),
                                   dry_run=dry_run)
         texts = {}
@@ -683,10 +683,10 @@ def passages(project, code_name, no_children, where, coder, notes, as_json) -> N
       fieldnotes passages study.fnp --code "Management culture" --where role="SW CP" --json
     """
     with open_project(project) as proj:
-        rows = proj.passages(code_name, include_children=not no_children, where=parse_where(where), coder=coder,
+        rows = proj.coding.passages(code_name, include_children=not no_children, where=parse_where(where), coder=coder,
                              notes=notes)
-        rows = proj.passages_as_read(rows)  # pseudonymised under the 'view' setting
-        shown = proj.names_as_read()
+        rows = proj.reading.passages_as_read(rows)  # pseudonymised under the 'view' setting
+        shown = proj.reading.names_as_read()
     if as_json:
         print_json([{"document": shown("document", p.document), "code": shown("code", p.code), "start": p.start,
                      "end": p.end, "speaker": p.speaker,
@@ -749,8 +749,8 @@ def config(project, key, value, coder) -> None:
     with open_project(project) as proj:
         if key == "view":
             if value is not None:
-                proj.set_text_view(value, coder)
-            shown = proj.text_view(coder)
+                proj.reading.set_text_view(value, coder)
+            shown = proj.reading.text_view(coder)
             scope = f"for {coder}" if coder else "for every coder without a setting of their own"
             if not coder:
                 own = {k.split(":", 1)[1]: v for k, v in proj.settings().items() if k.startswith("view:")}

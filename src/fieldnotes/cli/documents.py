@@ -154,11 +154,11 @@ def show(project: str, document: str, by_turns: bool, as_json: bool) -> None:
       fieldnotes show study.fnp p1_int_sw01
     """
     with open_project(project) as proj:
-        doc = proj.document_as_read(document)  # pseudonymised under the 'view' setting
+        doc = proj.reading.document_as_read(document)  # pseudonymised under the 'view' setting
         by_label = proj.speaker_cases().get(doc.id, {})
-        pseudonymised = proj.shows_pseudonymised()
+        pseudonymised = proj.reading.shows_pseudonymised()
         if pseudonymised:
-            view = proj.reading_view()
+            view = proj.reading.reading_view()
             by_label = {view.speaker(label): view.scrub(case) for label, case in by_label.items()}
     labels = {t.speaker.casefold(): t.speaker for t in doc.turns if t.speaker}
     linked = [(labels.get(k.casefold(), k), case) for k, case in by_label.items()]
@@ -216,7 +216,7 @@ def search(project: str, query: str, where: tuple[str, ...], limit: int, as_json
     """
     with open_project(project) as proj:
         # Under the 'view pseudonymised' setting: pseudonymised snippets, "[Person 2]" searchable.
-        hits = proj.search_as_read(query, where=parse_where(where), limit=limit or None)
+        hits = proj.reading.search_as_read(query, where=parse_where(where), limit=limit or None)
     if as_json:
         print_json([asdict(h) for h in hits])
         return

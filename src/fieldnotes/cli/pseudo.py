@@ -53,7 +53,7 @@ def pseudo_detect(project, pipeline, n_process, force) -> None:
     with open_project(project) as proj, Progress(TextColumn("Detecting"), BarColumn(), MofNCompleteColumn(),
                                                  console=err_console(), transient=True) as bar:
         task = bar.add_task("detect", total=None)
-        report = proj.detect_entities(pipeline=pipeline, n_process=n_process, force=force,
+        report = proj.pseudonyms.detect_entities(pipeline=pipeline, n_process=n_process, force=force,
                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     out = console()
     out.print(escape(report.message))
@@ -76,7 +76,7 @@ def pseudo_list(project, category, status, as_json) -> None:
       fieldnotes pseudo list study.fnp --category PERSON --status suggested
     """
     with open_project(project) as proj:
-        rows = proj.entities(category=category, status=status)
+        rows = proj.pseudonyms.entities(category=category, status=status)
     if as_json:
         print_json([{"id": e.id, "category": e.category, "label": e.label, "status": e.status,
                      "replacement": e.replacement, "mentions": e.mentions, "documents": e.documents,
@@ -110,7 +110,7 @@ def pseudo_queue(project, limit, as_json) -> None:
       fieldnotes pseudo allow study.fnp Gorsedene
     """
     with open_project(project) as proj:
-        items = proj.residual_queue(limit=limit or None)
+        items = proj.pseudonyms.residual_queue(limit=limit or None)
     if as_json:
         print_json([{"rank": n, **item.to_dict()} for n, item in enumerate(items, 1)])
         return
@@ -148,8 +148,8 @@ def pseudo_mask(project, text, category) -> None:
       fieldnotes pseudo mask study.fnp KM24C00461 --category REFERENCE
     """
     with open_project(project) as proj:
-        ent_id = proj.accept_residual(text, category)
-        entity = next(e for e in proj.entities() if e.id == ent_id)
+        ent_id = proj.pseudonyms.accept_residual(text, category)
+        entity = next(e for e in proj.pseudonyms.entities() if e.id == ent_id)
     console().print(f"Masked {escape(text)} as E{ent_id} ({entity.category}, {entity.mentions} mention(s)), "
                     f"replaced by {escape(entity.replacement)}.")
 
@@ -167,9 +167,9 @@ def pseudo_show(project, entity, as_json) -> None:
       fieldnotes pseudo show study.fnp E12
     """
     with open_project(project) as proj:
-        ent_id = proj.entity_id(entity)
-        info = next(e for e in proj.entities() if e.id == ent_id)
-        mentions = proj.mentions_of(ent_id)
+        ent_id = proj.pseudonyms.entity_id(entity)
+        info = next(e for e in proj.pseudonyms.entities() if e.id == ent_id)
+        mentions = proj.pseudonyms.mentions_of(ent_id)
     if as_json:
         print_json({"entity": info.label, "id": info.id, "status": info.status, "replacement": info.replacement,
                     "mentions": [{"document": m.document, "start": m.start, "end": m.end, "text": m.text,
@@ -203,7 +203,7 @@ def pseudo_accept(project, entities, all_) -> None:
       fieldnotes pseudo accept study.fnp E3 "Jodie Mensah"
     """
     with open_project(project) as proj:
-        n = proj.set_entity_status(_entities_or_all(entities, all_), "accepted")
+        n = proj.pseudonyms.set_entity_status(_entities_or_all(entities, all_), "accepted")
     console().print(f"Accepted {n} entit{'y' if n == 1 else 'ies'} (undo with 'fieldnotes undo').")
 
 
@@ -219,7 +219,7 @@ def pseudo_reject(project, entities, all_) -> None:
       fieldnotes pseudo reject study.fnp E7
     """
     with open_project(project) as proj:
-        n = proj.set_entity_status(_entities_or_all(entities, all_), "rejected")
+        n = proj.pseudonyms.set_entity_status(_entities_or_all(entities, all_), "rejected")
     console().print(f"Rejected {n} entit{'y' if n == 1 else 'ies'}.")
 
 
@@ -236,7 +236,7 @@ def pseudo_set(project, entity, replacement) -> None:
       fieldnotes pseudo set study.fnp E4 "[Social worker 2]"
     """
     with open_project(project) as proj:
-        proj.set_replacement(entity, replacement)
+        proj.pseudonyms.set_replacement(entity, replacement)
     console().print(f"{escape(entity)} will read {escape(replacement)}.")
 
 
@@ -252,7 +252,7 @@ def pseudo_merge(project, source, target) -> None:
       fieldnotes pseudo merge study.fnp "Nana Pat" "Patience Mensah"
     """
     with open_project(project) as proj:
-        proj.merge_entities(source, target)
+        proj.pseudonyms.merge_entities(source, target)
     console().print(f"Merged {escape(source)} into {escape(target)}.")
 
 
@@ -270,7 +270,7 @@ def pseudo_split(project, entity, surface, document, label) -> None:
       fieldnotes pseudo split study.fnp Grace --doc p3_int_eh02 --label "Grace Bennett"
     """
     with open_project(project) as proj:
-        new_id = proj.split_entity(entity, surface=surface, document=document, label=label)
+        new_id = proj.pseudonyms.split_entity(entity, surface=surface, document=document, label=label)
     console().print(f"Split into E{new_id}.")
 
 
@@ -286,7 +286,7 @@ def pseudo_allow(project, words) -> None:
       fieldnotes pseudo allow study.fnp Northmoor Shropshire "Signs of Safety"
     """
     with open_project(project) as proj:
-        gone = proj.allow(words)
+        gone = proj.pseudonyms.allow(words)
     console().print(f"Allowed {', '.join(words)}; {gone} mention(s) removed.")
 
 
@@ -302,7 +302,7 @@ def pseudo_register(project, file) -> None:
       fieldnotes pseudo register study.fnp participants_register.csv
     """
     with open_project(project) as proj:
-        n = proj.load_register(Path(file))
+        n = proj.pseudonyms.load_register(Path(file))
     console().print(f"Loaded {n} register entries. Run 'fieldnotes pseudo detect {escape(project)}' to apply them.")
 
 
@@ -325,7 +325,7 @@ def pseudo_log(project, fmt, output, recipients) -> None:
       fieldnotes pseudo log study.fnp -o key.csv.age --encrypt-to age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
     """
     with open_project(project) as proj:
-        records = proj.mention_log(destination=f"{output or 'stdout'} ({fmt})")
+        records = proj.pseudonyms.mention_log(destination=f"{output or 'stdout'} ({fmt})")
     fields = ["document", "start", "end", "text", "category", "replacement", "status", "detector"]
     buffer = io.StringIO()
     if fmt == "csv":
@@ -405,7 +405,7 @@ def pseudo_check_leaks(project, paths, threshold, include_suggested, no_detect, 
     with open_project(project) as proj:
         report, message = check_outputs(proj, [Path(p) for p in paths], include_suggested=include_suggested,
                                         fuzzy_threshold=threshold, detect=not no_detect, pipeline=pipeline)
-        known = bool(proj.leak_surfaces(("accepted", "suggested") if include_suggested else ("accepted",)))
+        known = bool(proj.pseudonyms.leak_surfaces(("accepted", "suggested") if include_suggested else ("accepted",)))
     if as_json:
         from dataclasses import asdict
 
@@ -462,7 +462,7 @@ def pseudo_status(project, as_json) -> None:
       fieldnotes pseudo status study.fnp --json
     """
     with open_project(project) as proj:
-        status = proj.detection_status()
+        status = proj.pseudonyms.detection_status()
     if as_json:
         print_json(status)
         return
@@ -490,23 +490,23 @@ def output_view(proj, original: bool, warning: str = "the output holds real name
     cannot run."""
     if original:
         err_console().print(f"[bold yellow]warning:[/] --original: {warning}")
-        return proj.original_view()
-    if not proj.stale_documents():
-        view = proj.pseudonymised_view()
+        return proj.pseudonyms.original_view()
+    if not proj.pseudonyms.stale_documents():
+        view = proj.pseudonyms.pseudonymised_view()
     else:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         with Progress(TextColumn("Detecting names first"), BarColumn(), MofNCompleteColumn(), console=err_console(),
                       transient=True) as bar:
             task = bar.add_task("detect", total=None)
-            view = proj.pseudonymised_view(progress=lambda done, total: bar.update(task, completed=done, total=total))
+            view = proj.pseudonyms.pseudonymised_view(progress=lambda done, total: bar.update(task, completed=done, total=total))
     summary = view.detection
     err = err_console()
     if summary.checked:
         err.print(escape(summary.line()))
     if not summary.statistical:
         err.print(f"[yellow]note:[/] {escape(summary.message)}")
-    pending = proj.detection_status()["entities"]["suggested"]
+    pending = proj.pseudonyms.detection_status()["entities"]["suggested"]
     if pending:
         err.print(f"[yellow]note:[/] {pending} suggested entities not yet reviewed are masked anyway "
                   f"(review: fieldnotes pseudo list {escape(str(proj.path))} --status suggested).")
@@ -543,7 +543,7 @@ def export_text(project, output, pseudonymised) -> None:
         from fieldnotes.export.safe import sensitive_output
 
         with sensitive_output(not pseudonymised):
-            written = proj.export_texts(Path(output), view)
+            written = proj.pseudonyms.export_texts(Path(output), view)
     console().print(f"Wrote {len(written)} file(s) to {escape(output)}.")
 
 
@@ -566,6 +566,6 @@ def export_safe_copy(project, output, encrypt) -> None:
     with open_project(project) as proj:
         view = output_view(proj, False)
         passphrase = unlock(output, new=True) if encrypt else None
-        counts = proj.safe_copy(Path(output), view, passphrase=passphrase)
+        counts = proj.pseudonyms.safe_copy(Path(output), view, passphrase=passphrase)
     console().print(f"Wrote {escape(output)}: {counts['documents']} documents, {counts['codings']} codings, "
                     f"{counts['memos']} memos. Check it: fieldnotes pseudo check-leaks {escape(project)} {escape(output)}")

@@ -7,7 +7,7 @@ Every text comes through a view of the project
 (:mod:`fieldnotes.pseudonymise.view`): by default the pseudonymised one, so a
 quote's text is its passage in the pseudonymised document (the coding's range
 mapped onto it) and the attribution, speaker, document name, phase and code
-names are scrubbed. ``view=project.original_view()`` gives the original words;
+names are scrubbed. ``view=project.pseudonyms.original_view()`` gives the original words;
 the caller (the CLI's ``--original``) warns about it.
 
 >>> groups = quotes(project, codes=["Caseload and time"])       # doctest: +SKIP
@@ -104,12 +104,12 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
     pseudonymised view, or the original with ``pseudonymised=False``).
     """
     if view is None:
-        view = project.pseudonymised_view() if pseudonymised else project.original_view()
-    all_codes = project.codes(counts=False)
+        view = project.pseudonyms.pseudonymised_view() if pseudonymised else project.pseudonyms.original_view()
+    all_codes = project.codebook.codes(counts=False)
     if codes:
         chosen = []
         for name in codes:
-            code_id = project.code_id(name)
+            code_id = project.codebook.code_id(name)
             chosen.append(next(c.path for c in all_codes if c.id == code_id))
     else:
         chosen = [c.path for c in all_codes if c.parent_id is None]
@@ -125,7 +125,7 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
     by_code: dict[str, list[Any]] = {}
     for root in roots:
         # Attribution values are pseudonymised inside passages(), value by value.
-        for passage in project.passages(root, include_children=True, where=where, coder=coder, notes=notes,
+        for passage in project.coding.passages(root, include_children=True, where=where, coder=coder, notes=notes,
                                         scrub=scrub if view.pseudonymised else None):
             if passage.code in selected:
                 by_code.setdefault(passage.code, []).append(passage)

@@ -262,11 +262,11 @@ def export_qdpx(project: Project, path: Path, *, pseudonymised: bool = True, vie
     """
     path = Path(path)
     if view is None:
-        view = project.pseudonymised_view() if pseudonymised else project.original_view()
+        view = project.pseudonyms.pseudonymised_view() if pseudonymised else project.pseudonyms.original_view()
     pseudonymised = view.pseudonymised
     exporter = _Exporter(project, view)
     _write_zip(path, exporter)
-    project._audit("export.qdpx", {"to": str(path), "pseudonymised": pseudonymised, **exporter.counts})
+    project.audit("export.qdpx", {"to": str(path), "pseudonymised": pseudonymised, **exporter.counts})
     return dict(exporter.counts)
 
 
@@ -360,12 +360,12 @@ class _Exporter:
             self.counts["users"] += 1
 
     def _codebook(self, root: ET.Element) -> None:
-        codes = self.project.codes(counts=False)
+        codes = self.project.codebook.codes(counts=False)
         self.code_guids = {c.id: _guid_or_derived(c.guid, "code", c.id) for c in codes}
         if not codes:
             return
         by_guid = {c.guid: c for c in codes}
-        nodes = self.project.codebook_nodes()
+        nodes = self.project.codebook.codebook_nodes()
 
         def prepare(node: CodeNode) -> None:
             code = by_guid[node.guid]
@@ -465,7 +465,7 @@ class _Exporter:
     def _default_user(self) -> str | None:
         """Who is named as having brought the documents in: the current coder
         when known to the project, else the first coder."""
-        row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [self.project.coder_name()]).fetchone()
+        row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [self.project.coding.coder_name()]).fetchone()
         if row is None:
             row = self.conn.execute("SELECT id FROM coders ORDER BY id LIMIT 1").fetchone()
         return self.coder_guids[row[0]] if row else None
@@ -555,7 +555,7 @@ def _extension_xml(exporter: _Exporter) -> bytes:
             # Never a real speaker label in a pseudonymised file: without the
             # offset map of the text as written, no turns at all. The raw
             # pseudonymiser, so labels do not count as extra strings changed.
-            turns = [] if mapping is None else project.pseudonymised_turns(
+            turns = [] if mapping is None else project.pseudonyms.pseudonymised_turns(
                 turns, mapping, lambda label: exporter.view.speaker(label) if label else label)
         source = _sub(root, "Source", guid=guid, format=fmt or "txt", encoding=encoding or None,
                       sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -1301,13 +1301,13 @@ class _Writer:
         # take the import apart piece by piece).
         self.conn.execute("DELETE FROM history")
         self.summary.coders = self.conn.execute("SELECT count(*) FROM coders").fetchone()[0]
-        self.project._audit("qdpx.import", {
+        self.project.audit("qdpx.import", {
             "from": str(self.path), "documents": self.summary.documents, "codes": self.summary.codes,
             "codings": self.summary.codings, "cases": self.summary.cases, "variables": self.summary.variables,
             "memos": self.summary.memos, "warnings": len(self.warnings)})
 
     def _guid(self, table: str, raw: str | None, used: set[str]) -> str:
-        from fieldnotes.project import new_guid
+        from fieldnotes.ids import new_guid
 
         if _valid_guid(raw) and _key(raw) not in used:
             used.add(_key(raw))
@@ -1321,7 +1321,7 @@ class _Writer:
     # -- coders
 
     def _coders(self) -> None:
-        from fieldnotes.project import now
+        from fieldnotes.ids import now
 
         used: set[str] = set()
         self.coder_names: dict[str, str] = {}
@@ -1344,9 +1344,9 @@ class _Writer:
     # -- codes
 
     def _codes(self) -> None:
-        counts = self.project.import_codebook(self.r.nodes, source=self.path.name) if self.r.nodes else {"added": 0}
+        counts = self.project.codebook.import_codebook(self.r.nodes, source=self.path.name) if self.r.nodes else {"added": 0}
         self.summary.codes = counts["added"]
-        by_path = {c.path: c.id for c in self.project.codes(counts=False)}
+        by_path = {c.path: c.id for c in self.project.codebook.codes(counts=False)}
         self.code_ids = {key: by_path["/".join(path)] for key, path in self.r.code_paths.items()
                          if "/".join(path) in by_path}
         self.code_ids_by_path = {tuple(p.split("/")): i for p, i in by_path.items()}
@@ -1514,7 +1514,7 @@ class _Writer:
             self.warnings.append(f"{_plural(self.unnamed, 'coding')} name no coder; credited to "
                                  f"'{self._coder(None)}'")
         for coder, items in by_coder.items():
-            self.summary.codings += self.project.apply_codings(
+            self.summary.codings += self.project.coding.apply_codings(
                 items, coder=coder, summary=f"import {len(items)} codings by {coder} from {self.path.name}")
         coder_ids = dict(self.conn.execute("SELECT name, id FROM coders"))
         used = {_key(r[0]) for r in self.conn.execute("SELECT guid FROM codings")}
@@ -1542,7 +1542,7 @@ class _Writer:
     # -- memos
 
     def _memos(self) -> None:
-        from fieldnotes.project import new_guid, now
+        from fieldnotes.ids import new_guid, now
 
         notes = self.r.notes
         referenced: set[str] = set()
@@ -1620,7 +1620,7 @@ class _Writer:
             note = notes.get(key) if key else None
             coder_id = None
             if note is not None and (note.user is not None):
-                coder_id = self.project.coder_id(self._coder(note.user))
+                coder_id = self.project.coding.coder_id(self._coder(note.user))
             created = _xsd_datetime(note.created) if note else None
             modified = _xsd_datetime(note.modified) if note else None
             stamp = now()

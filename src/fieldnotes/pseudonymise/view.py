@@ -5,7 +5,7 @@ Every export (``export text|quotes|matrix|cooccurrence|framework|safe-copy``,
 ``qdpx export``) and the workspace's F6 view read the project through a
 :class:`ProjectView` and never read raw text themselves:
 
-* :class:`PseudonymisedView` (``project.pseudonymised_view()``), the default.
+* :class:`PseudonymisedView` (``project.pseudonyms.pseudonymised_view()``), the default.
   Building it first brings detection up to date for every document never
   checked or changed since (incremental; :attr:`detection` says what was done
   and how long it took); if detection cannot run the view is not built and a
@@ -15,13 +15,13 @@ Every export (``export text|quotes|matrix|cooccurrence|framework|safe-copy``,
   free text (memos, code names and descriptions, attribute values, case
   names, document names) loses every known surface form *and* whatever
   detection finds in the value itself.
-* :class:`OriginalView` (``project.original_view()``): the deliberate way out
+* :class:`OriginalView` (``project.pseudonyms.original_view()``): the deliberate way out
   (``--original``); the caller warns.
 
 Which column gets which treatment is decided once in
 :mod:`fieldnotes.store.classification`; :meth:`ProjectView.column` applies it.
 
->>> view = project.pseudonymised_view()                         # doctest: +SKIP
+>>> view = project.pseudonyms.pseudonymised_view()                         # doctest: +SKIP
 >>> view.passage("p1_int_sw01.txt", 120, 260)                   # doctest: +SKIP
 >>> view.scrub("Visit to Jodie Mensah at TF1 5QP")              # doctest: +SKIP
 'Visit to [Person 3] at TF1'
@@ -107,7 +107,7 @@ class ProjectView:
 
     def document(self, document: str | int) -> tuple[str, Any]:
         """``(text, offset map or None)`` of a document."""
-        return self.project._doc_text(self.doc_id(document)), None
+        return self.project.document_text(self.doc_id(document)), None
 
     def span(self, document: str | int, start: int, end: int) -> tuple[int, int]:
         """A range of the stored text moved onto this view's text."""
@@ -124,7 +124,7 @@ class ProjectView:
     def turns(self, document: str | int, turns: Iterable | None = None) -> list:
         """The document's speaker turns, on this view's text."""
         doc_id = self.doc_id(document)
-        return list(self.project._turns(doc_id) if turns is None else turns)
+        return list(self.project.turns(doc_id) if turns is None else turns)
 
     def document_name(self, document: str | int) -> str:
         """The document's name as shown in an output."""
@@ -187,7 +187,7 @@ class ProjectView:
         return table
 
     def codebook(self, nodes: list) -> list:
-        """Codebook nodes (``project.codebook_nodes()``) as they may leave:
+        """Codebook nodes (``project.codebook.codebook_nodes()``) as they may leave:
         each field by the classification of its ``codes`` column."""
         for node in nodes:
             for _, each in node.walk():
@@ -202,7 +202,7 @@ class OriginalView(ProjectView):
 
 class PseudonymisedView(ProjectView):
     """The project with every identifying mention replaced (see the module
-    docstring). Build it with ``project.pseudonymised_view()``."""
+    docstring). Build it with ``project.pseudonyms.pseudonymised_view()``."""
 
     pseudonymised = True
 
@@ -210,15 +210,15 @@ class PseudonymisedView(ProjectView):
                  progress: Callable[[int, int], None] | None = None) -> None:
         super().__init__(project)
         started = time.perf_counter()
-        self._nlp, message, label = project._resolve_pipeline(pipeline, nlp)
+        self._nlp, message, label = project.pseudonyms._resolve_pipeline(pipeline, nlp)
         checked = 0
         if ensure:
-            checked = project.ensure_detection(nlp=self._nlp, pipeline=pipeline, progress=progress)
+            checked = project.pseudonyms.ensure_detection(nlp=self._nlp, pipeline=pipeline, progress=progress)
         total = project.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
         self.detection = DetectionSummary(checked, total, time.perf_counter() - started, label, message)
-        self.replacements: dict[int, str] = project.replacements()
+        self.replacements: dict[int, str] = project.pseudonyms.replacements()
         self._forms, self._pattern = _known_forms(project, self.replacements)
-        self._kept = {a.casefold() for a in project.allowlist()}
+        self._kept = {a.casefold() for a in project.pseudonyms.allowlist()}
         for (surfaces,) in project.conn.execute("SELECT surfaces FROM entities WHERE status = 'rejected'"):
             self._kept.update(s.casefold() for s in json.loads(surfaces))
         # Text that is already a pseudonym ("[Person 3]", a surrogate name)
@@ -241,8 +241,8 @@ class PseudonymisedView(ProjectView):
         if doc_id not in self._docs:
             from fieldnotes.pseudonymise.replace import render
 
-            self._docs[doc_id] = render(self.project._doc_text(doc_id),
-                                        self.project._view_replacements(doc_id, self.replacements))
+            self._docs[doc_id] = render(self.project.document_text(doc_id),
+                                        self.project.pseudonyms._view_replacements(doc_id, self.replacements))
         return self._docs[doc_id]
 
     def turns(self, document: str | int, turns: Iterable | None = None) -> list:
@@ -250,7 +250,7 @@ class PseudonymisedView(ProjectView):
 
         doc_id = self.doc_id(document)
         mapping = self.document(doc_id)[1]
-        source = self.project._turns(doc_id) if turns is None else turns
+        source = self.project.turns(doc_id) if turns is None else turns
         return [Turn(t.seq, self.speaker(t.speaker or "") or None,
                      *(mapping.range_to_view(t.start, t.end) if t.end > t.start else (mapping.to_view(t.start),) * 2),
                      t.time_start, t.time_end) for t in source]
@@ -325,7 +325,7 @@ class PseudonymisedView(ProjectView):
         readable = [v.translate(_NAME_SEPARATORS) for v in values]
         # The statistical recogniser needs context: on a bare label it
         # guesses, so only prose of a few words or more goes through it.
-        register = self.project._register()
+        register = self.project.pseudonyms._register()
         prose = [i for i, text in enumerate(readable) if ner and len(text.split()) >= _PROSE_WORDS]
         rest = [i for i in range(len(readable)) if i not in set(prose)]
         found: list[list] = [[] for _ in readable]
@@ -380,7 +380,7 @@ def _known_forms(project: Any, replacements: dict[int, str]) -> tuple[dict[str, 
     from fieldnotes.pseudonymise.categories import is_kept
     from fieldnotes.pseudonymise.names import TITLES, is_kinship, is_role_word, is_title
 
-    allowed = {a.casefold() for a in project.allowlist()}
+    allowed = {a.casefold() for a in project.pseudonyms.allowlist()}
     forms: dict[str, str] = {}
     parts: dict[str, str] = {}
     for ent_id, category, surfaces in project.conn.execute(

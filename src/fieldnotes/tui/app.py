@@ -100,7 +100,7 @@ class FieldnotesApp(App):
         self.reading = None
         self.pseudonymised = False
         #: The project setting 'view': this coder sees only pseudonymised text.
-        self.pseudonymised_only = self.project.shows_pseudonymised()
+        self.pseudonymised_only = self.project.reading.shows_pseudonymised()
         self.sub_title = self.project_path.name + ("  (pseudonymised view only)" if self.pseudonymised_only else "")
 
     # -- layout -----------------------------------------------------------------
@@ -200,7 +200,7 @@ class FieldnotesApp(App):
         always pseudonymised under the project's 'view' setting), the cursor
         at ``original_cursor`` (a stored offset) on screen row ``row``."""
         pseudonymised = self.pseudonymised if pseudonymised is None else pseudonymised
-        reading = self.project.reading_text(name, pseudonymised=pseudonymised or self.pseudonymised_only)
+        reading = self.project.reading.reading_text(name, pseudonymised=pseudonymised or self.pseudonymised_only)
         self.reading = reading
         self.pseudonymised = reading.pseudonymised
         self.view.load(reading.document, reading.text, reading.turns, self._spans(reading.document),
@@ -209,7 +209,7 @@ class FieldnotesApp(App):
         self._update_status()
 
     def _show_title(self) -> None:
-        doc = self.project.document_as_read(self.reading.document, pseudonymised=self.pseudonymised)
+        doc = self.project.reading.document_as_read(self.reading.document, pseudonymised=self.pseudonymised)
         attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
         # A Text, not markup: the name and attributes come from files.
         parts: list = [(" PSEUDONYMISED ", "reverse"), " "] if self.pseudonymised else []
@@ -223,11 +223,11 @@ class FieldnotesApp(App):
     def _spans(self, document: str) -> list[Span]:
         """The document's codings in the text shown (a coding that touches a
         pseudonym covers all of it)."""
-        shown = self.project.names_as_read() if self.pseudonymised_only else (lambda kind, value: value)
-        info = {c.id: (shown("code", c.name), c.colour or "#999999") for c in self.project.codes(counts=False)}
+        shown = self.project.reading.names_as_read() if self.pseudonymised_only else (lambda kind, value: value)
+        info = {c.id: (shown("code", c.name), c.colour or "#999999") for c in self.project.codebook.codes(counts=False)}
         to_view = self.reading.to_view if self.reading is not None and self.reading.document == document else None
         return [Span(*(to_view(start, end) if to_view else (start, end)), coding_id, code_id, *info[code_id])
-                for coding_id, code_id, start, end in self.project.coding_spans(document)]
+                for coding_id, code_id, start, end in self.project.coding.coding_spans(document)]
 
     def refresh_after_change(self) -> None:
         """Codings or codes changed: redraw the shading and the counts.
@@ -297,7 +297,7 @@ class FieldnotesApp(App):
             return
         path = result.path
         if result.create:
-            path = self.project.add_code(result.path).path
+            path = self.project.codebook.add_code(result.path).path
         self.apply_code(path, *selection)
 
     @guarded
@@ -305,7 +305,7 @@ class FieldnotesApp(App):
         """Code ``[start, end)`` of the text shown (mapped to the stored text)."""
         if self.reading is not None:
             start, end = self.reading.to_original(start, end)
-        coding, new = self.project.apply_coding(self.view.document, code, start, end)
+        coding, new = self.project.coding.apply_coding(self.view.document, code, start, end)
         self.recent = [coding.code] + [p for p in self.recent if p != coding.code][:19]
         self.view.action_clear_selection()
         self.refresh_after_change()
@@ -342,7 +342,7 @@ class FieldnotesApp(App):
 
     @guarded
     def _remove(self, coding_id: int) -> None:
-        gone = self.project.remove_coding(coding_id)
+        gone = self.project.coding.remove_coding(coding_id)
         self.refresh_after_change()
         self.notify(f"Removed {gone.code} (u to undo)", timeout=2)
 
@@ -363,13 +363,13 @@ class FieldnotesApp(App):
     def _edit_memo(self, target_type: str, target) -> None:
         from fieldnotes.tui.screens.dialogs import MemoEditor
 
-        existing = self.project.memos(target_type, target)
+        existing = self.project.coding.memos(target_type, target)
         memo = existing[-1] if existing else None
         title = f"Memo on {'this coding' if target_type == 'coding' else target}"
 
         shown = memo.text if memo else ""
         if memo is not None and self.pseudonymised:
-            shown = self.project.memo_as_read(memo.text, pseudonymised=True)
+            shown = self.project.reading.memo_as_read(memo.text, pseudonymised=True)
             if shown != memo.text:
                 # Saving the pseudonymised words over the memo would lose the
                 # original; a note written here is added beside it instead.
@@ -381,9 +381,9 @@ class FieldnotesApp(App):
                 return
             try:
                 if memo is not None:
-                    self.project.edit_memo(memo.id, text)
+                    self.project.coding.edit_memo(memo.id, text)
                 else:
-                    self.project.add_memo(target_type, target, text)
+                    self.project.coding.add_memo(target_type, target, text)
                 self.notify("Memo saved", timeout=2)
             except Exception as exc:  # noqa: BLE001 - a notification, and the memo can be saved again
                 self.report_error(exc)
@@ -392,13 +392,13 @@ class FieldnotesApp(App):
 
     @guarded
     def action_undo(self) -> None:
-        summary = self.project.undo()
+        summary = self.project.history.undo()
         self.refresh_after_change()
         self.notify(f"Undone: {summary}", timeout=3)
 
     @guarded
     def action_redo(self) -> None:
-        summary = self.project.redo()
+        summary = self.project.history.redo()
         self.refresh_after_change()
         self.notify(f"Redone: {summary}", timeout=3)
 
@@ -460,7 +460,7 @@ class FieldnotesApp(App):
             # date first (a new or changed document is never shown unmasked);
             # if it cannot run, this raises (a notification, via @guarded) and
             # the original stays on screen.
-            pseudo = self.project.reading_view()
+            pseudo = self.project.reading.reading_view()
             if pseudo.detection.checked and pseudo is not getattr(self, "_announced_view", None):
                 self._announced_view = pseudo
                 self.notify(pseudo.detection.line(), timeout=6)
@@ -480,7 +480,7 @@ class FieldnotesApp(App):
         # From the reading pane, the code under the cursor.
         spans = self.view.spans_at(self.view.cursor) if isinstance(self.focused, DocumentView) else []
         if not path and spans:
-            path = self.project.coding(spans[0].coding_id).code
+            path = self.project.coding.coding(spans[0].coding_id).code
         # Else the code focused in the codebook pane, else the one last applied.
         path = path or self.query_one(CodebookPane).current or (self.recent[0] if self.recent else None)
         if not path:
@@ -555,13 +555,13 @@ class FieldnotesApp(App):
     def action_code_add_child(self) -> None:
         parent = self.query_one(CodebookPane).current
         title = f"New code under {parent}" if parent else "New top-level code"
-        self._prompt(title, lambda name: self._added(self.project.add_code(f"{parent}/{name}" if parent else name)))
+        self._prompt(title, lambda name: self._added(self.project.codebook.add_code(f"{parent}/{name}" if parent else name)))
 
     def action_code_add_sibling(self) -> None:
         current = self.query_one(CodebookPane).current
         parent = current.rsplit("/", 1)[0] if current and "/" in current else None
         self._prompt("New code beside " + (current or "the top level"),
-                     lambda name: self._added(self.project.add_code(f"{parent}/{name}" if parent else name)))
+                     lambda name: self._added(self.project.codebook.add_code(f"{parent}/{name}" if parent else name)))
 
     def _added(self, code) -> None:
         self.query_one(CodebookPane).reload(keep=code.path)
@@ -570,7 +570,7 @@ class FieldnotesApp(App):
     def action_code_rename(self) -> None:
         path = self._current_code()
         if path:
-            self._prompt(f"Rename {path}", lambda name: self.project.rename_code(path, name), value=path.rsplit("/", 1)[-1])
+            self._prompt(f"Rename {path}", lambda name: self.project.codebook.rename_code(path, name), value=path.rsplit("/", 1)[-1])
 
     def action_code_describe(self) -> None:
         path = self._current_code()
@@ -578,15 +578,15 @@ class FieldnotesApp(App):
             return
         from fieldnotes.tui.screens.dialogs import MemoEditor
 
-        code = self.project.code(path)
+        code = self.project.codebook.code(path)
         self.push_screen(MemoEditor(f"Description of {path}", code.description),
-                         callback=lambda text: text is not None and self._run(lambda t: self.project.update_code(path, description=t), text))
+                         callback=lambda text: text is not None and self._run(lambda t: self.project.codebook.update_code(path, description=t), text))
 
     def action_code_colour(self) -> None:
         path = self._current_code()
         if path:
-            self._prompt(f"Colour of {path} (#RRGGBB)", lambda c: self.project.update_code(path, colour=c),
-                         value=self.project.code(path).colour or "")
+            self._prompt(f"Colour of {path} (#RRGGBB)", lambda c: self.project.codebook.update_code(path, colour=c),
+                         value=self.project.codebook.code(path).colour or "")
 
     def action_code_move(self) -> None:
         path = self._current_code()
@@ -594,10 +594,10 @@ class FieldnotesApp(App):
             return
         from fieldnotes.tui.screens.dialogs import ChoiceDialog
 
-        options = [("(top level)", "")] + [(c.path, c.path) for c in self.project.codes(counts=False)
+        options = [("(top level)", "")] + [(c.path, c.path) for c in self.project.codebook.codes(counts=False)
                                             if c.path != path and not c.path.startswith(path + "/")]
         self.push_screen(ChoiceDialog(f"Move {path} under", options),
-                         callback=lambda target: target is not None and self._run(lambda t: self.project.move_code(path, t or None), target))
+                         callback=lambda target: target is not None and self._run(lambda t: self.project.codebook.move_code(path, t or None), target))
 
     def action_code_merge(self) -> None:
         path = self._current_code()
@@ -607,7 +607,7 @@ class FieldnotesApp(App):
 
         def merged(result: PickResult | None) -> None:
             if result and not result.create:
-                self._run(lambda target: self.notify(f"Merged {self.project.merge_codes(path, target)} coding(s)"), result.path)
+                self._run(lambda target: self.notify(f"Merged {self.project.codebook.merge_codes(path, target)} coding(s)"), result.path)
 
         self.push_screen(CodePicker(self.project, title=f"Merge {path} into"), callback=merged)
 
@@ -617,16 +617,16 @@ class FieldnotesApp(App):
             return
         from fieldnotes.tui.screens.dialogs import ConfirmDialog
 
-        code = self.project.code(path)
+        code = self.project.codebook.code(path)
         message = f"Delete {path}" + (f" and its {code.total} coding(s)?" if code.total else "?") + " (u undoes it)"
         self.push_screen(ConfirmDialog(message),
-                         callback=lambda ok: ok and self._run(lambda p: self.project.delete_code(p, force=True), path))
+                         callback=lambda ok: ok and self._run(lambda p: self.project.codebook.delete_code(p, force=True), path))
 
     # -- pins -------------------------------------------------------------------------
 
     def _load_pins(self) -> None:
         guids = json.loads(self.project.setting("pinned_codes", "[]") or "[]")
-        by_guid = {c.guid: c.path for c in self.project.codes(counts=False)}
+        by_guid = {c.guid: c.path for c in self.project.codebook.codes(counts=False)}
         pane = self.query_one(CodebookPane)
         pane.pinned = [by_guid[g] for g in guids if g in by_guid][:9]
         pane.reload()
@@ -637,7 +637,7 @@ class FieldnotesApp(App):
         if not path:
             return
         pane = self.query_one(CodebookPane)
-        codes = {c.path: c.guid for c in self.project.codes(counts=False)}
+        codes = {c.path: c.guid for c in self.project.codebook.codes(counts=False)}
         pins = [p for p in pane.pinned if p in codes]
         if path in pins:
             pins.remove(path)
@@ -719,7 +719,7 @@ class FieldnotesApp(App):
             path = result.path
             if result.create:
                 try:
-                    path = self.project.add_code(path).path
+                    path = self.project.codebook.add_code(path).path
                 except Exception as exc:  # noqa: BLE001 - reported, never a traceback
                     self.report_error(exc)
                     return
@@ -732,7 +732,7 @@ class FieldnotesApp(App):
     def autocode_worker(self, code: str, keyword: str) -> None:
         try:
             with Project.open(self.project_path) as project:
-                hits, new = project.autocode(code, keywords=[keyword], scope="sentence")
+                hits, new = project.coding.autocode(code, keywords=[keyword], scope="sentence")
             self.post_message(WorkDone(f"Autocoded {new} passage(s) with {code} (u to undo)", timeout=5))
         except Exception as exc:  # noqa: BLE001 - reported, never a traceback
             self.post_message(WorkDone(error=exc))
@@ -747,7 +747,7 @@ class FieldnotesApp(App):
         def load(path: str) -> None:
             from fieldnotes.codebook import read_codebook
 
-            counts = self.project.import_codebook(read_codebook(Path(path)), source=Path(path).name)
+            counts = self.project.codebook.import_codebook(read_codebook(Path(path)), source=Path(path).name)
             self.notify(f"{counts['added']} added, {counts['updated']} updated", timeout=4)
 
         self._prompt("Import codebook (.yaml or .qdc path)", load)

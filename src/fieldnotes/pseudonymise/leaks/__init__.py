@@ -221,7 +221,7 @@ def check_outputs(
     import json
 
     statuses = ("accepted", "suggested") if include_suggested else ("accepted",)
-    surfaces = project.leak_surfaces(statuses)
+    surfaces = project.pseudonyms.leak_surfaces(statuses)
     message = ""
     if detect and nlp is None:
         from fieldnotes.config import load_config
@@ -235,13 +235,13 @@ def check_outputs(
         surfaces,
         nlp=nlp,
         detect=detect,
-        pseudonyms=project.replacements().values(),
+        pseudonyms=project.pseudonyms.replacements().values(),
         # A rejected place or organisation stays out of the list; a rejected
         # person does not: that decision is the one most worth a second look
         # (a word that is no name at all belongs on the allowlist instead).
-        exclude=[surface for entity in project.entities(status="rejected") if entity.category != "PERSON"
+        exclude=[surface for entity in project.pseudonyms.entities(status="rejected") if entity.category != "PERSON"
                  for surface in entity.surfaces],
-        ignore=project.allowlist(),
+        ignore=project.pseudonyms.allowlist(),
         fuzzy_threshold=fuzzy_threshold,
         reference_patterns=json.loads(project.setting("reference_patterns", "[]") or "[]"),
     )

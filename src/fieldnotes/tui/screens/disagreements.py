@@ -192,7 +192,7 @@ class DisagreementScreen(ModalScreen[Jump | None]):
     def action_undo(self) -> None:
         index, _ = self._current()
         try:
-            summary = self.project.undo()
+            summary = self.project.history.undo()
         except FieldnotesError as exc:
             self._status(str(exc), error=True)
             return

@@ -61,7 +61,7 @@ class MatrixScreen(Screen[Jump | None]):
         try:
             table = code_matrix(self.project, cols=self.cols, measure=self.measure, percent=self.percent)
             # Through the pseudonymised view, which refuses when detection cannot run.
-            self.table = self.project.pseudonymise_table(table)
+            self.table = self.project.pseudonyms.pseudonymise_table(table)
         except FieldnotesError as exc:
             self.notify(str(exc), severity="error")
             return

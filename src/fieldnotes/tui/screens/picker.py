@@ -126,7 +126,7 @@ class CodePicker(ModalScreen[PickResult | None]):
         self.project = project
         self.recent = list(recent)
         self.dialog_title = title
-        self._codes = project.codes(counts=False)
+        self._codes = project.codebook.codes(counts=False)
         #: What each option of the list stands for, by index.
         self._choices: list[PickResult] = []
         #: A new code waiting for its confirming Enter.

@@ -96,7 +96,7 @@ class PseudoScreen(Screen[Jump | None]):
             return
         table = self.query_one(DataTable)
         keep = keep if keep is not None else self.current
-        self._rows = self.project.entities()
+        self._rows = self.project.pseudonyms.entities()
         table.clear()
         label_width, replacement_width = _widths(int(self.app.size.width * 0.55))
         for e in self._rows:
@@ -163,7 +163,7 @@ class PseudoScreen(Screen[Jump | None]):
 
         try:
             with Project.open(self.project.path) as project:
-                items = project.residual_queue(limit=300)
+                items = project.pseudonyms.residual_queue(limit=300)
         except FieldnotesError as exc:
             self.post_message(self.QueueReady([], error=exc))
             return
@@ -232,7 +232,7 @@ class PseudoScreen(Screen[Jump | None]):
 
     def _mask(self, item, category) -> None:
         if category:
-            self._guard(self.project.accept_residual, item.text, category)
+            self._guard(self.project.pseudonyms.accept_residual, item.text, category)
             self.notify(f"Masked {item.text} as {category} (u undoes)", timeout=3)
 
     def _queue_decide(self, status: str) -> None:
@@ -240,7 +240,7 @@ class PseudoScreen(Screen[Jump | None]):
         if item is None:
             return
         if status == "rejected":
-            self._guard(self.project.allow, [item.text])
+            self._guard(self.project.pseudonyms.allow, [item.text])
             self.notify(f"Allowed {item.text}: it stays as written (u undoes)", timeout=3)
             return
         from fieldnotes.pseudonymise.residual import ITEM_CATEGORIES
@@ -252,7 +252,7 @@ class PseudoScreen(Screen[Jump | None]):
 
     def action_undo(self) -> None:
         try:
-            summary = self.project.undo()
+            summary = self.project.history.undo()
         except FieldnotesError as exc:
             self.notify(str(exc), severity="warning")
             return
@@ -269,7 +269,7 @@ class PseudoScreen(Screen[Jump | None]):
         if entity is None:
             self.query_one("#mentions-title", Static).update("No entities: press D to detect.", layout=False)
             return
-        mentions = self.project.mentions_of(entity)
+        mentions = self.project.pseudonyms.mentions_of(entity)
         self.query_one("#mentions-title", Static).update(f"{len(mentions)} mention(s) of E{entity}", layout=False)
         for m in mentions:
             line = Text()
@@ -297,13 +297,13 @@ class PseudoScreen(Screen[Jump | None]):
             self._queue_decide(status)
             return
         if self.current is not None:
-            self._guard(self.project.set_entity_status, [self.current], status)
+            self._guard(self.project.pseudonyms.set_entity_status, [self.current], status)
 
     def action_accept_all(self) -> None:
         if self.mode == "queue":
             self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
             return
-        self._guard(self.project.set_entity_status, None, "accepted")
+        self._guard(self.project.pseudonyms.set_entity_status, None, "accepted")
 
     def action_edit(self) -> None:
         entity = self.current
@@ -313,7 +313,7 @@ class PseudoScreen(Screen[Jump | None]):
 
         current = next(e.replacement for e in self._rows if e.id == entity)
         self.app.push_screen(PromptDialog(f"Replacement for E{entity}", current),
-                             callback=lambda value: value and self._guard(self.project.set_replacement, entity, value))
+                             callback=lambda value: value and self._guard(self.project.pseudonyms.set_replacement, entity, value))
 
     def action_merge(self) -> None:
         if self.mode == "queue":
@@ -328,7 +328,7 @@ class PseudoScreen(Screen[Jump | None]):
         options = [(f"E{e.id} {e.label} ({e.category}, {e.mentions})", e.id) for e in self._rows
                    if e.id != entity and e.category == this.category]
         self.app.push_screen(ChoiceDialog(f"Merge E{entity} {this.label} into", options),
-                             callback=lambda target: target and self._guard(self.project.merge_entities, entity, target))
+                             callback=lambda target: target and self._guard(self.project.pseudonyms.merge_entities, entity, target))
 
     def action_split(self) -> None:
         if self.mode == "queue":
@@ -341,7 +341,7 @@ class PseudoScreen(Screen[Jump | None]):
             return
         option = self.query_one(OptionList).get_option_at_index(highlighted)
         document = str(option.id).split("|", 1)[0]
-        self._guard(lambda: self.project.split_entity(entity, document=document))
+        self._guard(lambda: self.project.pseudonyms.split_entity(entity, document=document))
 
     def action_detect(self) -> None:
         self.notify("Detecting… (the first run loads the language model)", timeout=3)
@@ -352,7 +352,7 @@ class PseudoScreen(Screen[Jump | None]):
 
         try:
             with Project.open(self.project.path) as project:
-                report = project.detect_entities()
+                report = project.pseudonyms.detect_entities()
             self.post_message(WorkDone(f"{report.message} {report.entities} entities."))
         except FieldnotesError as exc:
             self.post_message(WorkDone(error=exc))

@@ -132,7 +132,7 @@ class RetrievalScreen(ModalScreen[Jump | None]):
 
     def on_mount(self) -> None:
         try:
-            self.code_path = self.project.code(self.code_name).path
+            self.code_path = self.project.codebook.code(self.code_name).path
         except FieldnotesError as exc:
             self._status(str(exc), error=True)
             return
@@ -149,9 +149,9 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         """List the code's passages in documents matching ``where``; a problem
         (an unknown attribute, a wrong value) goes to the status line."""
         try:
-            passages = self.project.passages(self.code_path, where=where)
+            passages = self.project.coding.passages(self.code_path, where=where)
             if self.pseudonymised:
-                passages = self.project.passages_as_read(passages, pseudonymised=True)
+                passages = self.project.reading.passages_as_read(passages, pseudonymised=True)
         except FieldnotesError as exc:
             self._status(str(exc), error=True)
             return False

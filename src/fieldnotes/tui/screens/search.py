@@ -128,7 +128,7 @@ class SearchScreen(ModalScreen[Jump | None]):
             status.remove_class("error")
             return
         try:
-            hits = self.project.search_as_read(query, limit=LIMIT, pseudonymised=self.pseudonymised)
+            hits = self.project.reading.search_as_read(query, limit=LIMIT, pseudonymised=self.pseudonymised)
         except FieldnotesError as exc:
             self._hits = []
             option_list.clear_options()

@@ -42,7 +42,7 @@ class CodebookPane(Vertical):
     def __init__(self, project, **kwargs) -> None:
         super().__init__(**kwargs)
         #: Code names as this coder may read them (pseudonymised under the project's 'view' setting).
-        self.shown_name = project.names_as_read() if project.shows_pseudonymised() else None
+        self.shown_name = project.reading.names_as_read() if project.reading.shows_pseudonymised() else None
         self.project = project
         self.pinned: list[str] = []
         self._tree_nodes: dict = {}
@@ -105,7 +105,7 @@ class CodebookPane(Vertical):
     def refresh_counts(self) -> None:
         """Update labels in place; rebuild only when codes were added,
         removed, renamed or moved."""
-        codes = self._codes = self.project.codes()
+        codes = self._codes = self.project.codebook.codes()
         if [c.path for c in codes] != list(self._tree_nodes):
             self.reload()
             return
@@ -123,7 +123,7 @@ class CodebookPane(Vertical):
         nodes = {}
         self._tree_nodes = {}
         target = None
-        self._codes = self.project.codes()
+        self._codes = self.project.codebook.codes()
         for code in self._codes:
             parent = nodes.get(code.parent_id, tree.root)
             node = parent.add(self._label(code), data=code.path, expand=True, allow_expand=bool(code.children))
@@ -145,7 +145,7 @@ class CodebookPane(Vertical):
             panel.update("")
             return
         try:
-            code = self.project.code(path)
+            code = self.project.codebook.code(path)
         except Exception:
             panel.update("")
             return

@@ -79,7 +79,7 @@ class DocumentsPane(Vertical):
             self.notify(str(exc), severity="warning", timeout=4)
             docs = self.project.documents()
         if self.pseudonymised:
-            docs = self.project.documents_as_read(docs, pseudonymised=True)
+            docs = self.project.reading.documents_as_read(docs, pseudonymised=True)
         if free:
             low = free.casefold()
             docs = [d for d in docs if low in " ".join([d.name, d.kind, *d.cases, *map(str, d.attributes.values())]).casefold()]

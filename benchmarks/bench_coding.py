@@ -45,7 +45,7 @@ def main() -> None:
     try:
         make_corpus(root / "corpus", args.n, args.w)
         project = Project.create(root / "bench.fnp", coder="bench")
-        project.import_paths([root / "corpus"])
+        project.intake.import_paths([root / "corpus"])
         for g in range(6):
             for k in range(10):
                 project.codebook.add_code(f"Group {g}/Code {g}.{k}")

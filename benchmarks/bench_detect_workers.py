@@ -63,7 +63,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="fieldnotes-bench-workers-"))
     try:
         with Project.create(root / "demo.fnp") as demo:
-            demo.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
+            demo.intake.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
             sources = [demo.document(d.name).text for d in demo.documents()]
         corpus = root / "corpus"
         corpus.mkdir()
@@ -76,7 +76,7 @@ def main() -> int:
 
         def fresh(name: str) -> Project:
             project = Project.create(root / f"{name}.fnp")
-            project.import_paths([corpus])
+            project.intake.import_paths([corpus])
             return project
 
         first = fresh("base")

@@ -257,7 +257,7 @@ def run_set(name: str, args) -> None:
     try:
         paths, manifest, gold, keep, allow, files = _load_set(name, Path(args.dev), root)
         project = Project.create(root / "set.fnp")
-        project.import_paths(paths, manifest=manifest)
+        project.intake.import_paths(paths, manifest=manifest)
         if allow:
             project.pseudonyms.allow(allow)  # named openly by the study, as the gold set assumes
         docs = project.documents()
@@ -348,7 +348,7 @@ def run_seed(args) -> None:
     root = Path(tempfile.mkdtemp(prefix="fieldnotes-bench-seed-"))
     try:
         project = Project.create(root / "seed.fnp")
-        project.import_paths([SEED])
+        project.intake.import_paths([SEED])
         name = project.documents()[0].name
         text = project.document(name).text
         report = project.pseudonyms.detect_entities(pipeline=args.pipeline)
@@ -397,7 +397,7 @@ def _demo_and_speed(args) -> None:
     root = Path(tempfile.mkdtemp(prefix="fieldnotes-bench-pseudo-"))
     try:
         project = Project.create(root / "demo.fnp")
-        project.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
+        project.intake.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
         project.pseudonyms.allow(["Northmoor", "Shropshire"])  # named openly by the study, as the gold set assumes
         docs = project.documents()
         texts = {d.name: project.document(d.name).text for d in docs}
@@ -457,7 +457,7 @@ def _demo_and_speed(args) -> None:
             for name, text in texts.items():
                 (corpus / f"copy{i:02d}_{Path(name).stem}.txt").write_text(f"Copy {i}.\n\n{text}", encoding="utf-8")
         big = Project.create(root / "big.fnp")
-        big.import_paths([corpus])
+        big.intake.import_paths([corpus])
         big_texts = [big.document(d.name).text for d in big.documents()]
         words = sum(len(t.split()) for t in big_texts)
         t = time.perf_counter()

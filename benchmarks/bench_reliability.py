@@ -55,7 +55,7 @@ _WORKSPACE = textwrap.dedent("""
 def _build(root: Path) -> Path:
     path = root / "base.fnp"
     with Project.create(path, coder="bench") as project:
-        project.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
+        project.intake.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
         for code in ("Caseload", "Leadership", "Reflection"):
             project.codebook.add_code(code)
     (root / "in").mkdir()

@@ -114,7 +114,7 @@ def bombs(work: Path) -> None:
     from fieldnotes.project import Project
 
     with Project.create(work / "small.fnp") as project:
-        project.import_paths([docx_ok])
+        project.intake.import_paths([docx_ok])
         export_qdpx(project, work / "ordinary.qdpx", pseudonymised=False)
     with zipfile.ZipFile(work / "ordinary.qdpx") as archive:
         source = next(n for n in archive.namelist() if n.startswith("sources/"))

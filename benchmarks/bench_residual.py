@@ -100,7 +100,7 @@ def main() -> int:
             with open(folder / f"{stem}.txt", "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
         project = Project.create(tmp / "set.fnp")
-        project.import_paths([folder])
+        project.intake.import_paths([folder])
         stored = {d.name: project.document(d.name).text for d in project.documents()}
         by_doc = {}
         for doc_name, text in stored.items():

@@ -55,7 +55,7 @@ def build(root: Path, name: str, text: str, codings: int = 2000):
 
     (root / name).write_text(text, encoding="utf-8")
     project = Project.create(root / f"{Path(name).stem}.fnp", coder="bench")
-    project.import_paths([root / name])
+    project.intake.import_paths([root / name])
     for g in range(2):
         for k in range(5):
             project.codebook.add_code(f"Theme {g}/Code {k}")

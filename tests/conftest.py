@@ -43,7 +43,7 @@ def project(tmp_path) -> Project:
 def _sample_build(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sample") / "sample.fnp"
     with Project.create(path) as proj:
-        report = proj.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
+        report = proj.intake.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
         assert not report.failed, [(o.path, o.message) for o in report.failed]
         proj.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path

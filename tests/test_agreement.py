@@ -28,7 +28,7 @@ TEXT = "The caseload is heavy. Supervision is monthly.\n\nWe have no time for di
 
 @pytest.fixture
 def team(project, tmp_path):
-    project.import_paths([write(tmp_path / "t.txt", TEXT)])
+    project.intake.import_paths([write(tmp_path / "t.txt", TEXT)])
     project.codebook.add_code("Caseload")
     project.codebook.add_code("Supervision")
     return project
@@ -154,7 +154,7 @@ def test_to_units_needs_a_character_of_overlap():
 
 
 def test_documents_not_coded_by_every_coder_are_left_out(team, tmp_path):
-    team.import_paths([write(tmp_path / "u.txt", "Only anna has read this one so far.")])
+    team.intake.import_paths([write(tmp_path / "u.txt", "Only anna has read this one so far.")])
     team.coding.apply_coding("t", "Caseload", 4, 21, coder="anna")
     team.coding.apply_coding("t", "Caseload", 4, 21, coder="ben")
     team.coding.apply_coding("u", "Caseload", 0, 4, coder="anna")

@@ -79,7 +79,7 @@ def study(tmp_path):
         write(folder / name, text)
     write(tmp_path / "manifest.csv", MANIFEST)
     with Project.create(tmp_path / "study.fnp") as project:
-        report = project.import_paths([folder], manifest=tmp_path / "manifest.csv")
+        report = project.intake.import_paths([folder], manifest=tmp_path / "manifest.csv")
         assert not report.failed
         for path in ("Workload/Caseload", "Workload/Time", "Support/Manager", "Support/Reflection"):
             project.codebook.add_code(path)
@@ -318,7 +318,7 @@ def test_matrix_agrees_with_a_brute_force_count_on_a_deeper_tree(tmp_path):
     for i in range(4):
         write(folder / f"d{i}.txt", " ".join(rng.choice(["care", "plan", "visit", "team", "child"]) for _ in range(120)))
     with Project.create(tmp_path / "r.fnp") as project:
-        project.import_paths([folder])
+        project.intake.import_paths([folder])
         for path in ("A/B/C", "A/B/D", "A/E", "F/G", "F/H"):
             project.codebook.add_code(path)
         docs = {d.name: (d.id, len(project.document(d.name).text)) for d in project.documents()}
@@ -479,7 +479,7 @@ def test_framework_is_pseudonymised_by_default(tmp_path, nlp):
     write(tmp_path / "in" / "sw01.txt", TRANSCRIPT)
     write(tmp_path / "m.csv", "file,case\nsw01.txt,SW01\n")
     with Project.create(tmp_path / "p.fnp") as project:
-        project.import_paths([tmp_path / "in"], manifest=tmp_path / "m.csv")
+        project.intake.import_paths([tmp_path / "in"], manifest=tmp_path / "m.csv")
         project.codebook.add_code("Family/Wellbeing")
         project.codebook.add_code("Workload/Caseload")
         tired = code(project, "sw01.txt", "Jodie Mensah is tired.", "Wellbeing")

@@ -91,7 +91,7 @@ def test_text_over_the_document_limit_is_refused(project, tmp_path):
     with path.open("w") as handle:
         for _ in range(MAX_TEXT_CHARS // len(line) + 10):
             handle.write(line)
-    (outcome,) = project.import_paths([path], max_bytes=10**9).outcomes
+    (outcome,) = project.intake.import_paths([path], max_bytes=10**9).outcomes
     assert outcome.status == "failed"
     assert "characters of text, more than" in outcome.message
 
@@ -100,7 +100,7 @@ _CHILD = """
 import json, resource, sys
 from fieldnotes.project import Project
 with Project.create(sys.argv[1]) as project:
-    report = project.import_paths([sys.argv[2]])
+    report = project.intake.import_paths([sys.argv[2]])
     print(json.dumps({
         "outcomes": [[o.path.rsplit("/", 1)[-1], o.status, o.message] for o in report.outcomes],
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -166,7 +166,7 @@ def test_qdpx_with_a_huge_source_is_refused_and_leaves_nothing(sample_project, t
 def test_ordinary_documents_still_import(project, tmp_path):
     make_docx(tmp_path / "a.docx", ["Interviewer: Hi?", "SW: Hello."] * 50)
     make_odt(tmp_path / "b.odt", ["Interviewer: Hi?", "SW: Hello."] * 50)
-    report = project.import_paths([tmp_path / "a.docx", tmp_path / "b.odt"])
+    report = project.intake.import_paths([tmp_path / "a.docx", tmp_path / "b.odt"])
     assert [o.status for o in report.outcomes] == ["imported", "imported"]
 
 

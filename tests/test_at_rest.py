@@ -53,7 +53,7 @@ def demo_like(tmp_path):
 def test_project_and_its_wal_are_private_under_umask_022(tmp_path):
     path = tmp_path / "study.fnp"
     with Project.create(path) as proj:
-        proj.import_paths([SAMPLE / "p1_int_sw01.txt"])
+        proj.intake.import_paths([SAMPLE / "p1_int_sw01.txt"])
         assert mode(path) == 0o600
         for sibling in (f"{path}-wal", f"{path}-shm"):
             assert mode(sibling) == 0o600, sibling
@@ -129,7 +129,7 @@ def test_encrypted_project_wal_and_backup_hold_no_readable_name(tmp_path):
     path = tmp_path / "secret.fnp"
     passphrase = Passphrase(PASSPHRASE)
     with Project.create(path, passphrase=passphrase) as proj:
-        proj.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
+        proj.intake.import_paths([SAMPLE], manifest=SAMPLE / "manifest.csv")
         proj.codebook.add_code("Caseload")
         proj.coding.autocode("Caseload", keywords=["caseload"])
         wal = path.with_name(path.name + "-wal")

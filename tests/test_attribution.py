@@ -100,12 +100,12 @@ def test_observation_notes_are_attributed_as_notes_everywhere(sample_project, tm
 
 
 def test_note_template_is_a_setting_and_degrades_without_attributes(project, tmp_path):
-    project.import_paths([write(tmp_path / "visit.md", "Arrived at the hub at nine.\n\nThe duty board was full.\n")],
+    project.intake.import_paths([write(tmp_path / "visit.md", "Arrived at the hub at nine.\n\nThe duty board was full.\n")],
                          kind="observation")
     code_text(project, "visit.md", "Busy", "The duty board was full.")
     # No phase, no site: only the parts whose fields are known remain.
     assert project.coding.passages("Busy")[0].attribution == "Observation note"
-    project.set_attribute("visit.md", "setting", "duty room")
+    project.attributes.set_attribute("visit.md", "setting", "duty room")
     project.set_setting("observation_attribution_template", "Field observation ({setting}), phase {phase}")
     assert project.coding.passages("Busy")[0].attribution == "Field observation (duty room)"
 
@@ -113,7 +113,7 @@ def test_note_template_is_a_setting_and_degrades_without_attributes(project, tmp
 def test_note_lines_inside_a_transcript_are_the_researchers(project, tmp_path):
     text = ("Interviewer: How many cases?\n\nSW: About twenty.\n\n"
             "Note: she checked her phone before answering.\n\nInterviewer: Thanks.\n\nSW: Okay.\n")
-    project.import_paths([write(tmp_path / "int.txt", text)])
+    project.intake.import_paths([write(tmp_path / "int.txt", text)])
     code_text(project, "int.txt", "Caseload", "Note: she checked")
     passage = project.coding.passages("Caseload")[0]
     assert passage.note and passage.attribution.startswith("Researcher's note")
@@ -134,7 +134,7 @@ def test_manifest_links_speakers_to_cases(tmp_path):
 
 def test_joint_interview_turns_go_to_their_speakers_cases(sample_project):
     p = sample_project
-    assert {c.name: c.speakers for c in p.cases()}["EH02"] == (("p3_int_eh02.txt", "DC Hale"),)
+    assert {c.name: c.speakers for c in p.attributes.cases()}["EH02"] == (("p3_int_eh02.txt", "DC Hale"),)
     # One passage over a question, DC Hale's answer and Grace's reply.
     code_text(p, "p3_int_eh02.txt", "Strategy meetings", "Can you say more about strategy meetings?",
               "Terrible. [laughs]")
@@ -148,7 +148,7 @@ def test_joint_interview_turns_go_to_their_speakers_cases(sample_project):
     assert any("no case" in n for n in table.notes)
 
     # Unlinking a speaker sends their turns to both cases, marked.
-    p.unlink_speaker("p3_int_eh02.txt", "Grace")
+    p.attributes.unlink_speaker("p3_int_eh02.txt", "Grace")
     table = framework_matrix(p, pseudonymised=False)
     rows = {r.label: table.values[i][table.columns.index("Strategy meetings")] for i, r in enumerate(table.rows)}
     assert "[p3_int_eh02 · Grace, no case] Terrible" in rows["EH02"] and "[p3_int_eh02 · Grace, no case] Terrible" in rows["EH03"]
@@ -180,9 +180,9 @@ def test_no_quote_starts_with_a_label_or_time_code(project, tmp_path):
     text = ("[00:00:05] Interviewer: Okay, it's recording.\n\n[00:00:09] SW: Okay. So caseload first.\n\n"
             "[00:00:20] Interviewer: Go on.\n\n[00:00:22] SW: It is twenty-four now.\n")
     notes = "Duty day.\n\n11:02 Dan's handover. Her caseload goes from 29 to 31.\n"
-    project.import_paths([write(tmp_path / "int.txt", text)])
-    project.import_paths([write(tmp_path / "obs.txt", notes)], kind="observation")
-    project.set_attribute("int.txt", "role", "SW CP")
+    project.intake.import_paths([write(tmp_path / "int.txt", text)])
+    project.intake.import_paths([write(tmp_path / "obs.txt", notes)], kind="observation")
+    project.attributes.set_attribute("int.txt", "role", "SW CP")
     code_text(project, "int.txt", "Opening", "[00:00:05] Interviewer: Okay")           # a click at the turn's start
     code_text(project, "int.txt", "Caseload", "SW: Okay. So caseload first.")        # a paragraph with its label
     code_text(project, "int.txt", "Caseload", "[00:00:20] Interviewer: Go on.", "twenty-four now.")
@@ -233,7 +233,7 @@ def test_attribution_values_are_pseudonymised(tmp_path, nlp):
                   "Interviewer: And then?\n\nAnita Shah: Jodie Mensah rang again.\n")
     manifest = write(tmp_path / "m.csv", "file,cases,role\nint.txt,Anita Shah=Anita Shah,SW CP\n")
     with Project.create(tmp_path / "s.fnp") as p:
-        p.import_paths([write(tmp_path / "in" / "int.txt", transcript)], manifest=manifest)
+        p.intake.import_paths([write(tmp_path / "in" / "int.txt", transcript)], manifest=manifest)
         p.pseudonyms.detect_entities(nlp=nlp)
         p.set_setting("attribution_template", "{role}, {case}, {speaker}")
         code_text(p, "int.txt", "Caseload", "Jodie Mensah rang twice about the caseload.")
@@ -366,9 +366,9 @@ def test_safe_copy_keeps_speaker_links_without_real_names(sample_project, tmp_pa
     p.pseudonyms.detect_entities(nlp=nlp)
     p.pseudonyms.safe_copy(tmp_path / "safe.fnp")
     with Project.open(tmp_path / "safe.fnp") as safe:
-        labels = [speaker for case in safe.cases() for _, speaker in case.speakers]
+        labels = [speaker for case in safe.attributes.cases() for _, speaker in case.speakers]
         assert len(labels) == 6    # EH02, EH03 and the four managers of the focus group
         assert not [x for x in labels if re.search(r"Hale|Grace|Carys|Hughes|Ellison|Whitfield|Malhotra", x)]
         # Each link still names a speaker of its (pseudonymised) document.
         spoken = {(d.name, t.speaker) for d in safe.documents() for t in safe.document(d.name).turns}
-        assert {(doc, speaker) for case in safe.cases() for doc, speaker in case.speakers} <= spoken
+        assert {(doc, speaker) for case in safe.attributes.cases() for doc, speaker in case.speakers} <= spoken

@@ -10,7 +10,7 @@ TEXT = "Interviewer: How is your caseload?\nSW: Heavy, twenty-four cases. No tim
 
 @pytest.fixture
 def coded(project, tmp_path):
-    project.import_paths([write(tmp_path / "t.txt", TEXT)])
+    project.intake.import_paths([write(tmp_path / "t.txt", TEXT)])
     return project
 
 

@@ -16,7 +16,7 @@ TEXT = (
 
 @pytest.fixture
 def doc(project, tmp_path):
-    project.import_paths([write(tmp_path / "t.txt", TEXT)],
+    project.intake.import_paths([write(tmp_path / "t.txt", TEXT)],
                          manifest=write(tmp_path / "m.csv", "file,phase,role,years_qualified\nt.txt,2,SW CP,5\n"))
     project.codebook.add_code("Caseload and time/Caseload")
     project.codebook.add_code("Caseload and time/Time for direct work")
@@ -151,7 +151,7 @@ def test_autocode_keyword_regex_speaker_scopes(doc):
 # -- retrieval ---------------------------------------------------------------------
 
 def test_passages_with_attribution_speaker_and_filters(doc, tmp_path):
-    doc.import_paths([write(tmp_path / "m.txt", "Interviewer: Caseload?\nManager: Fine.\nInterviewer: Sure?\nManager: Caseload is fine.\n")],
+    doc.intake.import_paths([write(tmp_path / "m.txt", "Interviewer: Caseload?\nManager: Fine.\nInterviewer: Sure?\nManager: Caseload is fine.\n")],
                      manifest=write(tmp_path / "m2.csv", "file,phase,role\nm.txt,3,Team manager\n"))
     doc.coding.autocode("Caseload", keywords=["caseload"], scope="sentence")
     got = doc.coding.passages("Caseload and time")
@@ -182,7 +182,7 @@ def test_expand_and_trim_keep_speaker_labels_and_time_codes_out(project, tmp_pat
             "[00:00:09] SW: Okay. It was busy.\n[00:00:15] Interviewer: Right.\n[00:00:17] SW: Yes.\n")
     source = tmp_path / "timed.txt"
     source.write_text(text, encoding="utf-8")
-    project.import_paths([source])
+    project.intake.import_paths([source])
     turns = project.document("timed.txt").turns
     assert [text[a:b] for a, b in passages.label_ranges(text, turns)] == [
         "[00:00:05] Interviewer: ", "[00:00:09] SW: ", "[00:00:15] Interviewer: ", "[00:00:17] SW: "]

@@ -358,7 +358,7 @@ def study(tmp_path):
     from fieldnotes.project import Project
 
     project = Project.create(tmp_path / "study.fnp")
-    report = project.import_paths([write(tmp_path / "in" / "sw01.txt", SW), write(tmp_path / "in" / "mgr01.txt", MGR)],
+    report = project.intake.import_paths([write(tmp_path / "in" / "sw01.txt", SW), write(tmp_path / "in" / "mgr01.txt", MGR)],
                                   manifest=write(tmp_path / "manifest.csv", MANIFEST))
     assert not report.failed
     for code in ("Caseload and time/Caseload", "Caseload and time/Overtime", "Management culture/Supervision"):

@@ -101,7 +101,7 @@ Social worker: Monthly, when it happens at all.
 
 def test_vtt_with_mistyped_time_codes_keeps_every_cue_and_names_the_lines(project, tmp_path):
     path = write(tmp_path / "typos.vtt", VTT_TYPOS)
-    report = project.import_paths([path])
+    report = project.intake.import_paths([path])
     (outcome,) = report.outcomes
     assert outcome.status == "imported"
     assert spoken_words(project, "typos.vtt") == subtitle_words(VTT_TYPOS)
@@ -117,7 +117,7 @@ def test_vtt_with_mistyped_time_codes_keeps_every_cue_and_names_the_lines(projec
 
 def test_srt_with_mistyped_time_codes_keeps_every_cue(project, tmp_path):
     path = write(tmp_path / "typos.srt", SRT_TYPOS)
-    (outcome,) = project.import_paths([path]).outcomes
+    (outcome,) = project.intake.import_paths([path]).outcomes
     assert outcome.status == "imported"
     assert spoken_words(project, "typos.srt") == subtitle_words(SRT_TYPOS)
     assert outcome.warnings and "line" in outcome.warnings[0]
@@ -130,7 +130,7 @@ def test_demo_focus_group_with_three_typos_loses_no_word(project, tmp_path):
     for stamp, typo in zip(stamps[10:40:10], ("O", "x", ";")):
         broken = broken.replace(stamp, stamp[:-2] + typo + stamp[-1], 1)
     path = write(tmp_path / "fg.vtt", broken)
-    (outcome,) = project.import_paths([path]).outcomes
+    (outcome,) = project.intake.import_paths([path]).outcomes
     assert outcome.status == "imported"
     assert spoken_words(project, "fg.vtt") == subtitle_words(source)
     assert "3 cue(s)" in outcome.warnings[0]
@@ -157,7 +157,7 @@ def test_every_word_of_each_format_is_stored(project, tmp_path):
     srt = "".join(f"{i + 1}\n00:00:{i:02d},000 --> 00:00:{i:02d},900\n{p}\n\n" for i, p in enumerate(paragraphs))
     write(tmp_path / "e.vtt", vtt)
     write(tmp_path / "f.srt", srt)
-    report = project.import_paths([tmp_path])
+    report = project.intake.import_paths([tmp_path])
     assert not report.failed, [(o.path, o.message) for o in report.failed]
     table_words = Counter(w for row in table for cell in row for w in cell.split())
     expected = {
@@ -271,7 +271,7 @@ def test_docx_words_in_tracked_insertions_content_controls_and_text_boxes_are_ke
     (tmp_path / "in").mkdir()
     path = inflate_member(template, tmp_path / "in" / "tracked.docx", "word/document.xml", xml[:at].encode(),
                           HIDDEN_PLACES.encode(), 1, xml[at:].encode())
-    (outcome,) = project.import_paths([path]).outcomes
+    (outcome,) = project.intake.import_paths([path]).outcomes
     assert outcome.status == "imported", outcome.message
     expected = Counter(
         "Interviewer: and the caseload? SW: Twenty-four families, honestly. Interviewer: Supervision? "
@@ -282,7 +282,7 @@ def test_docx_words_in_tracked_insertions_content_controls_and_text_boxes_are_ke
 def test_cues_without_a_blank_line_between_them_are_still_separate(project, tmp_path):
     text = ("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\n<v Researcher>How long have you been in the team?</v>\n"
             "2\n00:00:03.000 --> 00:00:06.000\n<v Anita Shah>Three years, two managers ago.</v>\n")
-    (outcome,) = project.import_paths([write(tmp_path / "joined.vtt", text)]).outcomes
+    (outcome,) = project.intake.import_paths([write(tmp_path / "joined.vtt", text)]).outcomes
     assert outcome.status == "imported" and outcome.warnings == []
     document = project.document("joined.vtt")
     assert [(t.speaker, t.time_start) for t in document.turns] == [("Researcher", 1.0), ("Anita Shah", 3.0)]

@@ -140,7 +140,7 @@ def test_clean_files_of_every_format_give_no_leaks(tmp_path):
     book.active["A1"] = CLEAN
     book.save(folder / "h.xlsx")
     with Project.create(folder / "safe.fnp") as project:
-        project.import_paths([folder / "a.txt"])
+        project.intake.import_paths([folder / "a.txt"])
     assert check(folder) == ([], [])
 
 
@@ -293,7 +293,7 @@ def test_project_every_table_is_searched_and_the_file_is_left_untouched(tmp_path
     source = write(tmp_path / "src" / "p1_int.txt", "Interviewer: Hello.\n\nAnita: I saw Jodie on Monday.\n")
     path = tmp_path / "study.fnp"
     with Project.create(path) as project:
-        project.import_paths([source])
+        project.intake.import_paths([source])
         project.coding.add_memo("project", None, "Remember:\nring Mensah")
     before = _digest(path)
     leaks, problems = check(path)
@@ -310,7 +310,7 @@ def test_project_whose_text_is_clean_but_a_memo_keeps_a_name(tmp_path):
     source = write(tmp_path / "p1.txt", CLEAN)
     path = tmp_path / "safe.fnp"
     with Project.create(path) as project:
-        project.import_paths([source])
+        project.intake.import_paths([source])
         project.coding.add_memo("document", "p1", "Follow up with Mrs MENSAH")
     leaks, _ = check(path)
     assert found(leaks) == [(f"{path}:memos.text#1", 1, 20, "MENSAH", "Mensah", "case-insensitive")]
@@ -576,7 +576,7 @@ def test_cli_exit_codes_0_clean_1_known_leak_3_possible_only(tmp_path):
     runner = CliRunner()
     project_path = tmp_path / "study.fnp"
     with Project.create(project_path) as project:
-        project.import_paths([write(tmp_path / "in" / "p1.txt", "Interviewer: Hello.\n\nJodie Mensah: Hello.\n")])
+        project.intake.import_paths([write(tmp_path / "in" / "p1.txt", "Interviewer: Hello.\n\nJodie Mensah: Hello.\n")])
         project.coding.add_memo("project", None, "check")
     with sqlite3.connect(project_path) as conn:  # the register knows Jodie Mensah, accepted
         pass
@@ -609,7 +609,7 @@ def test_key_log_csv_cells_are_neutralised_and_it_starts_sensitive(tmp_path, nlp
     cli = load_commands()
     project_path = tmp_path / "study.fnp"
     with Project.create(project_path) as project:
-        project.import_paths([write(tmp_path / "in" / "=cmd.txt", "Ring her on +44 7700 900418 today.\n")])
+        project.intake.import_paths([write(tmp_path / "in" / "=cmd.txt", "Ring her on +44 7700 900418 today.\n")])
         project.pseudonyms.detect_entities(nlp=nlp)
     key = tmp_path / "key.csv"
     result = CliRunner().invoke(cli, ["pseudo", "log", str(project_path), "--format", "csv", "-o", str(key)])
@@ -631,7 +631,7 @@ def _seed_export(tmp_path, nlp) -> tuple[Path, Path]:
     project_path = tmp_path / "seed.fnp"
     source = write(tmp_path / "in" / "report.txt", SEED.read_text(encoding="utf-8"))
     with Project.create(project_path) as project:
-        project.import_paths([source])
+        project.intake.import_paths([source])
         project.pseudonyms.detect_entities(nlp=nlp)
         project.pseudonyms.set_entity_status(None, "accepted")
         project.pseudonyms.export_texts(tmp_path / "out")
@@ -694,7 +694,7 @@ def test_a_rejected_person_is_listed_again_a_rejected_place_is_not(tmp_path, nlp
     source = write(tmp_path / "in" / "p1.txt",
                    "Interviewer: Who was there?\n\nAnita Shah: DC Sarah Hale came with me to Brindleford.\n")
     with Project.create(tmp_path / "study.fnp") as project:
-        project.import_paths([source])
+        project.intake.import_paths([source])
         project.pseudonyms.detect_entities(nlp=nlp)
         people = {e.label: e for e in project.pseudonyms.entities()}
         assert {"Sarah Hale", "Brindleford"} <= set(people), sorted(people)
@@ -741,7 +741,7 @@ def test_surrogate_names_of_the_project_are_not_possible_identifiers(tmp_path, n
                    "Interviewer: Tell me about the family.\n\n"
                    "Anita Shah: Jodie Mensah lives with Kayden in Hadley. Jodie rang Anita on Monday.\n")
     with Project.create(tmp_path / "study.fnp") as project:
-        project.import_paths([source])
+        project.intake.import_paths([source])
         project.set_setting("pseudo_strategy", "surrogates")
         project.pseudonyms.detect_entities(nlp=nlp)
         project.pseudonyms.set_entity_status(None, "accepted")

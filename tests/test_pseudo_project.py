@@ -31,7 +31,7 @@ def study(tmp_path, nlp, request, monkeypatch):
     if kind == "encrypted":
         monkeypatch.setenv("FIELDNOTES_PASSPHRASE", PASSPHRASE)
     project = Project.create(tmp_path / "s.fnp", passphrase=passphrase_of(kind))
-    project.import_paths([write(tmp_path / "in" / "int.txt", TRANSCRIPT), write(tmp_path / "in" / "obs.md", NOTES)])
+    project.intake.import_paths([write(tmp_path / "in" / "int.txt", TRANSCRIPT), write(tmp_path / "in" / "obs.md", NOTES)])
     project.pseudonyms.detect_entities(nlp=nlp)
     yield project
     project.close()
@@ -158,7 +158,7 @@ def test_cli_pseudo_flow_and_check_leaks_exit_code(study, tmp_path):
 
 def test_rules_only_fallback_is_said(tmp_path):
     project = Project.create(tmp_path / "r.fnp")
-    project.import_paths([write(tmp_path / "a.txt", TRANSCRIPT)])
+    project.intake.import_paths([write(tmp_path / "a.txt", TRANSCRIPT)])
     report = project.pseudonyms.detect_entities(pipeline="no_such_pipeline_installed")
     assert "rules" in report.message.lower() and "gazetteer" in report.message.lower()
     assert any(e.category == "PHONE" for e in project.pseudonyms.entities())

@@ -107,7 +107,7 @@ def test_a_known_person_called_will_in_every_document_but_not_the_modal(project,
     write(folder, "b_interview.txt",
           "Interviewer: Will you tell me about the visit?\n"
           "SW: I spoke to Grace first. Will was quiet. It will take time, by the grace of the court.\n")
-    project.import_paths([folder])
+    project.intake.import_paths([folder])
     project.pseudonyms.detect_entities(nlp=nlp)
     b = mentions(project, "b_interview.txt")
     assert b.count("Grace") == 1 and b.count("Will") == 1  # "Will was quiet", not "Will you"
@@ -180,7 +180,7 @@ def test_pseudo_allow_extends_the_keep_list_for_one_project(project, nlp, tmp_pa
     folder = tmp_path / "docs"
     folder.mkdir()
     write(folder, "notes.txt", "The Harbourside Pathway Model was used with Ellis Quade at Larchmoor Family Hub.\n")
-    project.import_paths([folder])
+    project.intake.import_paths([folder])
     project.pseudonyms.detect_entities(nlp=nlp)
     before = mentions(project, "notes.txt")
     assert "Larchmoor Family Hub" in before

@@ -174,8 +174,8 @@ def test_a_document_imported_or_replaced_after_review_is_masked(reviewed, tmp_pa
         "\nINTERVIEWER: Anything else?\nFIONA: Kieran Walsh from the housing team came to the meeting.\n"
     write(tmp_path / "in2" / "p3_int_eh02.txt", replaced)
     with Project.open(reviewed) as project:
-        assert not project.import_paths([tmp_path / "in"]).failed
-        assert not project.import_paths([tmp_path / "in2"], replace=True).failed
+        assert not project.intake.import_paths([tmp_path / "in"]).failed
+        assert not project.intake.import_paths([tmp_path / "in2"], replace=True).failed
         project.coding.autocode("Home life", keywords=["partner"], documents=["p4_int_family03.txt"], scope="sentence")
         project.coding.autocode("Home life", keywords=["housing team"], documents=["p3_int_eh02.txt"], scope="sentence")
     new_names = ["Darren Cole", "Darren", "Oak Road", "Kieran Walsh"]
@@ -198,15 +198,15 @@ def test_names_in_codes_document_names_memos_attributes_and_cases_are_scrubbed(r
     write(tmp_path / "in" / "Jodie_Mensah_interview.txt", "INTERVIEWER: How was the week?\nJODIE: Busy, the caseload "
           "meetings never stop and Kayden is off school.\n")
     with Project.open(reviewed) as project:
-        assert not project.import_paths([tmp_path / "in"]).failed
+        assert not project.intake.import_paths([tmp_path / "in"]).failed
         project.codebook.add_code("Jodie Mensah story", description="Everything Darren Cole said about the family.")
         project.coding.autocode("Jodie Mensah story", keywords=["caseload"], scope="sentence",
                          documents=["Jodie_Mensah_interview.txt", "p1_int_sw01.txt"])
         project.coding.add_memo("document", "p1_int_sw01.txt", "Follow up the visit at SY3 9QQ next week with the team.",
                          title="Visit to SY3 9QQ")
         project.coding.add_memo("code", "Jodie Mensah story", "Ask Sarah Hale whether this is still current.")
-        project.set_attribute("p1_int_sw01.txt", "keyworker", "Sarah Hale")
-        project.set_attribute("Jodie_Mensah_interview.txt", "keyworker", "Darren Cole")
+        project.attributes.set_attribute("p1_int_sw01.txt", "keyworker", "Sarah Hale")
+        project.attributes.set_attribute("Jodie_Mensah_interview.txt", "keyworker", "Darren Cole")
         project.conn.execute("UPDATE cases SET name = 'Jodie Mensah household', "
                              "description = 'Stacey Williams knows them' WHERE name = 'SW01'")
     names = REAL + ["Darren Cole", "Darren", "SY3 9QQ"]
@@ -385,7 +385,7 @@ def test_workspace_f6_on_a_project_never_detected_masks_names(fresh, nlp):
 def test_documents_whose_names_scrub_alike_stay_apart(project, tmp_path):
     for i, name in enumerate(("Darren_interview.txt", "Kieran_interview.txt", "Kieran-interview.txt")):
         write(tmp_path / "in" / name, f"INTERVIEWER: Hello.\nR: This is interview {i} about work.\n")
-    assert not project.import_paths([tmp_path / "in"]).failed
+    assert not project.intake.import_paths([tmp_path / "in"]).failed
     view = project.pseudonyms.pseudonymised_view()
     names = [view.document_name(n) for n in ("Darren_interview.txt", "Kieran_interview.txt", "Kieran-interview.txt")]
     assert len(set(names)) == 3 and not any("Darren" in n or "Kieran" in n for n in names), names
@@ -404,7 +404,7 @@ def test_parts_of_names_that_are_ordinary_words_do_not_mask_free_text(project, t
     only capitalised, as a name is written."""
     from conftest import write
 
-    project.import_paths([write(tmp_path / "t.txt", "Interviewer: Hello.\n\nSW: We met.\n")])
+    project.intake.import_paths([write(tmp_path / "t.txt", "Interviewer: Hello.\n\nSW: We met.\n")])
     for label, surfaces in (("And Sandra Hughes", ["And Sandra Hughes"]), ("Will Harper", ["Will", "Will Harper"])):
         project.conn.execute(
             "INSERT INTO entities(guid, category, label, status, created_at, surfaces) "

@@ -47,10 +47,10 @@ def coded(project: Project) -> Project:
     project.coding.add_memo("code", "Caseload", "Merge with Workload?")
     project.coding.add_memo("coding", training.id, "Cohort started in May.", coder="bob")
     project.coding.add_memo("case", "SW01", "Interviewed in all three phases.")
-    project.set_attribute("p1_int_sw01.txt", "hours", "37.5")
+    project.attributes.set_attribute("p1_int_sw01.txt", "hours", "37.5")
     case_id = project.conn.execute("SELECT id FROM cases WHERE name = 'SW01'").fetchone()[0]
-    project._set_attribute("case", case_id, "caseload", 24, None)
-    project._set_attribute("case", case_id, "first_seen", "2025-06-10", None)
+    project.attributes.set_typed("case", case_id, "caseload", 24, None)
+    project.attributes.set_typed("case", case_id, "first_seen", "2025-06-10", None)
     project.conn.execute("UPDATE cases SET description = 'Child protection social worker' WHERE id = ?", [case_id])
     return project
 
@@ -69,9 +69,9 @@ def snapshot(project: Project) -> dict:
         "codes": [(c.path, c.colour, c.description, c.inclusion, c.exclusion, c.example, c.guid)
                   for c in project.codebook.codes()],
         "codings": sorted((c.document, c.code, c.start, c.end, c.coder, c.guid, c.text) for c in project.coding.codings()),
-        "cases": [(c.name, c.documents, c.attributes) for c in project.cases()],
+        "cases": [(c.name, c.documents, c.attributes) for c in project.attributes.cases()],
         "case_descriptions": project.conn.execute("SELECT name, description FROM cases ORDER BY name").fetchall(),
-        "variables": [(v.name, v.type, v.documents, v.values) for v in project.variables()],
+        "variables": [(v.name, v.type, v.documents, v.values) for v in project.attributes.variables()],
         "memos": sorted((m.target_type, str(memo_target(m)), m.title, m.text, m.coder or "") for m in project.coding.memos()),
         "coders": project.conn.execute("SELECT name, guid FROM coders ORDER BY name").fetchall(),
     }
@@ -103,11 +103,11 @@ def test_round_trip_keeps_documents_codes_codings_cases_attributes(sample_projec
         assert caseload.guid == project.codebook.code("Workload/Caseload").guid
         training = [c for c in back.coding.codings() if c.code == "Training ✓"]
         assert [(c.text, c.coder) for c in training] == [("Stronger Practice training", "tester")]
-        sw01 = next(c for c in back.cases() if c.name == "SW01")
+        sw01 = next(c for c in back.attributes.cases() if c.name == "SW01")
         assert sw01.attributes == {"caseload": 24, "first_seen": "2025-06-10"}
         assert sw01.documents == ("p1_int_sw01.txt", "p1_obs_homevisit01.md", "p2_int_sw01.txt", "p2_obs_duty01.txt",
                                   "p3_int_sw01.txt")
-        types = {v.name: v.type for v in back.variables()}
+        types = {v.name: v.type for v in back.attributes.variables()}
         assert types == {"caseload": "integer", "date": "date", "first_seen": "date", "hours": "number",
                          "phase": "integer", "role": "text", "site": "text", "team": "text",
                          "years_qualified": "integer"}
@@ -166,7 +166,7 @@ TRANSCRIPT = (
 def test_pseudonymised_export_has_no_real_name_and_codings_keep_their_words(tmp_path, nlp):
     project = Project.create(tmp_path / "s.fnp")
     try:
-        project.import_paths([write(tmp_path / "in" / "int.txt", TRANSCRIPT)])
+        project.intake.import_paths([write(tmp_path / "in" / "int.txt", TRANSCRIPT)])
         project.codebook.add_code("Family/Tiredness")
         project.codebook.add_code("Support")
         for code, words in (("Tiredness", "Jodie said she was tired"),
@@ -176,8 +176,8 @@ def test_pseudonymised_export_has_no_real_name_and_codings_keep_their_words(tmp_
             coding, _ = project.coding.apply_coding("int", code, start, end)
         project.coding.add_memo("coding", coding.id, "Kayden seemed settled; ask Anita about Jodie.")
         project.coding.add_memo("project", None, "Follow up with Anita Shah in phase 2.")
-        project._link_case(project.document_id("int"), "Anita Shah")
-        project.set_attribute("int", "worker", "Anita Shah")
+        project.attributes.add_case_link(project.document_id("int"), "Anita Shah")
+        project.attributes.set_attribute("int", "worker", "Anita Shah")
         project.pseudonyms.detect_entities(nlp=nlp)
         project.pseudonyms.set_entity_status(None, "accepted")
         people = [e for e in project.pseudonyms.entities() if e.category == "PERSON"]
@@ -204,8 +204,8 @@ def test_pseudonymised_export_has_no_real_name_and_codings_keep_their_words(tmp_
             assert sorted((c.code, c.text) for c in back.coding.codings()) == expected
             tired = next(t for code, t in expected if code == "Family/Tiredness")
             assert tired.endswith(" said she was tired") and tired.startswith("[")
-            assert [c.name for c in back.cases()] == [project.pseudonyms.string_pseudonymiser()("Anita Shah")]
-            assert "Anita" not in back.cases()[0].name
+            assert [c.name for c in back.attributes.cases()] == [project.pseudonyms.string_pseudonymiser()("Anita Shah")]
+            assert "Anita" not in back.attributes.cases()[0].name
             scrub = project.pseudonyms.string_pseudonymiser()
             assert sorted(m.text for m in back.coding.memos()) == sorted(scrub(m.text) for m in project.coding.memos())
             assert all("Anita" not in m.text and "Jodie" not in m.text for m in back.coding.memos())
@@ -223,7 +223,7 @@ def test_pseudonymised_export_has_no_real_name_and_codings_keep_their_words(tmp_
 def exported(tmp_path: Path) -> Path:
     project = Project.create(tmp_path / "small.fnp")
     try:
-        project.import_paths([write(tmp_path / "in" / "a.txt", "Some words about the caseload.\n")])
+        project.intake.import_paths([write(tmp_path / "in" / "a.txt", "Some words about the caseload.\n")])
         project.codebook.add_code("Caseload")
         project.coding.apply_coding("a.txt", "Caseload", 20, 28)
         out = tmp_path / "small.qdpx"
@@ -438,9 +438,9 @@ def test_foreign_codebook_cases_variables_and_memos(foreign):
     assert codes["Kindness"].colour == "#0080FF" and codes["Kindness"].description == "Warmth between neighbours"
     assert codes["Neglect"].colour == "#00FF00"
     assert codes["Kindness"].guid == C_KIND and codes["Mood"].guid.lower() != C_KIND  # the duplicate got a new one
-    assert [(c.name, c.documents, c.attributes) for c in project.cases()] == [
+    assert [(c.name, c.documents, c.attributes) for c in project.attributes.cases()] == [
         ("Maria", ("Interview Maria.txt",), {"role": "Resident"})]
-    assert {v.name: v.type for v in project.variables()} == {"age": "integer", "consent": "text", "role": "text"}
+    assert {v.name: v.type for v in project.attributes.variables()} == {"age": "integer", "consent": "text", "role": "text"}
     assert project.document("Interview Maria.txt").attributes == {"age": 34, "consent": "true"}
     assert project.document("Visit notes").attributes == {"role": "Volunteer"}  # from the nameless case
     assert {d.name: d.kind for d in project.documents()} == {

@@ -69,7 +69,7 @@ VTT = """WEBVTT
 
 def test_pseudonymised_export_carries_pseudonymised_speakers_and_turns(tmp_path, nlp):
     with Project.create(tmp_path / "s.fnp") as project:
-        project.import_paths([write(tmp_path / "in" / "fg.vtt", VTT)])
+        project.intake.import_paths([write(tmp_path / "in" / "fg.vtt", VTT)])
         project.pseudonyms.detect_entities(nlp=nlp)
         project.pseudonyms.set_entity_status(None, "accepted")
         out = tmp_path / "safe.qdpx"
@@ -110,7 +110,7 @@ def rewrite(source: Path, target: Path, change) -> Path:
 @pytest.fixture
 def exported_vtt(tmp_path) -> Path:
     with Project.create(tmp_path / "s.fnp") as project:
-        project.import_paths([write(tmp_path / "in" / "fg.vtt", VTT)])
+        project.intake.import_paths([write(tmp_path / "in" / "fg.vtt", VTT)])
         export_qdpx(project, tmp_path / "x.qdpx", pseudonymised=False)
     return tmp_path / "x.qdpx"
 

@@ -71,7 +71,7 @@ def test_queue_lists_lower_case_use_of_a_detected_name_and_initials():
 @pytest.fixture
 def study(tmp_path):
     project = Project.create(tmp_path / "s.fnp")
-    project.import_paths([write(tmp_path / "in" / "note.txt", NOTE), write(tmp_path / "in" / "second.txt", SECOND)])
+    project.intake.import_paths([write(tmp_path / "in" / "note.txt", NOTE), write(tmp_path / "in" / "second.txt", SECOND)])
     project.pseudonyms.allow(["Gorsedene"])
     write(tmp_path / "register.csv", "real_name,category\nThistlewood,PERSON\n")
     project.pseudonyms.load_register(tmp_path / "register.csv")
@@ -240,7 +240,7 @@ def test_two_workers_find_the_same_candidates_as_one(tmp_path, nlp):
     for workers in (1, 2):
         path = tmp_path / f"w{workers}.fnp"
         with Project.create(path) as project:
-            project.import_paths([folder])
+            project.intake.import_paths([folder])
             project.pseudonyms.load_register(register)  # the register and the project's own patterns reach the workers
             project.set_setting("reference_patterns", json.dumps([r"\bZZ-\d{4}\b"]))
         result = CliRunner().invoke(cli, ["pseudo", "detect", str(path), "--workers", str(workers),

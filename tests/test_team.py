@@ -32,7 +32,7 @@ def _no_coder_from_the_environment(monkeypatch):
 def study(tmp_path):
     path = tmp_path / "study.fnp"
     with Project.create(path) as proj:
-        proj.import_paths([write(tmp_path / "t.txt", TEXT), write(tmp_path / "u.txt", "Observation: a busy duty room.")])
+        proj.intake.import_paths([write(tmp_path / "t.txt", TEXT), write(tmp_path / "u.txt", "Observation: a busy duty room.")])
         proj.codebook.add_code("Caseload")
         proj.codebook.add_code("Reflection")
         proj.coding.apply_coding("t", "Caseload", 40, 60, coder="lead")
@@ -122,7 +122,7 @@ def test_rename_in_one_copy_is_applied_and_conflicting_renames_are_listed(study,
 def test_refuses_a_copy_of_another_project_or_changed_documents(study, tmp_path):
     other = tmp_path / "other.fnp"
     with Project.create(other) as proj:
-        proj.import_paths([write(tmp_path / "o" / "t.txt", TEXT)])
+        proj.intake.import_paths([write(tmp_path / "o" / "t.txt", TEXT)])
         foreign = make_copy(proj, "anna", tmp_path / "foreign.fnp").path
     with Project.open(study) as proj:
         make_copy(proj, "anna", tmp_path / "anna.fnp")
@@ -228,7 +228,7 @@ def test_copy_and_merge_of_an_encrypted_project(tmp_path, monkeypatch):
     monkeypatch.setenv("FIELDNOTES_PASSPHRASE", PASSPHRASE)
     path = tmp_path / "secret.fnp"
     with Project.create(path, passphrase=Passphrase(PASSPHRASE)) as proj:
-        proj.import_paths([write(tmp_path / "t.txt", TEXT)])
+        proj.intake.import_paths([write(tmp_path / "t.txt", TEXT)])
         proj.codebook.add_code("Caseload")
         make_copy(proj, "anna", tmp_path / "anna.fnp")
     assert looks_encrypted(tmp_path / "anna.fnp")

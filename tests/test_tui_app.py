@@ -385,7 +385,7 @@ def test_selection_units_leave_out_labels_and_time_codes(coded_project, tmp_path
                       "[00:00:09] SW: Okay. It was busy. Very busy.\n"
                       "[00:00:15] Interviewer: Right.\n[00:00:17] SW: Yes.\n", encoding="utf-8")
     with db(coded_project) as p:
-        p.import_paths([source])
+        p.intake.import_paths([source])
 
     async def main():
         app = FieldnotesApp(coded_project, document="timed.txt")

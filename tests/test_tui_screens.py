@@ -55,7 +55,7 @@ def study(tmp_path) -> Project:
     write(folder / "p2_tm01.txt", TM01)
     write(tmp_path / "manifest.csv", MANIFEST)
     with Project.create(tmp_path / "s.fnp") as project:
-        report = project.import_paths([folder], manifest=tmp_path / "manifest.csv")
+        report = project.intake.import_paths([folder], manifest=tmp_path / "manifest.csv")
         assert not report.failed
         project.codebook.add_code("Caseload and time/Caseload", description="Size and weight of caseloads.\nMore.")
         project.codebook.add_code("Caseload and time/Time for direct work", description="Time with families.")

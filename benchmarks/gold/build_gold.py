@@ -638,7 +638,7 @@ def load_texts() -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "gold.fnp")
         project = Project.create(path)
-        project.import_paths([str(SAMPLE)], manifest=str(SAMPLE / "manifest.csv"))
+        project.intake.import_paths([str(SAMPLE)], manifest=str(SAMPLE / "manifest.csv"))
         texts = {d.name: project.document(d.name).text for d in project.documents()}
         close = getattr(project, "close", None)
         if callable(close):

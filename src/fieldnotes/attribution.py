@@ -105,12 +105,12 @@ class Attributor:
         conn = project.conn
         self.scrub = scrub or (lambda value: value)
         self.kinds = dict(conn.execute("SELECT id, kind FROM documents"))
-        self.attributes = project._attributes_of("document")
-        by_id = project._attributes_of("case")
+        self.attributes = project.attributes.of("document")
+        by_id = project.attributes.of("case")
         self.case_attributes = {name: by_id.get(case_id, {})
                                 for case_id, name in conn.execute("SELECT id, name FROM cases")}
-        self.doc_cases = project._cases_of()
-        self.speaker_cases = project.speaker_cases()
+        self.doc_cases = project.attributes.cases_by_document()
+        self.speaker_cases = project.attributes.speaker_cases()
         self.template = project.setting("attribution_template", DEFAULT_TEMPLATE) or ""
         self.note_template = project.setting("observation_attribution_template", DEFAULT_NOTE_TEMPLATE) or ""
         self.asking = {label.strip().casefold() for label in (

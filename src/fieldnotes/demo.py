@@ -32,7 +32,7 @@ def build_demo(path: Path, *, rebuild: bool = False) -> tuple[bool, ImportReport
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
     with Project.create(partial) as project:
-        report = project.import_paths([sample], manifest=sample / "manifest.csv")
+        report = project.intake.import_paths([sample], manifest=sample / "manifest.csv")
         from fieldnotes.codebook.yaml_io import read_yaml
 
         project.codebook.import_codebook(read_yaml(shipped("codebooks") / "social-care-workforce.yaml")[1],
@@ -58,4 +58,4 @@ def _case_attributes(project, path: Path) -> None:
             case = (row.pop("case", "") or "").strip()
             for name, value in row.items():
                 if case and name and value and value.strip():
-                    project.set_case_attribute(case, name, value.strip())
+                    project.attributes.set_case_attribute(case, name, value.strip())

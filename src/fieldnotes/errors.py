@@ -5,6 +5,10 @@ what went wrong, with which file, line or code, and what to do next. The CLI
 prints it on one line; the TUI shows it as a notification.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 
 class FieldnotesError(Exception):
     """A problem the user can act on (bad input, unknown name, wrong file)."""
@@ -161,3 +165,14 @@ def _full(where) -> FieldnotesError:
             return _too_large(where)
     return DiskFull(f"The disk is full: {where} could not be written; the change in progress was undone, "
                     "so nothing is half-written. Free some space and try again.")
+
+
+def suggest(name: str, choices: Sequence[str]) -> str:
+    """The hint " Did you mean 'x'?" with up to three close matches of ``name``, or "".
+    Fuzzy (rapidfuzz WRatio >= 70), so typos and case both find the name."""
+    from rapidfuzz import fuzz, process
+
+    close = [c for c, score, _ in process.extract(name, list(choices), scorer=fuzz.WRatio, limit=3) if score >= 70]
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

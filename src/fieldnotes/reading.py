@@ -241,7 +241,7 @@ class ReadingService:
             pseudonymised = self.shows_pseudonymised()
         if not pseudonymised or not hits:
             return list(hits)
-        from fieldnotes.project import _snippet
+        from fieldnotes.search import snippet
 
         views = self.readings([h.document for h in hits], pseudonymised=True)
         out = []
@@ -250,8 +250,8 @@ class ReadingService:
             a, b = view.to_view(h.start, h.end)
             if view.touches_replacement(h.start, h.end):
                 continue
-            snippet, hit = _snippet(view.text, a, b, context)
-            out.append(dataclasses.replace(h, speaker=view.scrubbed(h.speaker), snippet=snippet, snippet_hit=hit,
+            shown, hit = snippet(view.text, a, b, context)
+            out.append(dataclasses.replace(h, speaker=view.scrubbed(h.speaker), snippet=shown, snippet_hit=hit,
                                            attributes={k: view.scrubbed(v) if isinstance(v, str) else v
                                                        for k, v in h.attributes.items()}))
         return out
@@ -269,7 +269,7 @@ class ReadingService:
         if not tags:
             return self.hits_as_read(self.project.search(query, where=where, limit=None), pseudonymised=True)[:limit]
         from fieldnotes.model import SearchHit
-        from fieldnotes.project import _snippet
+        from fieldnotes.search import snippet
 
         ids = self.project.filter_documents(where) if where else None
         names = [d.name for d in self.project.documents() if ids is None or d.id in ids]
@@ -280,8 +280,8 @@ class ReadingService:
             for m in pattern.finditer(view.text):
                 start, end = view.to_original(m.start(), m.end())
                 turn = next((t for t in view.turns if t.start <= m.start() < t.end), None)
-                snippet, hit = _snippet(view.text, m.start(), m.end(), 70)
-                hits.append(SearchHit(name, start, end, turn.speaker if turn else None, snippet, hit,
+                shown, hit = snippet(view.text, m.start(), m.end(), 70)
+                hits.append(SearchHit(name, start, end, turn.speaker if turn else None, shown, hit,
                                       attributes.get(name, {})))
                 if limit is not None and len(hits) >= limit:
                     return hits

@@ -95,9 +95,9 @@ def cooccurrence(
     """
     wanted = (unit or "").strip().lower()
     if wanted not in UNITS:
-        from fieldnotes.project import _suggest
+        from fieldnotes.errors import suggest
 
-        raise FieldnotesError(f"Unknown unit '{unit}'.{_suggest(wanted, UNITS)} Use one of {', '.join(UNITS)}.")
+        raise FieldnotesError(f"Unknown unit '{unit}'.{suggest(wanted, UNITS)} Use one of {', '.join(UNITS)}.")
     unit = wanted
     tree = CodeTree.of(project)
     chosen = tree.select(project, codes)

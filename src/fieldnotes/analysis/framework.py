@@ -62,9 +62,9 @@ def _resolve_cases(project, names: Sequence[str], known: list[tuple[int, str]]) 
         wanted = raw.strip()
         match = by_name.get(wanted) or next((v for k, v in by_name.items() if k.casefold() == wanted.casefold()), None)
         if match is None:
-            from fieldnotes.project import _suggest
+            from fieldnotes.errors import suggest
 
-            raise NotFound(f"No case '{wanted}'.{_suggest(wanted, list(by_name)) if by_name else ''} "
+            raise NotFound(f"No case '{wanted}'.{suggest(wanted, list(by_name)) if by_name else ''} "
                            "See 'fieldnotes cases'.")
         if match not in chosen:
             chosen.append(match)

@@ -177,10 +177,10 @@ def coder_filter(project, coder: str | None) -> int | None:
     folded = [n for n in names if n.casefold() == coder.strip().casefold()]
     if len(folded) == 1:
         return names[folded[0]]
-    from fieldnotes.project import _suggest
+    from fieldnotes.errors import suggest
 
     known = ", ".join(sorted(names)) or "none yet"
-    raise NotFound(f"No coder '{coder}'.{_suggest(coder, list(names)) if names else ''} Coders in this project: {known}.")
+    raise NotFound(f"No coder '{coder}'.{suggest(coder, list(names)) if names else ''} Coders in this project: {known}.")
 
 
 def filter_notes(where: Sequence[tuple[str, str]], coder: str | None) -> list[str]:
@@ -240,10 +240,10 @@ def _attribute(project, name: str) -> tuple[str, dict[int, Any], list[Any]]:
     if wanted.casefold() == "kind":  # the document kind works like an attribute
         kinds = dict(project.conn.execute("SELECT id, kind FROM documents").fetchall())
         return "kind", kinds, sorted(set(kinds.values()), key=natural_key)
-    from fieldnotes.project import _suggest
+    from fieldnotes.errors import suggest
 
     known = [v[1] for v in variables]
-    raise NotFound(f"No attribute '{wanted}'.{_suggest(wanted, known + ['kind']) if known else ''} "
+    raise NotFound(f"No attribute '{wanted}'.{suggest(wanted, known + ['kind']) if known else ''} "
                    f"Attributes in this project: {', '.join(sorted(known)) or 'none yet'} "
                    "(see 'fieldnotes attributes').")
 
@@ -589,9 +589,9 @@ def code_matrix(
     """
     wanted = (measure or "").strip().lower()
     if wanted not in MEASURES:
-        from fieldnotes.project import _suggest
+        from fieldnotes.errors import suggest
 
-        raise FieldnotesError(f"Unknown measure '{measure}'.{_suggest(wanted, MEASURES)} "
+        raise FieldnotesError(f"Unknown measure '{measure}'.{suggest(wanted, MEASURES)} "
                               f"Use one of {', '.join(MEASURES)}.")
     measure = wanted
     parse_cols(cols)  # a bad spec fails before any work
@@ -672,7 +672,7 @@ def _speaker_split(project, tree: CodeTree, where_scope: Scope) -> dict[int, dic
     is linked to no case counts for every case of the document."""
     from fieldnotes.attribution import Attributor
 
-    linked = project.speaker_cases()
+    linked = project.attributes.speaker_cases()
     position = {doc_id: i for i, doc_id in enumerate(where_scope.ids)}
     docs = [doc_id for doc_id in linked if doc_id in position]
     if not docs:

@@ -77,7 +77,7 @@ def import_(project: str, paths: tuple[str, ...], manifest: str | None, kind: st
         def advance(outcome) -> None:
             bar.update(task, advance=1, description=f"Importing {Path(outcome.path).name[:40]}")
 
-        report = proj.import_paths(
+        report = proj.intake.import_paths(
             list(paths), manifest=manifest, kind=kind, replace=replace,
             max_bytes=int(max_size * 1024 * 1024), progress=advance,
             on_files=lambda n: bar.update(task, total=n),
@@ -155,7 +155,7 @@ def show(project: str, document: str, by_turns: bool, as_json: bool) -> None:
     """
     with open_project(project) as proj:
         doc = proj.reading.document_as_read(document)  # pseudonymised under the 'view' setting
-        by_label = proj.speaker_cases().get(doc.id, {})
+        by_label = proj.attributes.speaker_cases().get(doc.id, {})
         pseudonymised = proj.reading.shows_pseudonymised()
         if pseudonymised:
             view = proj.reading.reading_view()
@@ -277,7 +277,7 @@ def cases_list(project: str, as_json: bool) -> None:
       fieldnotes cases list study.fnp
     """
     with open_project(project) as proj:
-        rows = proj.cases()
+        rows = proj.attributes.cases()
         attributes = {d.name: d.attributes for d in proj.documents()}
     if as_json:
         print_json([asdict(c) for c in rows])
@@ -315,7 +315,7 @@ def cases_link(project: str, case: str, document: str, speaker: str | None) -> N
       fieldnotes cases link study.fnp SW04 --document p3_int_sw04
     """
     with open_project(project) as proj:
-        proj.link_case(case, document, speaker)
+        proj.attributes.link_case(case, document, speaker)
     who = f"'{speaker}' in {document}" if speaker else document
     console().print(f"Linked case {escape(case)} to {escape(who)}.")
 
@@ -344,7 +344,7 @@ def cases_set(project: str, case: str, pairs: tuple[str, ...]) -> None:
         values.append((name.strip(), value.strip()))
     with open_project(project) as proj:
         for name, value in values:
-            proj.set_case_attribute(case, name, value)
+            proj.attributes.set_case_attribute(case, name, value)
     console().print(f"Set {escape(', '.join(f'{n}={v}' for n, v in values))} on case {escape(case)}.")
 
 
@@ -361,7 +361,7 @@ def cases_unlink(project: str, document: str, speaker: str) -> None:
       fieldnotes cases unlink study.fnp --document p3_int_eh02 --speaker Grace
     """
     with open_project(project) as proj:
-        proj.unlink_speaker(document, speaker)
+        proj.attributes.unlink_speaker(document, speaker)
     console().print(f"Unlinked '{escape(speaker)}' in {escape(document)}.")
 
 
@@ -376,7 +376,7 @@ def attributes(project: str, as_json: bool) -> None:
       fieldnotes attributes study.fnp
     """
     with open_project(project) as proj:
-        rows = proj.variables()
+        rows = proj.attributes.variables()
     if as_json:
         print_json([asdict(v) for v in rows])
         return

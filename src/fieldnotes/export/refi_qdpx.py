@@ -1415,7 +1415,7 @@ class _Writer:
     def _attributes(self, owner_type: str, owner_id: int, values: dict[str, str]) -> None:
         for key, value in values.items():
             if key in self.var_types:
-                self.project._set_attribute(owner_type, owner_id, self.r.variables[key].name, value,
+                self.project.attributes.set_typed(owner_type, owner_id, self.r.variables[key].name, value,
                                             self.var_types[key])
 
     # -- documents and cases
@@ -1455,7 +1455,7 @@ class _Writer:
                                         encoding=extension.encoding)
                 digest = extension.original_sha256 or digest
             prepared = Prepared(parsed, digest, len(source.text.split()))
-            doc_id = self.project._insert_document(name, kind, prepared, f"{self.path.name}:{source.name}")
+            doc_id = self.project.intake.insert_document(name, kind, prepared, f"{self.path.name}:{source.name}")
             self.conn.execute("UPDATE documents SET guid = ? WHERE id = ?",
                               [self._guid("sources", source.guid, used_guids), doc_id])
             imported_at = _xsd_datetime(source.created)
@@ -1485,7 +1485,7 @@ class _Writer:
                 [self._guid("cases", case.guid, used_guids), unique, case.description]).lastrowid
             for ref in case.sources:
                 if ref in sources:
-                    self.project._link_case(sources[ref].doc_id, unique)
+                    self.project.attributes.add_case_link(sources[ref].doc_id, unique)
                 else:
                     self.warnings.append(f"case '{unique}' names a source that was not imported")
             self._attributes("case", case.case_id, case.values)

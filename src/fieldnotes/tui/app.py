@@ -684,7 +684,7 @@ class FieldnotesApp(App):
 
         try:
             with Project.open(self.project_path) as project:
-                report = project.import_paths([path], manifest=manifest, progress=progress, on_files=counted)
+                report = project.intake.import_paths([path], manifest=manifest, progress=progress, on_files=counted)
             failed = report.failed
             message = f"Imported {len(report.of('imported'))}, skipped {len(report.of('skipped'))}, failed {len(failed)}"
             if failed:

@@ -35,7 +35,7 @@ class MatrixScreen(Screen[Jump | None]):
         self.project = project
         #: A cell's passages are listed in pseudonymised words.
         self.pseudonymised = pseudonymised
-        attrs = [f"attr:{v.name}" for v in project.variables()]
+        attrs = [f"attr:{v.name}" for v in project.attributes.variables()]
         preferred = [a for a in ("attr:phase", "attr:role") if a in attrs]
         self.col_choices = preferred + ["documents", "cases"] + [a for a in attrs if a not in preferred]
         self.cols = self.col_choices[0]

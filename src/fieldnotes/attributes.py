@@ -12,8 +12,9 @@ from typing import Any
 from fieldnotes.errors import FieldnotesError, NotFound, suggest
 from fieldnotes.ids import new_guid
 from fieldnotes.manifest import coerce, infer_type
-from fieldnotes.model import Case, Variable
+from fieldnotes.model import Case, Variable, VariableRef
 from fieldnotes.store.db import atomic
+from fieldnotes.store.queries import attributes as q
 
 
 def _widen(old: str, new: str) -> str:
@@ -23,6 +24,10 @@ def _widen(old: str, new: str) -> str:
     if {old, new} == {"integer", "number"}:
         return "number"
     return "text"
+
+
+#: Names that filter like attributes without being stored as one.
+PSEUDO_ATTRIBUTES = ("kind", "case", "document")
 
 
 class Attributes:
@@ -35,30 +40,62 @@ class Attributes:
     def conn(self):
         return self.project.conn
 
+    # -- resolving names ----------------------------------------------------------
+    #
+    # One rule per noun, used by every command, screen, table and export: the
+    # exact name first, else the one name that matches ignoring case, else a
+    # NotFound that suggests the close ones and says where to look.
+
+    def case(self, name: str) -> tuple[int, str]:
+        """``(id, name)`` of the case called ``name``."""
+        wanted = name.strip()
+        known = q.case_names(self.conn)
+        exact = [c for c in known if c[1] == wanted]
+        folded = exact or [c for c in known if c[1].casefold() == wanted.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        names = [c[1] for c in known]
+        if folded:
+            raise NotFound(f"'{wanted}' could be the case {' or '.join(c[1] for c in folded)}; give it as written.")
+        raise NotFound(f"No case '{wanted}'.{suggest(wanted, names) if names else ''} See 'fieldnotes cases'.")
+
+    def variable(self, name: str) -> VariableRef:
+        """The attribute (variable) called ``name``: its id, name as stored and type."""
+        wanted = name.strip()
+        known = q.variables(self.conn)
+        exact = [v for v in known if v[1] == wanted]
+        folded = exact or [v for v in known if v[1].casefold() == wanted.casefold()]
+        if len(folded) == 1:
+            return VariableRef(*folded[0])
+        names = [v[1] for v in known]
+        if folded:
+            raise NotFound(f"'{wanted}' could be the attribute {' or '.join(v[1] for v in folded)}; "
+                           "give it as written.")
+        hint = suggest(wanted, names + list(PSEUDO_ATTRIBUTES)) if names else ""
+        raise NotFound(f"No attribute '{wanted}'.{hint} Attributes in this project: "
+                       f"{', '.join(sorted(names)) or 'none yet'} (see 'fieldnotes attributes').")
+
+    # -- cases and speakers ---------------------------------------------------------
+
     def add_case_link(self, doc_id: int, case: str) -> None:
-        row = self.conn.execute("SELECT id FROM cases WHERE name = ?", [case]).fetchone()
-        case_id = row[0] if row else self.conn.execute(
-            "INSERT INTO cases(guid, name) VALUES (?, ?)", [new_guid(), case]
-        ).lastrowid
-        self.conn.execute(
-            "INSERT OR IGNORE INTO document_cases(document_id, case_id) VALUES (?, ?)", [doc_id, case_id]
-        )
+        """Link a document to a case by its exact name, creating the case if new
+        (inside the caller's transaction: imports and merges)."""
+        case_id = q.case_id(self.conn, case)
+        if case_id is None:
+            case_id = q.insert_case(self.conn, new_guid(), case)
+        q.link_document(self.conn, doc_id, case_id)
 
     def link_speaker_quietly(self, doc_id: int, case: str, speaker: str) -> str | None:
         """Make ``speaker``'s turns in the document the words of ``case``.
         Returns a problem (the label is not a speaker there) instead of
         linking, so an import can warn and go on."""
-        known = [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT speaker FROM turns WHERE document_id = ? AND speaker IS NOT NULL ORDER BY speaker", [doc_id])]
+        known = q.speakers_in(self.conn, doc_id)
         match = next((k for k in known if k.casefold() == speaker.strip().casefold()), None)
         if match is None:
             listed = ", ".join(known) if known else "none: it has no speaker turns"
             return f"'{speaker}' is not a speaker in this document (its speakers: {listed})"
         self.add_case_link(doc_id, case)
-        case_id = self.conn.execute("SELECT id FROM cases WHERE name = ?", [case]).fetchone()[0]
-        self.conn.execute(
-            "INSERT INTO speaker_cases(document_id, speaker, case_id) VALUES (?, ?, ?) "
-            "ON CONFLICT(document_id, speaker) DO UPDATE SET case_id = excluded.case_id", [doc_id, match, case_id])
+        q.link_speaker(self.conn, doc_id, match, q.case_id(self.conn, case))
         return None
 
     def link_case(self, case: str, document: str, speaker: str | None = None) -> None:
@@ -78,121 +115,113 @@ class Attributes:
                     raise FieldnotesError(f"Cannot link case {case} in {document}: {problem}.")
             self.project.audit("case.link", {"case": case, "document": document, "speaker": speaker})
 
-    def set_case_attribute(self, case: str, name: str, value: Any) -> None:
-        """Set an attribute of a case itself (``role=Police officer`` for one
-        of two people interviewed together): in an attribution it overrides
-        the document's value for that case's turns."""
-        row = self.conn.execute("SELECT id FROM cases WHERE name = ?", [case.strip()]).fetchone()
-        if row is None:
-            names = [r[0] for r in self.conn.execute("SELECT name FROM cases")]
-            raise NotFound(f"No case '{case}'.{suggest(case, names) if names else ''} See 'fieldnotes cases'.")
-        with atomic(self.conn):
-            self.set_typed("case", row[0], name.strip().lower(), value, None)
-            self.project.audit("attribute.set", {"case": case, "name": name, "value": value})
-
     def unlink_speaker(self, document: str, speaker: str) -> None:
         """Forget which case ``speaker`` is in ``document``: the turns go back
         to all of the document's cases."""
         doc_id = self.project.document_id(document)
         with atomic(self.conn):
-            gone = self.conn.execute("DELETE FROM speaker_cases WHERE document_id = ? AND speaker = ?",
-                                     [doc_id, speaker.strip()]).rowcount
-            if not gone:
-                raise NotFound(f"'{speaker}' is not linked to a case in {document}; see 'fieldnotes cases {self.project.path}'.")
+            if not q.unlink_speaker(self.conn, doc_id, speaker.strip()):
+                raise NotFound(f"'{speaker}' is not linked to a case in {document}; "
+                               f"see 'fieldnotes cases {self.project.path}'.")
             self.project.audit("case.unlink", {"document": document, "speaker": speaker})
 
     def speaker_cases(self) -> dict[int, dict[str, str]]:
         """Document id -> {speaker label (case-folded) -> case name}."""
         result: dict[int, dict[str, str]] = {}
-        for doc_id, speaker, name in self.conn.execute(
-                "SELECT sc.document_id, sc.speaker, c.name FROM speaker_cases sc JOIN cases c ON c.id = sc.case_id"):
+        for doc_id, speaker, name in q.speaker_links(self.conn):
             result.setdefault(doc_id, {})[speaker.casefold()] = name
         return result
 
-    def delete_all(self, owner_type: str, owner_id: int) -> None:
-        self.conn.execute("DELETE FROM attributes WHERE owner_type = ? AND owner_id = ?", [owner_type, owner_id])
+    def cases_by_document(self) -> dict[int, list[str]]:
+        """Document id -> the names of its cases."""
+        result: dict[int, list[str]] = {}
+        for doc_id, name in q.cases_by_document(self.conn):
+            result.setdefault(doc_id, []).append(name)
+        return result
+
+    def cases(self) -> list[Case]:
+        """Every case with its documents, speaker links and attributes."""
+        attributes = self.of("case")
+        return [Case(case_id, name, tuple(q.documents_of_case(self.conn, case_id)), attributes.get(case_id, {}),
+                     tuple(q.speakers_of_case(self.conn, case_id)))
+                for case_id, name in q.case_names(self.conn)]
+
+    # -- attributes ------------------------------------------------------------------
+
+    def set_attribute(self, document: str, name: str, value: Any) -> None:
+        """Set an attribute of a document (``phase``, ``role``, ...)."""
+        doc_id = self.project.document_id(document)
+        with atomic(self.conn):
+            self.set_typed("document", doc_id, self._new_name(name), value, None)
+            self.project.audit("attribute.set", {"document": document, "name": name, "value": value})
+
+    def set_case_attribute(self, case: str, name: str, value: Any) -> None:
+        """Set an attribute of a case itself (``role=Police officer`` for one
+        of two people interviewed together): in an attribution it overrides
+        the document's value for that case's turns."""
+        case_id, _ = self.case(case)
+        with atomic(self.conn):
+            self.set_typed("case", case_id, self._new_name(name), value, None)
+            self.project.audit("attribute.set", {"case": case, "name": name, "value": value})
+
+    def _new_name(self, name: str) -> str:
+        """The variable a user's ``name`` sets: an existing one it resolves to,
+        else ``name`` in lower case (the form manifests create)."""
+        try:
+            return self.variable(name).name
+        except NotFound:
+            return name.strip().lower()
 
     def set_typed(self, owner_type: str, owner_id: int, name: str, value: Any, manifest_type: str | None) -> None:
         """Set a typed attribute, creating or widening its variable as needed."""
         value_type = manifest_type or infer_type([value])
-        row = self.conn.execute("SELECT id, type FROM variables WHERE name = ?", [name]).fetchone()
+        row = q.variable(self.conn, name)
         if row is None:
-            var_id = self.conn.execute(
-                "INSERT INTO variables(guid, name, type) VALUES (?, ?, ?)", [new_guid(), name, value_type]
-            ).lastrowid
-            var_type = value_type
+            var_id, var_type = q.insert_variable(self.conn, new_guid(), name, value_type), value_type
         else:
             var_id, var_type = row
             wider = _widen(var_type, value_type)
             if wider != var_type:
                 # Existing values are converted so that every value of a
                 # variable has one type (numbers compare as numbers).
-                self.conn.execute("UPDATE variables SET type = ? WHERE id = ?", [wider, var_id])
-                cast = "REAL" if wider == "number" else "TEXT"
-                self.conn.execute(f"UPDATE attributes SET value = CAST(value AS {cast}) WHERE variable_id = ?", [var_id])
+                q.retype_variable(self.conn, var_id, wider)
                 var_type = wider
-        self.conn.execute(
-            "INSERT INTO attributes(variable_id, owner_type, owner_id, value) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(variable_id, owner_type, owner_id) DO UPDATE SET value = excluded.value",
-            [var_id, owner_type, owner_id, coerce(value, var_type)],
-        )
+        q.set_value(self.conn, var_id, owner_type, owner_id, coerce(value, var_type))
 
-    def set_attribute(self, document: str, name: str, value: Any) -> None:
-        """Set an attribute of a document (``phase``, ``role``, ...)."""
-        doc_id = self.project.document_id(document)
-        with atomic(self.conn):
-            self.set_typed("document", doc_id, name.strip().lower(), value, None)
-            self.project.audit("attribute.set", {"document": document, "name": name, "value": value})
+    def delete_all(self, owner_type: str, owner_id: int) -> None:
+        """Remove every attribute of one document or case."""
+        q.delete_values_of(self.conn, owner_type, owner_id)
 
     def of(self, owner_type: str, owner_id: int | None = None) -> dict[int, dict[str, Any]]:
         """Attributes by owner id: of every document (or case), or of one."""
-        sql = (
-            "SELECT a.owner_id, v.name, a.value FROM attributes a JOIN variables v ON v.id = a.variable_id "
-            "WHERE a.owner_type = ?" + (" AND a.owner_id = ?" if owner_id is not None else "") + " ORDER BY v.name"
-        )
         result: dict[int, dict[str, Any]] = {}
-        params = [owner_type] if owner_id is None else [owner_type, owner_id]
-        for owner_id, name, value in self.conn.execute(sql, params):
-            result.setdefault(owner_id, {})[name] = value
+        for owner, name, value in q.values_by_owner(self.conn, owner_type, owner_id):
+            result.setdefault(owner, {})[name] = value
         return result
 
-    def cases_by_document(self) -> dict[int, list[str]]:
-        result: dict[int, list[str]] = {}
-        for doc_id, name in self.conn.execute(
-            "SELECT dc.document_id, c.name FROM document_cases dc JOIN cases c ON c.id = dc.case_id ORDER BY c.name"
-        ):
-            result.setdefault(doc_id, []).append(name)
-        return result
+    def values(self, name: str) -> tuple[str, dict[int, Any]]:
+        """``(attribute name as stored, value by document id)`` of one attribute
+        resolved as :meth:`variable` does; ``kind`` is the document kind."""
+        try:
+            ref = self.variable(name)
+        except NotFound:
+            if name.strip().casefold() == "kind":  # the document kind works like an attribute
+                return "kind", self.project.kinds()
+            raise
+        return ref.name, q.values_of_variable(self.conn, ref.id)
 
-    def cases(self) -> list[Case]:
-        attributes = self.of("case")
-        result = []
-        for case_id, name in self.conn.execute("SELECT id, name FROM cases ORDER BY name").fetchall():
-            docs = tuple(
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT d.name FROM document_cases dc JOIN documents d ON d.id = dc.document_id "
-                    "WHERE dc.case_id = ? ORDER BY d.name",
-                    [case_id],
-                )
-            )
-            speakers = tuple(self.conn.execute(
-                "SELECT d.name, sc.speaker FROM speaker_cases sc JOIN documents d ON d.id = sc.document_id "
-                "WHERE sc.case_id = ? ORDER BY d.name", [case_id]).fetchall())
-            result.append(Case(case_id, name, docs, attributes.get(case_id, {}), speakers))
-        return result
+    def documents_where(self, name: str, values: list[str]) -> set[int]:
+        """Ids of the documents whose attribute ``name`` holds one of ``values``
+        (compared by the attribute's type, so ``phase=2`` matches the number 2)."""
+        ref = self.variable(name)
+        try:
+            typed = [coerce(v, ref.type) for v in values]
+        except ValueError:
+            raise FieldnotesError(f"'{ref.name}' holds {ref.type} values; '{', '.join(values)}' is not one.") from None
+        return q.documents_with_values(self.conn, ref.id, typed)
 
     def variables(self) -> list[Variable]:
-        result = []
-        for var_id, name, type_ in self.conn.execute("SELECT id, name, type FROM variables ORDER BY name").fetchall():
-            values = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT DISTINCT value FROM attributes WHERE variable_id = ? ORDER BY value", [var_id]
-                )
-            ]
-            count = self.conn.execute(
-                "SELECT count(*) FROM attributes WHERE variable_id = ? AND owner_type = 'document'", [var_id]
-            ).fetchone()[0]
-            result.append(Variable(name, type_, count, tuple(values)))
-        return result
+        """Every attribute with its type, how many documents have it, and its values."""
+        return [Variable(name, type_, q.documents_with_variable(self.conn, var_id),
+                         tuple(q.distinct_values(self.conn, var_id)))
+                for var_id, name, type_ in q.variables(self.conn)]

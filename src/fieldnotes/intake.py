@@ -15,6 +15,7 @@ from fieldnotes.importers.batch import Prepared, read_ahead
 from fieldnotes.manifest import Manifest, read_manifest
 from fieldnotes.model import KINDS, FileOutcome, ImportReport
 from fieldnotes.store.db import atomic
+from fieldnotes.store.queries import documents as q
 
 #: Files over this size are refused (a 5,000-word transcript is about 30 KB;
 #: a long .docx with images rarely exceeds 20 MB). Change with ``max_bytes``.
@@ -65,7 +66,7 @@ class Intake:
             on_files(len(files))
         used_rows: set[int] = set()
         types = manifest.types if manifest else {}
-        known = {r[0] for r in self.conn.execute("SELECT sha256 FROM documents")}
+        known = q.digests(self.conn)
         for (path, root), prepared in zip(files, read_ahead([f for f, _ in files], known, max_bytes)):
             row = manifest.lookup(path, root) if manifest else None
             if row is not None:
@@ -122,7 +123,7 @@ class Intake:
         return files
 
     def _identical(self, digest: str) -> tuple[str, str]:
-        name = self.conn.execute("SELECT name FROM documents WHERE sha256 = ?", [digest]).fetchone()[0]
+        name = q.name_by_sha256(self.conn, digest)
         return name, f"identical to document '{name}' already in the project"
 
     def _store(self, path: Path, prepared: Prepared, row, types: dict[str, str], kind: str | None,
@@ -130,7 +131,7 @@ class Intake:
         """Write one parsed file in its own transaction."""
         parsed, digest = prepared.parsed, prepared.sha256
         shown = str(path)
-        if self.conn.execute("SELECT 1 FROM documents WHERE sha256 = ?", [digest]).fetchone():
+        if q.name_by_sha256(self.conn, digest) is not None:
             name, message = self._identical(digest)  # a copy earlier in the same batch
             return FileOutcome(shown, "skipped", document=name, message=message)
         outcome = FileOutcome(shown, "imported", warnings=list(parsed.warnings))
@@ -138,20 +139,18 @@ class Intake:
         try:
             with atomic(self.conn):
                 name = path.name
-                existing = self.conn.execute("SELECT id FROM documents WHERE name = ?", [name]).fetchone()
-                if existing and replace:
-                    lost = self.conn.execute(
-                        "SELECT count(*) FROM codings WHERE document_id = ?", [existing[0]]
-                    ).fetchone()[0]
-                    self.conn.execute("DELETE FROM documents WHERE id = ?", [existing[0]])
-                    self.project.attributes.delete_all("document", existing[0])
+                existing = q.id_by_name(self.conn, name)
+                if existing is not None and replace:
+                    lost = q.codings_count(self.conn, existing)
+                    q.delete(self.conn, existing)
+                    self.project.attributes.delete_all("document", existing)
                     outcome.status = "replaced"
                     outcome.message = "replaced the earlier version" + (
                         f" and its {lost} coding(s)" if lost else ""
                     )
-                elif existing:
+                elif existing is not None:
                     stem, suffix, n = path.stem, path.suffix, 2
-                    while self.conn.execute("SELECT 1 FROM documents WHERE name = ?", [f"{stem}-{n}{suffix}"]).fetchone():
+                    while q.id_by_name(self.conn, f"{stem}-{n}{suffix}") is not None:
                         n += 1
                     name = f"{stem}-{n}{suffix}"
                     outcome.message = (
@@ -186,23 +185,13 @@ class Intake:
         return outcome
 
     def insert_document(self, name: str, kind: str, prepared: Prepared, source: str) -> int:
+        """Store one parsed document and its turns (inside the caller's
+        transaction; also used by the .qdpx reader); its id."""
         parsed = prepared.parsed
-        cursor = self.conn.execute(
-            "INSERT INTO documents(guid, name, kind, text, format, source_path, sha256, encoding, words, imported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                new_guid(), name, kind, parsed.text, parsed.format, source, prepared.sha256,
-                parsed.encoding, prepared.words, now(),
-            ],
-        )
-        doc_id = cursor.lastrowid
+        doc_id = q.insert(self.conn, {
+            "guid": new_guid(), "name": name, "kind": kind, "text": parsed.text, "format": parsed.format,
+            "source_path": source, "sha256": prepared.sha256, "encoding": parsed.encoding,
+            "words": prepared.words, "imported_at": now()})
         if parsed.turns:
-            self.conn.executemany(
-                'INSERT INTO turns(document_id, seq, speaker, start, "end", time_start, time_end) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (doc_id, i, t.speaker, t.start, t.end, t.time_start, t.time_end)
-                    for i, t in enumerate(parsed.turns)
-                ],
-            )
+            q.insert_turns(self.conn, doc_id, parsed.turns)
         return doc_id

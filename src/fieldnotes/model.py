@@ -78,6 +78,14 @@ class Variable:
 
 
 @dataclass(frozen=True, slots=True)
+class VariableRef:
+    """An attribute as a name resolves to it: its id, stored name and type."""
+    id: int
+    name: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     document: str
     start: int

@@ -14,7 +14,15 @@ from fieldnotes.errors import FieldnotesError
 UNITS = ("word", "sentence", "paragraph", "turn")
 SCOPES = ("match", "sentence", "paragraph", "turn")
 
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
+#: A word: letters or digits, with inner apostrophes ("don't", "social worker's").
+#: The one definition: selection by word, the words a document has on import,
+#: and the matrix's "words coded" all count with it, so they agree.
+WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def count_words(text: str) -> int:
+    """The number of words in ``text``, as :data:`WORD` counts them."""
+    return sum(1 for _ in WORD.finditer(text))
 # A sentence ends at . ! ? or … (with closing quotes/brackets) before
 # whitespace, or at a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
@@ -65,7 +73,7 @@ def sentence_at(text: str, offset: int) -> tuple[int, int]:
 
 
 def word_at(text: str, offset: int) -> tuple[int, int]:
-    for m in _WORD.finditer(text, max(0, offset - 64), min(len(text), offset + 64)):
+    for m in WORD.finditer(text, max(0, offset - 64), min(len(text), offset + 64)):
         if m.start() <= offset < m.end() or m.end() == offset:
             return m.start(), m.end()
     return offset, offset
@@ -204,7 +212,7 @@ def fuzzy_hits(text: str, phrase: str, threshold: float = 85.0) -> list[tuple[in
     if not target:
         raise FieldnotesError("Give a phrase to look for.")
     n = max(1, len(phrase.split()))
-    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+    words = [(m.start(), m.end(), m.group().lower()) for m in WORD.finditer(text)]
     cutoff = threshold / 100.0
     found: list[tuple[int, int, float]] = []
     tlen = len(target)

@@ -27,13 +27,13 @@ from fieldnotes.pseudo import PseudonymService
 from fieldnotes.reading import ReadingService
 from fieldnotes.history import History
 from fieldnotes.intake import Intake
-from fieldnotes.attributes import Attributes
-from fieldnotes.errors import FieldnotesError, NotFound, suggest
-from fieldnotes.manifest import coerce
+from fieldnotes.attributes import PSEUDO_ATTRIBUTES, Attributes
+from fieldnotes.errors import NotFound, suggest
 from fieldnotes.model import Document, DocumentSummary, SearchHit, Turn
 from fieldnotes.ids import now
 from fieldnotes.store import SCHEMA_VERSION
 from fieldnotes.store.db import atomic, create_project_file, open_project_file
+from fieldnotes.store.queries import documents as q
 
 
 
@@ -128,7 +128,7 @@ class Project:
         """A number that changes whenever another connection (another
         fieldnotes process, the CLI next to the workspace) commits a change
         to the project; cheap enough to poll every second."""
-        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return q.data_version(self.conn)
 
     def __enter__(self) -> Project:
         return self
@@ -136,63 +136,34 @@ class Project:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -- small helpers -----------------------------------------------------
-
-    def document_text(self, doc_id: int) -> str:
-        return self.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
-
-    def texts(self, doc_ids) -> dict[int, str]:
-        """Document texts by id, each read once (slicing in Python beats
-        SQLite's substr, which reads the whole text again for every row)."""
-        return {i: self.document_text(i) for i in doc_ids}
-
-    def all_turns(self) -> dict[int, list]:
-        from fieldnotes.model import Turn
-
-        result: dict[int, list] = {}
-        for row in self.conn.execute(
-            'SELECT document_id, seq, speaker, start, "end", time_start, time_end FROM turns ORDER BY document_id, seq'
-        ):
-            result.setdefault(row[0], []).append(Turn(*row[1:]))
-        return result
-
-    def turns(self, doc_id: int):
-        from fieldnotes.model import Turn
-
-        return [Turn(*t) for t in self.conn.execute(
-            'SELECT seq, speaker, start, "end", time_start, time_end FROM turns WHERE document_id = ? ORDER BY seq', [doc_id])]
+    # -- settings and the audit log ----------------------------------------------
 
     def audit(self, action: str, detail: dict[str, Any]) -> None:
-        self.conn.execute(
-            "INSERT INTO audit(at, actor, action, detail) VALUES (?, ?, ?, ?)",
-            [now(), self.coding.coder_name(), action, json.dumps(detail, ensure_ascii=False)],
-        )
+        """Record an action in the audit log (inside the caller's transaction)."""
+        q.audit(self.conn, now(), self.coding.coder_name(), action, json.dumps(detail, ensure_ascii=False))
 
     def setting(self, key: str, default: str | None = None) -> str | None:
-        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-        return row[0] if row else default
+        value = q.setting(self.conn, key)
+        return default if value is None else value
 
     def settings(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT key, value FROM settings ORDER BY key").fetchall())
+        return q.settings(self.conn)
 
     def set_setting(self, key: str, value: str) -> None:
         with atomic(self.conn):
-            self.conn.execute(
-                "INSERT INTO settings(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
+            q.set_setting(self.conn, key, value)
             self.audit("setting.set", {"key": key, "value": value})
 
-    # -- documents ---------------------------------------------------------
+    # -- documents -----------------------------------------------------------------
 
     def document_id(self, name: str) -> int:
         """Resolve a document by its name as ``documents`` lists it, or by that
-        name without its extension when only one document has that stem."""
-        row = self.conn.execute("SELECT id FROM documents WHERE name = ?", [name]).fetchone()
-        if row:
-            return row[0]
-        names = [r[0] for r in self.conn.execute("SELECT name FROM documents")]
+        name without its extension when only one document has that stem; else
+        the one name (or stem) that matches ignoring case."""
+        found = q.id_by_name(self.conn, name)
+        if found is not None:
+            return found
+        names = q.names(self.conn)
         stem_matches = [n for n in names if Path(n).stem == name]
         if len(stem_matches) == 1:
             return self.document_id(stem_matches[0])
@@ -203,53 +174,50 @@ class Project:
             return self.document_id(folded[0])
         raise NotFound(f"No document '{name}'.{suggest(name, names)} List them with 'fieldnotes documents'.")
 
+    def document_text(self, doc_id: int) -> str:
+        return q.text(self.conn, doc_id)
+
+    def texts(self, doc_ids) -> dict[int, str]:
+        """Document texts by id, each read once (slicing in Python beats
+        SQLite's substr, which reads the whole text again for every row)."""
+        return {i: q.text(self.conn, i) for i in doc_ids}
+
+    def turns(self, doc_id: int) -> list[Turn]:
+        return [Turn(*t) for t in q.turns(self.conn, doc_id)]
+
+    def all_turns(self) -> dict[int, list[Turn]]:
+        """Every document's turns, by document id."""
+        result: dict[int, list[Turn]] = {}
+        for row in q.all_turns(self.conn):
+            result.setdefault(row[0], []).append(Turn(*row[1:]))
+        return result
+
+    def kinds(self) -> dict[int, str]:
+        """Document id -> kind (interview, observation, ...)."""
+        return q.kinds(self.conn)
+
     def documents(self, where: Sequence[tuple[str, str]] = ()) -> list[DocumentSummary]:
         """Every document with its kind, size, cases and attributes."""
         ids = self.filter_documents(where) if where else None
         attributes = self.attributes.of("document")
         cases = self.attributes.cases_by_document()
-        rows = self.conn.execute(
-            "SELECT d.id, d.name, d.kind, d.format, d.words, d.imported_at, "
-            "(SELECT count(*) FROM turns t WHERE t.document_id = d.id), "
-            "(SELECT count(*) FROM codings c WHERE c.document_id = d.id) "
-            "FROM documents d ORDER BY d.name"
-        ).fetchall()
         return [
             DocumentSummary(
                 id=r[0], name=r[1], kind=r[2], format=r[3], words=r[4], imported_at=r[5], turns=r[6],
                 codings=r[7], cases=tuple(cases.get(r[0], ())), attributes=attributes.get(r[0], {}),
             )
-            for r in rows
+            for r in q.summaries(self.conn)
             if ids is None or r[0] in ids
         ]
 
     def document(self, name: str) -> Document:
         """One document with its full text and speaker turns."""
         doc_id = self.document_id(name)
-        r = self.conn.execute(
-            "SELECT id, guid, name, kind, format, text, words, sha256, source_path, encoding, imported_at "
-            "FROM documents WHERE id = ?",
-            [doc_id],
-        ).fetchone()
-        turns = tuple(
-            Turn(*t)
-            for t in self.conn.execute(
-                'SELECT seq, speaker, start, "end", time_start, time_end FROM turns '
-                "WHERE document_id = ? ORDER BY seq",
-                [doc_id],
-            )
-        )
-        cases = tuple(
-            c[0]
-            for c in self.conn.execute(
-                "SELECT c.name FROM document_cases dc JOIN cases c ON c.id = dc.case_id "
-                "WHERE dc.document_id = ? ORDER BY c.name",
-                [doc_id],
-            )
-        )
+        r = q.row(self.conn, doc_id)
         return Document(
             id=r[0], guid=r[1], name=r[2], kind=r[3], format=r[4], text=r[5], words=r[6], sha256=r[7],
-            source_path=r[8], encoding=r[9], imported_at=r[10], turns=turns, cases=cases,
+            source_path=r[8], encoding=r[9], imported_at=r[10], turns=tuple(self.turns(doc_id)),
+            cases=tuple(q.cases_of(self.conn, doc_id)),
             attributes=self.attributes.of("document", doc_id).get(doc_id, {}),
         )
 
@@ -259,41 +227,29 @@ class Project:
         Several values for one attribute mean any of them (``role=SW CP`` and
         ``role=SW LAC``); different attributes must all match. Values compare
         by the attribute's type, so ``phase=2`` matches the integer 2.
-        ``kind`` and ``case`` filter on the document kind and its cases.
+        ``kind``, ``case`` and ``document`` filter on the document kind, its
+        cases and its name. Attribute, case and document names resolve as
+        everywhere else (exact, else ignoring case), with the same errors.
         """
         by_name: dict[str, list[str]] = {}
         for name, value in where:
-            by_name.setdefault(name.strip().lower(), []).append(value)
+            key = name.strip()
+            key = key.lower() if key.lower() in PSEUDO_ATTRIBUTES else key
+            by_name.setdefault(key, []).append(value)
         ids: set[int] | None = None
         for name, values in by_name.items():
             if name == "document":
-                found = {r[0] for r in self.conn.execute(
-                    f"SELECT id FROM documents WHERE name IN ({','.join('?' * len(values))})", values)}
+                found = {self.document_id(v) for v in values}
             elif name == "kind":
-                found = {r[0] for r in self.conn.execute(
-                    f"SELECT id FROM documents WHERE kind IN ({','.join('?' * len(values))})", values)}
+                found = q.ids_of_kinds(self.conn, values)
             elif name == "case":
-                found = {r[0] for r in self.conn.execute(
-                    "SELECT dc.document_id FROM document_cases dc JOIN cases c ON c.id = dc.case_id "
-                    f"WHERE c.name IN ({','.join('?' * len(values))})", values)}
+                found = q.ids_of_cases(self.conn, [self.attributes.case(v)[0] for v in values])
             else:
-                var = self.conn.execute("SELECT id, type FROM variables WHERE name = ?", [name]).fetchone()
-                if var is None:
-                    known = [r[0] for r in self.conn.execute("SELECT name FROM variables")] + ["kind", "case", "document"]
-                    raise NotFound(f"No attribute '{name}'.{suggest(name, known)} See 'fieldnotes attributes'.")
-                try:
-                    typed = [coerce(v, var[1]) for v in values]
-                except ValueError:
-                    raise FieldnotesError(
-                        f"'{name}' holds {var[1]} values; '{', '.join(values)}' is not one."
-                    ) from None
-                found = {r[0] for r in self.conn.execute(
-                    "SELECT owner_id FROM attributes WHERE owner_type = 'document' AND variable_id = ? "
-                    f"AND value IN ({','.join('?' * len(typed))})", [var[0], *typed])}
+                found = self.attributes.documents_where(name, values)
             ids = found if ids is None else ids & found
         return ids if ids is not None else set()
 
-    # -- search ------------------------------------------------------------
+    # -- search ----------------------------------------------------------------------
 
     def search(
         self, query: str, *, where: Sequence[tuple[str, str]] = (), limit: int | None = 50, context: int = 70
@@ -304,31 +260,18 @@ class Project:
 
         return search(self, query, where=where, limit=limit, context=context)
 
-    # -- summary -----------------------------------------------------------
+    # -- summary -----------------------------------------------------------------------
 
     def info(self) -> dict[str, Any]:
-        def count(table: str) -> int:
-            return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-        words = self.conn.execute("SELECT ifnull(sum(words), 0) FROM documents").fetchone()[0]
-        kinds = dict(self.conn.execute("SELECT kind, count(*) FROM documents GROUP BY kind ORDER BY kind").fetchall())
+        """Where the project is, who can read it, and how much it holds."""
+        counts = q.counts(self.conn)
         return {
             "path": str(self.path),
-            "schema_version": self.conn.execute("PRAGMA user_version").fetchone()[0],
+            "schema_version": counts.pop("schema_version"),
             "size_bytes": self.path.stat().st_size,
             "access": _access(self.path),
             "encrypted": self.encrypted,
-            "documents": count("documents"),
-            "kinds": kinds,
-            "words": words,
-            "turns": count("turns"),
-            "speakers": self.conn.execute("SELECT count(DISTINCT speaker) FROM turns").fetchone()[0],
-            "cases": count("cases"),
-            "attributes": count("variables"),
-            "codes": count("codes"),
-            "codings": count("codings"),
-            "memos": count("memos"),
-            "entities": count("entities"),
+            **counts,
         }
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.model import SearchHit
+from fieldnotes.store.queries import documents as qd
+from fieldnotes.store.queries import search as q
 
 
 def search(
@@ -36,77 +38,79 @@ def search(
     # Documents that can hold a matching turn: a turn matching "a NOT b"
     # lies in a document matching "a OR b", so the whole-document index
     # narrows the search before turns are indexed.
-    rows = [r for r in _fts(project, _without_not(query)) if ids is None or r[0] in ids]
-    hits: list[SearchHit] = []
-    attributes = project.attributes.of("document")
-    turns: dict[int, list] = {}
-
-    def speaker_at(doc_id: int, start: int) -> str | None:
-        if doc_id not in turns:
-            turns[doc_id] = project.conn.execute(
-                'SELECT start, "end", speaker FROM turns WHERE document_id = ? ORDER BY seq', [doc_id]).fetchall()
-        return next((t[2] for t in turns[doc_id] if t[0] <= start < t[1]), None)
-
-    def add(doc_id: int, name: str, text: str, start: int, end: int) -> bool:
-        shown, hit = snippet(text, start, end, context)
-        hits.append(SearchHit(name, start, end, speaker_at(doc_id, start), shown, hit, attributes.get(doc_id, {})))
-        return limit is not None and len(hits) >= limit
-
+    rows = [r for r in _fts(project.conn, _without_not(query), q.match_documents) if ids is None or r[0] in ids]
+    hits = _Hits(project, limit, context)
     if not _needs_turns(query):
         # One word, phrase or prefix (or several joined by OR): a match in
         # the document is a match in its turn; no second pass needed.
         for doc_id, name, marked in rows:
             text = marked.replace("\x02", "").replace("\x03", "")
             for start, end in _marked_spans(marked):
-                if add(doc_id, name, text, start, end):
-                    return hits
-        return hits
-    project.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_units USING fts5("
-                      "text, doc UNINDEXED, start UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
+                if hits.add(doc_id, name, text, start, end):
+                    return hits.found
+        return hits.found
+    _search_turns(project, query, rows, hits)
+    return hits.found
+
+
+class _Hits:
+    """The hits found so far, with the speaker and snippet of each."""
+
+    def __init__(self, project, limit: int | None, context: int) -> None:
+        self.project, self.limit, self.context = project, limit, context
+        self.attributes = project.attributes.of("document")
+        self.turns: dict[int, list[tuple[int, int, str | None]]] = {}
+        self.found: list[SearchHit] = []
+
+    def turns_of(self, doc_id: int) -> list[tuple[int, int, str | None]]:
+        if doc_id not in self.turns:
+            self.turns[doc_id] = qd.turn_spans(self.project.conn, doc_id)
+        return self.turns[doc_id]
+
+    def add(self, doc_id: int, name: str, text: str, start: int, end: int) -> bool:
+        """Add a hit; whether the limit is reached."""
+        speaker = next((t[2] for t in self.turns_of(doc_id) if t[0] <= start < t[1]), None)
+        shown, hit = snippet(text, start, end, self.context)
+        self.found.append(SearchHit(name, start, end, speaker, shown, hit, self.attributes.get(doc_id, {})))
+        return self.limit is not None and len(self.found) >= self.limit
+
+
+def _search_turns(project, query: str, rows: list[tuple[int, Any, str]], hits: _Hits) -> None:
+    """Match ``query`` within the turns and paragraphs of the candidate documents."""
+    conn = project.conn
+    q.create_units(conn)
     try:
         # A few documents at a time, in rank order, so that a search with
         # a limit indexes only as many turns as it needs.
         for batch in range(0, len(rows), 25):
-            chosen = rows[batch:batch + 25]
-            names = {doc_id: name for doc_id, name, _ in chosen}
-            texts = {doc_id: project.document_text(doc_id) for doc_id in names}
-            project.conn.execute("DELETE FROM temp.search_units")
-            for doc_id in names:
-                speaker_at(doc_id, -1)  # loads the document's turns
-                project.conn.executemany("INSERT INTO temp.search_units(text, doc, start) VALUES (?, ?, ?)", [
-                    (texts[doc_id][a:b], doc_id, a) for a, b in _units(texts[doc_id], turns[doc_id])])
+            names = {doc_id: name for doc_id, name, _ in rows[batch:batch + 25]}
+            texts = project.texts(names)
+            q.clear_units(conn)
+            for doc_id, text in texts.items():
+                q.add_units(conn, [(text[a:b], doc_id, a) for a, b in _units(text, hits.turns_of(doc_id))])
             order = {doc_id: n for n, doc_id in enumerate(names)}
-            found = _fts(project, query, "temp.search_units")
+            found = _fts(conn, query, q.match_units)
             found.sort(key=lambda r: (order[r[0]], r[1]))
             for doc_id, offset, marked in found:
                 for a, b in _marked_spans(marked):
-                    if add(doc_id, names[doc_id], texts[doc_id], offset + a, offset + b):
-                        return hits
+                    if hits.add(doc_id, names[doc_id], texts[doc_id], offset + a, offset + b):
+                        return
     finally:
-        project.conn.execute("DELETE FROM temp.search_units")
-    return hits
+        q.clear_units(conn)
 
 
-def _fts(project, query: str, table: str = "documents") -> list[tuple[int, Any, str]]:
-    """``(document id, name, marked text)`` of the documents matching
-    ``query`` in rank order; with ``table="temp.search_units"``,
-    ``(document id, unit start, marked text)`` of the matching units."""
-    if table == "documents":
-        sql = ("SELECT d.id, d.name, highlight(documents_fts, 0, char(2), char(3)) "
-               "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
-               "WHERE documents_fts MATCH ? ORDER BY rank")
-    else:
-        sql = f"SELECT doc, start, highlight(search_units, 0, char(2), char(3)) FROM {table} WHERE search_units MATCH ?"
+def _fts(conn, query: str, match) -> list[tuple[int, Any, str]]:
+    """``match(conn, query)``, and when ``query`` is not FTS5 syntax (an
+    apostrophe, a stray quote) the same with the words as typed."""
     try:
-        return project.conn.execute(sql, [query]).fetchall()
+        return match(conn, query)
     except sqlite3.OperationalError:
-        # Not FTS5 syntax (an apostrophe, a stray quote): search the words as typed.
         words = re.findall(r"[\w'’*-]+", query)
         safe = " ".join('"' + w.replace('"', "").rstrip("*") + '"' + ("*" if w.endswith("*") else "") for w in words)
         if not safe:
             raise FieldnotesError(f"Nothing to search for in {query!r}.") from None
         try:
-            return project.conn.execute(sql, [safe]).fetchall()
+            return match(conn, safe)
         except sqlite3.OperationalError as exc:
             raise FieldnotesError(
                 f"Cannot search for {query!r} ({exc}). Use words, \"a phrase\", prefix* or OR."

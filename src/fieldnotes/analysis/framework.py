@@ -31,7 +31,7 @@ from pathlib import PurePath
 
 from fieldnotes.analysis.matrix import NO_CASE, CodeTree, filter_notes, scope
 from fieldnotes.analysis.table import RowHeader, Table
-from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.errors import FieldnotesError
 
 CASE_MEMOS = "Memos on the case"
 #: Spreadsheets hold at most 32,767 characters in a cell; stay well below.
@@ -55,17 +55,11 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def _resolve_cases(project, names: Sequence[str], known: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    by_name = {name: (case_id, name) for case_id, name in known}
+def _resolve_cases(project, names: Sequence[str]) -> list[tuple[int, str]]:
+    """The chosen cases, each resolved as everywhere else (:meth:`Attributes.case`)."""
     chosen: list[tuple[int, str]] = []
     for raw in [names] if isinstance(names, str) else names:
-        wanted = raw.strip()
-        match = by_name.get(wanted) or next((v for k, v in by_name.items() if k.casefold() == wanted.casefold()), None)
-        if match is None:
-            from fieldnotes.errors import suggest
-
-            raise NotFound(f"No case '{wanted}'.{suggest(wanted, list(by_name)) if by_name else ''} "
-                           "See 'fieldnotes cases'.")
+        match = project.attributes.case(raw)
         if match not in chosen:
             chosen.append(match)
     return sorted(chosen, key=lambda c: c[1])
@@ -145,7 +139,7 @@ def framework_matrix(
                     found.setdefault((case_id, t), {}).setdefault(key, []).append(coding_id)
 
     if cases is not None:
-        rows: list[tuple[int | None, str]] = _resolve_cases(project, cases, known)
+        rows: list[tuple[int | None, str]] = _resolve_cases(project, cases)
     else:
         linked = {case_id for ids in cases_of.values() for case_id in ids}
         rows = [(case_id, name) for case_id, name in known if case_id in linked]

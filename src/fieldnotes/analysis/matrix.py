@@ -51,6 +51,7 @@ from typing import Any
 
 from fieldnotes.analysis.table import RowHeader, Table
 from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.passages import WORD
 
 MEASURES = ("passages", "documents", "cases", "words")
 MEASURE_TITLES = {"passages": "Passages", "documents": "Documents", "cases": "Cases", "words": "Words coded"}
@@ -58,8 +59,6 @@ MEASURE_TITLES = {"passages": "Passages", "documents": "Documents", "cases": "Ca
 NO_VALUE = "(none)"
 NO_CASE = "(no case)"
 
-# A word: letters or digits, with inner apostrophes ("don't", "social worker's").
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -227,25 +226,11 @@ class _Columns:
 
 
 def _attribute(project, name: str) -> tuple[str, dict[int, Any], list[Any]]:
-    """``(name, value by document id, every value present on documents)``."""
-    variables = project.conn.execute("SELECT id, name FROM variables").fetchall()
-    wanted = name.strip()
-    match = [v for v in variables if v[1] == wanted] or [v for v in variables if v[1].casefold() == wanted.casefold()]
-    if match:
-        var_id, real = match[0]
-        values = dict(project.conn.execute(
-            "SELECT owner_id, value FROM attributes WHERE variable_id = ? AND owner_type = 'document'", [var_id]).fetchall())
-        return real, {k: v for k, v in values.items() if v is not None}, sorted(
-            {v for v in values.values() if v is not None}, key=natural_key)
-    if wanted.casefold() == "kind":  # the document kind works like an attribute
-        kinds = dict(project.conn.execute("SELECT id, kind FROM documents").fetchall())
-        return "kind", kinds, sorted(set(kinds.values()), key=natural_key)
-    from fieldnotes.errors import suggest
-
-    known = [v[1] for v in variables]
-    raise NotFound(f"No attribute '{wanted}'.{suggest(wanted, known + ['kind']) if known else ''} "
-                   f"Attributes in this project: {', '.join(sorted(known)) or 'none yet'} "
-                   "(see 'fieldnotes attributes').")
+    """``(name, value by document id, every value present on documents)``;
+    the attribute resolves as everywhere else (:meth:`Attributes.variable`)."""
+    real, values = project.attributes.values(name)
+    present = {k: v for k, v in values.items() if v is not None}
+    return real, present, sorted(set(present.values()), key=natural_key)
 
 
 def parse_cols(cols: str) -> tuple[str, list[str]]:
@@ -482,7 +467,7 @@ def count_words(project, tree: CodeTree, where_scope: Scope):
     def flush(doc_id: int, spans: dict[int, list[tuple[int, int]]]) -> None:
         text = project.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
         starts, ends = [], []
-        for m in _WORD.finditer(text):
+        for m in WORD.finditer(text):
             starts.append(m.start())
             ends.append(m.end())
         row = words[position[doc_id]]

@@ -1423,6 +1423,7 @@ class _Writer:
     def _documents(self) -> None:
         from fieldnotes.importers.base import ParsedDocument
         from fieldnotes.importers.batch import Prepared
+        from fieldnotes.passages import count_words
         from fieldnotes.importers.turns import detect_turns
 
         used_guids: set[str] = set()
@@ -1454,7 +1455,7 @@ class _Writer:
                 parsed = ParsedDocument(text=source.text, format=extension.format, turns=turns,
                                         encoding=extension.encoding)
                 digest = extension.original_sha256 or digest
-            prepared = Prepared(parsed, digest, len(source.text.split()))
+            prepared = Prepared(parsed, digest, count_words(source.text))
             doc_id = self.project.intake.insert_document(name, kind, prepared, f"{self.path.name}:{source.name}")
             self.conn.execute("UPDATE documents SET guid = ? WHERE id = ?",
                               [self._guid("sources", source.guid, used_guids), doc_id])

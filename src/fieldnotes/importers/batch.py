@@ -26,6 +26,7 @@ from pathlib import Path
 
 from fieldnotes import importers
 from fieldnotes.model import FileOutcome
+from fieldnotes.passages import count_words
 
 #: Batches of at least this many files are parsed in worker processes.
 PROCESS_THRESHOLD = 48
@@ -114,7 +115,7 @@ def prepare(path: Path, max_bytes: int, known: frozenset[str] | None = None) -> 
         return FileOutcome(shown, "failed", message=str(exc))
     except Exception as exc:  # a format library failing on a corrupt file
         return FileOutcome(shown, "failed", message=f"could not be read ({exc.__class__.__name__}: {exc})")
-    return Prepared(parsed, digest, len(parsed.text.split()))
+    return Prepared(parsed, digest, count_words(parsed.text))
 
 
 def _executor(n_files: int, known: frozenset[str]) -> Executor:

@@ -1,68 +1,24 @@
 """The codebook of a project: a hierarchy of codes of any depth.
 
-Part of the project API (mixed into :class:`fieldnotes.project.Project`). A code
-is addressed by its name when that is unique, or by its path
-(``"Caseload and time/Caseload"``). Every change runs as one undoable action.
+Part of the project API (``project.codebook``). A code is addressed by its
+name when that is unique, or by its path (``"Caseload and time/Caseload"``).
+Every change runs as one undoable action. The SQL is in
+:mod:`fieldnotes.store.queries.codebook`; the tree rules in
+:mod:`fieldnotes.codebook.tree`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.codebook import tree
+from fieldnotes.codebook.model import PALETTE, Code, check_name, name_key, normalise_colour, split_path
+from fieldnotes.errors import FieldnotesError
 from fieldnotes.model import CodeNode
+from fieldnotes.store.queries import codebook as q
 
-#: Okabe-Ito (colour-blind safe) plus two more, mid-tone so that text stays
-#: readable on them as a tint on light and dark terminals.
-PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-           "#8C6D31", "#AA3377", "#999999")
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
-_TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
-
-
-@dataclass(slots=True)
-class Code:
-    id: int
-    guid: str
-    parent_id: int | None
-    name: str
-    path: str
-    description: str
-    inclusion: str
-    exclusion: str
-    example: str
-    colour: str | None
-    sort_order: int
-    codings: int = 0
-    """Codings of this code itself."""
-    total: int = 0
-    """Codings of this code and its descendants."""
-    children: list[Code] = field(default_factory=list)
-
-    @property
-    def depth(self) -> int:
-        return self.path.count("/")
-
-
-def normalise_colour(colour: str | None) -> str | None:
-    if colour is None or colour == "":
-        return None
-    colour = colour.strip()
-    if not _HEX.match(colour):
-        raise FieldnotesError(f"Colour '{colour}' is not a #RRGGBB hex colour (for example #56B4E9).")
-    if len(colour) == 4:
-        colour = "#" + "".join(c * 2 for c in colour[1:])
-    return colour.upper()
-
-
-def split_path(path: str) -> list[str]:
-    parts = [p.strip() for p in path.strip().strip("/").split("/")]
-    if not parts or any(not p for p in parts):
-        raise FieldnotesError(f"'{path}' is not a code path; use names separated by '/', e.g. 'Caseload and time/Caseload'.")
-    return parts
+_TEXT_FIELDS = q.TEXT_FIELDS
 
 
 class CodebookService:
@@ -80,27 +36,7 @@ class CodebookService:
     def codes(self, counts: bool = True) -> list[Code]:
         """Every code, parents before children, siblings in order, with counts
         of codings (``counts=False`` skips counting, for name lookups)."""
-        rows = self.conn.execute(
-            "SELECT id, guid, parent_id, name, description, inclusion, exclusion, example, colour, sort_order "
-            "FROM codes ORDER BY sort_order, name"
-        ).fetchall()
-        tally = dict(self.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id").fetchall()) if counts else {}
-        by_id = {r[0]: Code(*r[:3], r[3], "", *r[4:], codings=tally.get(r[0], 0)) for r in rows}
-        roots: list[Code] = []
-        for code in by_id.values():
-            parent = by_id.get(code.parent_id)
-            (parent.children if parent else roots).append(code)
-        ordered: list[Code] = []
-
-        def visit(code: Code, prefix: str) -> int:
-            code.path = f"{prefix}/{code.name}" if prefix else code.name
-            ordered.append(code)
-            code.total = code.codings + sum(visit(child, code.path) for child in code.children)
-            return code.total
-
-        for root in roots:
-            visit(root, "")
-        return ordered
+        return tree.arrange(q.code_rows(self.conn), q.coding_counts(self.conn) if counts else {})
 
     def code_tree(self) -> list[Code]:
         """Top-level codes (each with ``children``)."""
@@ -108,61 +44,43 @@ class CodebookService:
 
     def code(self, name_or_path: str) -> Code:
         """A code with its counts, by name or path."""
-        return self.find_code(self.codes(), name_or_path)
+        return tree.find(self.codes(), name_or_path)
 
     def code_id(self, name_or_path: str) -> int:
         """Resolve a code by path, or by name when only one code has it."""
-        return self.find_code(self.codes(counts=False), name_or_path).id
+        return tree.find(self.codes(counts=False), name_or_path).id
 
     def find_code(self, codes: list[Code], name_or_path: str) -> Code:
         """The code named ``name_or_path`` among ``codes`` (as :meth:`codes`
         returns them), or NotFound with the closest names."""
-        wanted = name_or_path.strip().strip("/")
-        if "/" in wanted:
-            folded = "/".join(split_path(wanted)).casefold()
-            matches = [c for c in codes if c.path.casefold() == folded]
-        else:
-            matches = [c for c in codes if c.name == wanted] or [
-                c for c in codes if c.name.casefold() == wanted.casefold()
-            ]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise NotFound(
-                f"Several codes are called '{wanted}': {', '.join(c.path for c in matches)}. Give the path."
-            )
-        from rapidfuzz import fuzz
+        return tree.find(codes, name_or_path)
 
-        folded = wanted.casefold()
-        scored = sorted(
-            ((max(fuzz.ratio(folded, c.name.casefold()), fuzz.ratio(folded, c.path.casefold())), c) for c in codes),
-            key=lambda pair: -pair[0],
-        )
-        names = [c.name for c in codes]
-        close = [c.name if names.count(c.name) == 1 else c.path for score, c in scored[:3] if score >= 75]
-        hint = (" Did you mean " + " or ".join(f"'{c}'" for c in close) + "?") if close else ""
-        raise NotFound(f"No code '{wanted}'.{hint} See 'fieldnotes codebook tree'.")
+    def subtree(self, code: str | Code, *, codes: list[Code] | None = None) -> list[Code]:
+        """A code and its sub-codes (at any depth), the code first, in tree
+        order: the one meaning of "a code and its sub-codes" that coding
+        retrieval, the workspace and the analyses share. ``code`` is a name,
+        a path or a :class:`Code`; ``codes`` (as :meth:`codes` returns them)
+        saves reading the codebook again."""
+        codes = self.codes(counts=False) if codes is None else codes
+        root = tree.find(codes, code) if isinstance(code, str) else code
+        return tree.subtree(codes, root)
 
     # -- changing ------------------------------------------------------------
 
     def _child_id(self, parent_id: int | None, name: str) -> int | None:
-        row = self.conn.execute(
-            "SELECT id FROM codes WHERE ifnull(parent_id, 0) = ? AND name = ?", [parent_id or 0, name]
-        ).fetchone()
-        return row[0] if row else None
-
-    def _next_order(self, parent_id: int | None) -> int:
-        return self.conn.execute(
-            "SELECT ifnull(max(sort_order), -1) + 1 FROM codes WHERE ifnull(parent_id, 0) = ?", [parent_id or 0]
-        ).fetchone()[0]
+        """The code under ``parent_id`` that ``name`` names: the same name
+        exactly, else the same but for case (see :func:`name_key`)."""
+        siblings = q.children(self.conn, parent_id)
+        same = [cid for cid, other in siblings if other == name] or [
+            cid for cid, other in siblings if name_key(other) == name_key(name)]
+        return same[0] if same else None
 
     def _default_colour(self, parent_id: int | None) -> str:
         if parent_id is not None:
-            row = self.conn.execute("SELECT colour FROM codes WHERE id = ?", [parent_id]).fetchone()
-            if row and row[0]:
-                return row[0]
-        used = self.conn.execute("SELECT count(*) FROM codes WHERE parent_id IS NULL").fetchone()[0]
-        return PALETTE[used % len(PALETTE)]
+            colour = q.colour(self.conn, parent_id)
+            if colour:
+                return colour
+        return PALETTE[q.top_level_count(self.conn) % len(PALETTE)]
 
     def _insert_code(self, changes, parent_id: int | None, name: str, fields: dict[str, Any], *,
                      order: int | None = None, default_colour: str | None = None) -> int:
@@ -171,16 +89,12 @@ class CodebookService:
         that would otherwise scan the codes table for every code."""
         from fieldnotes.ids import new_guid, now
 
-        if "/" in name or not name.strip():
-            raise FieldnotesError(f"'{name}' cannot be a code name: names are not empty and have no '/'.")
+        name = check_name(name)
         colour = normalise_colour(fields.get("colour")) or default_colour or self._default_colour(parent_id)
-        code_id = self.conn.execute(
-            "INSERT INTO codes(guid, parent_id, name, description, inclusion, exclusion, example, colour, "
-            "sort_order, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [fields.get("guid") or new_guid(), parent_id, name.strip(),
-             *(fields.get(f) or "" for f in _TEXT_FIELDS), colour,
-             self._next_order(parent_id) if order is None else order, now()],
-        ).lastrowid
+        code_id = q.insert_code(
+            self.conn, guid=fields.get("guid") or new_guid(), parent_id=parent_id, name=name,
+            texts=[fields.get(f) or "" for f in _TEXT_FIELDS], colour=colour,
+            sort_order=q.next_order(self.conn, parent_id) if order is None else order, created_at=now())
         changes.inserted("codes", [code_id])
         return code_id
 
@@ -188,7 +102,7 @@ class CodebookService:
                  example: str = "", colour: str | None = None) -> Code:
         """Create a code at ``path`` ("Group/Code"), creating missing parents.
 
-        An existing code at that path is an error.
+        An existing code at that path (case aside) is an error.
         """
         parts = split_path(path)
         with self.project.history.action("code.add", f"add code {'/'.join(parts)}") as changes:
@@ -203,7 +117,7 @@ class CodebookService:
                                   example=example, colour=colour) if last else {}
                     existing = self._insert_code(changes, parent_id, name, fields)
                 parent_id = existing
-        return self.code("/".join(parts))
+        return next(c for c in self.codes() if c.id == parent_id)
 
     def update_code(self, code: str, **fields: Any) -> Code:
         """Change description, inclusion, exclusion, example or colour."""
@@ -221,12 +135,10 @@ class CodebookService:
         return next(c for c in self.codes() if c.id == code_id)
 
     def rename_code(self, code: str, new_name: str) -> Code:
+        """Give a code a new name; its place, codings and sub-codes stay."""
         code_id = self.code_id(code)
-        new_name = new_name.strip()
-        if "/" in new_name or not new_name:
-            raise FieldnotesError(f"'{new_name}' cannot be a code name: names are not empty and have no '/'.")
-        parent_id = self.conn.execute("SELECT parent_id FROM codes WHERE id = ?", [code_id]).fetchone()[0]
-        other = self._child_id(parent_id, new_name)
+        new_name = check_name(new_name)
+        other = self._child_id(q.parent_id(self.conn, code_id), new_name)
         if other is not None and other != code_id:
             raise FieldnotesError(f"A sibling is already called '{new_name}'; merge the codes instead.")
         with self.project.history.action("code.rename", f"rename code {code} to {new_name}") as changes:
@@ -235,77 +147,67 @@ class CodebookService:
 
     def move_code(self, code: str, new_parent: str | None) -> Code:
         """Move a code (with its children) under ``new_parent`` (None: top level)."""
-        code_id = self.code_id(code)
-        parent_id = self.code_id(new_parent) if new_parent else None
-        codes = {c.id: c for c in self.codes()}
-        moving = codes[code_id]
-        if parent_id is not None and (parent_id == code_id or codes[parent_id].path.startswith(moving.path + "/")):
+        codes = self.codes()
+        moving = tree.find(codes, code)
+        parent = tree.find(codes, new_parent) if new_parent else None
+        if parent is not None and parent.id in {c.id for c in self.subtree(moving, codes=codes)}:
             raise FieldnotesError(f"Cannot move '{moving.path}' under itself or one of its sub-codes.")
-        if self._child_id(parent_id, moving.name) not in (None, code_id):
-            where = codes[parent_id].path if parent_id else "the top level"
+        parent_id = parent.id if parent else None
+        if self._child_id(parent_id, moving.name) not in (None, moving.id):
+            where = parent.path if parent else "the top level"
             raise FieldnotesError(f"'{where}' already has a code called '{moving.name}'; merge them instead.")
         with self.project.history.action("code.move", f"move code {moving.path} to {new_parent or 'top level'}") as changes:
-            changes.update("codes", [code_id], "parent_id = ?, sort_order = ?", [parent_id, self._next_order(parent_id)])
-        return next(c for c in self.codes() if c.id == code_id)
+            changes.update("codes", [moving.id], "parent_id = ?, sort_order = ?",
+                           [parent_id, q.next_order(self.conn, parent_id)])
+        return next(c for c in self.codes() if c.id == moving.id)
 
     def merge_codes(self, source: str, target: str) -> int:
         """Merge ``source`` into ``target``: its codings, memos and sub-codes
         move to the target (sub-codes of the same name merge too) and the
         source goes. A passage coded with both keeps one coding. Returns the
         number of codings moved."""
-        source_id, target_id = self.code_id(source), self.code_id(target)
-        if source_id == target_id:
+        codes = self.codes(counts=False)
+        source_code, target_code = tree.find(codes, source), tree.find(codes, target)
+        if source_code.id == target_code.id:
             raise FieldnotesError("A code cannot be merged into itself.")
-        codes = {c.id: c for c in self.codes()}
-        if codes[target_id].path.startswith(codes[source_id].path + "/"):
-            raise FieldnotesError(f"Cannot merge '{codes[source_id].path}' into its own sub-code.")
-        with self.project.history.action("code.merge", f"merge code {codes[source_id].path} into {codes[target_id].path}") as changes:
-            moved = self._merge_into(changes, source_id, target_id)
+        if target_code.id in {c.id for c in self.subtree(source_code, codes=codes)}:
+            raise FieldnotesError(f"Cannot merge '{source_code.path}' into its own sub-code.")
+        with self.project.history.action("code.merge", f"merge code {source_code.path} into {target_code.path}") as changes:
+            moved = self._merge_into(changes, source_code.id, target_code.id)
         return moved
 
     def _merge_into(self, changes, source_id: int, target_id: int) -> int:
         # Codings the target already has on the same range by the same coder
         # would be duplicates: they go, the rest move.
-        pairs = self.conn.execute(
-            'SELECT s.id, t.id FROM codings s JOIN codings t ON t.code_id = ? AND t.document_id = s.document_id '
-            'AND t.start = s.start AND t."end" = s."end" AND ifnull(t.coder_id, 0) = ifnull(s.coder_id, 0) '
-            "WHERE s.code_id = ?", [target_id, source_id]).fetchall()
+        pairs = q.duplicate_codings(self.conn, source_id, target_id)
         duplicates = [s for s, _ in pairs]
         for source_coding, target_coding in pairs:  # their memos follow to the surviving coding
-            changes.update("memos", self._memo_ids("coding", [source_coding]), "target_id = ?", [target_coding])
+            changes.update("memos", q.memo_ids(self.conn, "coding", [source_coding]), "target_id = ?", [target_coding])
         changes.delete("codings", duplicates)
-        moving = [r[0] for r in self.conn.execute("SELECT id FROM codings WHERE code_id = ?", [source_id])]
+        moving = q.coding_ids(self.conn, [source_id])
         changes.update("codings", moving, "code_id = ?", [target_id])
-        changes.update("memos", self._memo_ids("code", [source_id]), "target_id = ?", [target_id])
+        changes.update("memos", q.memo_ids(self.conn, "code", [source_id]), "target_id = ?", [target_id])
         moved = len(moving) + len(duplicates)
-        for child_id, name in self.conn.execute(
-            "SELECT id, name FROM codes WHERE parent_id = ?", [source_id]
-        ).fetchall():
+        for child_id, name in q.children(self.conn, source_id):
             twin = self._child_id(target_id, name)
             if twin is None:
                 changes.update("codes", [child_id], "parent_id = ?, sort_order = ?",
-                               [target_id, self._next_order(target_id)])
+                               [target_id, q.next_order(self.conn, target_id)])
             else:
                 moved += self._merge_into(changes, child_id, twin)
         changes.delete("codes", [source_id])
         return moved
 
     def _memo_ids(self, target_type: str, ids: Sequence[int]) -> list[int]:
-        if not ids:
-            return []
-        found: list[int] = []
-        for i in range(0, len(ids), 900):
-            chunk = list(ids[i:i + 900])
-            found += [r[0] for r in self.conn.execute(
-                f"SELECT id FROM memos WHERE target_type = ? AND target_id IN ({','.join('?' * len(chunk))})",
-                [target_type, *chunk])]
-        return found
+        # Kept for coding.py's remove_coding until its own queries take this over.
+        return q.memo_ids(self.conn, target_type, ids)
 
     def delete_code(self, code: str, *, force: bool = False) -> int:
         """Delete a code and its sub-codes. Refused while any has codings,
         unless ``force``; returns how many codings went with it."""
-        target = self.code(code)
-        subtree = [c for c in self.codes() if c.id == target.id or c.path.startswith(target.path + "/")]
+        codes = self.codes()
+        target = tree.find(codes, code)
+        subtree = self.subtree(target, codes=codes)
         ids = [c.id for c in subtree]
         in_use = target.total
         if in_use and not force:
@@ -314,12 +216,8 @@ class CodebookService:
                 "or delete with --force to remove them too."
             )
         with self.project.history.action("code.delete", f"delete code {target.path}" + (f" and {in_use} coding(s)" if in_use else "")) as changes:
-            codings = []
-            for i in range(0, len(ids), 900):
-                chunk = ids[i:i + 900]
-                codings += [r[0] for r in self.conn.execute(
-                    f"SELECT id FROM codings WHERE code_id IN ({','.join('?' * len(chunk))})", chunk)]
-            changes.delete("memos", self._memo_ids("coding", codings) + self._memo_ids("code", ids))
+            codings = q.coding_ids(self.conn, ids)
+            changes.delete("memos", q.memo_ids(self.conn, "coding", codings) + q.memo_ids(self.conn, "code", ids))
             changes.delete("codings", codings)
             # Children before parents, so that undo re-inserts parents first.
             changes.delete("codes", [c.id for c in sorted(subtree, key=lambda c: -c.depth)])
@@ -328,29 +226,32 @@ class CodebookService:
     # -- codebook files -------------------------------------------------------
 
     def import_codebook(self, nodes: Sequence[CodeNode], *, source: str = "") -> dict[str, int]:
-        """Merge codes into the codebook by name path: new codes are added,
-        existing ones take the file's non-empty fields. Returns counts of
-        ``added``, ``updated`` and ``unchanged`` codes."""
+        """Merge codes into the codebook by name path (case aside, as
+        :meth:`code` finds paths): new codes are added, existing ones take the
+        file's non-empty fields. Returns counts of ``added``, ``updated`` and
+        ``unchanged`` codes."""
         counts = {"added": 0, "updated": 0, "unchanged": 0}
-        guids = {r[0] for r in self.conn.execute("SELECT guid FROM codes")}
+        guids = q.guids(self.conn)
         with self.project.history.action("codebook.import", f"import codebook {source}".strip()) as changes:
             # The codes table read once, then kept in step: looking each code
             # up by (parent, name) in SQL scanned the table (no index fits
             # ``ifnull(parent_id, 0)``), which made large codebooks quadratic.
+            # Found as _child_id finds them: the exact name, else the same but for case.
+            exact: dict[tuple[int, str], int] = {}
             ids: dict[tuple[int, str], int] = {}
             orders: dict[int, int] = {}
             colours: dict[int, str] = {}
-            for code_id, parent, name, order, colour in self.conn.execute(
-                    "SELECT id, parent_id, name, sort_order, colour FROM codes"):
-                ids[(parent or 0, name)] = code_id
+            for code_id, parent, name, order, colour in q.sibling_index(self.conn):
+                exact[(parent or 0, name)] = code_id
+                ids.setdefault((parent or 0, name_key(name)), code_id)
                 orders[parent or 0] = max(orders.get(parent or 0, 0), (order or 0) + 1)
                 colours[code_id] = colour
-            top_level = sum(1 for parent, _ in ids if parent == 0)
+            top_level = sum(1 for parent, _ in exact if parent == 0)
 
             def visit(node: CodeNode, parent_id: int | None) -> None:
                 nonlocal top_level
                 name = node.name.strip().replace("/", "∕")
-                existing = ids.get((parent_id or 0, name))
+                existing = exact.get((parent_id or 0, name)) or ids.get((parent_id or 0, name_key(name)))
                 fields = {f: getattr(node, f) for f in _TEXT_FIELDS if getattr(node, f)}
                 if node.colour:
                     fields["colour"] = normalise_colour(node.colour)
@@ -360,15 +261,13 @@ class CodebookService:
                     existing = self._insert_code(changes, parent_id, name, {**fields, "guid": guid},
                                                  order=orders.get(parent_id or 0, 0), default_colour=default)
                     orders[parent_id or 0] = orders.get(parent_id or 0, 0) + 1
-                    ids[(parent_id or 0, name)] = existing
+                    exact[(parent_id or 0, name)] = ids[(parent_id or 0, name_key(name))] = existing
                     colours[existing] = fields.get("colour") or default
                     top_level += parent_id is None
                     guids.add(guid or "")
                     counts["added"] += 1
                 else:
-                    row = dict(zip(("description", "inclusion", "exclusion", "example", "colour"), self.conn.execute(
-                        "SELECT description, inclusion, exclusion, example, colour FROM codes WHERE id = ?",
-                        [existing]).fetchone()))
+                    row = q.fields(self.conn, existing)
                     different = {k: v for k, v in fields.items() if row.get(k) != v}
                     if different:
                         names = list(different)

@@ -67,9 +67,11 @@ class CodebookService:
 
     # -- changing ------------------------------------------------------------
 
-    def _child_id(self, parent_id: int | None, name: str) -> int | None:
-        """The code under ``parent_id`` that ``name`` names: the same name
-        exactly, else the same but for case (see :func:`name_key`)."""
+    def child_id(self, parent_id: int | None, name: str) -> int | None:
+        """The id of the code directly under ``parent_id`` (None: top level)
+        that ``name`` names, or None: the same name exactly, else the same but
+        for case (see :func:`~fieldnotes.codebook.model.name_key`). Every
+        "is there already a code here by this name" check asks this."""
         siblings = q.children(self.conn, parent_id)
         same = [cid for cid, other in siblings if other == name] or [
             cid for cid, other in siblings if name_key(other) == name_key(name)]
@@ -108,7 +110,7 @@ class CodebookService:
         with self.project.history.action("code.add", f"add code {'/'.join(parts)}") as changes:
             parent_id = None
             for depth, name in enumerate(parts):
-                existing = self._child_id(parent_id, name)
+                existing = self.child_id(parent_id, name)
                 last = depth == len(parts) - 1
                 if existing is not None and last:
                     raise FieldnotesError(f"The code '{'/'.join(parts)}' already exists.")
@@ -138,7 +140,7 @@ class CodebookService:
         """Give a code a new name; its place, codings and sub-codes stay."""
         code_id = self.code_id(code)
         new_name = check_name(new_name)
-        other = self._child_id(q.parent_id(self.conn, code_id), new_name)
+        other = self.child_id(q.parent_id(self.conn, code_id), new_name)
         if other is not None and other != code_id:
             raise FieldnotesError(f"A sibling is already called '{new_name}'; merge the codes instead.")
         with self.project.history.action("code.rename", f"rename code {code} to {new_name}") as changes:
@@ -153,7 +155,7 @@ class CodebookService:
         if parent is not None and parent.id in {c.id for c in self.subtree(moving, codes=codes)}:
             raise FieldnotesError(f"Cannot move '{moving.path}' under itself or one of its sub-codes.")
         parent_id = parent.id if parent else None
-        if self._child_id(parent_id, moving.name) not in (None, moving.id):
+        if self.child_id(parent_id, moving.name) not in (None, moving.id):
             where = parent.path if parent else "the top level"
             raise FieldnotesError(f"'{where}' already has a code called '{moving.name}'; merge them instead.")
         with self.project.history.action("code.move", f"move code {moving.path} to {new_parent or 'top level'}") as changes:
@@ -189,7 +191,7 @@ class CodebookService:
         changes.update("memos", q.memo_ids(self.conn, "code", [source_id]), "target_id = ?", [target_id])
         moved = len(moving) + len(duplicates)
         for child_id, name in q.children(self.conn, source_id):
-            twin = self._child_id(target_id, name)
+            twin = self.child_id(target_id, name)
             if twin is None:
                 changes.update("codes", [child_id], "parent_id = ?, sort_order = ?",
                                [target_id, q.next_order(self.conn, target_id)])
@@ -236,7 +238,7 @@ class CodebookService:
             # The codes table read once, then kept in step: looking each code
             # up by (parent, name) in SQL scanned the table (no index fits
             # ``ifnull(parent_id, 0)``), which made large codebooks quadratic.
-            # Found as _child_id finds them: the exact name, else the same but for case.
+            # Found as child_id finds them: the exact name, else the same but for case.
             exact: dict[tuple[int, str], int] = {}
             ids: dict[tuple[int, str], int] = {}
             orders: dict[int, int] = {}

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fieldnotes.codebook import tree
-from fieldnotes.codebook.model import PALETTE, Code, check_name, name_key, normalise_colour, split_path
+from fieldnotes.codebook.model import PALETTE, Code, check_name, normalise_colour, split_path
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.model import CodeNode
 from fieldnotes.store.queries import codebook as q
@@ -72,10 +72,7 @@ class CodebookService:
         that ``name`` names, or None: the same name exactly, else the same but
         for case (see :func:`~fieldnotes.codebook.model.name_key`). Every
         "is there already a code here by this name" check asks this."""
-        siblings = q.children(self.conn, parent_id)
-        same = [cid for cid, other in siblings if other == name] or [
-            cid for cid, other in siblings if name_key(other) == name_key(name)]
-        return same[0] if same else None
+        return tree.Siblings((cid, parent_id, other) for cid, other in q.children(self.conn, parent_id)).get(parent_id, name)
 
     def _default_colour(self, parent_id: int | None) -> str:
         if parent_id is not None:
@@ -238,22 +235,20 @@ class CodebookService:
             # The codes table read once, then kept in step: looking each code
             # up by (parent, name) in SQL scanned the table (no index fits
             # ``ifnull(parent_id, 0)``), which made large codebooks quadratic.
-            # Found as child_id finds them: the exact name, else the same but for case.
-            exact: dict[tuple[int, str], int] = {}
-            ids: dict[tuple[int, str], int] = {}
+            siblings = tree.Siblings()   # found as child_id finds them
             orders: dict[int, int] = {}
             colours: dict[int, str] = {}
+            top_level = 0
             for code_id, parent, name, order, colour in q.sibling_index(self.conn):
-                exact[(parent or 0, name)] = code_id
-                ids.setdefault((parent or 0, name_key(name)), code_id)
+                siblings.add(parent, name, code_id)
                 orders[parent or 0] = max(orders.get(parent or 0, 0), (order or 0) + 1)
                 colours[code_id] = colour
-            top_level = sum(1 for parent, _ in exact if parent == 0)
+                top_level += parent is None
 
             def visit(node: CodeNode, parent_id: int | None) -> None:
                 nonlocal top_level
                 name = node.name.strip().replace("/", "∕")
-                existing = exact.get((parent_id or 0, name)) or ids.get((parent_id or 0, name_key(name)))
+                existing = siblings.get(parent_id, name)
                 fields = {f: getattr(node, f) for f in _TEXT_FIELDS if getattr(node, f)}
                 if node.colour:
                     fields["colour"] = normalise_colour(node.colour)
@@ -263,7 +258,7 @@ class CodebookService:
                     existing = self._insert_code(changes, parent_id, name, {**fields, "guid": guid},
                                                  order=orders.get(parent_id or 0, 0), default_colour=default)
                     orders[parent_id or 0] = orders.get(parent_id or 0, 0) + 1
-                    exact[(parent_id or 0, name)] = ids[(parent_id or 0, name_key(name))] = existing
+                    siblings.add(parent_id, name, existing)
                     colours[existing] = fields.get("colour") or default
                     top_level += parent_id is None
                     guids.add(guid or "")

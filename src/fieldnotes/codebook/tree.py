@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from fieldnotes.codebook.model import Code, split_path
+from fieldnotes.codebook.model import Code, name_key, split_path
 from fieldnotes.errors import NotFound
 
 
@@ -58,6 +58,38 @@ def subtree(codes: Sequence[Code], root: Code) -> list[Code]:
     """``root`` and its descendants among ``codes`` (in tree order)."""
     i = next(i for i, c in enumerate(codes) if c.id == root.id)
     return list(codes[i:subtree_ends(codes)[i]])
+
+
+class Siblings:
+    """Codes by parent and name, found as every "is there already a code
+    here by this name" check finds them: the exact name, else the same but
+    for case (:func:`~fieldnotes.codebook.model.name_key`). Built once from
+    ``(id, parent_id, name)`` rows; :meth:`add` keeps it in step during a
+    bulk import."""
+
+    def __init__(self, rows: Iterable[tuple[int, int | None, str]] = ()) -> None:
+        self._exact: dict[tuple[int, str], int] = {}
+        self._folded: dict[tuple[int, str], int] = {}
+        for code_id, parent_id, name in rows:
+            self.add(parent_id, name, code_id)
+
+    def add(self, parent_id: int | None, name: str, code_id: int) -> None:
+        self._exact[(parent_id or 0, name)] = code_id
+        self._folded.setdefault((parent_id or 0, name_key(name)), code_id)
+
+    def get(self, parent_id: int | None, name: str) -> int | None:
+        """The id of the code called ``name`` under ``parent_id`` (None: top level)."""
+        found = self._exact.get((parent_id or 0, name))
+        return found if found is not None else self._folded.get((parent_id or 0, name_key(name)))
+
+    def walk(self, names: Sequence[str]) -> int | None:
+        """The id of the code at the path ``names`` (one name per level), or None."""
+        code_id = None
+        for name in names:
+            code_id = self.get(code_id, name)
+            if code_id is None:
+                return None
+        return code_id
 
 
 def find(codes: Sequence[Code], name_or_path: str) -> Code:

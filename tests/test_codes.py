@@ -199,7 +199,7 @@ def test_sibling_names_differ_by_more_than_case_however_a_code_is_made(coded):
     book.add_code("Care/Assessment")
     # Paths are found without case, so a "care" beside "Care" could never be
     # told apart by path: refused, and a path names the existing parent.
-    with pytest.raises(FieldnotesError, match="The code 'care' already exists"):
+    with pytest.raises(FieldnotesError, match=r"The code 'care' already exists as 'Care' \(codes beside each other differ by more than case\)"):
         book.add_code("care")
     book.add_code("care/Review")
     assert paths(coded) == ["Care", "Care/Assessment", "Care/Review"]

@@ -110,7 +110,11 @@ class CodebookService:
                 existing = self.child_id(parent_id, name)
                 last = depth == len(parts) - 1
                 if existing is not None and last:
-                    raise FieldnotesError(f"The code '{'/'.join(parts)}' already exists.")
+                    there = next(c.path for c in self.codes(counts=False) if c.id == existing)
+                    typed = "/".join(parts)
+                    raise FieldnotesError(f"The code '{typed}' already exists." if there == typed else
+                                          f"The code '{typed}' already exists as '{there}' "
+                                          "(codes beside each other differ by more than case).")
                 if existing is None:
                     fields = dict(description=description, inclusion=inclusion, exclusion=exclusion,
                                   example=example, colour=colour) if last else {}

@@ -110,7 +110,7 @@ class CodeTree:
             return list(range(len(self.codes)))
         if isinstance(names, str):
             names = [names]
-        chosen = {self.position[project.codebook.code_id(name)] for name in names}
+        chosen = {self.position[project.codebook.find_code(self.codes, name).id] for name in names}
         if not chosen:
             raise FieldnotesError("Name at least one code, or leave the codes out to use them all.")
         return sorted(chosen)

@@ -3,6 +3,8 @@
 import pytest
 
 from conftest import REPO, write
+from fieldnotes.codebook import read_codebook, write_codebook
+from fieldnotes.errors import FieldnotesError
 from fieldnotes.codebook.yaml_io import CodebookFileError, read_yaml, write_yaml
 from fieldnotes.project import Project
 
@@ -68,3 +70,33 @@ def test_malformed_yaml_names_the_problem(tmp_path, content, message):
     with pytest.raises(CodebookFileError) as info:
         read_yaml(path)
     assert message in str(info.value) and "bad.yaml" in str(info.value)
+
+
+def test_write_codebook_picks_the_format_by_extension(project, tmp_path):
+    project.codebook.add_code("Care/Assessment", description="What was assessed")
+    project.codebook.add_code("Care plans")
+    nodes = project.codebook.codebook_nodes()
+    for name in ("book.yaml", "book.YML", "book.qdc"):
+        write_codebook(tmp_path / name, nodes, name="Workforce study")
+        back = read_codebook(tmp_path / name)
+        assert [n.name for n in back] == ["Care", "Care plans"]
+        assert back[0].children[0].description == "What was assessed"
+    assert read_yaml(tmp_path / "book.yaml")[0]["name"] == "Workforce study"
+    assert (tmp_path / "book.qdc").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    with pytest.raises(FieldnotesError, match=r"book\.txt: export the codebook as \.yaml or \.qdc"):
+        write_codebook(tmp_path / "book.txt", nodes, name="Workforce study")
+    assert not (tmp_path / "book.txt").exists()
+
+
+def test_cli_export_to_an_unknown_extension_writes_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from fieldnotes.cli import load_commands
+
+    path = tmp_path / "study.fnp"
+    with Project.create(path) as proj:
+        proj.codebook.add_code("Care")
+    result = CliRunner().invoke(load_commands(), ["codebook", "export", str(path), "-o", str(tmp_path / "book.docx")])
+    assert result.exit_code != 0
+    assert "book.docx: export the codebook as .yaml or .qdc." in result.output
+    assert not (tmp_path / "book.docx").exists()

@@ -137,3 +137,80 @@ def test_every_change_is_in_the_audit(coded):
     coded.history.undo()
     actions = [r[0] for r in coded.conn.execute("SELECT action FROM audit ORDER BY id")]
     assert actions[-3:] == ["code.add", "code.rename", "undo"]
+
+
+# -- one meaning of "a code and its sub-codes", one way to find a code -----------
+
+
+def _care(coded):
+    """"Care plans" starts with "Care" but is its sibling, not a sub-code."""
+    coded.codebook.add_code("Care/Assessment")
+    coded.codebook.add_code("Care plans")
+    text = coded.conn.execute("SELECT text FROM documents").fetchone()[0]
+    spans = {}
+    for code, words in (("Care", "Heavy"), ("Care/Assessment", "No time"), ("Care plans", "Monthly")):
+        start = text.index(words)
+        coded.coding.apply_coding("t.txt", code, start, start + len(words))
+        spans[code] = (start, start + len(words))
+    return spans
+
+
+def test_every_reader_takes_the_same_sub_codes(coded):
+    from fieldnotes.analysis.matrix import CodeTree, code_matrix
+    from fieldnotes.export.quotes import quotes
+
+    _care(coded)
+    expected = ["Care", "Care/Assessment"]
+    assert [c.path for c in coded.codebook.subtree("Care")] == expected
+    # Retrieval, with the code named without its case as every lookup allows.
+    assert sorted({c.code for c in coded.coding.codings(code="care")}) == expected
+    assert [c.code for c in coded.coding.codings(code="Care", include_children=False)] == ["Care"]
+    # The analysis engine's ranges.
+    tree = CodeTree.of(coded)
+    care = tree.position[coded.codebook.code_id("Care")]
+    assert [tree.codes[i].path for i in range(len(tree)) if tree.contains(care, i)] == expected
+    table = code_matrix(coded)
+    by_path = {header.key: values for header, values in zip(table.rows, table.values)}
+    assert (by_path["Care"], by_path["Care plans"]) == ([2], [1])
+    # Quotes for a theme.
+    groups = quotes(coded, codes=["care"], pseudonymised=False)
+    assert sorted({q.code for g in groups for q in g.quotes}) == expected
+    # Deleting takes the sub-tree and nothing else.
+    assert coded.codebook.delete_code("Care", force=True) == 2
+    assert paths(coded) == ["Care plans"]
+    assert [c.code for c in coded.coding.codings()] == ["Care plans"]
+
+
+def test_move_and_merge_refuse_only_the_real_sub_tree(coded):
+    _care(coded)
+    with pytest.raises(FieldnotesError, match="under itself"):
+        coded.codebook.move_code("Care", "Assessment")
+    with pytest.raises(FieldnotesError, match="its own sub-code"):
+        coded.codebook.merge_codes("Care", "Care/Assessment")
+    # A sibling whose name starts with the code's name is no sub-code.
+    assert coded.codebook.move_code("Care", "Care plans").path == "Care plans/Care"
+    assert coded.codebook.merge_codes("Care plans/Care/Assessment", "Care plans") == 1
+
+
+def test_sibling_names_differ_by_more_than_case_however_a_code_is_made(coded):
+    from fieldnotes.model import CodeNode
+
+    book = coded.codebook
+    book.add_code("Care/Assessment")
+    # Paths are found without case, so a "care" beside "Care" could never be
+    # told apart by path: refused, and a path names the existing parent.
+    with pytest.raises(FieldnotesError, match=r"The code 'care' already exists as 'Care' \(codes beside each other differ by more than case\)"):
+        book.add_code("care")
+    book.add_code("care/Review")
+    assert paths(coded) == ["Care", "Care/Assessment", "Care/Review"]
+    book.add_code("Support/CARE")
+    with pytest.raises(FieldnotesError, match="already called 'care'"):
+        book.rename_code("Support", "care")
+    with pytest.raises(FieldnotesError, match="'the top level' already has a code called 'CARE'"):
+        book.move_code("Support/CARE", None)
+    assert book.rename_code("Support", "SUPPORT").path == "SUPPORT"   # its own name in another case
+    # A codebook file matches codes the same way.
+    counts = book.import_codebook([CodeNode("CARE", description="from a file", children=[CodeNode("assessment")])])
+    assert counts == {"added": 0, "updated": 1, "unchanged": 1}
+    assert book.code("care/ASSESSMENT").path == "Care/Assessment"
+    assert book.code("Care").description == "from a file"

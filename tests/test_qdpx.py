@@ -469,3 +469,28 @@ def test_foreign_problems_are_reported_not_fatal(foreign):
     assert "two coders are called 'Maria Researcher'" in warnings
     assert project.document("Lost diary").text == "\n"
     assert project.coding.codings(document="Lost diary") == []
+
+
+def test_sibling_codes_differing_only_in_case_become_one_code_and_keep_every_coding(tmp_path):
+    # Another tool may hold "Care" and "care" side by side; the codebook finds
+    # paths without case, so they become one code, and no coding is lost.
+    with Project.create(tmp_path / "two.fnp") as project:
+        project.import_paths([write(tmp_path / "in" / "a.txt", "Some words about care and about the mood.\n")])
+        project.codebook.add_code("Care")
+        project.codebook.add_code("Mood")
+        project.coding.apply_coding("a.txt", "Care", 17, 21)
+        project.coding.apply_coding("a.txt", "Mood", 36, 40)
+        export_qdpx(project, tmp_path / "two.qdpx", pseudonymised=False)
+    with zipfile.ZipFile(tmp_path / "two.qdpx") as original, \
+            zipfile.ZipFile(tmp_path / "cased.qdpx", "w", zipfile.ZIP_DEFLATED) as out:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename.endswith(".qde"):
+                assert b'name="Mood"' in data
+                data = data.replace(b'name="Mood"', b'name="care"')
+            out.writestr(info, data)
+    back, summary = import_qdpx(tmp_path / "cased.qdpx", tmp_path / "back.fnp")
+    with back:
+        assert [c.path for c in back.codebook.codes()] == ["Care"]
+        assert sorted((c.code, c.text) for c in back.coding.codings()) == [("Care", "care"), ("Care", "mood")]
+    assert summary.codings == 2

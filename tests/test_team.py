@@ -240,3 +240,19 @@ def test_copy_and_merge_of_an_encrypted_project(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     with Project.open(path, passphrase=Passphrase(PASSPHRASE)) as proj:
         assert proj.conn.execute("SELECT count(*) FROM codings").fetchone()[0] == 1
+
+
+def test_code_made_in_a_copy_in_another_case_is_the_projects_code(study, tmp_path):
+    # Beyond ASCII too: "überstunden" and "Überstunden" are one code, as the
+    # codebook finds them by path.
+    (anna,) = make_copies(study, tmp_path, ("anna",))
+    with Project.open(study) as proj:
+        proj.codebook.add_code("Caseload/Überstunden")
+    with Project.open(anna) as copy:
+        copy.codebook.add_code("Caseload/überstunden")
+        copy.coding.apply_coding("t", "überstunden", 40, 50)
+    with Project.open(study) as proj:
+        report = merge_copies(proj, [anna])
+        assert [c.path for c in proj.codebook.codes() if c.parent_id is not None] == ["Caseload/Überstunden"]
+        assert proj.codebook.code("Caseload/Überstunden").codings == 1
+        assert report.codes_added == []

@@ -256,11 +256,9 @@ class CodingService:
         return self._codings(" AND ".join(clauses) or "1", params)
 
     def _code_ids(self, code: str, include_children: bool) -> list[int]:
-        codes = self.project.codebook.codes(counts=False)
-        root = self.project.codebook.find_code(codes, code)
         if not include_children:
-            return [root.id]
-        return [c.id for c in codes if c.id == root.id or c.path.startswith(root.path + "/")]
+            return [self.project.codebook.code_id(code)]
+        return [c.id for c in self.project.codebook.subtree(code)]
 
     def _codings(self, where: str, params: Sequence[Any]) -> list[Coding]:
         paths = {c.id: c.path for c in self.project.codebook.codes(counts=False)}

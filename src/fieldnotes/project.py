@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from fieldnotes.codes import CodebookService
+from fieldnotes.codebook.service import CodebookService
 from fieldnotes.coding import CodingService
 from fieldnotes.pseudo import PseudonymService
 from fieldnotes.reading import ReadingService

@@ -275,10 +275,9 @@ class _Merge:
                 self.code_map[sid] = cid
                 self._rename_or_move(guid, cid, name, parent_guid, parent_id, our_name, our_parent)
                 continue
-            same = self.dst.execute("SELECT id FROM codes WHERE ifnull(parent_id, 0) = ifnull(?, 0) "
-                                    "AND name = ? COLLATE NOCASE", [parent_id, name]).fetchone()
-            if same:
-                self.code_map[sid] = same[0]   # created in two copies under the same path: one code
+            same = self.project.codebook.child_id(parent_id, name)
+            if same is not None:
+                self.code_map[sid] = same   # created in two copies under the same path: one code
                 continue
             new_id = self.dst.execute(
                 "INSERT INTO codes(guid, parent_id, name, description, inclusion, exclusion, example, colour, "
@@ -301,9 +300,7 @@ class _Merge:
                 f"code '{self._path(cid)}': renamed or moved in the project and, differently, in a copy "
                 f"(as '{name}'); kept the project's")
             return
-        clash = self.dst.execute("SELECT id FROM codes WHERE ifnull(parent_id, 0) = ifnull(?, 0) AND name = ? "
-                                 "AND id <> ?", [parent_id, name, cid]).fetchone()
-        if clash:
+        if self.project.codebook.child_id(parent_id, name) not in (None, cid):
             self.report.conflicts.append(
                 f"code '{self._path(cid)}': a copy renamed it to '{name}', which its new parent already has")
             return

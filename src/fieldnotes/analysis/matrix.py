@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldnotes.analysis.table import RowHeader, Table
+from fieldnotes.codebook.tree import subtree_ends
 from fieldnotes.errors import FieldnotesError, NotFound
 from fieldnotes.passages import WORD
 
@@ -79,11 +80,8 @@ class CodeTree:
         for i in range(n):
             p = self.parent[i]
             self.depth[i] = self.depth[p] + 1 if p >= 0 else 0
-        self.end = list(range(1, n + 1))
-        for i in range(n - 1, -1, -1):
-            p = self.parent[i]
-            if p >= 0:
-                self.end[p] = max(self.end[p], self.end[i])
+        # The same rule as project.codebook.subtree, kept as ranges for speed.
+        self.end = subtree_ends(self.codes)
 
     @classmethod
     def of(cls, project) -> CodeTree:
@@ -111,7 +109,7 @@ class CodeTree:
             return list(range(len(self.codes)))
         if isinstance(names, str):
             names = [names]
-        chosen = {self.position[project.codebook.code_id(name)] for name in names}
+        chosen = {self.position[project.codebook.find_code(self.codes, name).id] for name in names}
         if not chosen:
             raise FieldnotesError("Name at least one code, or leave the codes out to use them all.")
         return sorted(chosen)

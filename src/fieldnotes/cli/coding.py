@@ -77,22 +77,14 @@ def codebook_export(project: str, output: str, name: str | None, original: bool)
       fieldnotes codebook export study.fnp -o codebook.yaml
     """
     from fieldnotes.cli.pseudo import output_view
+    from fieldnotes.codebook import codebook_format, write_codebook
 
     out = Path(output)
+    codebook_format(out, writing=True)  # a wrong extension says so before any work
     with open_project(project) as proj:
         nodes = output_view(proj, original, "code names and definitions as written.").codebook(proj.codebook.codebook_nodes())
         title = name or proj.setting("codebook_name") or Path(project).stem
-    if out.suffix.lower() in {".yaml", ".yml"}:
-        from fieldnotes.codebook.yaml_io import write_yaml
-
-        write_yaml(nodes, out, name=title)
-    elif out.suffix.lower() == ".qdc":
-        from fieldnotes import __version__
-        from fieldnotes.codebook.qdc import write_qdc
-
-        write_qdc(nodes, out, origin=f"fieldnotes {__version__}")
-    else:
-        raise FieldnotesError(f"{out}: export the codebook as .yaml or .qdc.")
+    write_codebook(out, nodes, name=title)
     count = sum(1 for n in nodes for _ in n.walk())
     console().print(f"Wrote {count} codes to {escape(output)}.")
 

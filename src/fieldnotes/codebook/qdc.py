@@ -17,7 +17,7 @@ Taguette and others exchange a code hierarchy. A file looks like::
 Decisions, so that other modules and users can rely on them:
 
 * **Colours** are returned and written as upper-case ``#RRGGBB`` (the form
-  :func:`fieldnotes.codes.normalise_colour` produces). The reader also accepts
+  :func:`fieldnotes.codebook.model.normalise_colour` produces). The reader also accepts
   ``#rgb``, ``#rrggbb`` in any case, RGB triples (``255,0,0``, ``255 0 0``) and
   ``rgb(255, 0, 0)`` / ``rgba(…)``; a colour it cannot understand becomes
   ``None`` rather than an error, since a colour is never worth losing a codebook.

@@ -107,15 +107,14 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
         view = project.pseudonyms.pseudonymised_view() if pseudonymised else project.pseudonyms.original_view()
     all_codes = project.codebook.codes(counts=False)
     if codes:
-        chosen = []
-        for name in codes:
-            code_id = project.codebook.code_id(name)
-            chosen.append(next(c.path for c in all_codes if c.id == code_id))
+        chosen = [project.codebook.find_code(all_codes, name) for name in codes]
     else:
-        chosen = [c.path for c in all_codes if c.parent_id is None]
+        chosen = [c for c in all_codes if c.parent_id is None]
+    subtrees = {c.id: project.codebook.subtree(c, codes=all_codes) for c in chosen}
     # The widest codes only: a sub-code of another chosen code comes with it.
-    roots = [p for p in dict.fromkeys(chosen) if not any(p.startswith(other + "/") for other in chosen)]
-    selected = {c.path for c in all_codes if any(c.path == r or c.path.startswith(r + "/") for r in roots)}
+    below = {c.id for members in subtrees.values() for c in members[1:]}
+    roots = [members[0].path for members in subtrees.values() if members[0].id not in below]
+    selected = {c.path for members in subtrees.values() for c in members}
 
     scrub = view.scrub
 

@@ -1346,10 +1346,13 @@ class _Writer:
     def _codes(self) -> None:
         counts = self.project.codebook.import_codebook(self.r.nodes, source=self.path.name) if self.r.nodes else {"added": 0}
         self.summary.codes = counts["added"]
-        by_path = {c.path: c.id for c in self.project.codebook.codes(counts=False)}
-        self.code_ids = {key: by_path["/".join(path)] for key, path in self.r.code_paths.items()
-                         if "/".join(path) in by_path}
-        self.code_ids_by_path = {tuple(p.split("/")): i for p, i in by_path.items()}
+        from fieldnotes.codebook.tree import Siblings
+
+        # Each file path found as the import matched it (case aside), so no coding is left without its code.
+        siblings = Siblings((c.id, c.parent_id, c.name) for c in self.project.codebook.codes(counts=False))
+        found = {path: siblings.walk(path) for path in {*self.r.code_paths.values(), *self.r.code_notes}}
+        self.code_ids = {key: found[path] for key, path in self.r.code_paths.items() if found[path] is not None}
+        self.code_ids_by_path = {path: code_id for path, code_id in found.items() if code_id is not None}
 
     # -- variables and attributes
 

@@ -594,8 +594,9 @@ class FieldnotesApp(App):
             return
         from fieldnotes.tui.screens.dialogs import ChoiceDialog
 
-        options = [("(top level)", "")] + [(c.path, c.path) for c in self.project.codebook.codes(counts=False)
-                                            if c.path != path and not c.path.startswith(path + "/")]
+        codes = self.project.codebook.codes(counts=False)
+        inside = {c.id for c in self.project.codebook.subtree(path, codes=codes)}
+        options = [("(top level)", "")] + [(c.path, c.path) for c in codes if c.id not in inside]
         self.push_screen(ChoiceDialog(f"Move {path} under", options),
                          callback=lambda target: target is not None and self._run(lambda t: self.project.codebook.move_code(path, t or None), target))
 

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from fieldnotes.codes import Code
+from fieldnotes.codebook.model import Code
 from fieldnotes.tui.messages import PickResult
 
 #: How many ranked codes a query shows.

@@ -475,7 +475,7 @@ def test_sibling_codes_differing_only_in_case_become_one_code_and_keep_every_cod
     # Another tool may hold "Care" and "care" side by side; the codebook finds
     # paths without case, so they become one code, and no coding is lost.
     with Project.create(tmp_path / "two.fnp") as project:
-        project.import_paths([write(tmp_path / "in" / "a.txt", "Some words about care and about the mood.\n")])
+        project.intake.import_paths([write(tmp_path / "in" / "a.txt", "Some words about care and about the mood.\n")])
         project.codebook.add_code("Care")
         project.codebook.add_code("Mood")
         project.coding.apply_coding("a.txt", "Care", 17, 21)

@@ -38,3 +38,30 @@ def test_import_contracts_hold():
                             cwd=Path(__file__).resolve().parents[1])
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
+
+
+UI_PARTS = {"cli", "tui", "__main__"}
+
+
+def test_every_domain_module_is_under_the_no_ui_library_contract():
+    """A new module outside cli/ and tui/ must be listed in the contract, or
+    it could import rich or textual unnoticed."""
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"]
+                    if c["name"].startswith("Domain and storage never import"))
+    listed = set(contract["source_modules"])
+    package = REPO / "src" / "fieldnotes"
+    parts = {p.stem for p in package.glob("*.py")} | {p.name for p in package.iterdir()
+                                                       if (p / "__init__.py").exists()}
+    missing = sorted(f"fieldnotes.{p}" for p in parts - UI_PARTS if p != "__init__" and f"fieldnotes.{p}" not in listed)
+    assert not missing, f"add to the contract in pyproject.toml: {missing}"
+
+
+def test_developers_md_draws_the_import_graph_as_it_is():
+    """DEVELOPERS.md's layer picture is generated from the imports
+    (tools/import_graph.py); it fails here when the code moved on."""
+    result = subprocess.run([sys.executable, str(REPO / "tools" / "import_graph.py"), "--check"],
+                            capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr

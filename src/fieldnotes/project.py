@@ -24,7 +24,7 @@ from typing import Any
 
 from fieldnotes.codes import CodebookService
 from fieldnotes.coding import CodingService
-from fieldnotes.pseudo import PseudonymService
+from fieldnotes.pseudonymise.service import PseudonymService
 from fieldnotes.reading import ReadingService
 from fieldnotes.history import History
 from fieldnotes.importers.batch import Prepared, read_ahead

@@ -32,7 +32,7 @@ case too (then they are probably ordinary words), and how often they recur.
 ['KX4471902', 'Pemberwick', 'Ivy']
 
 Pure functions over texts and spans: no database, no spaCy. The project API
-(:meth:`fieldnotes.pseudo.PseudonymMixin.residual_queue`) feeds it the
+(:meth:`fieldnotes.pseudonymise.service.PseudonymService.residual_queue`) feeds it the
 documents, what is already masked and what the project knows.
 """
 

@@ -210,7 +210,7 @@ class PseudonymisedView(ProjectView):
                  progress: Callable[[int, int], None] | None = None) -> None:
         super().__init__(project)
         started = time.perf_counter()
-        self._nlp, message, label = project.pseudonyms._resolve_pipeline(pipeline, nlp)
+        self._nlp, message, label = project.pseudonyms.resolve_pipeline(pipeline, nlp)
         checked = 0
         if ensure:
             checked = project.pseudonyms.ensure_detection(nlp=self._nlp, pipeline=pipeline, progress=progress)
@@ -239,10 +239,10 @@ class PseudonymisedView(ProjectView):
     def document(self, document: str | int) -> tuple[str, Any]:
         doc_id = self.doc_id(document)
         if doc_id not in self._docs:
-            from fieldnotes.pseudonymise.replace import render
+            from fieldnotes.pseudonymise.offsets import render
 
             self._docs[doc_id] = render(self.project.document_text(doc_id),
-                                        self.project.pseudonyms._view_replacements(doc_id, self.replacements))
+                                        self.project.pseudonyms.view_replacements(doc_id, self.replacements))
         return self._docs[doc_id]
 
     def turns(self, document: str | int, turns: Iterable | None = None) -> list:
@@ -317,7 +317,7 @@ class PseudonymisedView(ProjectView):
 
     def _scrub_many(self, values: list[str], ner: bool = True) -> None:
         from fieldnotes.pseudonymise.detect import detect
-        from fieldnotes.pseudonymise.replace import Replacement, render
+        from fieldnotes.pseudonymise.offsets import Replacement, render
 
         values = [v for v in dict.fromkeys(values) if v not in self._scrubbed]
         if not values:
@@ -325,7 +325,7 @@ class PseudonymisedView(ProjectView):
         readable = [v.translate(_NAME_SEPARATORS) for v in values]
         # The statistical recogniser needs context: on a bare label it
         # guesses, so only prose of a few words or more goes through it.
-        register = self.project.pseudonyms._register()
+        register = self.project.pseudonyms.register_entries()
         prose = [i for i, text in enumerate(readable) if ner and len(text.split()) >= _PROSE_WORDS]
         rest = [i for i in range(len(readable)) if i not in set(prose)]
         found: list[list] = [[] for _ in readable]

@@ -178,52 +178,11 @@ def cluster(
     allow = {_norm(a).casefold() for a in allowlist if a and a.strip()}
     allow_matcher = _allow_matcher(tuple(sorted(allow))) if allow else None
     allowed_spans = [list(_allowed_spans(allow_matcher, t)) if allow_matcher else [] for t in texts]
-    allow_words = frozenset(allow)
-
-    mentions: list[_M] = []
-    for d, doc_cands in enumerate(candidates):
-        for c in doc_cands:
-            if _is_allowed(c.text, c.start, c.end, allow, allowed_spans[d]):
-                continue
-            if c.category not in STRUCTURED and c.detector not in ("register", "speaker", "rule:alias") and is_kept(c.text, allow_words):
-                continue  # the shipped keep list, with the project's own words
-            prev = _PREV_WORD.search(texts[d], max(0, c.start - 20), c.start)
-            nxt = _NEXT_WORDS.match(texts[d], c.end, c.end + 30)
-            mentions.append(
-                _M(d, c.start, c.end, c.text, c.detector, c.score, c.category,
-                   prev.group(1).lower() if prev else "", " ".join(g for g in nxt.groups() if g) if nxt else "")
-            )
-
-    _vote_categories(mentions)
-    lower_vocab = _lower_vocabulary(texts)
-    persons = {m.text for m in mentions if m.category == "PERSON"}
-    for m in mentions:
-        if m.detector == "ner" and m.category == "PERSON" and " " in m.text:
-            _trim_ordinary_lead(m, lower_vocab, persons)
-    ordinary = _ordinary_words(mentions, texts, lower_vocab)
-    if ordinary:
-        mentions = [m for m in mentions if not (m.detector in _WEAK and _norm(m.text).casefold() in ordinary)]
+    mentions = _settle_categories(_mentions_of(candidates, texts, allow, allowed_spans), texts)
 
     entities: list[EntityDraft] = []
     owner: dict[int, int] = {}  # mention index -> entity index
-
-    # register entries seed entities
-    reg_forms: dict[tuple[str, str], int] = {}
-    for entry in register:
-        idx = len(entities)
-        entities.append(EntityDraft(entry.category, entry.name, set(), [], entry.pseudonym))
-        for form in entry.forms:
-            reg_forms.setdefault((entry.category, _norm(form).casefold()), idx)
-            if entry.category == "PERSON":
-                reg_forms.setdefault(("PERSON", " ".join(_name_parts(form)).casefold()), idx)
-    for i, m in enumerate(mentions):
-        key = (m.category, _norm(m.text).casefold())
-        idx = reg_forms.get(key)
-        if idx is None and m.category == "PERSON":
-            idx = reg_forms.get(("PERSON", " ".join(_name_parts(m.text)).casefold()))
-        if idx is not None:
-            owner[i] = idx
-
+    reg_forms = _seed_register(register, mentions, entities, owner)
     _cluster_people(mentions, owner, entities, register, reg_forms)
     _cluster_others(mentions, owner, entities)
 
@@ -240,6 +199,65 @@ def cluster(
         if not ent.label:
             ent.label = _best_label(ent)
     return [e for e in entities if e.mentions or e.pseudonym]
+
+
+def _mentions_of(candidates: Sequence[Sequence[Candidate]], texts: list[str], allow: set[str],
+                 allowed_spans: list[list[tuple[int, int]]]) -> list[_M]:
+    """The candidates that are neither allowed nor on the keep list, with
+    the words around them."""
+    allow_words = frozenset(allow)
+    mentions: list[_M] = []
+    for d, doc_cands in enumerate(candidates):
+        for c in doc_cands:
+            if _is_allowed(c.text, c.start, c.end, allow, allowed_spans[d]):
+                continue
+            if c.category not in STRUCTURED and c.detector not in ("register", "speaker", "rule:alias") and is_kept(c.text, allow_words):
+                continue  # the shipped keep list, with the project's own words
+            prev = _PREV_WORD.search(texts[d], max(0, c.start - 20), c.start)
+            nxt = _NEXT_WORDS.match(texts[d], c.end, c.end + 30)
+            mentions.append(
+                _M(d, c.start, c.end, c.text, c.detector, c.score, c.category,
+                   prev.group(1).lower() if prev else "", " ".join(g for g in nxt.groups() if g) if nxt else "")
+            )
+    return mentions
+
+
+def _settle_categories(mentions: list[_M], texts: list[str]) -> list[_M]:
+    """One category per form by vote; a leading ordinary word trimmed off
+    a model's person ("Shadowing Anita Shah"); weak mentions of words the project
+    shows to be ordinary dropped."""
+    _vote_categories(mentions)
+    lower_vocab = _lower_vocabulary(texts)
+    persons = {m.text for m in mentions if m.category == "PERSON"}
+    for m in mentions:
+        if m.detector == "ner" and m.category == "PERSON" and " " in m.text:
+            _trim_ordinary_lead(m, lower_vocab, persons)
+    ordinary = _ordinary_words(mentions, texts, lower_vocab)
+    if ordinary:
+        mentions = [m for m in mentions if not (m.detector in _WEAK and _norm(m.text).casefold() in ordinary)]
+    return mentions
+
+
+def _seed_register(register: Sequence[RegisterEntry], mentions: list[_M], entities: list[EntityDraft],
+                   owner: dict[int, int]) -> dict[tuple[str, str], int]:
+    """Register entries seed entities, and own the mentions of their forms;
+    returns ``(category, folded form) -> entity index``."""
+    reg_forms: dict[tuple[str, str], int] = {}
+    for entry in register:
+        idx = len(entities)
+        entities.append(EntityDraft(entry.category, entry.name, set(), [], entry.pseudonym))
+        for form in entry.forms:
+            reg_forms.setdefault((entry.category, _norm(form).casefold()), idx)
+            if entry.category == "PERSON":
+                reg_forms.setdefault(("PERSON", " ".join(_name_parts(form)).casefold()), idx)
+    for i, m in enumerate(mentions):
+        key = (m.category, _norm(m.text).casefold())
+        idx = reg_forms.get(key)
+        if idx is None and m.category == "PERSON":
+            idx = reg_forms.get(("PERSON", " ".join(_name_parts(m.text)).casefold()))
+        if idx is not None:
+            owner[i] = idx
+    return reg_forms
 
 
 def _allow_matcher(allow: tuple[str, ...]) -> re.Pattern:

@@ -170,9 +170,25 @@ def assign_replacements(
     manual = {e.id: e.manual.strip() for e in ordered if e.manual and e.manual.strip()}
     taken = {m.casefold() for m in manual.values()}
 
-    # Pass 1: what every entity gets under "tags" with nothing typed by hand. Tag
-    # numbers are counted here for every entity that would carry one, whatever
-    # later wins, so they do not move when a strategy or a manual entry changes.
+    # Pass 1: what every entity gets under "tags" with nothing typed by hand.
+    result = _tags_pass(ordered, taken, tags or {}, date_mode, shift)
+    # Pass 2: the strategy.
+    if strategy == "roles":
+        _roles_pass(ordered, taken, role_tags or {}, result)
+    elif strategy == "surrogates":
+        _surrogates_pass(ordered, seed, surrogates or {}, result)
+
+    # Pass 3: the researcher's word.
+    result.update(manual)
+    return result
+
+
+def _tags_pass(ordered: Sequence[EntityInfo], taken: set[str], tags: dict[int, str], date_mode: str,
+               shift: int) -> dict[int, str]:
+    """Every entity's value under "tags": dates and postcodes by their own
+    rule, else the tag it has or the next one. Tag numbers are counted here
+    for every entity that would carry one, whatever later wins, so they do
+    not move when a strategy or a manual entry changes."""
     numbering = _Numbering(taken)
     result: dict[int, str] = {}
     for entity in ordered:
@@ -182,31 +198,34 @@ def assign_replacements(
         elif entity.category == "POSTCODE":
             value = postcode_district(entity.label)
         if value is None:
-            value = (tags or {}).get(entity.id) or numbering.next(tag_name(entity))
+            value = tags.get(entity.id) or numbering.next(tag_name(entity))
         result[entity.id] = value
-
-    # Pass 2: the strategy.
-    if strategy == "roles":
-        numbering = _Numbering(taken | {v.casefold() for v in (role_tags or {}).values() if v})
-        for entity in ordered:
-            if entity.role and entity.role.strip():
-                result[entity.id] = (role_tags or {}).get(entity.id) or numbering.next(role_name(entity.role))
-    elif strategy == "surrogates":
-        kept = {k: v for k, v in (surrogates or {}).items() if v}
-        kept_folded = {v.casefold() for v in kept.values()}
-        namer = Surrogates(ordered, seed)
-        for entity in ordered:
-            if entity.category == "PERSON":
-                name = kept.get(entity.id)
-                if name is None:
-                    name = namer.name_for(entity)
-                    # A new name that another entity already carries would
-                    # join two people: the tag is safer.
-                    if name is not None and name.casefold() in kept_folded:
-                        name = None
-                if name is not None:
-                    result[entity.id] = name
-
-    # Pass 3: the researcher's word.
-    result.update(manual)
     return result
+
+
+def _roles_pass(ordered: Sequence[EntityInfo], taken: set[str], role_tags: dict[int, str],
+                result: dict[int, str]) -> None:
+    """Entities with a register role get their role tag ("[Social worker 2]")."""
+    numbering = _Numbering(taken | {v.casefold() for v in role_tags.values() if v})
+    for entity in ordered:
+        if entity.role and entity.role.strip():
+            result[entity.id] = role_tags.get(entity.id) or numbering.next(role_name(entity.role))
+
+
+def _surrogates_pass(ordered: Sequence[EntityInfo], seed: str, surrogates: dict[int, str],
+                     result: dict[int, str]) -> None:
+    """People get a surrogate name: the one they have, else a new one."""
+    kept = {k: v for k, v in surrogates.items() if v}
+    kept_folded = {v.casefold() for v in kept.values()}
+    namer = Surrogates(ordered, seed)
+    for entity in ordered:
+        if entity.category == "PERSON":
+            name = kept.get(entity.id)
+            if name is None:
+                name = namer.name_for(entity)
+                # A new name that another entity already carries would
+                # join two people: the tag is safer.
+                if name is not None and name.casefold() in kept_folded:
+                    name = None
+            if name is not None:
+                result[entity.id] = name

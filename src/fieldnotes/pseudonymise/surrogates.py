@@ -246,6 +246,34 @@ class Surrogates:
             return surrogate[0] + real[1:]
         return surrogate
 
+    def _surname_and_given(self, entity: EntityInfo, lead: list[str], words: list[str],
+                           comma: bool) -> tuple[str | None, list[str]]:
+        """The label's surname (or None) and given names."""
+        if comma:  # "Hughes, Carys"
+            return words[0], words[1:]
+        if len(words) >= 2:
+            return words[-1], words[:-1]
+        single = words[0]
+        # A lone word is a given name unless a title precedes it, the
+        # project uses it as a family name, or it is no known given name
+        # and nothing says it is one.
+        as_surname = bool(lead and any(self._is_title(w) for w in lead)) or (
+            single.casefold() in self.surnames_seen
+        ) or (entity.gender not in ("female", "male") and not self._is_first_name(single))
+        return (single, []) if as_surname else (None, [single])
+
+    @staticmethod
+    def _gender(entity: EntityInfo, lead: list[str], given: list[str]) -> str | None:
+        """The entity's gender hint, else its title's, else a guess from its
+        first given name."""
+        gender = entity.gender
+        if gender not in ("female", "male"):
+            gender = next((_TITLE_GENDER[w.rstrip(".").casefold()] for w in lead
+                           if w.rstrip(".").casefold() in _TITLE_GENDER), None)
+        if gender is None and given and len(given[0].strip(".")) > 1:
+            gender = _guess_gender(given[0])
+        return gender
+
     def name_for(self, entity: EntityInfo) -> str | None:
         """A surrogate with the shape of the entity's label, or None when the
         pools are exhausted (the caller falls back to a tag)."""
@@ -253,25 +281,8 @@ class Surrogates:
         if not words:
             return None
         comma = "," in entity.label and len(words) >= 2
-        if comma:  # "Hughes, Carys"
-            last_word, given = words[0], words[1:]
-        elif len(words) >= 2:
-            last_word, given = words[-1], words[:-1]
-        else:
-            single = words[0]
-            # A lone word is a given name unless a title precedes it, the
-            # project uses it as a family name, or it is no known given name
-            # and nothing says it is one.
-            as_surname = bool(lead and any(self._is_title(w) for w in lead)) or (
-                single.casefold() in self.surnames_seen
-            ) or (entity.gender not in ("female", "male") and not self._is_first_name(single))
-            last_word, given = (single, []) if as_surname else (None, [single])
-        gender = entity.gender
-        if gender not in ("female", "male"):
-            gender = next((_TITLE_GENDER[w.rstrip(".").casefold()] for w in lead
-                           if w.rstrip(".").casefold() in _TITLE_GENDER), None)
-        if gender is None and given and len(given[0].strip(".")) > 1:
-            gender = _guess_gender(given[0])
+        last_word, given = self._surname_and_given(entity, lead, words, comma)
+        gender = self._gender(entity, lead, given)
         out_given: list[str] = []
         for i, word in enumerate(given):
             if len(word.strip(".")) == 1:

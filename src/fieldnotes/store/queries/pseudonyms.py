@@ -378,3 +378,49 @@ def compact(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('optimize')")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")
+
+
+# -- the pseudonymised view ---------------------------------------------------------
+
+
+def document_names(conn: sqlite3.Connection) -> dict[int, str]:
+    """Document id -> name, in id order."""
+    return dict(conn.execute("SELECT id, name FROM documents ORDER BY id").fetchall())
+
+
+def document_ids(conn: sqlite3.Connection) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+
+
+def rejected_surfaces(conn: sqlite3.Connection) -> list[str]:
+    """The surfaces JSON of every rejected entity."""
+    return [r[0] for r in conn.execute("SELECT surfaces FROM entities WHERE status = 'rejected'")]
+
+
+def replaced_entities(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """``(id, category, surfaces JSON)`` of every entity not rejected, in id order."""
+    return conn.execute("SELECT id, category, surfaces FROM entities WHERE status != 'rejected' ORDER BY id").fetchall()
+
+
+def code_names(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM codes")]
+
+
+#: The project's own text outside the documents, as labels (names,
+#: definitions, attribute values) or as prose (memos, example quotes, case
+#: descriptions), in the order a view scrubs them.
+_FREE_TEXT = (("SELECT name FROM documents", "labels"),
+              ("SELECT name, description, inclusion, exclusion FROM codes", "labels"),
+              ("SELECT example FROM codes", "prose"),
+              ("SELECT title, text FROM memos", "prose"),
+              ("SELECT name FROM cases", "labels"), ("SELECT description FROM cases", "prose"),
+              ("SELECT description FROM variables", "labels"), ("SELECT value FROM attributes", "labels"))
+
+
+def free_text(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """``(labels, prose)``: every non-blank text value of :data:`_FREE_TEXT`."""
+    found: dict[str, list[str]] = {"labels": [], "prose": []}
+    for sql, kind in _FREE_TEXT:
+        for row in conn.execute(sql):
+            found[kind].extend(v for v in row if isinstance(v, str) and v.strip())
+    return found["labels"], found["prose"]

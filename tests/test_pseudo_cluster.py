@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from fieldnotes.pseudonymise import (
-    Candidate,
-    EntityDraft,
-    RegisterEntry,
-    cluster,
-    detect,
-    is_first_name,
-    nickname_variants,
-)
+from fieldnotes.pseudonymise.cluster import EntityDraft, cluster
+from fieldnotes.pseudonymise.detect import Candidate, detect
+from fieldnotes.pseudonymise.names import is_first_name, nickname_variants
+from fieldnotes.pseudonymise.register import RegisterEntry
 
 
 def cand(text: str, surface: str, category: str = "PERSON", detector: str = "ner", nth: int = 0) -> Candidate:

@@ -9,18 +9,17 @@ from dataclasses import dataclass
 import pytest
 
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.pseudonymise import (
-    CATEGORIES,
-    SPACY_LABELS,
-    TITLES,
+from fieldnotes.pseudonymise.categories import CATEGORIES, SPACY_LABELS
+from fieldnotes.pseudonymise.detect import (
     Candidate,
     detect,
     detect_ner,
     detect_rules,
     load_pipeline,
-    read_register,
     resolve_pipeline_name,
 )
+from fieldnotes.pseudonymise.names import TITLES
+from fieldnotes.pseudonymise.register import read_register
 from fieldnotes.pseudonymise.rules import nhs_number_valid
 
 

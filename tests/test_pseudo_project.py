@@ -113,6 +113,37 @@ def test_key_log_csv_and_jsonl(study, tmp_path):
     assert json.loads(out.splitlines()[0])["status"] == "suggested"
 
 
+def test_key_log_is_one_api_call_owner_only_neutralised_and_audited(study, tmp_path):
+    """The key log is built by the project API (the CLI only shows what it
+    returns): a CSV file readable by its owner only, starting with the
+    warning line, every cell neutralised, the release in the audit trail;
+    as JSON lines without a file, the same records as ``mention_log``."""
+    import stat
+
+    from fieldnotes.errors import FieldnotesError
+
+    # A replacement that would run as a formula in a spreadsheet.
+    study.pseudonyms.set_replacement("Hadley", "=Town")
+    key = tmp_path / "key.csv"
+    log = study.pseudonyms.key_log("csv", output=key)
+    assert log.path == key and log.text is None and log.records == len(study.pseudonyms.mention_log())
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    lines = key.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("# SENSITIVE: pseudonymisation key of s.fnp")
+    rows = list(csv.DictReader(lines[1:]))
+    assert len(rows) == log.records > 0
+    assert {row["replacement"] for row in rows if row["text"] == "Hadley"} == {"'=Town"}
+    assert all(not v.startswith(("=", "+", "-", "@")) for row in rows for v in row.values()), rows
+    released = [json.loads(d) for a, d in study.conn.execute("SELECT action, detail FROM audit") if a == "pseudo.log"]
+    assert released[-1] == {"to": f"{key} (csv)", "records": log.records}
+
+    shown = study.pseudonyms.key_log("jsonl")
+    assert shown.path is None
+    assert [json.loads(line) for line in shown.text.splitlines()] == study.pseudonyms.mention_log()
+    with pytest.raises(FieldnotesError, match="encrypted key is written to a file"):
+        study.pseudonyms.key_log("csv", recipients=["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"])
+
+
 def test_safe_copy_has_no_originals_anywhere(study, tmp_path):
     study.codebook.add_code("Family/Support")
     start, end = study.coding.find_text("int", "Mrs Mensah helps.")

@@ -10,19 +10,10 @@ import pytest
 from rapidfuzz import fuzz
 
 from fieldnotes.pseudonymise.names import is_ambiguous_name, nickname_variants
-from fieldnotes.pseudonymise.replace import (
-    FEMALE_NAMES,
-    MALE_NAMES,
-    STRATEGIES,
-    SURNAMES,
-    EntityInfo,
-    OffsetMap,
-    Replacement,
-    assign_replacements,
-    date_shift_for,
-    render,
-    resolve_overlaps,
-)
+from fieldnotes.pseudonymise.dates import date_shift_for
+from fieldnotes.pseudonymise.offsets import OffsetMap, Replacement, render, resolve_overlaps
+from fieldnotes.pseudonymise.replace import STRATEGIES, EntityInfo, assign_replacements
+from fieldnotes.pseudonymise.surrogates import FEMALE_NAMES, MALE_NAMES, SURNAMES
 
 # The people of sample_data/ (see its README) and the report in seed/.
 CAST = (

@@ -23,7 +23,7 @@ from typing import Any
 
 from fieldnotes.codebook.service import CodebookService
 from fieldnotes.coding import CodingService
-from fieldnotes.pseudo import PseudonymService
+from fieldnotes.pseudonymise.service import PseudonymService
 from fieldnotes.reading import ReadingService
 from fieldnotes.history import History
 from fieldnotes.intake import Intake

@@ -35,7 +35,7 @@ class ReadingText:
     """A document as shown to a coder: ``text`` and ``turns`` in view offsets.
 
     ``mapping`` is None for the original text (offsets are the stored ones);
-    otherwise an :class:`~fieldnotes.pseudonymise.replace.OffsetMap`.
+    otherwise an :class:`~fieldnotes.pseudonymise.offsets.OffsetMap`.
     """
 
     document: str

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from pathlib import Path
 
@@ -324,43 +321,18 @@ def pseudo_log(project, fmt, output, recipients) -> None:
       fieldnotes pseudo log study.fnp --format csv -o key.csv
       fieldnotes pseudo log study.fnp -o key.csv.age --encrypt-to age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
     """
-    with open_project(project) as proj:
-        records = proj.pseudonyms.mention_log(destination=f"{output or 'stdout'} ({fmt})")
-    fields = ["document", "start", "end", "text", "category", "replacement", "status", "detector"]
-    buffer = io.StringIO()
-    if fmt == "csv":
-        from fieldnotes.export.safe import neutralise
-
-        buffer.write(f"# SENSITIVE: pseudonymisation key of {Path(project).name}; real names inside. "
-                     "Keep it in the secure environment.\n")
-        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        # Like every CSV fieldnotes writes: a cell such as "=cmd.txt" or
-        # "+44 7700 900418" must not run as a formula when the key is opened.
-        writer.writerows({key: neutralise(value) for key, value in record.items()} for record in records)
-    else:
-        for record in records:
-            buffer.write(json.dumps(record, ensure_ascii=False) + "\n")
     if recipients and not output:
         raise FieldnotesError("--encrypt-to writes a file: give it with -o, e.g. -o key.csv.age.")
-    if output:
-        from fieldnotes.export.safe import sensitive_output, write_atomically
-
-        data = buffer.getvalue().encode("utf-8")
-        if recipients:
-            from fieldnotes.pseudonymise.keyfile import encrypt_for
-
-            data = encrypt_for(data, recipients)
-        with sensitive_output():
-            write_atomically(Path(output), data)
-        how = f"encrypted for {len(recipients)} recipient(s) with age" if recipients else "sensitive"
-        err_console().print(f"Wrote {len(records)} records to {escape(output)} ({how}; readable by you only).")
+    with open_project(project) as proj:
+        log = proj.pseudonyms.key_log(fmt, output=output, recipients=recipients)
+    if log.path is not None:
+        how = f"encrypted for {log.encrypted_for} recipient(s) with age" if log.encrypted_for else "sensitive"
+        err_console().print(f"Wrote {log.records} records to {escape(output)} ({how}; readable by you only).")
     else:
         from fieldnotes.terminal import printable
 
         # On a terminal the key's text (from the documents) must not drive it.
-        text = buffer.getvalue()
-        click.echo(printable(text) if sys.stdout.isatty() else text, nl=False)
+        click.echo(printable(log.text) if sys.stdout.isatty() else log.text, nl=False)
 
 
 @pseudo.command("check-leaks")

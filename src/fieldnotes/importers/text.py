@@ -14,14 +14,17 @@ from fieldnotes.importers.base import ParsedDocument, ParseError, normalise_newl
 from fieldnotes.importers.turns import detect_turns
 
 
-def decode(data: bytes) -> tuple[str, str, list[str]]:
+def decode(data: bytes, *, lenient: bool = False) -> tuple[str, str, list[str]]:
     """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252.
 
-    Returns ``(text, encoding, warnings)``.
+    Returns ``(text, encoding, warnings)``. ``lenient`` (the leak checker,
+    which must read every file it is given) never raises: undecodable bytes
+    become U+FFFD and NUL bytes are read as text.
     """
+    errors = "replace" if lenient else "strict"
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig", []
+            return data[3:].decode("utf-8", errors), "utf-8-sig", []
         except UnicodeDecodeError as exc:
             raise ParseError(
                 f"starts with a UTF-8 byte-order mark but is not valid UTF-8 (byte {exc.start}); "
@@ -29,17 +32,17 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
             ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16"), "utf-16", []
+            return data.decode("utf-16", errors), "utf-16", []
         except UnicodeDecodeError:
             raise ParseError("starts with a UTF-16 byte-order mark but is not valid UTF-16; re-save it as UTF-8") from None
-    if b"\x00" in data[:8192]:
+    if not lenient and b"\x00" in data[:8192]:
         raise ParseError("looks like a binary file, not text (it contains NUL bytes)")
     try:
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError as exc:
         utf8_error = exc
     try:
-        text = data.decode("cp1252")
+        text = data.decode("cp1252", errors)
     except UnicodeDecodeError:
         raise ParseError(
             f"is neither UTF-8 nor Windows-1252 text (undecodable byte at position {utf8_error.start}); "

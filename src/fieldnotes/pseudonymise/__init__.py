@@ -1,4 +1,5 @@
-"""Pseudonymisation: find identifying mentions and group them into entities.
+"""Pseudonymisation: find identifying mentions, group them into entities,
+review them and apply replacements in every output.
 
 Detection (:mod:`.detect`) combines spaCy NER, rules (titles with names,
 postcodes, phone, NHS and National Insurance numbers, emails, references,
@@ -6,38 +7,18 @@ dates, street addresses, named schools and surgeries), speaker labels, the
 researcher's register (:mod:`.register`) and a first-name gazetteer
 (:mod:`.names`). Clustering (:mod:`.cluster`) groups the mentions into one
 entity per real person, place or organisation and propagates every surface
-form of an entity over the whole project.
+form of an entity over the whole project; both find many surface forms at
+once with :mod:`.forms`.
 
-Nothing here imports spaCy at import time: :func:`load_pipeline` does, lazily.
+In a project (``project.pseudonyms``, :mod:`.service`): detection runs and
+re-clustering (:mod:`.runs`), stable tags (:mod:`.tags`), replacements chosen
+(:mod:`.replace`, :mod:`.surrogates`, :mod:`.dates`) and applied
+(:mod:`.offsets`, :mod:`.view`), the residual-risk queue (:mod:`.residual`),
+exports and safe copies (:mod:`.safe_copy`), the key (:mod:`.keylog`) and the
+leak checker (:mod:`.leaks`).
+
+Nothing here imports spaCy at import time (:func:`.detect.load_pipeline`
+does, lazily), and the package itself imports nothing: opening a project
+(which imports :mod:`.service`) does not pay for the detectors. Import names
+from their modules.
 """
-
-from fieldnotes.pseudonymise.categories import CATEGORIES, SPACY_LABELS
-from fieldnotes.pseudonymise.cluster import EntityDraft, cluster
-from fieldnotes.pseudonymise.detect import (
-    Candidate,
-    detect,
-    detect_ner,
-    detect_rules,
-    load_pipeline,
-    resolve_pipeline_name,
-)
-from fieldnotes.pseudonymise.names import TITLES, is_first_name, nickname_variants
-from fieldnotes.pseudonymise.register import RegisterEntry, read_register
-
-__all__ = [
-    "CATEGORIES",
-    "SPACY_LABELS",
-    "TITLES",
-    "Candidate",
-    "EntityDraft",
-    "RegisterEntry",
-    "cluster",
-    "detect",
-    "detect_ner",
-    "detect_rules",
-    "is_first_name",
-    "load_pipeline",
-    "nickname_variants",
-    "read_register",
-    "resolve_pipeline_name",
-]

@@ -32,13 +32,13 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Iterable, Sequence
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, STRUCTURED, is_kept
-from fieldnotes.pseudonymise.detect import Candidate, _name_context
+from fieldnotes.pseudonymise.detect import Candidate
+from fieldnotes.pseudonymise.forms import WORD_LEFT, FormMatcher, any_case_form, trie_pattern
 from fieldnotes.pseudonymise.names import (
     _FUNCTION_WORDS,
     are_nicknames,
@@ -62,102 +62,6 @@ class EntityDraft:
     surfaces: set[str]
     mentions: list[Mention]
     pseudonym: str | None = None
-
-
-# --- matching many forms at once ---------------------------------------------------
-
-_LEFT = r"(?<![\w@])(?<!\w[.@-])"
-_RIGHT = r"(?![\w@])(?!['’]?[.@-]\w)"
-
-
-def _trie_pattern(words: Iterable[str]) -> str:
-    """A regex that matches any of ``words``, longest first, built as a trie
-    so a long alternation stays fast."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if end:
-            return "(?:" + body + ")?"
-        return body
-
-    return build(trie)
-
-
-def _insensitive(form: str) -> bool:
-    """May ``form`` match in any letter case? Multi-word names and first names
-    that are not English words may ("jodie mensah", "jodie"); surnames, places
-    and name-words match as written or in capitals."""
-    words = form.split()
-    if len(words) > 1:
-        return not all(is_ambiguous_name(w) or w.casefold() in _FUNCTION_WORDS for w in words)
-    return is_first_name(form) and not is_ambiguous_name(form) and len(form) >= 3
-
-
-class FormMatcher:
-    """Finds whole-word occurrences of many surface forms in one pass per mode."""
-
-    def __init__(self, forms: Sequence[str], insensitive_forms: set[str] | None = None):
-        """``insensitive_forms``: the forms that may match in any case; by
-        default decided by :func:`_insensitive`."""
-        self.by_key: dict[str, str] = {}
-        insensitive: list[str] = []
-        sensitive: list[str] = []
-        for form in forms:
-            form = form.strip()
-            if len(form) < 2:
-                continue
-            if (form in insensitive_forms) if insensitive_forms is not None else _insensitive(form):
-                key = form.lower()
-                if len(key) == len(form):
-                    self.by_key.setdefault(key, form)
-                    insensitive.append(key)
-                    continue
-            variants = {form, form.upper()}
-            if form.isupper() and form.isalpha() and len(form) >= 3:
-                variants.add(form.title())  # a name first seen in capitals ("SAGAL:", a heading) in ordinary case
-            for variant in variants:
-                self.by_key.setdefault(variant, form)
-                sensitive.append(variant)
-        self._ci = re.compile(_LEFT + "(?:" + _trie_pattern(insensitive) + ")" + _RIGHT, re.IGNORECASE) if insensitive else None
-        self._cs = re.compile(_LEFT + "(?:" + _trie_pattern(sensitive) + ")" + _RIGHT) if sensitive else None
-
-    def finditer(self, text: str):
-        """Yield ``(start, end, form)``; overlapping hits keep the longer."""
-        hits = []
-        if self._ci is not None:
-            for m in self._ci.finditer(text):
-                form = self.by_key.get(m.group().lower())
-                if form is not None:
-                    hits.append((m.start(), m.end(), form))
-        if self._cs is not None:
-            for m in self._cs.finditer(text):
-                form = self.by_key.get(m.group())
-                if form is None:
-                    continue
-                if len(form.split()) == 1 and is_ambiguous_name(form) and not _name_context(text, m.start(), m.end()):
-                    continue
-                hits.append((m.start(), m.end(), form))
-        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-        last_end = -1
-        for h in hits:
-            if h[0] >= last_end:
-                yield h
-                last_end = h[1]
-
-
-@lru_cache(maxsize=64)
-def compile_forms(forms: tuple[str, ...]) -> FormMatcher:
-    return FormMatcher(forms)
 
 
 # --- normalisation -------------------------------------------------------------------
@@ -274,52 +178,11 @@ def cluster(
     allow = {_norm(a).casefold() for a in allowlist if a and a.strip()}
     allow_matcher = _allow_matcher(tuple(sorted(allow))) if allow else None
     allowed_spans = [list(_allowed_spans(allow_matcher, t)) if allow_matcher else [] for t in texts]
-    allow_words = frozenset(allow)
-
-    mentions: list[_M] = []
-    for d, doc_cands in enumerate(candidates):
-        for c in doc_cands:
-            if _is_allowed(c.text, c.start, c.end, allow, allowed_spans[d]):
-                continue
-            if c.category not in STRUCTURED and c.detector not in ("register", "speaker", "rule:alias") and is_kept(c.text, allow_words):
-                continue  # the shipped keep list, with the project's own words
-            prev = _PREV_WORD.search(texts[d], max(0, c.start - 20), c.start)
-            nxt = _NEXT_WORDS.match(texts[d], c.end, c.end + 30)
-            mentions.append(
-                _M(d, c.start, c.end, c.text, c.detector, c.score, c.category,
-                   prev.group(1).lower() if prev else "", " ".join(g for g in nxt.groups() if g) if nxt else "")
-            )
-
-    _vote_categories(mentions)
-    lower_vocab = _lower_vocabulary(texts)
-    persons = {m.text for m in mentions if m.category == "PERSON"}
-    for m in mentions:
-        if m.detector == "ner" and m.category == "PERSON" and " " in m.text:
-            _trim_ordinary_lead(m, lower_vocab, persons)
-    ordinary = _ordinary_words(mentions, texts, lower_vocab)
-    if ordinary:
-        mentions = [m for m in mentions if not (m.detector in _WEAK and _norm(m.text).casefold() in ordinary)]
+    mentions = _settle_categories(_mentions_of(candidates, texts, allow, allowed_spans), texts)
 
     entities: list[EntityDraft] = []
     owner: dict[int, int] = {}  # mention index -> entity index
-
-    # register entries seed entities
-    reg_forms: dict[tuple[str, str], int] = {}
-    for entry in register:
-        idx = len(entities)
-        entities.append(EntityDraft(entry.category, entry.name, set(), [], entry.pseudonym))
-        for form in entry.forms:
-            reg_forms.setdefault((entry.category, _norm(form).casefold()), idx)
-            if entry.category == "PERSON":
-                reg_forms.setdefault(("PERSON", " ".join(_name_parts(form)).casefold()), idx)
-    for i, m in enumerate(mentions):
-        key = (m.category, _norm(m.text).casefold())
-        idx = reg_forms.get(key)
-        if idx is None and m.category == "PERSON":
-            idx = reg_forms.get(("PERSON", " ".join(_name_parts(m.text)).casefold()))
-        if idx is not None:
-            owner[i] = idx
-
+    reg_forms = _seed_register(register, mentions, entities, owner)
     _cluster_people(mentions, owner, entities, register, reg_forms)
     _cluster_others(mentions, owner, entities)
 
@@ -338,8 +201,67 @@ def cluster(
     return [e for e in entities if e.mentions or e.pseudonym]
 
 
+def _mentions_of(candidates: Sequence[Sequence[Candidate]], texts: list[str], allow: set[str],
+                 allowed_spans: list[list[tuple[int, int]]]) -> list[_M]:
+    """The candidates that are neither allowed nor on the keep list, with
+    the words around them."""
+    allow_words = frozenset(allow)
+    mentions: list[_M] = []
+    for d, doc_cands in enumerate(candidates):
+        for c in doc_cands:
+            if _is_allowed(c.text, c.start, c.end, allow, allowed_spans[d]):
+                continue
+            if c.category not in STRUCTURED and c.detector not in ("register", "speaker", "rule:alias") and is_kept(c.text, allow_words):
+                continue  # the shipped keep list, with the project's own words
+            prev = _PREV_WORD.search(texts[d], max(0, c.start - 20), c.start)
+            nxt = _NEXT_WORDS.match(texts[d], c.end, c.end + 30)
+            mentions.append(
+                _M(d, c.start, c.end, c.text, c.detector, c.score, c.category,
+                   prev.group(1).lower() if prev else "", " ".join(g for g in nxt.groups() if g) if nxt else "")
+            )
+    return mentions
+
+
+def _settle_categories(mentions: list[_M], texts: list[str]) -> list[_M]:
+    """One category per form by vote; a leading ordinary word trimmed off
+    a model's person ("Shadowing Anita Shah"); weak mentions of words the project
+    shows to be ordinary dropped."""
+    _vote_categories(mentions)
+    lower_vocab = _lower_vocabulary(texts)
+    persons = {m.text for m in mentions if m.category == "PERSON"}
+    for m in mentions:
+        if m.detector == "ner" and m.category == "PERSON" and " " in m.text:
+            _trim_ordinary_lead(m, lower_vocab, persons)
+    ordinary = _ordinary_words(mentions, texts, lower_vocab)
+    if ordinary:
+        mentions = [m for m in mentions if not (m.detector in _WEAK and _norm(m.text).casefold() in ordinary)]
+    return mentions
+
+
+def _seed_register(register: Sequence[RegisterEntry], mentions: list[_M], entities: list[EntityDraft],
+                   owner: dict[int, int]) -> dict[tuple[str, str], int]:
+    """Register entries seed entities, and own the mentions of their forms;
+    returns ``(category, folded form) -> entity index``."""
+    reg_forms: dict[tuple[str, str], int] = {}
+    for entry in register:
+        idx = len(entities)
+        entities.append(EntityDraft(entry.category, entry.name, set(), [], entry.pseudonym))
+        for form in entry.forms:
+            reg_forms.setdefault((entry.category, _norm(form).casefold()), idx)
+            if entry.category == "PERSON":
+                reg_forms.setdefault(("PERSON", " ".join(_name_parts(form)).casefold()), idx)
+    for i, m in enumerate(mentions):
+        key = (m.category, _norm(m.text).casefold())
+        idx = reg_forms.get(key)
+        if idx is None and m.category == "PERSON":
+            idx = reg_forms.get(("PERSON", " ".join(_name_parts(m.text)).casefold()))
+        if idx is not None:
+            owner[i] = idx
+    return reg_forms
+
+
 def _allow_matcher(allow: tuple[str, ...]) -> re.Pattern:
-    return re.compile(_LEFT + "(?:" + _trie_pattern(allow) + ")" + r"(?!\w)", re.IGNORECASE)
+    return re.compile(WORD_LEFT + "(?:" + trie_pattern(allow) + ")" + r"(?!\w)", re.IGNORECASE)
 
 
 def _allowed_spans(pattern: re.Pattern, text: str):
@@ -373,7 +295,7 @@ def _ordinary_words(mentions: list[_M], texts: list[str], lower_vocab: set[str])
     words = {w for w in words if w[:1].isupper() and w.isalpha() and not is_first_name(w)}
     if not words:
         return set()
-    pattern = re.compile(r"\b(?:" + _trie_pattern(sorted({w.lower() for w in words})) + r")\b", re.IGNORECASE)
+    pattern = re.compile(r"\b(?:" + trie_pattern(sorted({w.lower() for w in words})) + r")\b", re.IGNORECASE)
     proper: set[str] = set()
     alone: Counter = Counter()
     seen: Counter = Counter()
@@ -484,7 +406,30 @@ def _vote_categories(mentions: list[_M]) -> None:
 
 
 def _cluster_people(mentions: list[_M], owner: dict[int, int], entities: list[EntityDraft], register, reg_forms) -> None:
-    people: list[_Person] = []
+    """Group the PERSON mentions no one owns yet into people, and record
+    each mention's entity in ``owner`` (a new draft per person, or the
+    register entry's)."""
+    full, single = _person_mentions(mentions, owner)
+    people = _register_people(register, reg_forms)
+    _join_full_names(people, full, mentions)
+    _join_initial_surnames(people)
+    leftovers = _join_single_words(people, single, mentions)
+    people += _group_leftovers(leftovers)
+    for person in people:
+        if not person.mentions and person.register is None:
+            continue
+        if person.register is not None:
+            idx = person.register
+        else:
+            idx = len(entities)
+            entities.append(EntityDraft("PERSON", "", set(), []))
+        for i in person.mentions:
+            owner[i] = idx
+
+
+def _person_mentions(mentions: list[_M], owner: dict[int, int]) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
+    """The unowned PERSON mentions: full names ``(index, folded parts)``
+    and single words ``(index, folded word)``."""
     full: list[tuple[int, list[str]]] = []
     single: list[tuple[int, str]] = []
     for i, m in enumerate(mentions):
@@ -497,9 +442,13 @@ def _cluster_people(mentions: list[_M], owner: dict[int, int], entities: list[En
             full.append((i, parts))
         else:
             single.append((i, parts[0]))
+    return full, single
 
-    # register people take part in matching like full names seen in the text
-    for idx, entry in enumerate(register):
+
+def _register_people(register, reg_forms) -> list[_Person]:
+    """Register people take part in matching like full names seen in the text."""
+    people: list[_Person] = []
+    for entry in register:
         if entry.category != "PERSON":
             continue
         ent_idx = reg_forms.get(("PERSON", _norm(entry.name).casefold()))
@@ -509,8 +458,13 @@ def _cluster_people(mentions: list[_M], owner: dict[int, int], entities: list[En
         person = _Person(parts[0] if len(parts) >= 2 else parts[0], parts[-1] if len(parts) >= 2 else None)
         person.register = ent_idx
         people.append(person)
+    return people
 
-    # full names, most frequent first, so a misspelt full name joins the usual one
+
+def _join_full_names(people: list[_Person], full: list[tuple[int, list[str]]], mentions: list[_M]) -> None:
+    """Full names join a person with the same (or a near, or an initial)
+    surname and given name, else become a new person; most frequent first,
+    so a misspelt full name joins the usual one."""
     counts = Counter(" ".join(p) for _, p in full)
     full.sort(key=lambda x: (-counts[" ".join(x[1])], x[0]))
     for i, parts in full:
@@ -530,7 +484,10 @@ def _cluster_people(mentions: list[_M], owner: dict[int, int], entities: list[En
         match.mentions.append(i)
         match.full_docs.add(mentions[i].doc)
 
-    # a person known only by an initial surname ("Mark E") joins a full name
+
+def _join_initial_surnames(people: list[_Person]) -> None:
+    """A person known only by an initial surname ("Mark E") joins the one
+    full name it can be."""
     for person in list(people):
         if person.last and len(person.last) == 1:
             others = [p for p in people if p is not person and p.first == person.first and p.last and p.last[0] == person.last]
@@ -539,7 +496,11 @@ def _cluster_people(mentions: list[_M], owner: dict[int, int], entities: list[En
                 others[0].full_docs |= person.full_docs
                 people.remove(person)
 
-    # single words: a given name or a surname of someone known in full
+
+def _join_single_words(people: list[_Person], single: list[tuple[int, str]], mentions: list[_M]) -> list[tuple[int, str]]:
+    """Single words join the one person whose given name or surname they
+    are (among several, the one named in full in the same document);
+    returns the words that join no one."""
     single_counts = Counter(w for _, w in single)
     leftovers: list[tuple[int, str]] = []
     for i, word in single:
@@ -552,9 +513,12 @@ def _cluster_people(mentions: list[_M], owner: dict[int, int], entities: list[En
             found[0].mentions.append(i)
         else:
             leftovers.append((i, word))
+    return leftovers
 
-    # what is left groups by word; rarer misspellings and nicknames join the
-    # more frequent form
+
+def _group_leftovers(leftovers: list[tuple[int, str]]) -> list[_Person]:
+    """What is left groups by word, one new person per group; rarer
+    misspellings and nicknames join the more frequent form."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i, word in leftovers:
         groups[word].append(i)
@@ -573,20 +537,7 @@ def _cluster_people(mentions: list[_M], owner: dict[int, int], entities: list[En
         head = merged.get(w, w)
         if head != w:
             groups[head] += groups[w]
-    for w in order:
-        if merged.get(w, w) == w:
-            people.append(_Person(w, None, groups[w]))
-
-    for person in people:
-        if not person.mentions and person.register is None:
-            continue
-        if person.register is not None:
-            idx = person.register
-        else:
-            idx = len(entities)
-            entities.append(EntityDraft("PERSON", "", set(), []))
-        for i in person.mentions:
-            owner[i] = idx
+    return [_Person(w, None, groups[w]) for w in order if merged.get(w, w) == w]
 
 
 def _owners_of_word(word: str, people: list[_Person], counts: Counter) -> list[_Person]:
@@ -719,7 +670,7 @@ def _propagate(entities: list[EntityDraft], texts: list[str], allowed_spans, reg
     # any case for people's names; places and organisations as written
     insensitive = {
         f for f, owners in form_owners.items()
-        if _insensitive(f) and (len(f.split()) == 1 or any(entities[i].category == "PERSON" for i in owners))
+        if any_case_form(f) and (len(f.split()) == 1 or any(entities[i].category == "PERSON" for i in owners))
     }
     matcher = FormMatcher(tuple(sorted(form_owners)), insensitive)
     existing: list[list[tuple[int, int, int, str]]] = [[] for _ in texts]

@@ -17,16 +17,19 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from fieldnotes.pseudonymise import rules
 from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, SPACY_LABELS, STRUCTURED, is_kept, uk_counties
+from fieldnotes.pseudonymise.forms import compile_forms, trie_pattern
 from fieldnotes.pseudonymise.names import (
     MONTHS,
     WEEKDAYS,
     _FUNCTION_WORDS,
+    _IDIOM_BEFORE,
     is_ambiguous_name,
     is_common_first_name,
     is_first_name,
     is_kinship,
     is_role_word,
     is_title,
+    name_context,
     strip_possessive,
 )
 
@@ -268,7 +271,7 @@ def _ner_candidates(doc, text: str) -> list[Candidate]:
         surface = text[s:e]
         if not _plausible(surface, category):
             continue
-        if category == "PERSON" and len(surface.split()) == 1 and is_ambiguous_name(surface) and not _name_context(text, s, e):
+        if category == "PERSON" and len(surface.split()) == 1 and is_ambiguous_name(surface) and not name_context(text, s, e):
             continue
         out.append(Candidate(s, e, surface, category, "ner", 0.85))
     return out
@@ -303,63 +306,6 @@ def detect_ner(nlp, texts: Sequence[str], *, n_process: int = 1, batch_size: int
     for text, doc in zip(texts, nlp.pipe(texts, **kwargs)):
         results.append(_ner_candidates(doc, text))
     return results
-
-
-# --- context for names that are ordinary words ---------------------------------
-
-# After the modal "Will"/"May"/"Can" and the verb "Mark" the next word is a
-# pronoun, a determiner or a verb; after a name it rarely is.
-_VERBISH_NEXT = frozenset(
-    """i you he she it we they this that these those there someone somebody anyone anybody
-    everyone everybody nobody my your his her its our their the a an be have do go get
-    make take give put tell see come say let not never always also just still well all
-    both each every one me him us them""".split()
-)
-_MONTH_BEFORE = frozenset(
-    """in of since last next this early late mid until till by from before after through
-    during end beginning start throughout around""".split()
-)
-_IDIOM_BEFORE = frozenset({"saving", "amazing", "state", "fall"})
-_OBJECT_NEXT = frozenset(
-    """my your his her its our their the a an this that these those it them him me us you
-    everyone everything someone something""".split()
-)
-
-
-def _name_context(text: str, start: int, end: int) -> bool:
-    """For a capitalised word that is also an ordinary word ("Will", "May",
-    "Mark", "Grace"), decide from the words around it whether it is a name."""
-    word = text[start:end]
-    folded = strip_possessive(word).casefold()
-    if not word[:1].isupper():
-        return False
-    after = text[end:end + 40]
-    before = text[max(0, start - 40):start]
-    nxt = re.match(r"['’]s\b|[ \t]+([A-Za-z]+)", after)
-    next_word = nxt.group(1).casefold() if nxt and nxt.group(1) else ""
-    prev = re.search(r"([A-Za-z]+)\W*$", before)
-    prev_word = prev.group(1).casefold() if prev else ""
-    if after[:2] in ("'s", "’s"):
-        return True
-    if folded in ("will", "may", "can", "might"):
-        # modal use: "Will you", "May I", "Will it", "Can always"
-        if next_word in _VERBISH_NEXT:
-            return False
-    if folded in ("mark", "bill", "pat", "rob", "sue", "hope", "frank", "grant", "chase", "drew", "don", "ray"):
-        # a verb with its object: "Mark my words", "Sue them", "Hope you're well"
-        # (but "Bill always says", "Before Mark we had" are the person)
-        if next_word in _OBJECT_NEXT:
-            return False
-        if folded == "hope" and next_word in ("i", "we", "they", "he", "she", "so", "all", "to"):
-            return False  # "Hope we can", "Hope so"
-    if folded in {m.casefold() for m in (*MONTHS, *WEEKDAYS)}:
-        if prev_word in _MONTH_BEFORE or re.match(r"\s*(?:\d|-|–|to\b|and\b)", after):
-            return False
-        if re.search(r"\d\s*(?:st|nd|rd|th)?\s*(?:of\s+)?$", before):
-            return False
-    if prev_word in _IDIOM_BEFORE and folded in ("grace", "hope", "faith", "joy"):
-        return False
-    return True
 
 
 # --- names that are ordinary words, in a context only a name has --------------------
@@ -417,7 +363,7 @@ def _strong_name_context(text: str, start: int, end: int) -> bool:
         return False
     if re.match(rf"[ \t]+{rules.NAME_WORD}", after):
         return False  # "Summer Holiday Club": part of a capitalised phrase
-    return _name_context(text, start, end)
+    return name_context(text, start, end)
 
 
 # --- initials as names ---------------------------------------------------------------
@@ -536,8 +482,6 @@ def _gazetteer_candidates(text: str) -> list[Candidate]:
 
 
 def _register_candidates(text: str, register: Sequence[RegisterEntry]) -> list[Candidate]:
-    from fieldnotes.pseudonymise.cluster import compile_forms
-
     if not register:
         return []
     forms = {}
@@ -740,10 +684,9 @@ def _ordinary_label(c: Candidate, lower: frozenset[str]) -> bool:
 @lru_cache(maxsize=1)
 def _keep_phrase_pattern():
     from fieldnotes.pseudonymise.categories import keep_phrases
-    from fieldnotes.pseudonymise.cluster import _trie_pattern
 
     multi = sorted(p for p in keep_phrases() if " " in p and len(p) <= 60)
-    return re.compile(r"(?<![\w])(?:" + _trie_pattern(multi) + r")(?![\w])", re.IGNORECASE)
+    return re.compile(r"(?<![\w])(?:" + trie_pattern(multi) + r")(?![\w])", re.IGNORECASE)
 
 
 def _keep_occurrences(text: str) -> list[tuple[int, int]]:
@@ -835,7 +778,3 @@ def _kept(c: Candidate, extra: frozenset[str]) -> bool:
         return False
     return is_kept(c.text, extra)
 
-
-#: Public name for the leak checker: is a capitalised ordinary word ("Mark",
-#: "Will", "May") used as a name here?
-name_context = _name_context

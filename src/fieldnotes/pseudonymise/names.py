@@ -249,3 +249,61 @@ def are_nicknames(a: str, b: str) -> bool:
     """True when one given name is a nickname or formal form of the other."""
     fa, fb = a.casefold(), b.casefold()
     return fb in _variants(fa) or fa in _variants(fb)
+
+
+# --- context for names that are ordinary words ---------------------------------
+
+# After the modal "Will"/"May"/"Can" and the verb "Mark" the next word is a
+# pronoun, a determiner or a verb; after a name it rarely is.
+_VERBISH_NEXT = frozenset(
+    """i you he she it we they this that these those there someone somebody anyone anybody
+    everyone everybody nobody my your his her its our their the a an be have do go get
+    make take give put tell see come say let not never always also just still well all
+    both each every one me him us them""".split()
+)
+_MONTH_BEFORE = frozenset(
+    """in of since last next this early late mid until till by from before after through
+    during end beginning start throughout around""".split()
+)
+_IDIOM_BEFORE = frozenset({"saving", "amazing", "state", "fall"})
+_OBJECT_NEXT = frozenset(
+    """my your his her its our their the a an this that these those it them him me us you
+    everyone everything someone something""".split()
+)
+
+
+def name_context(text: str, start: int, end: int) -> bool:
+    """For a capitalised word that is also an ordinary word ("Will", "May",
+    "Mark", "Grace"), decide from the words around it whether it is a name
+    (detection, clustering and the leak checker all ask)."""
+    word = text[start:end]
+    folded = strip_possessive(word).casefold()
+    if not word[:1].isupper():
+        return False
+    after = text[end:end + 40]
+    before = text[max(0, start - 40):start]
+    nxt = re.match(r"['’]s\b|[ \t]+([A-Za-z]+)", after)
+    next_word = nxt.group(1).casefold() if nxt and nxt.group(1) else ""
+    prev = re.search(r"([A-Za-z]+)\W*$", before)
+    prev_word = prev.group(1).casefold() if prev else ""
+    if after[:2] in ("'s", "’s"):
+        return True
+    if folded in ("will", "may", "can", "might"):
+        # modal use: "Will you", "May I", "Will it", "Can always"
+        if next_word in _VERBISH_NEXT:
+            return False
+    if folded in ("mark", "bill", "pat", "rob", "sue", "hope", "frank", "grant", "chase", "drew", "don", "ray"):
+        # a verb with its object: "Mark my words", "Sue them", "Hope you're well"
+        # (but "Bill always says", "Before Mark we had" are the person)
+        if next_word in _OBJECT_NEXT:
+            return False
+        if folded == "hope" and next_word in ("i", "we", "they", "he", "she", "so", "all", "to"):
+            return False  # "Hope we can", "Hope so"
+    if folded in {m.casefold() for m in (*MONTHS, *WEEKDAYS)}:
+        if prev_word in _MONTH_BEFORE or re.match(r"\s*(?:\d|-|–|to\b|and\b)", after):
+            return False
+        if re.search(r"\d\s*(?:st|nd|rd|th)?\s*(?:of\s+)?$", before):
+            return False
+    if prev_word in _IDIOM_BEFORE and folded in ("grace", "hope", "faith", "joy"):
+        return False
+    return True

@@ -32,7 +32,7 @@ case too (then they are probably ordinary words), and how often they recur.
 ['KX4471902', 'Pemberwick', 'Ivy']
 
 Pure functions over texts and spans: no database, no spaCy. The project API
-(:meth:`fieldnotes.pseudo.PseudonymMixin.residual_queue`) feeds it the
+(:meth:`fieldnotes.pseudonymise.service.PseudonymService.residual_queue`) feeds it the
 documents, what is already masked and what the project knows.
 """
 
@@ -232,7 +232,15 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
     """``(start, end, kind, category, reasons)`` for uncovered strings of
     email, phone or identifier shape."""
     out: list[tuple[int, int, str, str, list[str]]] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # what an earlier shape claimed; a later one may not overlap it
+    _email_shapes(text, cov, out, taken)
+    _phone_shapes(text, cov, out, taken)
+    _address_shapes(text, cov, out, taken)
+    _identifier_shapes(text, cov, out, taken)
+    return out
+
+
+def _email_shapes(text: str, cov: _Coverage, out: list, taken: list[tuple[int, int]]) -> None:
     for m in _EMAIL.finditer(text):
         s, e = m.start(), m.end()
         while e > s and text[e - 1] in ".-":
@@ -240,6 +248,10 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
         if not cov.overlaps(s, e):
             out.append((s, e, "email", "EMAIL", ["email shape"]))
         taken.append((s, e))
+
+
+def _phone_shapes(text: str, cov: _Coverage, out: list, taken: list[tuple[int, int]]) -> None:
+    """Ten to thirteen digits, not a date, a time or an ISBN."""
     for m in _PHONE.finditer(text):
         s, e = m.start(), m.end()
         raw = text[s:e]
@@ -252,6 +264,10 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
         if not cov.overlaps(s, e):
             out.append((s, e, "phone", "PHONE", ["phone shape"]))
         taken.append((s, e))
+
+
+def _address_shapes(text: str, cov: _Coverage, out: list, taken: list[tuple[int, int]]) -> None:
+    """Street addresses (numbered, or with an uncommon name) and house numbers."""
     for m in _ADDRESS.finditer(text):
         s, e = m.span()
         if cov.covers(s, e) or not _free(taken, s, e):
@@ -272,6 +288,11 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
         if not cov.overlaps(s, e) and _free(taken, s, e):
             out.append((s, e, "address", "ADDRESS", ["house number"]))
             taken.append((s, e))
+
+
+def _identifier_shapes(text: str, cov: _Coverage, out: list, taken: list[tuple[int, int]]) -> None:
+    """Tokens of reference shape: letters and digits, digits with
+    separators, long numbers, or a number after a reference label."""
     for m in _IDENT.finditer(text):
         s, e = m.start(), m.end()
         token = m.group()
@@ -305,7 +326,6 @@ def _shapes(text: str, cov: _Coverage) -> list[tuple[int, int, str, str, list[st
         if partly:
             reasons.append("widens a detected identifier")
         out.append((s, e, "identifier", "REFERENCE", reasons))
-    return out
 
 
 _DEFINED_INITIALS = re.compile(r"(?P<full>[A-Z][\w'’]+(?:[ -][A-Z][\w'’]+){1,3})[ \t]*\((?P<short>[A-Z]{2,4})\)")
@@ -497,15 +517,15 @@ def residual_queue(
     a word or run (a shipped keep list plugs in here). ``name_forms``: the
     surface forms of detected people, so a lower-case use of one is listed.
     """
-    lower_vocab = _lower_vocabulary(texts.values())
-    person_forms = {f.casefold() for f in name_forms if f and " " not in f.strip() and f[:1].isupper()}
-    known_folded = {p.casefold() for p in known_phrases}
+    queue = _Queue(texts, known_phrases, is_known, name_forms)
+    for name, text in texts.items():
+        queue.scan(name, text, covered.get(name, ()))
+    return queue.ranked(limit)
 
-    def known(word: str) -> bool:
-        folded = word.casefold()
-        return (folded in known_folded or folded in NON_IDENTIFYING or _POSSESSIVE.sub("", folded) in NON_IDENTIFYING
-                or (is_known is not None and is_known(word)))
 
+def _initials(name_forms: Iterable[str], texts: Iterable[str]) -> dict[str, str]:
+    """Initials -> the name they stand for: of detected people's names, and
+    of names defined with their initials in the text."""
     initials: dict[str, str] = {}
     for form in name_forms:
         parts = [p for p in re.split(r"[\s-]+", form) if p[:1].isupper() and not is_title(p)]
@@ -513,30 +533,58 @@ def residual_queue(
         if len(parts) >= 2 and all(is_first_name(p) or english_frequency(p) < 4.5 for p in parts):
             initials.setdefault("".join(p[0] for p in parts), form)
     # "Bronwen Tegg (BT)": a definition makes the initials a name everywhere.
-    for text in texts.values():
+    for text in texts:
         for m in _DEFINED_INITIALS.finditer(text):
             full, short = m.group("full"), m.group("short")
             parts = re.split(r"[\s-]+", full)
             if "".join(p[0] for p in parts) == short and all(
                     is_first_name(p) or english_frequency(p) < 4.5 for p in parts):
                 initials.setdefault(short, full)
-    found: dict[tuple[str, str], ResidualItem] = {}
-    evidence: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    mid: Counter = Counter()
+    return initials
 
-    def add(kind: str, category: str, name: str, s: int, e: int, score: float, reasons: list[str], text: str) -> None:
+
+class _Queue:
+    """The items one :func:`residual_queue` call finds, with the evidence
+    for each, document by document (:meth:`scan`), then ranked."""
+
+    def __init__(self, texts: Mapping[str, str], known_phrases: Sequence[str],
+                 is_known: Callable[[str], bool] | None, name_forms: Iterable[str]) -> None:
+        name_forms = list(name_forms)
+        self.known_phrases = known_phrases
+        self.is_known = is_known
+        self.lower_vocab = _lower_vocabulary(texts.values())
+        self.person_forms = {f.casefold() for f in name_forms if f and " " not in f.strip() and f[:1].isupper()}
+        self.known_folded = {p.casefold() for p in known_phrases}
+        self.initials = _initials(name_forms, texts.values())
+        self.found: dict[tuple[str, str], ResidualItem] = {}
+        self.evidence: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.mid: Counter = Counter()
+
+    def known(self, word: str) -> bool:
+        folded = word.casefold()
+        return (folded in self.known_folded or folded in NON_IDENTIFYING
+                or _POSSESSIVE.sub("", folded) in NON_IDENTIFYING
+                or (self.is_known is not None and self.is_known(word)))
+
+    def add(self, kind: str, category: str, name: str, s: int, e: int, score: float, reasons: list[str],
+            text: str) -> None:
         key = (kind if kind in ("name", "lowercase", "extension") else "shape", text[s:e].casefold())
-        item = found.get(key)
+        item = self.found.get(key)
         if item is None:
-            item = found[key] = ResidualItem(text[s:e], kind, category, score, [])
+            item = self.found[key] = ResidualItem(text[s:e], kind, category, score, [])
         item.score = max(item.score, score)
         for r in reasons:
-            evidence[key][r] += 1
+            self.evidence[key][r] += 1
         item.occurrences.append(Occurrence(name, s, e, text[s:e], _context(text, s, e)))
 
-    for name, text in texts.items():
-        kinds = {(sp[0], sp[1]): sp[2] for sp in covered.get(name, ()) if len(sp) > 2}
-        spans = [(sp[0], sp[1]) for sp in covered.get(name, ())] + _phrase_spans(text, known_phrases)
+    # -- one document ---------------------------------------------------------------
+
+    def scan(self, name: str, text: str, covered: Sequence[tuple]) -> None:
+        """Everything in one document: shapes, names by position, runs of
+        capitalised words, detected names written in lower case."""
+        known, add = self.known, self.add
+        kinds = {(sp[0], sp[1]): sp[2] for sp in covered if len(sp) > 2}
+        spans = [(sp[0], sp[1]) for sp in covered] + _phrase_spans(text, self.known_phrases)
         cov = _Coverage(spans, text)
         shapes = _shapes(text, cov)
         for s, e, kind, category, reasons in shapes:
@@ -547,14 +595,29 @@ def residual_queue(
                 score = 6.0
             add(kind, category, name, s, e, score, reasons, text)
         extra = [(s, e) for s, e, *_ in shapes]
+        self._names_by_position(name, text, cov, extra)
+        cov = _Coverage(spans + extra, text)
+        for chunk in _chunks(text):
+            self._chunk(name, text, chunk, cov, kinds)
+        if self.person_forms:
+            for m in re.finditer(r"(?<![\w'’-])[a-zß-ÿ][\w'’-]+", text):
+                word = m.group()
+                if word in self.person_forms and not cov.overlaps(m.start(), m.end()) and not known(word) \
+                        and (english_frequency(word) < 3.0 or (is_first_name(word) and english_frequency(word) < 4.0)):
+                    add("lowercase", "PERSON", name, m.start(), m.end(), 8.0,
+                        ["a detected name written in lower case"], text)
+
+    def _names_by_position(self, name: str, text: str, cov: _Coverage, extra: list[tuple[int, int]]) -> None:
+        """Initials of known names, WebVTT voice tags ("<v Okonkwo-Hale,
+        Morwenna>") and initials in exhibit references ("exhibit ED/1");
+        each found span is added to ``extra``."""
+        known, add, initials = self.known, self.add, self.initials
         if initials:
             for m in re.finditer(r"(?<![\w/'’-])[A-Z]{2,4}(?![\w'’-]|/\w)", text):
                 if m.group() in initials and not cov.overlaps(m.start(), m.end()) and not known(m.group()):
                     add("name", "PERSON", name, m.start(), m.end(), 9.5,
                         [f"initials of {initials[m.group()]}"], text)
                     extra.append((m.start(), m.end()))
-        # WebVTT voice tags ("<v Okonkwo-Hale, Morwenna>") and initials in
-        # exhibit references ("exhibit ED/1"): names by position.
         for m in _VOICE.finditer(text):
             s, e = m.span("name")
             if not cov.covers(s, e) and not known(m.group("name")):
@@ -565,111 +628,121 @@ def residual_queue(
             if not cov.overlaps(s, e) and not known(m.group("initials")) and _free(extra, s, e):
                 add("name", "PERSON", name, s, e, 8.5, ["initials in an exhibit reference"], text)
                 extra.append((s, e))
-        cov = _Coverage(spans + extra, text)
-        for chunk in _chunks(text):
-            caps = [(a, b) for a, b, cap in chunk if cap]
-            inside = [cov.covers(a, b - (text[b - 1] == ".")) for a, b in caps]
-            if all(inside):
-                continue
-            if any(cov.overlaps(a, b) for a, b in caps):
-                # A detected name with more capitalised words beside it that
-                # nothing covers ("Lanterngate" + "Recovery Service", "H. K." +
-                # "Elban"): the whole may be one name.
-                free = [(a, b) for (a, b), covered_ in zip(caps, inside) if not covered_]
-                while free and free[0] == caps[0] and _ordinary_lead(text, *free[0], lower_vocab):
-                    caps, inside, free = caps[1:], inside[1:], free[1:]
-                words = [text[a:b] for a, b in free]
-                if not words or all((known(w) or w.casefold() in _FUNCTION_WORDS or w.casefold() in _MONTHS_DAYS)
-                                    and not re.fullmatch(r"[A-HJ-Z]\.?", w) for w in words):
-                    continue
-                s, e = caps[0][0], caps[-1][1]
-                if known(text[s:e]):
-                    continue
-                detected = " ".join(text[a:b] for a, b in caps if cov.overlaps(a, b))
-                near = [k for (a, b), k in kinds.items() if a < e and s < b]
-                category = "ORG" if _ORG_WORDS.search(text[s:e]) else near[0] if near else "PERSON" if all(
-                    re.fullmatch(r"[A-Z]\.?", w) or is_first_name(w) for w in words) else "PLACE"
-                generic = all(w.isupper() or _ORG_WORDS.fullmatch(w) or english_frequency(w) >= 4.0 for w in words)
-                # "Heron" + "Team": the name part is masked already, so less
-                # urgent than "Lanterngate" + "Recovery Lodge".
-                add("extension", category, name, s, e, (5.0 if generic else 7.0) + (1.5 if category == "ORG" else 0),
-                    [f"widens the detected '{detected}'"], text)
-                continue
-            rs, re_ = chunk[0][0], chunk[-1][1]
-            s, e = _trim_run(text, rs, re_, lower_vocab)
-            if e <= s:
-                continue
-            run = text[s:e]
-            words = run.split()
-            if known(run) or all(known(w) or w.casefold() in _FUNCTION_WORDS for w in words) and not (
-                    len(words) == 1 and _mid_sentence_name(text, s, e)):
-                continue
-            if any(w.casefold() in _MONTHS_DAYS for w in words) and len(words) == 1:
-                continue
-            if all(is_role_word(w) or is_title(w) or is_kinship(w) for w in words):
-                continue
-            content = [w for w in words if not known(w) and (w.casefold() not in _FUNCTION_WORDS or (
-                len(words) == 1 and _mid_sentence_name(text, s, e)))]
-            rarest = min(english_frequency(w) for w in content) if content else 7.0
-            first_name = any(is_first_name(w) for w in content)
-            cues = _name_cues(text, s, e)
-            start_of_sentence = _is_sentence_start(text, s)
-            if rarest >= 4.0 and not first_name:
-                # "Outcome:" heads a line like a speaker does; "Let's" is no possessive.
-                cues = [c for c in cues if c not in ("speaker label", "possessive")]
-            acronym = all(w.isupper() for w in content) and all(len(w) <= 5 for w in content)
-            ordinary = all(w.casefold() in lower_vocab for w in content)
-            # A first name that is also a word ("Will", "Summer") counts when
-            # capitalised mid-sentence, where the ordinary word would not be.
-            if not (rarest < 3.2 or cues or (first_name and (rarest < 4.5 or not start_of_sentence))):
-                continue
-            score = 7.0 - rarest
-            reasons = []
-            if rarest < 3.2:
-                reasons.append("not a common English word")
-            if first_name:
-                score += 1.5
-                reasons.append("a first name")
-            if cues:
-                score += 2.5
-                reasons.extend(cues)
-            if not start_of_sentence:
-                score += 1.0
-                mid[("name", run.casefold())] += 1
-            if ordinary and not cues:
-                score -= 2.5
-                reasons.append("also used in lower case")
-            if acronym:
-                score -= 2.5
-                reasons.append("looks like an acronym")
-            category = "PERSON" if (first_name or cues) else ("ORG" if len(words) > 1 else "PERSON")
-            add("name", category, name, s, e, score, reasons, text)
-        if person_forms:
-            for m in re.finditer(r"(?<![\w'’-])[a-zß-ÿ][\w'’-]+", text):
-                word = m.group()
-                if word in person_forms and not cov.overlaps(m.start(), m.end()) and not known(word) \
-                        and (english_frequency(word) < 3.0 or (is_first_name(word) and english_frequency(word) < 4.0)):
-                    add("lowercase", "PERSON", name, m.start(), m.end(), 8.0,
-                        ["a detected name written in lower case"], text)
 
-    items = list(found.values())
-    for key, item in found.items():
-        n = len(item.occurrences)
-        # Recurrence: a name the project keeps using is worth reading first,
-        # but one stray rare word should not sink below it by much.
-        item.score += 0.6 * math.log2(1 + n) + 0.6 * math.log2(item.documents)
-        if key[0] == "name" and not mid[key]:
-            item.score -= 1.5
-            evidence[key]["only at the start of a sentence"] += 1
-        item.reasons = [r if c == 1 or n == 1 else f"{r} ({c}x)" for r, c in evidence[key].most_common()]
-        if n > 1:
-            item.reasons.append(f"{n} occurrences in {item.documents} document(s)")
-        # Shown as its most frequent spelling.
-        spellings = Counter(o.text for o in item.occurrences)
-        item.text = spellings.most_common(1)[0][0]
-        item.occurrences.sort(key=lambda o: (o.document, o.start))
-    items.sort(key=lambda i: (-i.score, i.text.casefold()))
-    return items[:limit] if limit else items
+    def _chunk(self, name: str, text: str, chunk, cov: _Coverage, kinds: dict[tuple[int, int], str]) -> None:
+        """One run of words: nothing when its capitalised words are all
+        covered, a widening when some are, else a possible name."""
+        caps = [(a, b) for a, b, cap in chunk if cap]
+        inside = [cov.covers(a, b - (text[b - 1] == ".")) for a, b in caps]
+        if all(inside):
+            return
+        if any(cov.overlaps(a, b) for a, b in caps):
+            self._widening(name, text, caps, inside, cov, kinds)
+        else:
+            self._run(name, text, chunk)
+
+    def _widening(self, name: str, text: str, caps, inside, cov: _Coverage, kinds: dict[tuple[int, int], str]) -> None:
+        """A detected name with more capitalised words beside it that
+        nothing covers ("Lanterngate" + "Recovery Service", "H. K." +
+        "Elban"): the whole may be one name."""
+        known = self.known
+        free = [(a, b) for (a, b), covered_ in zip(caps, inside) if not covered_]
+        while free and free[0] == caps[0] and _ordinary_lead(text, *free[0], self.lower_vocab):
+            caps, inside, free = caps[1:], inside[1:], free[1:]
+        words = [text[a:b] for a, b in free]
+        if not words or all((known(w) or w.casefold() in _FUNCTION_WORDS or w.casefold() in _MONTHS_DAYS)
+                            and not re.fullmatch(r"[A-HJ-Z]\.?", w) for w in words):
+            return
+        s, e = caps[0][0], caps[-1][1]
+        if known(text[s:e]):
+            return
+        detected = " ".join(text[a:b] for a, b in caps if cov.overlaps(a, b))
+        near = [k for (a, b), k in kinds.items() if a < e and s < b]
+        category = "ORG" if _ORG_WORDS.search(text[s:e]) else near[0] if near else "PERSON" if all(
+            re.fullmatch(r"[A-Z]\.?", w) or is_first_name(w) for w in words) else "PLACE"
+        generic = all(w.isupper() or _ORG_WORDS.fullmatch(w) or english_frequency(w) >= 4.0 for w in words)
+        # "Heron" + "Team": the name part is masked already, so less
+        # urgent than "Lanterngate" + "Recovery Lodge".
+        self.add("extension", category, name, s, e, (5.0 if generic else 7.0) + (1.5 if category == "ORG" else 0),
+                 [f"widens the detected '{detected}'"], text)
+
+    def _run(self, name: str, text: str, chunk) -> None:
+        """A run of capitalised words nothing covers, scored by how rare its
+        words are, first names and the cues around it."""
+        known, lower_vocab = self.known, self.lower_vocab
+        rs, re_ = chunk[0][0], chunk[-1][1]
+        s, e = _trim_run(text, rs, re_, lower_vocab)
+        if e <= s:
+            return
+        run = text[s:e]
+        words = run.split()
+        if known(run) or all(known(w) or w.casefold() in _FUNCTION_WORDS for w in words) and not (
+                len(words) == 1 and _mid_sentence_name(text, s, e)):
+            return
+        if any(w.casefold() in _MONTHS_DAYS for w in words) and len(words) == 1:
+            return
+        if all(is_role_word(w) or is_title(w) or is_kinship(w) for w in words):
+            return
+        content = [w for w in words if not known(w) and (w.casefold() not in _FUNCTION_WORDS or (
+            len(words) == 1 and _mid_sentence_name(text, s, e)))]
+        rarest = min(english_frequency(w) for w in content) if content else 7.0
+        first_name = any(is_first_name(w) for w in content)
+        cues = _name_cues(text, s, e)
+        start_of_sentence = _is_sentence_start(text, s)
+        if rarest >= 4.0 and not first_name:
+            # "Outcome:" heads a line like a speaker does; "Let's" is no possessive.
+            cues = [c for c in cues if c not in ("speaker label", "possessive")]
+        acronym = all(w.isupper() for w in content) and all(len(w) <= 5 for w in content)
+        ordinary = all(w.casefold() in lower_vocab for w in content)
+        # A first name that is also a word ("Will", "Summer") counts when
+        # capitalised mid-sentence, where the ordinary word would not be.
+        if not (rarest < 3.2 or cues or (first_name and (rarest < 4.5 or not start_of_sentence))):
+            return
+        score = 7.0 - rarest
+        reasons = []
+        if rarest < 3.2:
+            reasons.append("not a common English word")
+        if first_name:
+            score += 1.5
+            reasons.append("a first name")
+        if cues:
+            score += 2.5
+            reasons.extend(cues)
+        if not start_of_sentence:
+            score += 1.0
+            self.mid[("name", run.casefold())] += 1
+        if ordinary and not cues:
+            score -= 2.5
+            reasons.append("also used in lower case")
+        if acronym:
+            score -= 2.5
+            reasons.append("looks like an acronym")
+        category = "PERSON" if (first_name or cues) else ("ORG" if len(words) > 1 else "PERSON")
+        self.add("name", category, name, s, e, score, reasons, text)
+
+    # -- all documents ----------------------------------------------------------------
+
+    def ranked(self, limit: int | None) -> list[ResidualItem]:
+        """Every item with its reasons, most likely identifying first."""
+        found, evidence = self.found, self.evidence
+        items = list(found.values())
+        for key, item in found.items():
+            n = len(item.occurrences)
+            # Recurrence: a name the project keeps using is worth reading first,
+            # but one stray rare word should not sink below it by much.
+            item.score += 0.6 * math.log2(1 + n) + 0.6 * math.log2(item.documents)
+            if key[0] == "name" and not self.mid[key]:
+                item.score -= 1.5
+                evidence[key]["only at the start of a sentence"] += 1
+            item.reasons = [r if c == 1 or n == 1 else f"{r} ({c}x)" for r, c in evidence[key].most_common()]
+            if n > 1:
+                item.reasons.append(f"{n} occurrences in {item.documents} document(s)")
+            # Shown as its most frequent spelling.
+            spellings = Counter(o.text for o in item.occurrences)
+            item.text = spellings.most_common(1)[0][0]
+            item.occurrences.sort(key=lambda o: (o.document, o.start))
+        items.sort(key=lambda i: (-i.score, i.text.casefold()))
+        return items[:limit] if limit else items
 
 
 # --- turning an item into mentions ----------------------------------------------------

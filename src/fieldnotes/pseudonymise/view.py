@@ -38,6 +38,7 @@ from pathlib import PurePath
 from typing import Any
 
 from fieldnotes.store.classification import DERIVED, DROP, KEEP, NAME, SCRUB, SPEAKER, policy
+from fieldnotes.store.queries import pseudonyms as q
 
 # Separators that file and document names use between words; read as spaces
 # so that "Jodie_Mensah_interview" is seen as a name (same length: offsets hold).
@@ -98,7 +99,7 @@ class ProjectView:
 
     def _raw_name(self, doc_id: int) -> str:
         if self._names is None:
-            self._names = dict(self.project.conn.execute("SELECT id, name FROM documents"))
+            self._names = q.document_names(self.project.conn)
         return self._names[doc_id]
 
     def text(self, document: str | int) -> str:
@@ -141,7 +142,7 @@ class ProjectView:
         document id order (ids never change, so neither do the names)."""
         stems: dict[int, str] = {}
         seen: set[str] = set()
-        for (doc_id,) in self.project.conn.execute("SELECT id FROM documents ORDER BY id"):
+        for doc_id in q.document_ids(self.project.conn):
             stem = re.sub(r"_{2,}", "_", _UNSAFE_FILE_CHARS.sub("_", PurePath(self.document_name(doc_id)).stem))
             stem = stem.strip("._") or f"document-{doc_id}"
             candidate, n = stem, 1
@@ -210,16 +211,16 @@ class PseudonymisedView(ProjectView):
                  progress: Callable[[int, int], None] | None = None) -> None:
         super().__init__(project)
         started = time.perf_counter()
-        self._nlp, message, label = project.pseudonyms._resolve_pipeline(pipeline, nlp)
+        self._nlp, message, label = project.pseudonyms.resolve_pipeline(pipeline, nlp)
         checked = 0
         if ensure:
             checked = project.pseudonyms.ensure_detection(nlp=self._nlp, pipeline=pipeline, progress=progress)
-        total = project.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        total = q.document_count(project.conn)
         self.detection = DetectionSummary(checked, total, time.perf_counter() - started, label, message)
         self.replacements: dict[int, str] = project.pseudonyms.replacements()
         self._forms, self._pattern = _known_forms(project, self.replacements)
         self._kept = {a.casefold() for a in project.pseudonyms.allowlist()}
-        for (surfaces,) in project.conn.execute("SELECT surfaces FROM entities WHERE status = 'rejected'"):
+        for surfaces in q.rejected_surfaces(project.conn):
             self._kept.update(s.casefold() for s in json.loads(surfaces))
         # Text that is already a pseudonym ("[Person 3]", a surrogate name)
         # is never scrubbed again (a framework cell passes through twice).
@@ -239,10 +240,10 @@ class PseudonymisedView(ProjectView):
     def document(self, document: str | int) -> tuple[str, Any]:
         doc_id = self.doc_id(document)
         if doc_id not in self._docs:
-            from fieldnotes.pseudonymise.replace import render
+            from fieldnotes.pseudonymise.offsets import render
 
             self._docs[doc_id] = render(self.project.document_text(doc_id),
-                                        self.project.pseudonyms._view_replacements(doc_id, self.replacements))
+                                        self.project.pseudonyms.view_replacements(doc_id, self.replacements))
         return self._docs[doc_id]
 
     def turns(self, document: str | int, turns: Iterable | None = None) -> list:
@@ -261,7 +262,7 @@ class PseudonymisedView(ProjectView):
             seen: set = set()
             self._shown_names = {
                 doc_id: unique_name(self.name(name), (), seen, keep_suffix=True)
-                for doc_id, name in self.project.conn.execute("SELECT id, name FROM documents ORDER BY id")}
+                for doc_id, name in q.document_names(self.project.conn).items()}
         return self._shown_names[self.doc_id(document)]
 
     # -- other text ------------------------------------------------------------------
@@ -294,30 +295,21 @@ class PseudonymisedView(ProjectView):
         """Scrub every free-text value of the project in one detection batch
         (one pass of the pipeline instead of one per value)."""
         conn = self.project.conn
-        labels: list[str] = []
-        prose: list[str] = []
         # Prose about participants (memos, a codebook's example quotes, case
         # descriptions) also goes through the statistical recogniser; labels
         # and the codebook's definitions, where it mostly guesses ("Workload"
         # as an organisation), get rules, the register and the gazetteer.
-        for sql, into in (("SELECT name FROM documents", labels),
-                          ("SELECT name, description, inclusion, exclusion FROM codes", labels),
-                          ("SELECT example FROM codes", prose),
-                          ("SELECT title, text FROM memos", prose),
-                          ("SELECT name FROM cases", labels), ("SELECT description FROM cases", prose),
-                          ("SELECT description FROM variables", labels), ("SELECT value FROM attributes", labels)):
-            for row in conn.execute(sql):
-                into.extend(v for v in row if isinstance(v, str) and v.strip())
+        labels, prose = q.free_text(conn)
         # A code's name (once it is safe itself) may be named in another
         # code's definition: never mistake it for a person or a place.
         self._scrub_many(list(dict.fromkeys(labels)), ner=False)
-        self._safe_labels = {self._scrubbed[name] for (name,) in conn.execute("SELECT name FROM codes")
+        self._safe_labels = {self._scrubbed[name] for name in q.code_names(conn)
                              if self._scrubbed.get(name) == name and len(name) > 2}
         self._scrub_many(list(dict.fromkeys(prose)), ner=True)
 
     def _scrub_many(self, values: list[str], ner: bool = True) -> None:
         from fieldnotes.pseudonymise.detect import detect
-        from fieldnotes.pseudonymise.replace import Replacement, render
+        from fieldnotes.pseudonymise.offsets import Replacement, render
 
         values = [v for v in dict.fromkeys(values) if v not in self._scrubbed]
         if not values:
@@ -325,7 +317,7 @@ class PseudonymisedView(ProjectView):
         readable = [v.translate(_NAME_SEPARATORS) for v in values]
         # The statistical recogniser needs context: on a bare label it
         # guesses, so only prose of a few words or more goes through it.
-        register = self.project.pseudonyms._register()
+        register = self.project.pseudonyms.register_entries()
         prose = [i for i, text in enumerate(readable) if ner and len(text.split()) >= _PROSE_WORDS]
         rest = [i for i in range(len(readable)) if i not in set(prose)]
         found: list[list] = [[] for _ in readable]
@@ -383,8 +375,7 @@ def _known_forms(project: Any, replacements: dict[int, str]) -> tuple[dict[str, 
     allowed = {a.casefold() for a in project.pseudonyms.allowlist()}
     forms: dict[str, str] = {}
     parts: dict[str, str] = {}
-    for ent_id, category, surfaces in project.conn.execute(
-            "SELECT id, category, surfaces FROM entities WHERE status != 'rejected' ORDER BY id"):
+    for ent_id, category, surfaces in q.replaced_entities(project.conn):
         value = replacements.get(ent_id, "[Redacted]")
         for surface in json.loads(surfaces):
             if len(surface) >= 2 and surface.casefold() not in allowed and not _function_word(surface):

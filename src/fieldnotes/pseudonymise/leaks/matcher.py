@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
-from fieldnotes.pseudonymise.detect import name_context as _name_context
+from fieldnotes.pseudonymise.forms import trie_pattern
 from fieldnotes.pseudonymise.leaks.common import CONTEXT, KINDS, Leak, Places, TextUnit, context
-from fieldnotes.pseudonymise.names import is_ambiguous_name
+from fieldnotes.pseudonymise.names import is_ambiguous_name, name_context
 
 _RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
@@ -59,34 +59,6 @@ def _emit_text(ch: str) -> str:
     return re.escape(ch)
 
 
-def _trie(words: Iterable[str], emit: Callable[[str], str] = re.escape, joiner: str = "", after_first: str = "") -> str:
-    """One regex for many words, built as a trie so that hundreds of forms
-    cost one pass; longer forms are tried first ("Jodie Mensah" before
-    "Jodie"). ``joiner`` goes between characters (separators in numbers);
-    ``after_first`` follows the first character (the left word boundary, put
-    there so that the regex engine can skip ahead to possible first
-    characters)."""
-    root: dict = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def alternatives(node: dict, top: bool) -> str:
-        branches = []
-        for ch in sorted(k for k in node if k):
-            child = node[ch]
-            branch = emit(ch) + (after_first if top else "")
-            if any(k for k in child):
-                rest = joiner + alternatives(child, False)
-                branch += f"(?:{rest})?" if "" in child else rest
-            branches.append(branch)
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return alternatives(root, True) if root else "(?!)"
-
-
 class _Pattern:
     """Many lower-cased forms, searched in lower-cased text.
 
@@ -97,7 +69,7 @@ class _Pattern:
     """
 
     def __init__(self, forms: Iterable[str], emit: Callable[[str], str] = re.escape, joiner: str = "") -> None:
-        self.source = source = _trie(sorted(forms), emit, joiner, _LEFT_AFTER_FIRST) + _RIGHT
+        self.source = source = trie_pattern(sorted(forms), emit, joiner, _LEFT_AFTER_FIRST) + _RIGHT
         self.lowered = re.compile(source)
         self._folded: re.Pattern | None = None
 
@@ -148,8 +120,13 @@ class Matcher:
                 self.labels[form] = label
                 self.original[form] = str(surface)
         forms = list(self.labels)
+        self._compile_exact(forms)
+        self._compile_codes(forms)
+        self._compile_fuzzy(forms, threshold)
+        self._compile_raw(forms)
 
-        # exact and case-insensitive, in one pass
+    def _compile_exact(self, forms: list[str]) -> None:
+        """Exact and case-insensitive, in one pass."""
         self.by_lower: dict[str, list[str]] = {}
         for form in forms:
             self.by_lower.setdefault(form.lower(), []).append(form)
@@ -157,7 +134,8 @@ class Matcher:
         self.as_written_only = {form for form in forms if " " not in form and is_ambiguous_name(form)}
         self.word_rx = _Pattern(self.by_lower, _emit_text) if forms else None
 
-        # numbers and codes written with other spacing or punctuation
+    def _compile_codes(self, forms: list[str]) -> None:
+        """Numbers and codes written with other spacing or punctuation."""
         self.codes: dict[str, str] = {}  # letters and digits, lower-cased -> surface
         for form in forms:
             key = _chars(form).lower()
@@ -170,7 +148,9 @@ class Matcher:
                     self.codes.setdefault(variant, form)
         self.code_rx = _Pattern(self.codes, joiner=_SEPARATORS) if self.codes else None
 
-        # fuzzy: names of five letters or more, one to three words
+    def _compile_fuzzy(self, forms: list[str], threshold: float) -> None:
+        """Near spellings: names of five letters or more, one to three
+        words, each with the edits the threshold allows."""
         self.targets: list[_Target] = []
         self.parts: list[str] = []
         part_index: dict[str, int] = {}
@@ -203,7 +183,9 @@ class Matcher:
         self.word_lengths = (min(lengths, default=0) - self.max_budget, max(lengths, default=0) + self.max_budget)
         self.near: dict[str, dict[int, int]] = {}  # word -> {part: insertions and deletions}; kept across files
 
-        # raw bytes of SQLite files
+    def _compile_raw(self, forms: list[str]) -> None:
+        """The raw bytes of SQLite files, as UTF-8 and as UTF-16 (uses
+        the codes of :meth:`_compile_codes`)."""
         self.raw_forms: dict[bytes, str] = {}  # lower-cased (ASCII letters only, as bytes.lower does)
         for form in forms:
             variants = {form}
@@ -214,7 +196,7 @@ class Matcher:
                 if len(variant) >= _RAW_MIN_CHARS:
                     self.raw_forms.setdefault(variant.encode("utf-8").lower(), form)
         self.raw_rx = (
-            re.compile(_trie(key.decode("utf-8") for key in self.raw_forms).encode("utf-8"))
+            re.compile(trie_pattern(key.decode("utf-8") for key in self.raw_forms).encode("utf-8"))
             if self.raw_forms else None
         )
         # The same forms written as UTF-16 (a Windows program's text, a UTF-16
@@ -239,7 +221,7 @@ class Matcher:
             if found in self.labels:
                 # A name that is also an ordinary word counts only where the
                 # words around it read as a name ("Mark my words" is not Mark).
-                if found in self.as_written_only and not _name_context(text, m.start(), m.end()):
+                if found in self.as_written_only and not name_context(text, m.start(), m.end()):
                     continue
                 hits.append((m.start(), m.end(), found, "exact"))
                 continue

@@ -38,7 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, STRUCTURED
-from fieldnotes.pseudonymise.detect import detect, name_context
+from fieldnotes.pseudonymise.detect import detect
 from fieldnotes.pseudonymise.leaks.common import Places, Possible, TextUnit, context
 from fieldnotes.pseudonymise.names import (
     MONTHS,
@@ -48,6 +48,7 @@ from fieldnotes.pseudonymise.names import (
     is_kinship,
     is_role_word,
     is_title,
+    name_context,
     strip_possessive,
 )
 

@@ -8,7 +8,6 @@ is described in :mod:`fieldnotes.pseudonymise.leaks`.
 from __future__ import annotations
 
 import bisect
-import codecs
 import csv
 import datetime as dt
 import io
@@ -23,6 +22,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Protocol
 
+from fieldnotes.importers.text import decode
 from fieldnotes.pseudonymise.leaks.common import TextUnit
 
 
@@ -186,15 +186,9 @@ def _unreadable(where: str, suffix: str, exc: Exception) -> str:
 
 
 def _decode(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        text = data[3:].decode("utf-8", "replace")
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16", "replace")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", "replace")
+    """A file's text as the importers read it (BOM, UTF-8, else cp1252),
+    never failing, newlines as ``\\n``."""
+    text = decode(data, lenient=True)[0]
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -26,7 +26,7 @@ def top_level_edges() -> dict[str, set[str]]:
     """Top-level part of fieldnotes -> the top-level parts it imports."""
     import grimp
 
-    graph = grimp.build_graph("fieldnotes", cache_dir=None)
+    graph = grimp.build_graph("fieldnotes", cache_dir=None, exclude_type_checking_imports=True)
     edges: dict[str, set[str]] = {}
     for module in graph.modules:
         if not module.startswith("fieldnotes."):

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from fieldnotes.codes import CodebookService
-from fieldnotes.coding import CodingService
+from fieldnotes.coding.coders import CoderService
+from fieldnotes.coding.memos import MemoService
+from fieldnotes.coding.service import CodingService
 from fieldnotes.pseudo import PseudonymService
 from fieldnotes.reading import ReadingService
 from fieldnotes.history import History
@@ -76,7 +78,9 @@ class Project:
         #: The parts of the API, each owning its own rules and queries.
         self.history = History(self)
         self.codebook = CodebookService(self)
+        self.coders = CoderService(self)
         self.coding = CodingService(self)
+        self.memos = MemoService(self)
         self.pseudonyms = PseudonymService(self)
         self.reading = ReadingService(self)
 
@@ -190,7 +194,7 @@ class Project:
     def audit(self, action: str, detail: dict[str, Any]) -> None:
         self.conn.execute(
             "INSERT INTO audit(at, actor, action, detail) VALUES (?, ?, ?, ?)",
-            [now(), self.coding.coder_name(), action, json.dumps(detail, ensure_ascii=False)],
+            [now(), self.coders.coder_name(), action, json.dumps(detail, ensure_ascii=False)],
         )
 
     def setting(self, key: str, default: str | None = None) -> str | None:

@@ -101,7 +101,7 @@ class ReadingService:
     def text_view(self, coder: str | None = None) -> str:
         """``"pseudonymised"`` or ``"original"``: what ``coder`` (default: the
         current coder) may read. A coder's own setting wins over the project's."""
-        name = self.project.coding.coder_name(coder)
+        name = self.project.coders.coder_name(coder)
         value = self.project.setting(f"view:{name}", None) or self.project.setting("view", None) or "original"
         return value if value in VIEWS else "pseudonymised"
 

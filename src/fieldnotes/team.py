@@ -510,7 +510,7 @@ def settle(project, item: Disagreement, choice: str, *, span: tuple[int, int] | 
     doc_id = project.document_id(item.document)
     code_id = project.codebook.code_id(item.code)
     with project.history.action("team.settle", f"{item.title}: {decision}") as changes:
-        coder_id = project.coding.coder_id(consensus, changes)
+        coder_id = project.coders.coder_id(consensus, changes)
         stamp = now()
         added = []
         for start, end in ranges:
@@ -524,6 +524,6 @@ def settle(project, item: Disagreement, choice: str, *, span: tuple[int, int] | 
             "INSERT INTO memos(guid, target_type, target_id, title, text, coder_id, created_at, updated_at) "
             "VALUES (?, 'document', ?, ?, ?, ?, ?, ?)",
             [new_guid(), doc_id, f"{item.title}: {decision}", memo.strip() or decision,
-             project.coding.coder_id(None, changes), stamp, stamp]).lastrowid
+             project.coders.coder_id(None, changes), stamp, stamp]).lastrowid
         changes.inserted("memos", [memo_id])
     return f"{item.title}: {decision}"

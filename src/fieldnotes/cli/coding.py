@@ -485,7 +485,7 @@ def memo_add(project, text, doc, code_name, coding, case, title, coder) -> None:
     target_type, target = _target(doc, code_name, coding, case)
     with open_project(project) as proj:
         proj.coder = coder
-        written = proj.coding.add_memo(target_type, target, text, title=title)
+        written = proj.memos.add(target_type, target, text, title=title)
     console().print(f"Memo {written.id} on {written.target_type} {escape(written.target or '')}.")
 
 
@@ -502,9 +502,9 @@ def memo_list(project, doc, code_name, coding, case, as_json) -> None:
     """
     with open_project(project) as proj:
         if any(v is not None for v in (doc, code_name, coding, case)):
-            rows = proj.coding.memos(*_target(doc, code_name, coding, case))
+            rows = proj.memos.list(*_target(doc, code_name, coding, case))
         else:
-            rows = proj.coding.memos()
+            rows = proj.memos.list()
         if proj.reading.shows_pseudonymised():
             rows = [replace(m, text=proj.reading.memo_as_read(m.text), title=proj.reading.memo_as_read(m.title)) for m in rows]
     if as_json:
@@ -530,7 +530,7 @@ def memo_edit(project, memo_id, text) -> None:
       fieldnotes memo edit study.fnp 3 "Revised thought"
     """
     with open_project(project) as proj:
-        proj.coding.edit_memo(memo_id, text)
+        proj.memos.edit(memo_id, text)
     console().print(f"Memo {memo_id} updated.")
 
 
@@ -545,7 +545,7 @@ def memo_delete(project, memo_id) -> None:
       fieldnotes memo delete study.fnp 3
     """
     with open_project(project) as proj:
-        proj.coding.delete_memo(memo_id)
+        proj.memos.delete(memo_id)
     console().print(f"Memo {memo_id} deleted (undo with 'fieldnotes undo').")
 
 

@@ -465,7 +465,7 @@ class _Exporter:
     def _default_user(self) -> str | None:
         """Who is named as having brought the documents in: the current coder
         when known to the project, else the first coder."""
-        row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [self.project.coding.coder_name()]).fetchone()
+        row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [self.project.coders.coder_name()]).fetchone()
         if row is None:
             row = self.conn.execute("SELECT id FROM coders ORDER BY id LIMIT 1").fetchone()
         return self.coder_guids[row[0]] if row else None
@@ -1620,7 +1620,7 @@ class _Writer:
             note = notes.get(key) if key else None
             coder_id = None
             if note is not None and (note.user is not None):
-                coder_id = self.project.coding.coder_id(self._coder(note.user))
+                coder_id = self.project.coders.coder_id(self._coder(note.user))
             created = _xsd_datetime(note.created) if note else None
             modified = _xsd_datetime(note.modified) if note else None
             stamp = now()

@@ -94,6 +94,9 @@ def make_copy(project, coder: str, out: str | Path, *, blind: bool = True) -> Co
     coder = coder.strip()
     if not coder:
         raise FieldnotesError("Name the coder the copy is for, e.g. --coder anna.")
+    # A coder the project has keeps their spelling: a blind copy for "ANNA" keeps anna's codings.
+    known = project.coders.find(coder)
+    coder = known.name if known else coder
     out = Path(out)
     if out.exists():
         raise FieldnotesError(f"{out} exists; choose a new file for the copy.")
@@ -437,18 +440,10 @@ def disagreements(project, *, coders: Sequence[str] | None = None, code: str | N
     from fieldnotes.analysis.agreement import merge
 
     consensus = consensus_coder(project)
-    rows = project.conn.execute(
-        "SELECT k.id, k.name FROM coders k WHERE EXISTS (SELECT 1 FROM codings c WHERE c.coder_id = k.id) "
-        "ORDER BY k.name").fetchall()
-    known = {name.casefold(): (cid, name) for cid, name in rows}
     if coders:
-        chosen = []
-        for wanted in coders:
-            if wanted.strip().casefold() not in known:
-                raise FieldnotesError(f"No codings by a coder called '{wanted}'.")
-            chosen.append(known[wanted.strip().casefold()])
+        chosen = [(c.id, c.name) for c in (project.coders.resolve(wanted, with_codings=True) for wanted in coders)]
     else:
-        chosen = [(cid, name) for cid, name in rows if name != consensus]
+        chosen = [(c.id, c.name) for c in project.coders.coders(with_codings=True) if c.name != consensus]
     if len(chosen) < 2:
         raise FieldnotesError("Disagreements need codings by at least two coders.")
     ids = [cid for cid, _ in chosen]

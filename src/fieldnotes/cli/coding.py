@@ -335,7 +335,7 @@ def code_apply(project, doc, start, end, match, occurrence, expand, code_name, c
       fieldnotes code apply study.fnp --doc p1_int_sw01 --code Caseload --match "my caseload" --expand sentence
     """
     with open_project(project) as proj:
-        proj.coder = coder
+        proj.coders.act_as(coder)
         start, end = _range(proj, doc, start, end, match, occurrence, expand)
         coding, new = proj.coding.apply_coding(doc, code_name, start, end)
     verb = "Coded" if new else "Already coded"
@@ -386,14 +386,9 @@ def code_remove(project, coding_id, doc, code_name, at, match) -> None:
                 raise FieldnotesError("Give --id, or --doc with --code and --at or --match.")
             if match:
                 at = proj.coding.find_text(doc, match)[0]
-            wanted = proj.codebook.code(code_name).path
-            found = [c for c in proj.coding.codings_at(doc, at) if c.code == wanted]
-            if not found:
-                raise FieldnotesError(f"No '{wanted}' coding at character {at} of '{doc}'.")
-            if len(found) > 1:
-                raise FieldnotesError("Several codings match: " + ", ".join(f"{c.id} ({c.start}-{c.end})" for c in found) + "; use --id.")
-            coding_id = found[0].id
-        gone = proj.coding.remove_coding(coding_id)
+            gone = proj.coding.remove_at(doc, at, code=code_name)
+        else:
+            gone = proj.coding.remove_coding(coding_id)
     console().print(f"Removed {escape(gone.code)} from {escape(gone.document)} {gone.start}-{gone.end} (undo with 'fieldnotes undo').")
 
 
@@ -484,7 +479,7 @@ def memo_add(project, text, doc, code_name, coding, case, title, coder) -> None:
     """
     target_type, target = _target(doc, code_name, coding, case)
     with open_project(project) as proj:
-        proj.coder = coder
+        proj.coders.act_as(coder)
         written = proj.memos.add(target_type, target, text, title=title)
     console().print(f"Memo {written.id} on {written.target_type} {escape(written.target or '')}.")
 
@@ -629,7 +624,7 @@ def autocode(project, code_name, keywords, regex, fuzzy, threshold, speaker, sco
       fieldnotes autocode study.fnp --code "Families' experience" --speaker Mum --scope turn
     """
     with open_project(project) as proj:
-        proj.coder = coder
+        proj.coders.act_as(coder)
         hits, new = proj.coding.autocode(code_name, keywords=keywords, regex=regex, fuzzy=fuzzy, threshold=threshold,
                                   speaker=speaker, scope=scope, documents=docs, where=parse_where(where),
                                   dry_run=dry_run)

@@ -465,9 +465,8 @@ class _Exporter:
     def _default_user(self) -> str | None:
         """Who is named as having brought the documents in: the current coder
         when known to the project, else the first coder."""
-        row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [self.project.coders.coder_name()]).fetchone()
-        if row is None:
-            row = self.conn.execute("SELECT id FROM coders ORDER BY id LIMIT 1").fetchone()
+        acting = self.project.coders.find(self.project.coders.coder_name())
+        row = (acting.id,) if acting else self.conn.execute("SELECT id FROM coders ORDER BY id LIMIT 1").fetchone()
         return self.coder_guids[row[0]] if row else None
 
     def _sources(self, root: ET.Element, archive: zipfile.ZipFile) -> None:

@@ -4,6 +4,8 @@ and the view setting, and an unknown coder is the same clear error from each."""
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 from click.testing import CliRunner
 
@@ -157,3 +159,34 @@ def test_remove_the_coding_at_a_position(study):
         assert [c.id for c in proj.coding.codings()] == [1, 2]
     result = run("code", "remove", study, "--doc", "t", "--code", "Caseload", "--at", "65")
     assert result.exit_code == 0 and "Removed Caseload from t.txt 45-70" in result.output
+
+
+def test_a_qdpx_whose_user_is_called_like_the_unknown_coder_imports(tmp_path):
+    # Codings that name no user are credited to "unknown coder"; a user of
+    # that name in any case is that coder, not a second one (nor a crash).
+    text = "Interviewer: How is your caseload?\nSW: Heavy.\n"
+    start = text.index("Heavy")
+    users = ("70daf61c-b6f0-4b5e-8c2f-548fde3ad3d4", "1b4e28ba-2fa1-41d2-883f-0016d3cca427")
+    code, source = "4f8a2b8e-3d6c-4b1a-9e2f-1c2d3e4f5a6b", "5a8a2b8e-3d6c-4b1a-9e2f-1c2d3e4f5a6b"
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Two users">
+  <Users><User guid="{users[0]}" name="Unknown Coder"/><User guid="{users[1]}" name="Ben"/></Users>
+  <CodeBook><Codes><Code guid="{code}" name="Caseload" isCodable="true"/></Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{source}" name="t.txt" plainTextPath="internal://{source}.txt">
+      <PlainTextSelection guid="6a8a2b8e-3d6c-4b1a-9e2f-1c2d3e4f5a6b" startPosition="{start}" endPosition="{start + 5}">
+        <Coding guid="7a8a2b8e-3d6c-4b1a-9e2f-1c2d3e4f5a6b"><CodeRef targetGUID="{code}"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>
+"""
+    path = tmp_path / "two.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", qde.encode("utf-8"))
+        archive.writestr(f"sources/{source}.txt", text.encode("utf-8"))
+    result = run("qdpx", "import", path, tmp_path / "two.fnp")
+    assert result.exit_code == 0, result.output
+    with Project.open(tmp_path / "two.fnp") as proj:
+        assert [(c.text, c.coder) for c in proj.coding.codings()] == [("Heavy", "Unknown Coder")]
+        assert [c.name for c in proj.coders.coders()] == ["Ben", "Unknown Coder"]

@@ -1515,7 +1515,8 @@ class _Writer:
         for coder, items in by_coder.items():
             self.summary.codings += self.project.coding.apply_codings(
                 items, coder=coder, summary=f"import {len(items)} codings by {coder} from {self.path.name}")
-        coder_ids = dict(self.conn.execute("SELECT name, id FROM coders"))
+        # Each coder as apply_codings found or made them ("unknown" is an existing "Unknown").
+        coder_ids = {coder: self.project.coders.find(coder).id for coder in by_coder}
         used = {_key(r[0]) for r in self.conn.execute("SELECT guid FROM codings")}
         taken: set[int] = set()
         self.coding_ids: dict[int, int] = {}  # id(_Coding) -> coding id

@@ -348,10 +348,10 @@ class _Merge:
         # Codings of this coder that existed when the copy was made but are gone from it: kept.
         coder = self.origin.get("coder")
         src_guids = {g for (g,) in self.src.execute("SELECT guid FROM codings")}
-        row = self.dst.execute("SELECT id FROM coders WHERE name = ?", [coder]).fetchone()
-        if row:
+        known = self.project.coders.find(coder) if coder else None
+        if known:
             for (guid,) in self.dst.execute("SELECT guid FROM codings WHERE coder_id = ? AND created_at <= ?",
-                                            [row[0], self.origin.get("copied_at", "")]):
+                                            [known.id, self.origin.get("copied_at", "")]):
                 if guid not in src_guids:
                     self.report.kept += 1
 

@@ -66,7 +66,7 @@ def test_writing_as_a_coder_in_another_case_does_not_add_a_second_coder(study):
         coding, new = proj.coding.apply_coding("t", "Reflection", 150, 170, coder="ANNA")
         memo = proj.memos.add("coding", coding.id, "in the car", coder="Anna")
         assert new and coding.coder == "anna" and memo.coder == "anna"
-        assert [c.name for c in proj.coders.coders()] == ["anna", "ben", "tester"]
+        assert [c.name for c in proj.coders.list()] == ["anna", "ben", "tester"]
         hits, applied = proj.coding.autocode("Caseload", keywords=["caseload"], scope="match", coder="ANNA")
         assert applied == 1 and [c.coder for c in proj.coding.codings(code="Caseload")].count("anna") == 2
         # The same search again: anna's coding is found as already there, whatever the case.
@@ -189,4 +189,4 @@ def test_a_qdpx_whose_user_is_called_like_the_unknown_coder_imports(tmp_path):
     assert result.exit_code == 0, result.output
     with Project.open(tmp_path / "two.fnp") as proj:
         assert [(c.text, c.coder) for c in proj.coding.codings()] == [("Heavy", "Unknown Coder")]
-        assert [c.name for c in proj.coders.coders()] == ["Ben", "Unknown Coder"]
+        assert [c.name for c in proj.coders.list()] == ["Ben", "Unknown Coder"]

@@ -443,7 +443,7 @@ def disagreements(project, *, coders: Sequence[str] | None = None, code: str | N
     if coders:
         chosen = [(c.id, c.name) for c in (project.coders.resolve(wanted, with_codings=True) for wanted in coders)]
     else:
-        chosen = [(c.id, c.name) for c in project.coders.coders(with_codings=True) if c.name != consensus]
+        chosen = [(c.id, c.name) for c in project.coders.list(with_codings=True) if c.name != consensus]
     if len(chosen) < 2:
         raise FieldnotesError("Disagreements need codings by at least two coders.")
     ids = [cid for cid, _ in chosen]

@@ -447,7 +447,7 @@ def _coders(project, names: Sequence[str] | None) -> dict[str, int]:
             coder = project.coders.resolve(wanted, with_codings=True)
             result[coder.name] = coder.id
     else:
-        result = {c.name: c.id for c in project.coders.coders(with_codings=True)}
+        result = {c.name: c.id for c in project.coders.list(with_codings=True)}
     if len(result) < 2:
         raise FieldnotesError(
             "Agreement needs codings by at least two coders; this project has "

@@ -90,14 +90,14 @@ class CoderService:
 
     # -- finding coders -----------------------------------------------------------
 
-    def coders(self, *, with_codings: bool = False) -> list[Coder]:
+    def list(self, *, with_codings: bool = False) -> list[Coder]:
         """Every coder (or those with at least one coding), by name."""
         rows = queries.coders_with_codings(self.conn) if with_codings else queries.coders(self.conn)
         return [Coder(i, n) for i, n in rows]
 
     def find(self, name: str, *, with_codings: bool = False) -> Coder | None:
         """The coder called ``name`` (see :func:`match`), or None."""
-        return match(self.coders(with_codings=with_codings), name)
+        return match(self.list(with_codings=with_codings), name)
 
     def resolve(self, name: str, *, with_codings: bool = False) -> Coder:
         """The coder a user means by ``name`` (see :func:`match`); with
@@ -106,7 +106,7 @@ class CoderService:
 
         Example: ``project.coders.resolve("ANNA").name == "anna"``.
         """
-        known = self.coders(with_codings=with_codings)
+        known = self.list(with_codings=with_codings)
         found = match(known, name)
         if found is not None:
             return found

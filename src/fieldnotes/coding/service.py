@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from fieldnotes.coding import autocode, locate, retrieval
+from fieldnotes.coding import autocode as autocoding
+from fieldnotes.coding import locate, retrieval
 from fieldnotes.coding.model import Coding
 from fieldnotes.errors import FieldnotesError, NotFound
 from fieldnotes.store.queries import coding as queries
@@ -27,9 +28,10 @@ class CodingService:
     def conn(self):
         return self.project.conn
 
+    # The jobs kept in their own modules, as methods of the one coding service.
     find_text = locate.find_text
     expand_passage = locate.expand_passage
-    autocode = autocode.autocode
+    autocode = autocoding.autocode
     passages = retrieval.passages
 
     # -- applying and removing codes -----------------------------------------

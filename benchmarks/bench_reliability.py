@@ -107,7 +107,7 @@ def _check(project: Path, tag: str) -> list[str]:
     with Project.open(project) as p:
         coders = {c.coder for c in p.coding.codings(code="Caseload")}
         missing += [f"coding by coder{tag}{i}" for i in range(10) if f"coder{tag}{i}" not in coders]
-        memos = {m.text for m in p.coding.memos()}
+        memos = {m.text for m in p.memos.list()}
         missing += [f"memo {tag} {i}" for i in range(10) if f"memo {tag} {i}" not in memos]
         paths = {c.path for c in p.codebook.codes()}
         missing += [f"code Extra/{tag}-{n}" for n in (1, 2) if f"Extra/{tag}-{n}" not in paths]

@@ -96,8 +96,8 @@ def study(tmp_path):
         code(project, "c.txt", "Our caseload is rising.", "Caseload")
         code(project, "c.txt", "Reflection is rare.", "Reflection")
         code(project, "e.txt", "The caseload board was full.", "Caseload")
-        project.coding.add_memo("coding", manager.id, "Manager named as key support")
-        project.coding.add_memo("case", "C1", "Seen twice, in phases 1 and 2")
+        project.memos.add("coding", manager.id, "Manager named as key support")
+        project.memos.add("case", "C1", "Seen twice, in phases 1 and 2")
         yield project
 
 
@@ -485,7 +485,7 @@ def test_framework_is_pseudonymised_by_default(tmp_path, nlp):
         tired = code(project, "sw01.txt", "Jodie Mensah is tired.", "Wellbeing")
         code(project, "sw01.txt", "The caseload is heavy and I have twenty-two children on it so there is never "
              "enough time for direct work with families like hers.", "Caseload")
-        project.coding.add_memo("coding", tired.id, "Jodie seemed tired at the visit")
+        project.memos.add("coding", tired.id, "Jodie seemed tired at the visit")
         project.pseudonyms.detect_entities(nlp=nlp)
         table = framework_matrix(project, max_chars=40)
         assert table.columns == ["Family", "Workload"]

@@ -156,7 +156,7 @@ def test_config_view_pseudonymised_makes_every_text_command_pseudonymised(_sampl
         proj.codebook.add_code("Caseload")
         start, end = proj.coding.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
         proj.coding.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
-        proj.coding.add_memo("document", "p1_int_sw01.txt", "Anita sounded tired.")
+        proj.memos.add("document", "p1_int_sw01.txt", "Anita sounded tired.")
         # A code named after a participant: its name is text that commands print too.
         proj.codebook.add_code("Anita Shah story")
         proj.coding.apply_coding("p1_int_sw01.txt", "Anita Shah story", start, end)

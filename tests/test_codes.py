@@ -81,13 +81,13 @@ def test_merge_moves_codings_without_duplicates_and_merges_subcodes(coded):
     coded.coding.apply_coding("t.txt", "Caseloads", 20, 30)
     coded.coding.apply_coding("t.txt", "Caseload", 0, 10)  # the same passage on the target
     coded.coding.apply_coding("t.txt", "Caseloads/Weighting", 40, 50)
-    memo = coded.coding.add_memo("code", "Caseloads", "merged later")
+    memo = coded.memos.add("code", "Caseloads", "merged later")
     moved = coded.codebook.merge_codes("Caseloads", "Caseload")
     assert moved == 3
     assert paths(coded) == ["Caseload", "Caseload/Weighting"]
     ranges = sorted((c.code, c.start, c.end) for c in coded.coding.codings())
     assert ranges == [("Caseload", 0, 10), ("Caseload", 20, 30), ("Caseload/Weighting", 40, 50)]
-    assert coded.coding.memos(memo_id=memo.id)[0].target == "Caseload"
+    assert coded.memos.list(memo_id=memo.id)[0].target == "Caseload"
 
 
 def test_delete_refused_in_use_unless_forced(coded):
@@ -102,7 +102,7 @@ def test_delete_refused_in_use_unless_forced(coded):
 def test_undo_and_redo_of_delete_restores_everything(coded):
     coded.codebook.add_code("Old/Idea", description="keep me")
     coding, _ = coded.coding.apply_coding("t.txt", "Idea", 0, 10)
-    coded.coding.add_memo("coding", coding.id, "a thought")
+    coded.memos.add("coding", coding.id, "a thought")
     guid = coded.codebook.code("Idea").guid
     coded.codebook.delete_code("Old", force=True)
     assert coded.history.undo() == "delete code Old and 1 coding(s)"
@@ -110,9 +110,9 @@ def test_undo_and_redo_of_delete_restores_everything(coded):
     restored = coded.codebook.code("Idea")
     assert restored.guid == guid and restored.description == "keep me"
     assert [c.id for c in coded.coding.codings()] == [coding.id]
-    assert coded.coding.memos("coding", coding.id)[0].text == "a thought"
+    assert coded.memos.list("coding", coding.id)[0].text == "a thought"
     coded.history.redo()
-    assert paths(coded) == [] and coded.coding.memos() == []
+    assert paths(coded) == [] and coded.memos.list() == []
     coded.history.undo()
     assert paths(coded) == ["Old", "Old/Idea"]
 

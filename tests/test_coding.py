@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import write
-from fieldnotes.errors import FieldnotesError
+from fieldnotes.errors import FieldnotesError, NotFound
 from fieldnotes.passages import expand, fuzzy_hits, keyword_pattern
 
 TEXT = (
@@ -80,17 +80,17 @@ def test_find_text_and_occurrences(doc):
 
 def test_memos_on_every_kind_of_target(doc):
     coding, _ = doc.coding.apply_coding("t", "Caseload", 0, 10)
-    doc.coding.add_memo("project", None, "overall")
-    doc.coding.add_memo("document", "t.txt", "tired interviewee")
-    doc.coding.add_memo("code", "Caseload", "define weighting")
-    doc.coding.add_memo("coding", coding.id, "key quote")
-    assert [m.target for m in doc.coding.memos()] == ["project", "t.txt", "Caseload and time/Caseload", f"coding {coding.id}"]
-    assert doc.coding.memos("code", "Caseload")[0].text == "define weighting"
-    memo = doc.coding.memos("project")[0]
-    doc.coding.edit_memo(memo.id, "changed")
-    assert doc.coding.memos(memo_id=memo.id)[0].text == "changed"
+    doc.memos.add("project", None, "overall")
+    doc.memos.add("document", "t.txt", "tired interviewee")
+    doc.memos.add("code", "Caseload", "define weighting")
+    doc.memos.add("coding", coding.id, "key quote")
+    assert [m.target for m in doc.memos.list()] == ["project", "t.txt", "Caseload and time/Caseload", f"coding {coding.id}"]
+    assert doc.memos.list("code", "Caseload")[0].text == "define weighting"
+    memo = doc.memos.list("project")[0]
+    doc.memos.edit(memo.id, "changed")
+    assert doc.memos.list(memo_id=memo.id)[0].text == "changed"
     doc.history.undo()
-    assert doc.coding.memos(memo_id=memo.id)[0].text == "overall"
+    assert doc.memos.list(memo_id=memo.id)[0].text == "overall"
 
 
 # -- passage helpers ----------------------------------------------------------------
@@ -163,7 +163,9 @@ def test_passages_with_attribution_speaker_and_filters(doc, tmp_path):
     assert doc.coding.passages("Caseload", where=[("role", "SW CP"), ("phase", "3")]) == []
     doc.set_setting("attribution_template", "{role} (phase {phase}), {team}")
     assert doc.coding.passages("Caseload")[1].attribution == "Team manager (phase 3)"
-    assert doc.coding.passages("Caseload", coder="nobody") == []
+    # An unknown coder is an error naming them (issue 13: it was an empty list).
+    with pytest.raises(NotFound, match="No coder 'nobody'. Coders in this project: tester."):
+        doc.coding.passages("Caseload", coder="nobody")
 
 
 def test_interviewer_questions_are_not_attributed_to_the_participant(doc):

@@ -294,7 +294,7 @@ def test_project_every_table_is_searched_and_the_file_is_left_untouched(tmp_path
     path = tmp_path / "study.fnp"
     with Project.create(path) as project:
         project.intake.import_paths([source])
-        project.coding.add_memo("project", None, "Remember:\nring Mensah")
+        project.memos.add("project", None, "Remember:\nring Mensah")
     before = _digest(path)
     leaks, problems = check(path)
     assert problems == []
@@ -311,7 +311,7 @@ def test_project_whose_text_is_clean_but_a_memo_keeps_a_name(tmp_path):
     path = tmp_path / "safe.fnp"
     with Project.create(path) as project:
         project.intake.import_paths([source])
-        project.coding.add_memo("document", "p1", "Follow up with Mrs MENSAH")
+        project.memos.add("document", "p1", "Follow up with Mrs MENSAH")
     leaks, _ = check(path)
     assert found(leaks) == [(f"{path}:memos.text#1", 1, 20, "MENSAH", "Mensah", "case-insensitive")]
 
@@ -329,7 +329,7 @@ def test_project_open_elsewhere_is_read_with_its_write_ahead_log(tmp_path):
     path = tmp_path / "study.fnp"
     project = Project.create(path)
     try:
-        project.coding.add_memo("project", None, "Ring Jodie")
+        project.memos.add("project", None, "Ring Jodie")
         assert Path(f"{path}-wal").exists()  # not yet checkpointed into the file
         leaks, problems = check(path)
     finally:
@@ -537,7 +537,7 @@ def test_utf16_text_inside_a_project_file_is_found(tmp_path, nlp):
     # A blob holding UTF-16 text (as a Windows program writes it) in a live row.
     path = tmp_path / "safe.fnp"
     with Project.create(path) as project:
-        project.coding.add_memo("project", None, "[Person 1] was tired.")
+        project.memos.add("project", None, "[Person 1] was tired.")
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE attachments (id INTEGER PRIMARY KEY, data BLOB)")
     conn.execute("INSERT INTO attachments (data) VALUES (?)",
@@ -577,7 +577,7 @@ def test_cli_exit_codes_0_clean_1_known_leak_3_possible_only(tmp_path):
     project_path = tmp_path / "study.fnp"
     with Project.create(project_path) as project:
         project.intake.import_paths([write(tmp_path / "in" / "p1.txt", "Interviewer: Hello.\n\nJodie Mensah: Hello.\n")])
-        project.coding.add_memo("project", None, "check")
+        project.memos.add("project", None, "check")
     with sqlite3.connect(project_path) as conn:  # the register knows Jodie Mensah, accepted
         pass
     with Project.open(project_path) as project:

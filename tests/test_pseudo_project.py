@@ -148,7 +148,7 @@ def test_safe_copy_has_no_originals_anywhere(study, tmp_path):
     study.codebook.add_code("Family/Support")
     start, end = study.coding.find_text("int", "Mrs Mensah helps.")
     study.coding.apply_coding("int", "Support", start, end)
-    study.coding.add_memo("document", "int", "Jodie Mensah seemed calmer with Anita.")
+    study.memos.add("document", "int", "Jodie Mensah seemed calmer with Anita.")
     study.pseudonyms.set_entity_status(None, "accepted")
     safe = tmp_path / "safe.fnp"
     counts = study.pseudonyms.safe_copy(safe)
@@ -157,7 +157,7 @@ def test_safe_copy_has_no_originals_anywhere(study, tmp_path):
         assert copy.pseudonyms.entities() == []
         coding = copy.coding.codings()[0]
         assert coding.text.endswith("helps.") and "Mensah" not in coding.text
-        assert "Jodie" not in copy.coding.memos()[0].text
+        assert "Jodie" not in copy.memos.list()[0].text
         assert copy.search("Mensah") == []
     raw = safe.read_bytes()
     for real in ("Jodie", "Mensah", "Anita", "07700 900418", "Mill Lane", "943 476 5919"):

@@ -202,9 +202,9 @@ def test_names_in_codes_document_names_memos_attributes_and_cases_are_scrubbed(r
         project.codebook.add_code("Jodie Mensah story", description="Everything Darren Cole said about the family.")
         project.coding.autocode("Jodie Mensah story", keywords=["caseload"], scope="sentence",
                          documents=["Jodie_Mensah_interview.txt", "p1_int_sw01.txt"])
-        project.coding.add_memo("document", "p1_int_sw01.txt", "Follow up the visit at SY3 9QQ next week with the team.",
+        project.memos.add("document", "p1_int_sw01.txt", "Follow up the visit at SY3 9QQ next week with the team.",
                          title="Visit to SY3 9QQ")
-        project.coding.add_memo("code", "Jodie Mensah story", "Ask Sarah Hale whether this is still current.")
+        project.memos.add("code", "Jodie Mensah story", "Ask Sarah Hale whether this is still current.")
         project.attributes.set_attribute("p1_int_sw01.txt", "keyworker", "Sarah Hale")
         project.attributes.set_attribute("Jodie_Mensah_interview.txt", "keyworker", "Darren Cole")
         project.conn.execute("UPDATE cases SET name = 'Jodie Mensah household', "

@@ -42,11 +42,11 @@ def coded(project: Project) -> Project:
     doc = project.document("p2_int_sw03.txt")
     project.coding.apply_coding("p2_int_sw03.txt", "Complex cases", 0, 40)
     project.coding.apply_coding("p2_int_sw03.txt", "Relationships", 10, len(doc.text))
-    project.coding.add_memo("project", None, "Phase 2 sampling is thin on LAC.", title="Sampling")
-    project.coding.add_memo("document", "p1_int_sw01.txt", "Recorded at Hadley Hub.", title="Setting")
-    project.coding.add_memo("code", "Caseload", "Merge with Workload?")
-    project.coding.add_memo("coding", training.id, "Cohort started in May.", coder="bob")
-    project.coding.add_memo("case", "SW01", "Interviewed in all three phases.")
+    project.memos.add("project", None, "Phase 2 sampling is thin on LAC.", title="Sampling")
+    project.memos.add("document", "p1_int_sw01.txt", "Recorded at Hadley Hub.", title="Setting")
+    project.memos.add("code", "Caseload", "Merge with Workload?")
+    project.memos.add("coding", training.id, "Cohort started in May.", coder="bob")
+    project.memos.add("case", "SW01", "Interviewed in all three phases.")
     project.attributes.set_attribute("p1_int_sw01.txt", "hours", "37.5")
     case_id = project.conn.execute("SELECT id FROM cases WHERE name = 'SW01'").fetchone()[0]
     project.attributes.set_typed("case", case_id, "caseload", 24, None)
@@ -72,7 +72,7 @@ def snapshot(project: Project) -> dict:
         "cases": [(c.name, c.documents, c.attributes) for c in project.attributes.cases()],
         "case_descriptions": project.conn.execute("SELECT name, description FROM cases ORDER BY name").fetchall(),
         "variables": [(v.name, v.type, v.documents, v.values) for v in project.attributes.variables()],
-        "memos": sorted((m.target_type, str(memo_target(m)), m.title, m.text, m.coder or "") for m in project.coding.memos()),
+        "memos": sorted((m.target_type, str(memo_target(m)), m.title, m.text, m.coder or "") for m in project.memos.list()),
         "coders": project.conn.execute("SELECT name, guid FROM coders ORDER BY name").fetchall(),
     }
 
@@ -174,8 +174,8 @@ def test_pseudonymised_export_has_no_real_name_and_codings_keep_their_words(tmp_
                             ("Support", "Kayden likes her")):
             start, end = project.coding.find_text("int", words)
             coding, _ = project.coding.apply_coding("int", code, start, end)
-        project.coding.add_memo("coding", coding.id, "Kayden seemed settled; ask Anita about Jodie.")
-        project.coding.add_memo("project", None, "Follow up with Anita Shah in phase 2.")
+        project.memos.add("coding", coding.id, "Kayden seemed settled; ask Anita about Jodie.")
+        project.memos.add("project", None, "Follow up with Anita Shah in phase 2.")
         project.attributes.add_case_link(project.document_id("int"), "Anita Shah")
         project.attributes.set_attribute("int", "worker", "Anita Shah")
         project.pseudonyms.detect_entities(nlp=nlp)
@@ -207,9 +207,9 @@ def test_pseudonymised_export_has_no_real_name_and_codings_keep_their_words(tmp_
             assert [c.name for c in back.attributes.cases()] == [project.pseudonyms.string_pseudonymiser()("Anita Shah")]
             assert "Anita" not in back.attributes.cases()[0].name
             scrub = project.pseudonyms.string_pseudonymiser()
-            assert sorted(m.text for m in back.coding.memos()) == sorted(scrub(m.text) for m in project.coding.memos())
-            assert all("Anita" not in m.text and "Jodie" not in m.text for m in back.coding.memos())
-            assert back.coding.memos("coding")[0].text.endswith(" seemed settled; ask " + scrub("Anita") + " about "
+            assert sorted(m.text for m in back.memos.list()) == sorted(scrub(m.text) for m in project.memos.list())
+            assert all("Anita" not in m.text and "Jodie" not in m.text for m in back.memos.list())
+            assert back.memos.list("coding")[0].text.endswith(" seemed settled; ask " + scrub("Anita") + " about "
                                                          + scrub("Jodie") + ".")
         finally:
             back.close()
@@ -445,7 +445,7 @@ def test_foreign_codebook_cases_variables_and_memos(foreign):
     assert project.document("Visit notes").attributes == {"role": "Volunteer"}  # from the nameless case
     assert {d.name: d.kind for d in project.documents()} == {
         "Interview Maria.txt": "other", "Visit notes": "other", "Lost diary": "other"}
-    memos = sorted((m.target_type, m.target or "", m.title, m.text, m.coder or "") for m in project.coding.memos())
+    memos = sorted((m.target_type, m.target or "", m.title, m.text, m.coder or "") for m in project.memos.list())
     kind_coding = next(c for c in project.coding.codings() if c.code == "Kindness")
     assert memos == [
         ("code", "Kindness", "Code note", "Often about neighbours.", ""),

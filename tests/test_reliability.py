@@ -88,7 +88,7 @@ def test_25_concurrent_cli_writers_all_succeed_and_every_write_is_kept(study, tm
     with Project.open(study) as p:
         coders = {c.coder for c in p.coding.codings(code="Caseload")}
         assert {f"coder{i}" for i in range(10)} <= coders
-        memos = [m.text for m in p.coding.memos()]
+        memos = [m.text for m in p.memos.list()]
         assert sorted(t for t in memos if t.startswith("concurrent memo")) == sorted(f"concurrent memo {i}" for i in range(10))
         assert p.coding.codings(code="Leadership") and p.coding.codings(code="Reflection")
         assert "p4_int_sw09.txt" in [d.name for d in p.documents()]
@@ -113,7 +113,7 @@ def test_a_held_lock_gives_one_line_after_the_timeout_and_nothing_changes(study)
         holder.close()
     cli("memo", "add", study, "after the lock")
     with Project.open(study) as p:
-        assert [m.text for m in p.coding.memos()] == ["after the lock"]
+        assert [m.text for m in p.memos.list()] == ["after the lock"]
 
 
 # -- 2. the workspace next to other processes ------------------------------------------------

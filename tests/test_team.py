@@ -70,7 +70,7 @@ def test_merge_three_copies_is_the_union_row_for_row(study, tmp_path):
             copy.coding.apply_coding("t", "Reflection", 150, 180 + i)
             copy.codebook.add_code(f"Caseload/Overtime {i}")
             copy.coding.apply_coding("t", f"Overtime {i}", 60, 80)
-            copy.coding.add_memo("document", "t", f"memo from copy {i}")
+            copy.memos.add("document", "t", f"memo from copy {i}")
         expected |= set(rows(path, 'SELECT guid, start, "end" FROM codings'))
     with Project.open(study) as proj:
         report = merge_copies(proj, paths)

@@ -319,7 +319,7 @@ def test_coding_in_the_pseudonymised_view_covers_the_same_original_characters(co
             await pilot.press(*"Heavy week", "f2")
             await pilot.pause()
             with db(coded_project) as p:
-                assert [m.text for m in p.coding.memos("coding", coding.id)] == ["Heavy week"]
+                assert [m.text for m in p.memos.list("coding", coding.id)] == ["Heavy week"]
             await pilot.press("x")
             await pilot.pause()
             with db(coded_project) as p:

@@ -1,7 +1,7 @@
 """Undo and redo as row-level change sets.
 
 Every user action (add a code, apply a coding, autocode, merge...) runs inside
-:func:`Project._action`, which collects what it inserted, updated and deleted
+:meth:`History.action` (``project.history.action``), which collects what it inserted, updated and deleted
 in a :class:`ChangeSet`. The change set is stored as JSON in the ``history``
 table; undoing applies its inverse (deleting what was inserted, re-inserting
 what was deleted with the same ids and GUIDs, restoring updated rows) and
@@ -17,44 +17,12 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fieldnotes.errors import FieldnotesError
-
-
-
-def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
-
-
-def _fetch(conn: sqlite3.Connection, table: str, ids: Sequence[int]) -> list[dict[str, Any]]:
-    rows: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(list(ids)):
-        cursor = conn.execute(f"SELECT * FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-        names = [d[0] for d in cursor.description]
-        for values in cursor:
-            row = dict(zip(names, values))
-            rows[row["id"]] = row
-    return [rows[i] for i in ids if i in rows]
-
-
-def _insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    names = list(rows[0])
-    columns = ", ".join(f'"{n}"' for n in names)
-    conn.executemany(
-        f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(names))})",
-        [[row[n] for n in names] for row in rows],
-    )
-
-
-def _delete_ids(conn: sqlite3.Connection, table: str, ids: Sequence[int]) -> None:
-    for chunk in _chunks(list(ids)):
-        conn.execute(f"DELETE FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+from fieldnotes.store.queries import history as queries
 
 
 class ChangeSet:
@@ -70,21 +38,18 @@ class ChangeSet:
 
     def delete(self, table: str, ids: Sequence[int]) -> int:
         """Delete rows by id, remembering them. Returns how many went."""
-        rows = _fetch(self.conn, table, ids)
+        rows = queries.fetch_rows(self.conn, table, ids)
         if rows:
             self.entries.append({"op": "delete", "t": table, "rows": rows})
-            _delete_ids(self.conn, table, [r["id"] for r in rows])
+            queries.delete_rows(self.conn, table, [r["id"] for r in rows])
         return len(rows)
 
     def update(self, table: str, ids: Sequence[int], sql_set: str, params: Sequence[Any] = ()) -> None:
         """``UPDATE table SET <sql_set> WHERE id IN ids``, remembering the rows before."""
-        rows = _fetch(self.conn, table, ids)
+        rows = queries.fetch_rows(self.conn, table, ids)
         if rows:
             self.entries.append({"op": "update", "t": table, "rows": rows})
-            for chunk in _chunks([r["id"] for r in rows]):
-                self.conn.execute(
-                    f"UPDATE {table} SET {sql_set} WHERE id IN ({','.join('?' * len(chunk))})", [*params, *chunk]
-                )
+            queries.update_rows(self.conn, table, [r["id"] for r in rows], sql_set, params)
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -102,23 +67,19 @@ def apply_inverse(conn: sqlite3.Connection, entries: list[dict[str, Any]]) -> li
         if op == "insert":
             # Children were inserted after parents: delete in reverse.
             ids = list(reversed(entry["ids"]))
-            rows = _fetch(conn, table, ids)
-            _delete_ids(conn, table, [r["id"] for r in rows])
+            rows = queries.fetch_rows(conn, table, ids)
+            queries.delete_rows(conn, table, [r["id"] for r in rows])
             inverse.append({"op": "delete", "t": table, "rows": rows})
         elif op == "delete":
             # Rows were deleted children first: re-insert parents first.
             rows = list(reversed(entry["rows"]))
-            _insert_rows(conn, table, rows)
+            queries.insert_rows(conn, table, rows)
             inverse.append({"op": "insert", "t": table, "ids": [r["id"] for r in rows]})
         elif op == "update":
             ids = [r["id"] for r in entry["rows"]]
-            current = _fetch(conn, table, ids)
+            current = queries.fetch_rows(conn, table, ids)
             for row in entry["rows"]:
-                names = [n for n in row if n != "id"]
-                conn.execute(
-                    f"UPDATE {table} SET {', '.join(f'{chr(34)}{n}{chr(34)} = ?' for n in names)} WHERE id = ?",
-                    [*(row[n] for n in names), row["id"]],
-                )
+                queries.restore_row(conn, table, row)
             inverse.append({"op": "update", "t": table, "rows": current})
         else:  # pragma: no cover - only written by this module
             raise ValueError(f"unknown change {op!r}")
@@ -156,32 +117,24 @@ class History:
             changes = ChangeSet(self.conn)
             yield changes
             if changes:
-                self.conn.execute("DELETE FROM history WHERE state = 'undone'")
-                self.conn.execute(
-                    "INSERT INTO history(at, actor, action, summary, changes) VALUES (?, ?, ?, ?, ?)",
-                    [now(), self.project.coding.coder_name(), action, summary, changes.to_json()],
-                )
-                self.project.audit(action, {"summary": summary})
                 depth = int(self.project.setting("undo_depth", "200") or 200)
-                self.conn.execute(
-                    "DELETE FROM history WHERE id <= (SELECT max(id) FROM history) - ?", [depth]
-                )
+                queries.record(self.conn, now(), self.project.coders.coder_name(), action, summary,
+                               changes.to_json(), depth)
+                self.project.audit(action, {"summary": summary})
 
     def entries(self, limit: int = 20) -> list[HistoryEntry]:
-        rows = self.conn.execute(
-            "SELECT id, at, actor, action, summary, state FROM history ORDER BY id DESC LIMIT ?", [limit]
-        ).fetchall()
-        return [HistoryEntry(*r) for r in rows]
+        """The newest ``limit`` actions, newest first."""
+        return [HistoryEntry(*r) for r in queries.entries(self.conn, limit)]
 
     def undo(self) -> str:
         """Undo the last action; returns its summary."""
-        return self._step("done", "undone", "DESC", "undo", "Nothing to undo.")
+        return self._step("done", "undone", True, "undo", "Nothing to undo.")
 
     def redo(self) -> str:
         """Redo the last undone action; returns its summary."""
-        return self._step("undone", "done", "", "redo", "Nothing to redo.")
+        return self._step("undone", "done", False, "redo", "Nothing to redo.")
 
-    def _step(self, state: str, new_state: str, order: str, verb: str, nothing: str) -> str:
+    def _step(self, state: str, new_state: str, newest: bool, verb: str, nothing: str) -> str:
         """Apply the inverse of the newest ``done`` (undo) or oldest ``undone``
         (redo) action and store the inverse of that, for the opposite step."""
         from fieldnotes.store.db import atomic
@@ -189,16 +142,12 @@ class History:
         # The choice of action is read under the write lock: two undos at
         # once must not both undo the same action.
         with atomic(self.conn):
-            row = self.conn.execute(
-                f"SELECT id, summary, changes FROM history WHERE state = ? ORDER BY id {order} LIMIT 1", [state]
-            ).fetchone()
+            row = queries.next_step(self.conn, state, newest)
             if row is None:
                 raise FieldnotesError(nothing)
             inverse = apply_inverse(self.conn, json.loads(row[2]))
-            self.conn.execute(
-                "UPDATE history SET state = ?, changes = ? WHERE id = ?",
-                [new_state, json.dumps(inverse, ensure_ascii=False, separators=(",", ":")), row[0]],
-            )
+            queries.set_state(self.conn, row[0], new_state,
+                              json.dumps(inverse, ensure_ascii=False, separators=(",", ":")))
             self.project.audit(verb, {"summary": row[1]})
         return row[1]
 

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from fieldnotes.codebook.service import CodebookService
-from fieldnotes.coding import CodingService
+from fieldnotes.coding.coders import CoderService
+from fieldnotes.coding.memos import MemoService
+from fieldnotes.coding.service import CodingService
 from fieldnotes.pseudonymise.service import PseudonymService
 from fieldnotes.reading import ReadingService
 from fieldnotes.history import History
@@ -51,7 +53,9 @@ class Project:
         self.intake = Intake(self)
         self.attributes = Attributes(self)
         self.codebook = CodebookService(self)
+        self.coders = CoderService(self)
         self.coding = CodingService(self)
+        self.memos = MemoService(self)
         self.pseudonyms = PseudonymService(self)
         self.reading = ReadingService(self)
 
@@ -140,7 +144,7 @@ class Project:
 
     def audit(self, action: str, detail: dict[str, Any]) -> None:
         """Record an action in the audit log (inside the caller's transaction)."""
-        q.audit(self.conn, now(), self.coding.coder_name(), action, json.dumps(detail, ensure_ascii=False))
+        q.audit(self.conn, now(), self.coders.coder_name(), action, json.dumps(detail, ensure_ascii=False))
 
     def setting(self, key: str, default: str | None = None) -> str | None:
         value = q.setting(self.conn, key)

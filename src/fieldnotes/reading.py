@@ -101,8 +101,15 @@ class ReadingService:
     def text_view(self, coder: str | None = None) -> str:
         """``"pseudonymised"`` or ``"original"``: what ``coder`` (default: the
         current coder) may read. A coder's own setting wins over the project's."""
-        name = self.project.coding.coder_name(coder)
-        value = self.project.setting(f"view:{name}", None) or self.project.setting("view", None) or "original"
+        name = self.project.coders.coder_name(coder)
+        own = self.project.setting(f"view:{name}", None)
+        if own is None:
+            # A coder is the same coder whatever the case ("Sam Lee" is "sam lee"),
+            # as everywhere else: a restriction set for one spelling binds them all.
+            folded = name.strip().casefold()
+            own = next((v for k, v in self.project.settings().items()
+                        if k.startswith("view:") and k[5:].strip().casefold() == folded), None)
+        value = own or self.project.setting("view", None) or "original"
         return value if value in VIEWS else "pseudonymised"
 
     def set_text_view(self, view: str, coder: str | None = None) -> None:

@@ -94,6 +94,9 @@ def make_copy(project, coder: str, out: str | Path, *, blind: bool = True) -> Co
     coder = coder.strip()
     if not coder:
         raise FieldnotesError("Name the coder the copy is for, e.g. --coder anna.")
+    # A coder the project has keeps their spelling: a blind copy for "ANNA" keeps anna's codings.
+    known = project.coders.find(coder)
+    coder = known.name if known else coder
     out = Path(out)
     if out.exists():
         raise FieldnotesError(f"{out} exists; choose a new file for the copy.")
@@ -342,10 +345,10 @@ class _Merge:
         # Codings of this coder that existed when the copy was made but are gone from it: kept.
         coder = self.origin.get("coder")
         src_guids = {g for (g,) in self.src.execute("SELECT guid FROM codings")}
-        row = self.dst.execute("SELECT id FROM coders WHERE name = ?", [coder]).fetchone()
-        if row:
+        known = self.project.coders.find(coder) if coder else None
+        if known:
             for (guid,) in self.dst.execute("SELECT guid FROM codings WHERE coder_id = ? AND created_at <= ?",
-                                            [row[0], self.origin.get("copied_at", "")]):
+                                            [known.id, self.origin.get("copied_at", "")]):
                 if guid not in src_guids:
                     self.report.kept += 1
 
@@ -434,18 +437,10 @@ def disagreements(project, *, coders: Sequence[str] | None = None, code: str | N
     from fieldnotes.analysis.agreement import merge
 
     consensus = consensus_coder(project)
-    rows = project.conn.execute(
-        "SELECT k.id, k.name FROM coders k WHERE EXISTS (SELECT 1 FROM codings c WHERE c.coder_id = k.id) "
-        "ORDER BY k.name").fetchall()
-    known = {name.casefold(): (cid, name) for cid, name in rows}
     if coders:
-        chosen = []
-        for wanted in coders:
-            if wanted.strip().casefold() not in known:
-                raise FieldnotesError(f"No codings by a coder called '{wanted}'.")
-            chosen.append(known[wanted.strip().casefold()])
+        chosen = [(c.id, c.name) for c in (project.coders.resolve(wanted, with_codings=True) for wanted in coders)]
     else:
-        chosen = [(cid, name) for cid, name in rows if name != consensus]
+        chosen = [(c.id, c.name) for c in project.coders.list(with_codings=True) if c.name != consensus]
     if len(chosen) < 2:
         raise FieldnotesError("Disagreements need codings by at least two coders.")
     ids = [cid for cid, _ in chosen]
@@ -507,7 +502,7 @@ def settle(project, item: Disagreement, choice: str, *, span: tuple[int, int] | 
     doc_id = project.document_id(item.document)
     code_id = project.codebook.code_id(item.code)
     with project.history.action("team.settle", f"{item.title}: {decision}") as changes:
-        coder_id = project.coding.coder_id(consensus, changes)
+        coder_id = project.coders.coder_id(consensus, changes)
         stamp = now()
         added = []
         for start, end in ranges:
@@ -521,6 +516,6 @@ def settle(project, item: Disagreement, choice: str, *, span: tuple[int, int] | 
             "INSERT INTO memos(guid, target_type, target_id, title, text, coder_id, created_at, updated_at) "
             "VALUES (?, 'document', ?, ?, ?, ?, ?, ?)",
             [new_guid(), doc_id, f"{item.title}: {decision}", memo.strip() or decision,
-             project.coding.coder_id(None, changes), stamp, stamp]).lastrowid
+             project.coders.coder_id(None, changes), stamp, stamp]).lastrowid
         changes.inserted("memos", [memo_id])
     return f"{item.title}: {decision}"

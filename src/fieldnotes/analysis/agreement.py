@@ -441,21 +441,13 @@ def _units_of(project, doc_id: int, unit: str):
 
 def _coders(project, names: Sequence[str] | None) -> dict[str, int]:
     """Coder name -> id, resolved case-insensitively; at least two."""
-    rows = project.conn.execute(
-        "SELECT k.id, k.name FROM coders k WHERE EXISTS (SELECT 1 FROM codings c WHERE c.coder_id = k.id) "
-        "ORDER BY k.name").fetchall()
-    known = {name.casefold(): (cid, name) for cid, name in rows}
     if names:
         result = {}
         for wanted in names:
-            hit = known.get(wanted.strip().casefold())
-            if hit is None:
-                raise FieldnotesError(
-                    f"No codings by a coder called '{wanted}'. Coders with codings: "
-                    + (", ".join(n for _, n in rows) or "none") + ".")
-            result[hit[1]] = hit[0]
+            coder = project.coders.resolve(wanted, with_codings=True)
+            result[coder.name] = coder.id
     else:
-        result = {name: cid for cid, name in rows}
+        result = {c.name: c.id for c in project.coders.list(with_codings=True)}
     if len(result) < 2:
         raise FieldnotesError(
             "Agreement needs codings by at least two coders; this project has "

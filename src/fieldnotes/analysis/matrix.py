@@ -161,23 +161,8 @@ def scope(project, where: Sequence[tuple[str, str]] = (), coder: str | None = No
     if where:
         wanted = project.filter_documents(list(where))
         rows = [r for r in rows if r[0] in wanted]
-    return Scope([r[0] for r in rows], [r[1] for r in rows], not where, coder_filter(project, coder))
-
-
-def coder_filter(project, coder: str | None) -> int | None:
-    """The id of the coder called ``coder`` (None: every coder)."""
-    if coder is None:
-        return None
-    names = dict(project.conn.execute("SELECT name, id FROM coders").fetchall())
-    if coder in names:
-        return names[coder]
-    folded = [n for n in names if n.casefold() == coder.strip().casefold()]
-    if len(folded) == 1:
-        return names[folded[0]]
-    from fieldnotes.errors import suggest
-
-    known = ", ".join(sorted(names)) or "none yet"
-    raise NotFound(f"No coder '{coder}'.{suggest(coder, list(names)) if names else ''} Coders in this project: {known}.")
+    coder_id = None if coder is None else project.coders.resolve(coder).id
+    return Scope([r[0] for r in rows], [r[1] for r in rows], not where, coder_id)
 
 
 def filter_notes(where: Sequence[tuple[str, str]], coder: str | None) -> list[str]:

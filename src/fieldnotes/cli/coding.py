@@ -327,7 +327,7 @@ def code_apply(project, doc, start, end, match, occurrence, expand, code_name, c
       fieldnotes code apply study.fnp --doc p1_int_sw01 --code Caseload --match "my caseload" --expand sentence
     """
     with open_project(project) as proj:
-        proj.coder = coder
+        proj.coders.act_as(coder)
         start, end = _range(proj, doc, start, end, match, occurrence, expand)
         coding, new = proj.coding.apply_coding(doc, code_name, start, end)
     verb = "Coded" if new else "Already coded"
@@ -378,14 +378,9 @@ def code_remove(project, coding_id, doc, code_name, at, match) -> None:
                 raise FieldnotesError("Give --id, or --doc with --code and --at or --match.")
             if match:
                 at = proj.coding.find_text(doc, match)[0]
-            wanted = proj.codebook.code(code_name).path
-            found = [c for c in proj.coding.codings_at(doc, at) if c.code == wanted]
-            if not found:
-                raise FieldnotesError(f"No '{wanted}' coding at character {at} of '{doc}'.")
-            if len(found) > 1:
-                raise FieldnotesError("Several codings match: " + ", ".join(f"{c.id} ({c.start}-{c.end})" for c in found) + "; use --id.")
-            coding_id = found[0].id
-        gone = proj.coding.remove_coding(coding_id)
+            gone = proj.coding.remove_at(doc, at, code=code_name)
+        else:
+            gone = proj.coding.remove_coding(coding_id)
     console().print(f"Removed {escape(gone.code)} from {escape(gone.document)} {gone.start}-{gone.end} (undo with 'fieldnotes undo').")
 
 
@@ -476,8 +471,8 @@ def memo_add(project, text, doc, code_name, coding, case, title, coder) -> None:
     """
     target_type, target = _target(doc, code_name, coding, case)
     with open_project(project) as proj:
-        proj.coder = coder
-        written = proj.coding.add_memo(target_type, target, text, title=title)
+        proj.coders.act_as(coder)
+        written = proj.memos.add(target_type, target, text, title=title)
     console().print(f"Memo {written.id} on {written.target_type} {escape(written.target or '')}.")
 
 
@@ -494,9 +489,9 @@ def memo_list(project, doc, code_name, coding, case, as_json) -> None:
     """
     with open_project(project) as proj:
         if any(v is not None for v in (doc, code_name, coding, case)):
-            rows = proj.coding.memos(*_target(doc, code_name, coding, case))
+            rows = proj.memos.list(*_target(doc, code_name, coding, case))
         else:
-            rows = proj.coding.memos()
+            rows = proj.memos.list()
         if proj.reading.shows_pseudonymised():
             rows = [replace(m, text=proj.reading.memo_as_read(m.text), title=proj.reading.memo_as_read(m.title)) for m in rows]
     if as_json:
@@ -522,7 +517,7 @@ def memo_edit(project, memo_id, text) -> None:
       fieldnotes memo edit study.fnp 3 "Revised thought"
     """
     with open_project(project) as proj:
-        proj.coding.edit_memo(memo_id, text)
+        proj.memos.edit(memo_id, text)
     console().print(f"Memo {memo_id} updated.")
 
 
@@ -537,7 +532,7 @@ def memo_delete(project, memo_id) -> None:
       fieldnotes memo delete study.fnp 3
     """
     with open_project(project) as proj:
-        proj.coding.delete_memo(memo_id)
+        proj.memos.delete(memo_id)
     console().print(f"Memo {memo_id} deleted (undo with 'fieldnotes undo').")
 
 
@@ -621,7 +616,7 @@ def autocode(project, code_name, keywords, regex, fuzzy, threshold, speaker, sco
       fieldnotes autocode study.fnp --code "Families' experience" --speaker Mum --scope turn
     """
     with open_project(project) as proj:
-        proj.coder = coder
+        proj.coders.act_as(coder)
         hits, new = proj.coding.autocode(code_name, keywords=keywords, regex=regex, fuzzy=fuzzy, threshold=threshold,
                                   speaker=speaker, scope=scope, documents=docs, where=parse_where(where),
                                   dry_run=dry_run)

@@ -185,11 +185,11 @@ class CodebookService:
         pairs = q.duplicate_codings(self.conn, source_id, target_id)
         duplicates = [s for s, _ in pairs]
         for source_coding, target_coding in pairs:  # their memos follow to the surviving coding
-            changes.update("memos", q.memo_ids(self.conn, "coding", [source_coding]), "target_id = ?", [target_coding])
+            changes.update("memos", self.project.memos.ids_on("coding", [source_coding]), "target_id = ?", [target_coding])
         changes.delete("codings", duplicates)
         moving = q.coding_ids(self.conn, [source_id])
         changes.update("codings", moving, "code_id = ?", [target_id])
-        changes.update("memos", q.memo_ids(self.conn, "code", [source_id]), "target_id = ?", [target_id])
+        changes.update("memos", self.project.memos.ids_on("code", [source_id]), "target_id = ?", [target_id])
         moved = len(moving) + len(duplicates)
         for child_id, name in q.children(self.conn, source_id):
             twin = self.child_id(target_id, name)
@@ -200,10 +200,6 @@ class CodebookService:
                 moved += self._merge_into(changes, child_id, twin)
         changes.delete("codes", [source_id])
         return moved
-
-    def _memo_ids(self, target_type: str, ids: Sequence[int]) -> list[int]:
-        # Kept for coding.py's remove_coding until its own queries take this over.
-        return q.memo_ids(self.conn, target_type, ids)
 
     def delete_code(self, code: str, *, force: bool = False) -> int:
         """Delete a code and its sub-codes. Refused while any has codings,
@@ -220,7 +216,7 @@ class CodebookService:
             )
         with self.project.history.action("code.delete", f"delete code {target.path}" + (f" and {in_use} coding(s)" if in_use else "")) as changes:
             codings = q.coding_ids(self.conn, ids)
-            changes.delete("memos", q.memo_ids(self.conn, "coding", codings) + q.memo_ids(self.conn, "code", ids))
+            changes.delete("memos", self.project.memos.ids_on("coding", codings) + self.project.memos.ids_on("code", ids))
             changes.delete("codings", codings)
             # Children before parents, so that undo re-inserts parents first.
             changes.delete("codes", [c.id for c in sorted(subtree, key=lambda c: -c.depth)])

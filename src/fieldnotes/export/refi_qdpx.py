@@ -465,9 +465,8 @@ class _Exporter:
     def _default_user(self) -> str | None:
         """Who is named as having brought the documents in: the current coder
         when known to the project, else the first coder."""
-        row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [self.project.coding.coder_name()]).fetchone()
-        if row is None:
-            row = self.conn.execute("SELECT id FROM coders ORDER BY id LIMIT 1").fetchone()
+        acting = self.project.coders.find(self.project.coders.coder_name())
+        row = (acting.id,) if acting else self.conn.execute("SELECT id FROM coders ORDER BY id LIMIT 1").fetchone()
         return self.coder_guids[row[0]] if row else None
 
     def _sources(self, root: ET.Element, archive: zipfile.ZipFile) -> None:
@@ -1520,7 +1519,8 @@ class _Writer:
         for coder, items in by_coder.items():
             self.summary.codings += self.project.coding.apply_codings(
                 items, coder=coder, summary=f"import {len(items)} codings by {coder} from {self.path.name}")
-        coder_ids = dict(self.conn.execute("SELECT name, id FROM coders"))
+        # Each coder as apply_codings found or made them ("unknown" is an existing "Unknown").
+        coder_ids = {coder: self.project.coders.find(coder).id for coder in by_coder}
         used = {_key(r[0]) for r in self.conn.execute("SELECT guid FROM codings")}
         taken: set[int] = set()
         self.coding_ids: dict[int, int] = {}  # id(_Coding) -> coding id
@@ -1624,7 +1624,7 @@ class _Writer:
             note = notes.get(key) if key else None
             coder_id = None
             if note is not None and (note.user is not None):
-                coder_id = self.project.coding.coder_id(self._coder(note.user))
+                coder_id = self.project.coders.coder_id(self._coder(note.user))
             created = _xsd_datetime(note.created) if note else None
             modified = _xsd_datetime(note.modified) if note else None
             stamp = now()

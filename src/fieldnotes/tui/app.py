@@ -363,7 +363,7 @@ class FieldnotesApp(App):
     def _edit_memo(self, target_type: str, target) -> None:
         from fieldnotes.tui.screens.dialogs import MemoEditor
 
-        existing = self.project.coding.memos(target_type, target)
+        existing = self.project.memos.list(target_type, target)
         memo = existing[-1] if existing else None
         title = f"Memo on {'this coding' if target_type == 'coding' else target}"
 
@@ -381,9 +381,9 @@ class FieldnotesApp(App):
                 return
             try:
                 if memo is not None:
-                    self.project.coding.edit_memo(memo.id, text)
+                    self.project.memos.edit(memo.id, text)
                 else:
-                    self.project.coding.add_memo(target_type, target, text)
+                    self.project.memos.add(target_type, target, text)
                 self.notify("Memo saved", timeout=2)
             except Exception as exc:  # noqa: BLE001 - a notification, and the memo can be saved again
                 self.report_error(exc)

@@ -10,18 +10,7 @@ from typing import Any
 #: The text fields of a code, in the column order of the ``codes`` table.
 TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
 
-# SQLite allows at most 999 parameters in older builds: id lists go in chunks.
-_CHUNK = 900
-
-
-def _in_chunks(conn: sqlite3.Connection, sql: str, head: Sequence[Any], ids: Sequence[int]) -> list[int]:
-    """The first column of ``sql`` (with ``{marks}`` for the id list) over
-    ``ids`` in chunks."""
-    found: list[int] = []
-    for i in range(0, len(ids), _CHUNK):
-        chunk = list(ids[i:i + _CHUNK])
-        found += [r[0] for r in conn.execute(sql.format(marks=",".join("?" * len(chunk))), [*head, *chunk])]
-    return found
+from fieldnotes.store.queries import in_chunks as _in_chunks
 
 
 def code_rows(conn: sqlite3.Connection) -> list[tuple]:
@@ -104,8 +93,3 @@ def coding_ids(conn: sqlite3.Connection, code_ids: Sequence[int]) -> list[int]:
     """Ids of the codings of any of ``code_ids``."""
     return _in_chunks(conn, "SELECT id FROM codings WHERE code_id IN ({marks})", [], code_ids)
 
-
-def memo_ids(conn: sqlite3.Connection, target_type: str, target_ids: Sequence[int]) -> list[int]:
-    """Ids of the memos on any of ``target_ids`` of ``target_type`` ("code", "coding")."""
-    return _in_chunks(conn, "SELECT id FROM memos WHERE target_type = ? AND target_id IN ({marks})",
-                      [target_type], target_ids)

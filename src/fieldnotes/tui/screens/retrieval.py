@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from fieldnotes.coding import Passage
+from fieldnotes.coding.model import Passage
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.terminal import visible_controls
 from fieldnotes.tui.messages import Jump

@@ -391,6 +391,25 @@ class Project:
             "INSERT OR IGNORE INTO document_cases(document_id, case_id) VALUES (?, ?)", [doc_id, case_id]
         )
 
+    # Whole-project importers (.qdpx) build a new project inside their own
+    # transaction, without an audit line per row: these are for them.
+
+    def add_document(self, name: str, kind: str, prepared: Prepared, source: str) -> int:
+        """Store a prepared document (its text and turns) as ``name``, in the
+        caller's transaction, without auditing it. Returns its id."""
+        return self._insert_document(name, kind, prepared, source)
+
+    def add_to_case(self, doc_id: int, case: str) -> None:
+        """Make document ``doc_id`` a member of ``case`` (created if new), in
+        the caller's transaction, without auditing it."""
+        self._link_case(doc_id, case)
+
+    def store_attribute(self, owner_type: str, owner_id: int, name: str, value: Any, type_: str | None) -> None:
+        """Set attribute ``name`` of a document or case (``owner_type``) by id,
+        as ``type_`` (None: inferred), creating or widening its variable; in
+        the caller's transaction, without auditing it."""
+        self._set_attribute(owner_type, owner_id, name, value, type_)
+
     def _link_speaker(self, doc_id: int, case: str, speaker: str) -> str | None:
         """Make ``speaker``'s turns in the document the words of ``case``.
         Returns a problem (the label is not a speaker there) instead of

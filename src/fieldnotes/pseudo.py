@@ -742,11 +742,11 @@ class PseudonymService:
         pseudonymised view, or the original with ``pseudonymised=False``),
         named after the document as the view shows it (``.txt``; unique and
         stable)."""
-        from fieldnotes.export.safe import write_atomically
+        from fieldnotes.output import write_atomically
 
         if view is None:
             view = self.pseudonymised_view() if pseudonymised else self.original_view()
-        from fieldnotes.export.safe import output_folder
+        from fieldnotes.output import output_folder
 
         folder = output_folder(folder)   # private when the output is (an --original export)
         stems = view.file_names()

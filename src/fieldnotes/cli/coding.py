@@ -88,7 +88,7 @@ def codebook_export(project: str, output: str, name: str | None, original: bool)
         write_yaml(nodes, out, name=title)
     elif out.suffix.lower() == ".qdc":
         from fieldnotes import __version__
-        from fieldnotes.codebook.qdc import write_qdc
+        from fieldnotes.exchange.qdc import write_qdc
 
         write_qdc(nodes, out, origin=f"fieldnotes {__version__}")
     else:

@@ -28,7 +28,7 @@ def _emit(table, output: str | None, view, built_through_view: bool = False) -> 
     if not built_through_view:
         view.table(table)
     if output:
-        from fieldnotes.export.safe import sensitive_output
+        from fieldnotes.output import sensitive_output
         from fieldnotes.export.tables import write_table
 
         with sensitive_output(not view.pseudonymised):
@@ -166,7 +166,7 @@ def export_quotes(project, codes, where, coder, output, title, notes, original) 
         view = output_view(proj, original, "the quotes hold real names.")
         groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder, view=view,
                         notes=notes)
-        from fieldnotes.export.safe import sensitive_output
+        from fieldnotes.output import sensitive_output
 
         with sensitive_output(original):
             write_quotes(groups, Path(output), title=title or f"Quotes from {Path(project).stem}")
@@ -198,11 +198,11 @@ def qdpx_export(project, output, original) -> None:
     Example:
       fieldnotes qdpx export study.fnp -o study.qdpx
     """
-    from fieldnotes.export.refi_qdpx import export_qdpx
+    from fieldnotes.exchange.qdpx import export_qdpx
 
     with open_project(project) as proj:
         view = output_view(proj, original, "the .qdpx holds the original texts with real names.")
-        from fieldnotes.export.safe import sensitive_output
+        from fieldnotes.output import sensitive_output
 
         with sensitive_output(original):
             counts = export_qdpx(proj, Path(output), view=view)
@@ -219,7 +219,7 @@ def qdpx_import(file, project) -> None:
     Example:
       fieldnotes qdpx import from-nvivo.qdpx imported.fnp
     """
-    from fieldnotes.export.refi_qdpx import import_qdpx
+    from fieldnotes.exchange.qdpx import import_qdpx
 
     if Path(project).exists():
         raise FieldnotesError(f"{project} exists; qdpx import creates a new project.")

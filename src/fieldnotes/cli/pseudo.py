@@ -344,7 +344,7 @@ def pseudo_log(project, fmt, output, recipients) -> None:
     if recipients and not output:
         raise FieldnotesError("--encrypt-to writes a file: give it with -o, e.g. -o key.csv.age.")
     if output:
-        from fieldnotes.export.safe import sensitive_output, write_atomically
+        from fieldnotes.output import sensitive_output, write_atomically
 
         data = buffer.getvalue().encode("utf-8")
         if recipients:
@@ -540,7 +540,7 @@ def export_text(project, output, pseudonymised) -> None:
     """
     with open_project(project) as proj:
         view = output_view(proj, not pseudonymised, "these files hold the ORIGINAL text with real names.")
-        from fieldnotes.export.safe import sensitive_output
+        from fieldnotes.output import sensitive_output
 
         with sensitive_output(not pseudonymised):
             written = proj.pseudonyms.export_texts(Path(output), view)

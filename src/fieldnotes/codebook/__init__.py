@@ -17,7 +17,7 @@ def read_codebook(path: Path):
 
         return read_yaml(path)[1]
     if suffix == ".qdc":
-        from fieldnotes.codebook.qdc import read_qdc
+        from fieldnotes.exchange.qdc import read_qdc
 
         return read_qdc(path)
     raise FieldnotesError(f"{path}: a codebook file is .yaml or .qdc (REFI-QDA).")

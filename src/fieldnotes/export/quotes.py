@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fieldnotes.export.safe import choose_format, escape_markdown, neutralise, write_atomically
+from fieldnotes.export.safe import choose_format, escape_markdown, neutralise
+from fieldnotes.output import write_atomically
 
 FORMATS = {".docx": "docx", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv"}
 CSV_HEADER = ("theme", "sub-theme", "quote", "attribution", "document", "phase", "speaker", "note")

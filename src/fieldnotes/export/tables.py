@@ -37,7 +37,8 @@ from typing import Any
 
 from fieldnotes.analysis.table import Table
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.export.safe import choose_format, escape_markdown, is_number, neutralise, write_atomically
+from fieldnotes.export.safe import choose_format, escape_markdown, is_number, neutralise
+from fieldnotes.output import write_atomically
 
 #: Formats by file extension.
 FORMATS = {

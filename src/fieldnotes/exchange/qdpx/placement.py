@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fieldnotes.exchange.qdpx.format import NAME_CHARS, plural
 
@@ -40,35 +41,10 @@ def place_selections(raw: str, selections: list[Selection], name: str,
     outside the text are dropped and reported.
     """
     text = normalise(raw)
-    crlf = [m.start() for m in re.finditer("\r\n", raw)]
-
-    def stored(pos: int) -> int:
-        return pos - bisect.bisect_left(crlf, pos)
-
-    readings: list[tuple[str, Any]] = [("as stored", stored)]
-    if crlf:
-        readings.append(("with LF line endings", lambda pos: pos))
-    astral = [m.start() for m in _ASTRAL.finditer(raw)]
-    if astral:
-        ends = [i + k + 2 for k, i in enumerate(astral)]  # UTF-16 end of each astral character
-        readings.append(("in UTF-16 units", lambda pos: stored(pos - bisect.bisect_right(ends, pos))))
-
-    def score(mapper) -> int:
-        total = 0
-        for s in selections:
-            a, b = mapper(s.start), mapper(s.end)
-            if not 0 <= a < b <= len(text):
-                total -= 5
-                continue
-            if s.hint.strip() and _squash(text[a:b]).startswith(_squash(s.hint)[:NAME_CHARS // 2]):
-                total += 10
-            if _whole_words(text, a, b):
-                total += 1
-        return total
-
+    readings = _readings(raw)
     label, mapper = readings[0]
     if len(readings) > 1 and selections:
-        scores = [score(m) for _, m in readings]
+        scores = [_score(text, selections, m) for _, m in readings]
         best = max(range(len(readings)), key=lambda i: (scores[i], -i))
         label, mapper = readings[best]
         if best:
@@ -88,6 +64,41 @@ def place_selections(raw: str, selections: list[Selection], name: str,
         warnings.append(f"'{name}': {plural(len(outside), 'coded passage')} outside its text "
                         f"({len(text)} characters){lost} skipped: {shown}")
     return text, placed
+
+
+def _readings(raw: str) -> list[tuple[str, Callable[[int], int]]]:
+    """The ways a tool may have counted positions in ``raw``, each as a
+    label and a function from its position to one in the LF text; the file
+    as stored first."""
+    crlf = [m.start() for m in re.finditer("\r\n", raw)]
+
+    def stored(pos: int) -> int:
+        return pos - bisect.bisect_left(crlf, pos)
+
+    readings: list[tuple[str, Callable[[int], int]]] = [("as stored", stored)]
+    if crlf:
+        readings.append(("with LF line endings", lambda pos: pos))
+    astral = [m.start() for m in _ASTRAL.finditer(raw)]
+    if astral:
+        ends = [i + k + 2 for k, i in enumerate(astral)]  # UTF-16 end of each astral character
+        readings.append(("in UTF-16 units", lambda pos: stored(pos - bisect.bisect_right(ends, pos))))
+    return readings
+
+
+def _score(text: str, selections: list[Selection], mapper: Callable[[int], int]) -> int:
+    """How well a reading fits: selections that land on the coded text they
+    name, on whole words, and not outside the text."""
+    total = 0
+    for s in selections:
+        a, b = mapper(s.start), mapper(s.end)
+        if not 0 <= a < b <= len(text):
+            total -= 5
+            continue
+        if s.hint.strip() and _squash(text[a:b]).startswith(_squash(s.hint)[:NAME_CHARS // 2]):
+            total += 10
+        if _whole_words(text, a, b):
+            total += 1
+    return total
 
 
 def _whole_words(text: str, a: int, b: int) -> bool:

@@ -15,7 +15,7 @@ from fieldnotes.exchange.qdpx.format import (
     FOREIGN_KIND_ATTRIBUTE, KIND_VARIABLE, TYPE_TO_REFI, UNKNOWN_CODER, ImportSummary, QdpxError, guid_key, plural,
     valid_guid, xsd_datetime,
 )
-from fieldnotes.exchange.qdpx.reader import Coding, Reader, Selection, extension_turns, read_extension
+from fieldnotes.exchange.qdpx.reader import Coding, Note, Reader, Selection, extension_turns, read_extension
 from fieldnotes.model import KINDS
 
 if TYPE_CHECKING:
@@ -340,33 +340,38 @@ class Writer:
     # -- memos
 
     def _memos(self) -> None:
-        from fieldnotes.ids import new_guid, now
+        found = _Memos(self.r.notes, self.warnings)
+        self._memos_by_reference(found)
+        targets = self._link_targets()
+        for origin, target in self.r.links:
+            if origin in found.notes and target in targets:
+                found.by_note(*targets[target], origin, "a link")
+            elif target in found.notes and origin in targets:
+                found.by_note(*targets[origin], target, "a link")
+        # Notes nothing points at (journals, in some tools) belong to the project.
+        for key, note in found.notes.items():
+            if key not in found.referenced:
+                found.memos.append(("project", None, key, note.title, note.text))
+        self._insert_memos(found)
 
-        notes = self.r.notes
-        referenced: set[str] = set()
-        memos: list[tuple[str, int | None, str | None, str, str]] = []  # (type, id, note key, title, text)
-
-        def by_note(target_type: str, target_id: int | None, key: str | None, where: str) -> None:
-            if key is None or key not in notes:
-                self.warnings.append(f"{where} refers to a note that is not in the project; skipped")
-                return
-            referenced.add(key)
-            memos.append((target_type, target_id, key, notes[key].title, notes[key].text))
-
+    def _memos_by_reference(self, found: _Memos) -> None:
+        """Memos from NoteRefs and Descriptions: on the project, the sources,
+        the codes, the passages and the codings (a note on a passage that was
+        not imported goes to its document)."""
         for key in self.r.project_notes:
-            by_note("project", None, key, "the project")
+            found.by_note("project", None, key, "the project")
         for text in self.r.project_descriptions:
-            memos.append(("project", None, None, "Project description", text))
+            found.memos.append(("project", None, None, "Project description", text))
         for source in self.r.sources:
             for key in source.notes:
-                by_note("document", source.doc_id, key, f"'{source.name}'")
+                found.by_note("document", source.doc_id, key, f"'{source.name}'")
             for text in source.descriptions:
-                memos.append(("document", source.doc_id, None, "", text))
+                found.memos.append(("document", source.doc_id, None, "", text))
         for path, keys in self.r.code_notes.items():
             code_id = self.code_ids_by_path.get(path)
             for key in keys:
                 if code_id is not None:
-                    by_note("code", code_id, key, f"code '{'/'.join(path)}'")
+                    found.by_note("code", code_id, key, f"code '{'/'.join(path)}'")
         placed = {id(s) for s, _c, _i, _k in self.placed}
         for source in self.r.sources:
             for selection in source.selections:
@@ -376,13 +381,17 @@ class Writer:
                     self.warnings.append(f"'{source.name}': a note on a passage that was not imported is kept "
                                          "as a memo on the document")
                 for key in selection.notes:
-                    by_note(*target, key, f"a passage in '{source.name}'")
+                    found.by_note(*target, key, f"a passage in '{source.name}'")
                 for text in selection.descriptions:
-                    memos.append((*target, None, "", text))
+                    found.memos.append((*target, None, "", text))
                 for coding in selection.codings:
                     own = ("coding", self.coding_ids[id(coding)]) if id(coding) in self.coding_ids else target
                     for key in coding.notes:
-                        by_note(*own, key, f"a coding in '{source.name}'")
+                        found.by_note(*own, key, f"a coding in '{source.name}'")
+
+    def _link_targets(self) -> dict[str, tuple[str, int]]:
+        """What a <Link> from a note can point at, by GUID key: documents,
+        codes, cases and codings (by their selection's GUID or their own)."""
         targets: dict[str, tuple[str, int]] = {}
         for source in self.r.sources:
             if source.key:
@@ -399,19 +408,17 @@ class Writer:
                         for key in (selection.key, guid_key(coding.guid)):
                             if key:
                                 targets.setdefault(key, ("coding", self.coding_ids[id(coding)]))
-        for origin, target in self.r.links:
-            if origin in notes and target in targets:
-                by_note(*targets[target], origin, "a link")
-            elif target in notes and origin in targets:
-                by_note(*targets[origin], target, "a link")
-        # Notes nothing points at (journals, in some tools) belong to the project.
-        for key, note in notes.items():
-            if key not in referenced:
-                memos.append(("project", None, key, note.title, note.text))
+        return targets
 
+    def _insert_memos(self, found: _Memos) -> None:
+        """One memo row per memo found (empty ones skipped and counted); the
+        same note on several targets keeps its GUID on the first only."""
+        from fieldnotes.ids import new_guid, now
+
+        notes = found.notes
         used: set[str] = set()
         empty = 0
-        for target_type, target_id, key, title, text in memos:
+        for target_type, target_id, key, title, text in found.memos:
             if not text.strip():
                 empty += 1
                 continue
@@ -422,7 +429,6 @@ class Writer:
             created = xsd_datetime(note.created) if note else None
             modified = xsd_datetime(note.modified) if note else None
             stamp = now()
-            # The same note on several targets makes one memo each, the first keeping its GUID.
             guid = key if key and valid_guid(key) and key not in used else new_guid()
             used.add(guid)
             self.conn.execute(
@@ -432,6 +438,26 @@ class Writer:
             self.summary.memos += 1
         if empty:
             self.warnings.append(f"{plural(empty, 'empty note')} skipped")
+
+
+class _Memos:
+    """The memos an import will make, as (target type, target id, note key
+    or None, title, text), and which notes something referred to."""
+
+    def __init__(self, notes: dict[str, Note], warnings: list[str]) -> None:
+        self.notes = notes
+        self.warnings = warnings
+        self.memos: list[tuple[str, int | None, str | None, str, str]] = []
+        self.referenced: set[str] = set()
+
+    def by_note(self, target_type: str, target_id: int | None, key: str | None, where: str) -> None:
+        """A memo on the target from the note ``key`` (a warning when there
+        is no such note)."""
+        if key is None or key not in self.notes:
+            self.warnings.append(f"{where} refers to a note that is not in the project; skipped")
+            return
+        self.referenced.add(key)
+        self.memos.append((target_type, target_id, key, self.notes[key].title, self.notes[key].text))
 
 
 def _selection_guid(selection: Selection, coding: Coding) -> str | None:

@@ -56,19 +56,18 @@ Example::
 from __future__ import annotations
 
 import bisect
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fieldnotes.analysis.table import RowHeader, Table
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.passages import UNITS as TEXT_UNITS
+from fieldnotes.passages import segments
 
-UNITS = ("character", "word", "sentence", "paragraph", "turn")
-
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+#: What one rating is about: a character, or one of the units of text a
+#: selection expands to (the same words, sentences, paragraphs and turns).
+UNITS = ("character", *TEXT_UNITS)
 
 
 # -- the statistics, on counts ---------------------------------------------------
@@ -203,41 +202,6 @@ def count(coded: Sequence[Sequence[tuple[int, int]]], units: int) -> Counts:
         pos = at
     by_coders[depth] += units - pos
     return Counts(m, tuple(by_coders), tuple(per_coder))
-
-
-def segments(text: str, unit: str, turns: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
-    """The units of a text as ``(start, end)`` character ranges, in order."""
-    if unit == "word":
-        return [m.span() for m in _WORD.finditer(text)]
-    if unit == "turn" and turns:
-        return [(s, e) for s, e in turns if e > s]
-    paragraphs = []
-    pos = 0
-    for m in _PARAGRAPH_BREAK.finditer(text):
-        paragraphs.append((pos, m.start()))
-        pos = m.end()
-    paragraphs.append((pos, len(text)))
-    paragraphs = [_trim(text, s, e) for s, e in paragraphs]
-    paragraphs = [(s, e) for s, e in paragraphs if e > s]
-    if unit in ("paragraph", "turn"):
-        return paragraphs
-    sentences = []
-    for p_start, p_end in paragraphs:
-        start = p_start
-        for m in _SENTENCE_END.finditer(text, p_start, p_end):
-            end = m.start() if m.group() == "\n" else m.end()
-            sentences.append(_trim(text, start, end))
-            start = m.end()
-        sentences.append(_trim(text, start, p_end))
-    return [(s, e) for s, e in sentences if e > s]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def to_units(intervals: Sequence[tuple[int, int]], units: Sequence[tuple[int, int]],

@@ -35,32 +35,21 @@ Example::
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Sequence
 
 from fieldnotes.analysis.matrix import CodeTree, filter_notes, scope
 from fieldnotes.analysis.table import Table
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.passages import paragraphs
 
+#: What "together" means here: not units of text to rate or expand to (those
+#: are :data:`fieldnotes.passages.UNITS`), but ways passages meet.
 UNITS = ("overlap", "turn", "paragraph")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _TITLES = {
     "overlap": "overlapping passages",
     "turn": "passages in the same speaker turn",
     "paragraph": "passages in the same paragraph",
 }
-
-
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    """The paragraphs of a text: ``(start, end)`` of each block between blank lines."""
-    spans, last = [], 0
-    for m in _PARAGRAPH_BREAK.finditer(text):
-        if m.start() > last:
-            spans.append((last, m.start()))
-        last = m.end()
-    if last < len(text):
-        spans.append((last, len(text)))
-    return spans
 
 
 def _unit_mask(starts: list[int], ends: list[int], start: int, end: int, *, ordered: bool = True) -> int:

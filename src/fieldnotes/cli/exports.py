@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from fieldnotes.analysis.cooccurrence import UNITS as COOCCURRENCE_UNITS
+from fieldnotes.analysis.matrix import MEASURES
 from fieldnotes.cli import cli, console, escape, open_project, parse_where
 from fieldnotes.cli.coding import NOTES
 from fieldnotes.cli.pseudo import export, output_view
@@ -48,7 +50,7 @@ def _emit(table, output: str | None, view, built_through_view: bool = False) -> 
 @click.option("--rows", type=click.Choice(["codes"]), default="codes", show_default=True)
 @click.option("--cols", default="documents", show_default=True,
               help="documents | cases | attr:NAME | attr:NAME,attr:NAME (a cross of two attributes).")
-@click.option("--measure", type=click.Choice(["passages", "documents", "cases", "words"]), default="passages",
+@click.option("--measure", type=click.Choice(MEASURES), default="passages",
               show_default=True)
 @click.option("--percent", is_flag=True, help="Percentages of the column instead of counts.")
 @click.option("--code", "codes", multiple=True, help="Only these codes (with their sub-codes); repeatable.")
@@ -84,7 +86,7 @@ def export_matrix(project, rows, cols, measure, percent, codes, all_combinations
 
 @export.command("cooccurrence")
 @PROJECT
-@click.option("--unit", type=click.Choice(["overlap", "turn", "paragraph"]), default="overlap", show_default=True,
+@click.option("--unit", type=click.Choice(COOCCURRENCE_UNITS), default="overlap", show_default=True,
               help="Codes co-occur when their passages overlap, or share a speaker turn or a paragraph.")
 @click.option("--jaccard", is_flag=True, help="Jaccard similarity instead of counts.")
 @click.option("--code", "codes", multiple=True, help="Only these codes; repeatable.")

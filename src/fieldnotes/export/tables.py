@@ -56,6 +56,19 @@ TOTAL = "Total"
 XLSX_LOW, XLSX_HIGH = "FFFFFF", "5B9BD5"
 HTML_LOW, HTML_HIGH = (255, 255, 255), (33, 102, 172)
 
+#: The same scale in steps, for terminals (the CLI's tables and the
+#: workspace's matrix): ``(text colour, background)`` from light to dark
+#: blue, each with its own text colour, so that a cell reads the same on
+#: light and dark terminals.
+HEAT_STEPS = (
+    ("#000000", "#dbe9f6"),
+    ("#000000", "#b4d3e9"),
+    ("#000000", "#84bcdb"),
+    ("#ffffff", "#4a98c9"),
+    ("#ffffff", "#2171b5"),
+    ("#ffffff", "#08468c"),
+)
+
 
 # -- shared layout ----------------------------------------------------------------
 
@@ -142,7 +155,7 @@ def heat_range(table: Table) -> tuple[float, float]:
     return min(0.0, min(numbers)), max(numbers)
 
 
-def _share(value: Any, lo: float, hi: float) -> float | None:
+def heat_share(value: Any, lo: float, hi: float) -> float | None:
     """Where ``value`` sits between lo and hi (0..1), None for no shading."""
     if not is_number(value) or hi <= lo:
         return None
@@ -508,7 +521,7 @@ def to_html(table: Table) -> str:
                 cells.append(f'<td class="text">{shown}</td>')
                 continue
             classes = "num total" if is_total else "num"
-            share = None if is_total else _share(value, lo, hi)
+            share = None if is_total else heat_share(value, lo, hi)
             if share is None:
                 cells.append(f'<td class="{classes}">{shown}</td>')
             else:
@@ -577,6 +590,14 @@ def to_heatmap(table: Table, fmt: str = "png") -> bytes:
         metadata = {"Date": None} if fmt == "svg" else {"Software": "fieldnotes"}
         fig.savefig(buffer, format=fmt, dpi=(150 if width * height <= 400 else 100) if fmt == "png" else 72, metadata=metadata, facecolor="white")
     return buffer.getvalue()
+
+
+def heat_step(share: float | None) -> tuple[str, str] | None:
+    """The step of :data:`HEAT_STEPS` for a share of the scale (0..1), as
+    ``(text colour, background)``; None (unshaded) for no share or 0."""
+    if share is None or share <= 0:
+        return None
+    return HEAT_STEPS[min(len(HEAT_STEPS) - 1, int(share * len(HEAT_STEPS) - 1e-9))]
 
 
 def _heatmap_data(np, table: Table):

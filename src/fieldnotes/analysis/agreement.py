@@ -352,28 +352,14 @@ def agreement(project, *, coders: Sequence[str] | None = None, codes: Sequence[s
             "No document has been coded by every one of " + ", ".join(names)
             + ": nothing to compare (use --all-documents to compare every document).")
 
-    wanted_set = set(wanted)
     per_code: dict[int, Counts] = {c: Counts.zero(len(ids)) for c in wanted}
     per_doc_rows: list[AgreementRow] = []
     for doc_id, doc_name in documents:
-        spans: dict[int, list[list[tuple[int, int]]]] = {}
-        for code_id, coder_id, start, end in project.conn.execute(
-                'SELECT code_id, coder_id, start, "end" FROM codings WHERE document_id = ? '
-                f"AND coder_id IN ({','.join('?' * len(ids))}) ORDER BY code_id", [doc_id, *ids]):
-            if code_id in wanted_set:
-                spans.setdefault(code_id, [[] for _ in ids])[position[coder_id]].append((start, end))
-        units, bounds, length = _units_of(project, doc_id, unit)
-        total = length if unit == "character" else len(units)
+        found = _count_document(project, doc_id, unit, ids, position, wanted)
         for code_id in wanted:
-            by_coder = spans.get(code_id)
-            if by_coder is None:
-                counts = Counts(len(ids), (total,) + (0,) * len(ids), (0,) * len(ids))
-            elif unit == "character":
-                counts = count([merge(iv) for iv in by_coder], total)
-            else:
-                counts = count([to_units(merge(iv), units, bounds) for iv in by_coder], total)
+            counts, coded = found[code_id]
             per_code[code_id] = per_code[code_id] + counts
-            if by_document and by_coder is not None:
+            if by_document and coded:
                 per_doc_rows.append(_row(paths[code_id], doc_name, counts))
     for code_id in wanted:
         result.rows.append(_row(paths[code_id], None, per_code[code_id]))
@@ -383,6 +369,32 @@ def agreement(project, *, coders: Sequence[str] | None = None, codes: Sequence[s
     for counts in per_code.values():
         pooled = pooled + counts
     result.overall = _row("(all codes)", None, pooled)
+    return result
+
+
+def _count_document(project, doc_id: int, unit: str, ids: list[int], position: dict[int, int],
+                    wanted: list[int]) -> dict[int, tuple[Counts, bool]]:
+    """Each wanted code's counts in one document, and whether any of the
+    coders coded it there."""
+    wanted_set = set(wanted)
+    spans: dict[int, list[list[tuple[int, int]]]] = {}
+    for code_id, coder_id, start, end in project.conn.execute(
+            'SELECT code_id, coder_id, start, "end" FROM codings WHERE document_id = ? '
+            f"AND coder_id IN ({','.join('?' * len(ids))}) ORDER BY code_id", [doc_id, *ids]):
+        if code_id in wanted_set:
+            spans.setdefault(code_id, [[] for _ in ids])[position[coder_id]].append((start, end))
+    units, bounds, length = _units_of(project, doc_id, unit)
+    total = length if unit == "character" else len(units)
+    result: dict[int, tuple[Counts, bool]] = {}
+    for code_id in wanted:
+        by_coder = spans.get(code_id)
+        if by_coder is None:
+            counts = Counts(len(ids), (total,) + (0,) * len(ids), (0,) * len(ids))
+        elif unit == "character":
+            counts = count([merge(iv) for iv in by_coder], total)
+        else:
+            counts = count([to_units(merge(iv), units, bounds) for iv in by_coder], total)
+        result[code_id] = (counts, by_coder is not None)
     return result
 
 

@@ -21,6 +21,7 @@ from fieldnotes.exchange.qdpx.format import (
     guid_or_derived, xsd_datetime,
 )
 from fieldnotes.model import KINDS, CodeNode
+from fieldnotes.store.queries import exchange as queries
 
 if TYPE_CHECKING:
     from fieldnotes.project import Project
@@ -99,17 +100,14 @@ class Exporter:
     # Everything below reads the project; nothing writes to it.
 
     def build(self, archive: zipfile.ZipFile) -> bytes:
-        conn = self.conn
         root = ET.Element("Project", {
             "xmlns": NAMESPACE,
             "name": xml_text(self.scrub(self.project.path.stem, "documents", "name")) or "fieldnotes project",
             "origin": f"fieldnotes {_version()}",
             "creationDateTime": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         })
-        self.coder_guids = {
-            coder_id: guid_or_derived(guid, "coder", coder_id)
-            for coder_id, guid in conn.execute("SELECT id, guid FROM coders ORDER BY id")
-        }
+        self.coders = queries.coders(self.conn)
+        self.coder_guids = {coder_id: guid_or_derived(guid, "coder", coder_id) for coder_id, guid, _ in self.coders}
         self._memos()
         self._users(root)
         self._codebook(root)
@@ -123,19 +121,16 @@ class Exporter:
         return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode("utf-8")
 
     def _memos(self) -> None:
-        self.memo_rows = self.conn.execute(
-            "SELECT id, guid, target_type, target_id, title, text, coder_id, created_at, updated_at "
-            "FROM memos ORDER BY id").fetchall()
+        self.memo_rows = queries.memos(self.conn)
         self.memo_refs: dict[tuple[str, int | None], list[str]] = {}
         for memo_id, guid, target_type, target_id, *_ in self.memo_rows:
             self.memo_refs.setdefault((target_type, target_id), []).append(guid_or_derived(guid, "memo", memo_id))
 
     def _users(self, root: ET.Element) -> None:
-        rows = self.conn.execute("SELECT id, name FROM coders ORDER BY id").fetchall()
-        if not rows:
+        if not self.coders:
             return
         users = _sub(root, "Users")
-        for coder_id, name in rows:
+        for coder_id, _guid, name in self.coders:
             _sub(users, "User", guid=self.coder_guids[coder_id], name=xml_text(name))
             self.counts["users"] += 1
 
@@ -174,12 +169,10 @@ class Exporter:
                 element.insert(at + offset, ET.Element("NoteRef", {"targetGUID": note_guid}))
 
     def _variables(self, root: ET.Element) -> None:
-        rows = self.conn.execute("SELECT id, guid, name, type, description FROM variables ORDER BY name").fetchall()
+        rows = queries.variables(self.conn)
         self.variables = {r[0]: (guid_or_derived(r[1], "variable", r[0]), r[3]) for r in rows}
         self.values: dict[tuple[str, int], list[tuple[int, Any]]] = {}
-        for var_id, owner_type, owner_id, value in self.conn.execute(
-                "SELECT a.variable_id, a.owner_type, a.owner_id, a.value FROM attributes a "
-                "JOIN variables v ON v.id = a.variable_id ORDER BY v.name"):
+        for var_id, owner_type, owner_id, value in queries.attribute_values(self.conn):
             self.values.setdefault((owner_type, owner_id), []).append((var_id, value))
         # The kind travels as a variable, unless the project has one of that name.
         self.kind_guid = None if any(r[2] == KIND_VARIABLE for r in rows) else derived("variable", KIND_VARIABLE)
@@ -221,16 +214,14 @@ class Exporter:
         ET.SubElement(element, tag).text = xml_text(text)
 
     def _cases(self, root: ET.Element) -> None:
-        rows = self.conn.execute("SELECT id, guid, name, description FROM cases ORDER BY name").fetchall()
+        rows = queries.cases(self.conn)
         self.case_guids = {r[0]: guid_or_derived(r[1], "case", r[0]) for r in rows}
         if not rows:
             return
         members: dict[int, list[int]] = {}
-        for doc_id, case_id in self.conn.execute(
-                "SELECT dc.document_id, dc.case_id FROM document_cases dc JOIN documents d ON d.id = dc.document_id "
-                "ORDER BY d.name"):
+        for doc_id, case_id in queries.case_members(self.conn):
             members.setdefault(case_id, []).append(doc_id)
-        doc_guids = dict(self.conn.execute("SELECT id, guid FROM documents"))
+        doc_guids = queries.document_guids(self.conn)
         cases = _sub(root, "Cases")
         for case_id, _guid, name, description in rows:
             element = _sub(cases, "Case", guid=self.case_guids[case_id], name=xml_text(self.scrub(name, "cases", "name")))
@@ -245,13 +236,11 @@ class Exporter:
     def _default_user(self) -> str | None:
         """Who is named as having brought the documents in: the current coder
         when known to the project, else the first coder."""
-        row = self.conn.execute("SELECT id FROM coders WHERE name = ?", [self.project.coding.coder_name()]).fetchone()
-        if row is None:
-            row = self.conn.execute("SELECT id FROM coders ORDER BY id LIMIT 1").fetchone()
-        return self.coder_guids[row[0]] if row else None
+        coder_id = queries.coder_named(self.conn, self.project.coding.coder_name())
+        return self.coder_guids[coder_id] if coder_id is not None else None
 
     def _sources(self, root: ET.Element, archive: zipfile.ZipFile) -> None:
-        rows = self.conn.execute("SELECT id, guid, name, kind, imported_at FROM documents ORDER BY name").fetchall()
+        rows = queries.documents(self.conn)
         if not rows:
             return
         creator = self._default_user()
@@ -267,9 +256,8 @@ class Exporter:
             element = _sub(sources, "TextSource", guid=guid, name=xml_text(shown_name),
                            plainTextPath=f"internal://{guid}.txt", creatingUser=creator,
                            creationDateTime=xsd_datetime(imported_at))
-            for coding_id, coding_guid, code_id, start, end, coder_id, created_at in self.conn.execute(
-                    'SELECT id, guid, code_id, start, "end", coder_id, created_at FROM codings '
-                    'WHERE document_id = ? ORDER BY start, "end", id', [doc_id]).fetchall():
+            for coding_id, coding_guid, code_id, start, end, coder_id, created_at in queries.document_codings(
+                    self.conn, doc_id):
                 if mapping is not None:
                     start, end = mapping.range_to_view(start, end)
                 coding_guid = guid_or_derived(coding_guid, "coding", coding_id)
@@ -328,8 +316,7 @@ def extension_xml(exporter: Exporter) -> bytes:
     project, conn = exporter.project, exporter.conn
     root = ET.Element("FieldnotesExtension", {"xmlns": EXTENSION_NAMESPACE, "version": "1"})
     for doc_id, guid, text, mapping in exporter.written:
-        name, fmt, encoding, sha256 = conn.execute(
-            "SELECT name, format, encoding, sha256 FROM documents WHERE id = ?", [doc_id]).fetchone()
+        name, fmt, encoding, sha256 = queries.document_origin(conn, doc_id)
         turns = project.document(name).turns
         if exporter.pseudonymised:
             # Never a real speaker label in a pseudonymised file: without the

@@ -17,6 +17,7 @@ from fieldnotes.exchange.qdpx.format import (
 )
 from fieldnotes.exchange.qdpx.reader import Coding, Note, Reader, Selection, extension_turns, read_extension
 from fieldnotes.model import KINDS
+from fieldnotes.store.queries import exchange as queries
 
 if TYPE_CHECKING:
     from fieldnotes.project import Project
@@ -63,7 +64,7 @@ def import_qdpx(path: Path, target: Path) -> tuple[Project, ImportSummary]:
     try:
         with atomic(project.conn):
             Writer(project, reader, summary, path).write()
-        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        queries.checkpoint(project.conn)
         project.close()
         if target.exists():
             raise QdpxError(f"{target} appeared while importing; the import was not saved. Choose a new file name.")
@@ -97,8 +98,8 @@ class Writer:
         self._memos()
         # A fresh project: its history starts after the import (undo must not
         # take the import apart piece by piece).
-        self.conn.execute("DELETE FROM history")
-        self.summary.coders = self.conn.execute("SELECT count(*) FROM coders").fetchone()[0]
+        queries.forget_history(self.conn)
+        self.summary.coders = queries.count_coders(self.conn)
         self.project.audit("qdpx.import", {
             "from": str(self.path), "documents": self.summary.documents, "codes": self.summary.codes,
             "codings": self.summary.codings, "cases": self.summary.cases, "variables": self.summary.variables,
@@ -124,8 +125,7 @@ class Writer:
         used: set[str] = set()
         self.coder_names: dict[str, str] = {}
         for key, (guid, name) in self.r.users.items():
-            self.conn.execute("INSERT INTO coders(guid, name, created_at) VALUES (?, ?, ?)",
-                              [self._guid("coders", guid, used), name, now()])
+            queries.add_coder(self.conn, self._guid("coders", guid, used), name, now())
             self.coder_names[key] = name
         self.unnamed = 0
 
@@ -205,9 +205,8 @@ class Writer:
                     f"imported as {wider}")
                 type_ = wider
             self.var_types[key] = type_
-            self.conn.execute("INSERT INTO variables(guid, name, type, description) VALUES (?, ?, ?, ?)",
-                              [self._guid("variables", variable.guid, used), variable.name, type_,
-                               variable.description])
+            queries.add_variable(self.conn, self._guid("variables", variable.guid, used), variable.name, type_,
+                                 variable.description)
             self.summary.variables += 1
 
     def _attributes(self, owner_type: str, owner_id: int, values: dict[str, str]) -> None:
@@ -254,11 +253,10 @@ class Writer:
                 digest = extension.original_sha256 or digest
             prepared = Prepared(parsed, digest, len(source.text.split()))
             doc_id = self.project.add_document(name, kind, prepared, f"{self.path.name}:{source.name}")
-            self.conn.execute("UPDATE documents SET guid = ? WHERE id = ?",
-                              [self._guid("sources", source.guid, used_guids), doc_id])
+            queries.set_document_guid(self.conn, doc_id, self._guid("sources", source.guid, used_guids))
             imported_at = xsd_datetime(source.created)
             if imported_at:
-                self.conn.execute("UPDATE documents SET imported_at = ? WHERE id = ?", [imported_at, doc_id])
+                queries.set_document_imported_at(self.conn, doc_id, imported_at)
             source.doc_id = doc_id
             self._attributes("document", doc_id, source.values)
             self.summary.documents += 1
@@ -278,9 +276,8 @@ class Writer:
                 self.warnings.append(f"two cases are called '{name}'; the second is imported as '{unique}'")
             names.add(unique)
             case.name = unique
-            case.case_id = self.conn.execute(
-                "INSERT INTO cases(guid, name, description) VALUES (?, ?, ?)",
-                [self._guid("cases", case.guid, used_guids), unique, case.description]).lastrowid
+            case.case_id = queries.add_case(self.conn, self._guid("cases", case.guid, used_guids), unique,
+                                            case.description)
             for ref in case.sources:
                 if ref in sources:
                     self.project.add_to_case(sources[ref].doc_id, unique)
@@ -314,15 +311,12 @@ class Writer:
         for coder, items in by_coder.items():
             self.summary.codings += self.project.coding.apply_codings(
                 items, coder=coder, summary=f"import {len(items)} codings by {coder} from {self.path.name}")
-        coder_ids = dict(self.conn.execute("SELECT name, id FROM coders"))
-        used = {guid_key(r[0]) for r in self.conn.execute("SELECT guid FROM codings")}
+        coder_ids = queries.coder_ids(self.conn)
+        used = {guid_key(guid) for guid in queries.coding_guids(self.conn)}
         taken: set[int] = set()
         self.coding_ids: dict[int, int] = {}  # id(Coding) -> coding id
         for selection, coding, (doc_id, code_id, start, end), coder in self.placed:
-            row = self.conn.execute(
-                'SELECT id FROM codings WHERE document_id = ? AND code_id = ? AND start = ? AND "end" = ? '
-                "AND ifnull(coder_id, 0) = ?", [doc_id, code_id, start, end, coder_ids[coder]]).fetchone()
-            coding_id = row[0]
+            coding_id = queries.coding_at(self.conn, doc_id, code_id, start, end, coder_ids[coder])
             self.coding_ids[id(coding)] = coding_id
             if coding_id in taken:
                 continue
@@ -332,10 +326,10 @@ class Writer:
             raw = _selection_guid(selection, coding)
             if valid_guid(raw) and guid_key(raw) not in used:
                 used.add(guid_key(raw))
-                self.conn.execute("UPDATE codings SET guid = ? WHERE id = ?", [raw.strip(), coding_id])
+                queries.set_coding_guid(self.conn, coding_id, raw.strip())
             stamp = xsd_datetime(selection.created)
             if stamp:
-                self.conn.execute("UPDATE codings SET created_at = ? WHERE id = ?", [stamp, coding_id])
+                queries.set_coding_created(self.conn, coding_id, stamp)
 
     # -- memos
 
@@ -431,10 +425,8 @@ class Writer:
             stamp = now()
             guid = key if key and valid_guid(key) and key not in used else new_guid()
             used.add(guid)
-            self.conn.execute(
-                "INSERT INTO memos(guid, target_type, target_id, title, text, coder_id, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [guid, target_type, target_id, title, text, coder_id, created or stamp, modified or created or stamp])
+            queries.add_memo(self.conn, guid, target_type, target_id, title, text, coder_id, created or stamp,
+                             modified or created or stamp)
             self.summary.memos += 1
         if empty:
             self.warnings.append(f"{plural(empty, 'empty note')} skipped")

@@ -49,10 +49,10 @@ try:
         from fieldnotes.manifest import read_manifest
         read_manifest(__import__("pathlib").Path(path))
     elif kind == "qdpx":
-        from fieldnotes.export.refi_qdpx import import_qdpx
+        from fieldnotes.exchange.qdpx import import_qdpx
         import_qdpx(__import__("pathlib").Path(path), __import__("pathlib").Path(work) / "new.fnp")
     elif kind == "qdc":
-        from fieldnotes.codebook import read_codebook
+        from fieldnotes.exchange.codebooks import read_codebook
         from fieldnotes.project import Project
         with Project.create(__import__("pathlib").Path(work) / "codes.fnp") as project:
             project.codebook.import_codebook(read_codebook(__import__("pathlib").Path(path)))
@@ -110,7 +110,7 @@ def bombs(work: Path) -> None:
     rows += [("manifest", work / "ordinary.xlsx", "ordinary .xlsx manifest"),
              ("manifest", xlsx_bomb, ".xlsx manifest bomb (270 MB)")]
 
-    from fieldnotes.export.refi_qdpx import export_qdpx
+    from fieldnotes.exchange.qdpx import export_qdpx
     from fieldnotes.project import Project
 
     with Project.create(work / "small.fnp") as project:

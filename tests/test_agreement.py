@@ -17,10 +17,10 @@ from fieldnotes.analysis.agreement import (
     count,
     krippendorff_alpha,
     percent_agreement,
-    segments,
     to_units,
 )
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.passages import segments
 
 # 100 characters: "aaaa…" so that offsets are easy to count by hand.
 TEXT = "The caseload is heavy. Supervision is monthly.\n\nWe have no time for direct work at all, none."

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import REPO, write
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.export.refi_qdpx import QdpxError, export_qdpx, import_qdpx
+from fieldnotes.exchange.qdpx import QdpxError, export_qdpx, import_qdpx
 from fieldnotes.importers.archive import MAX_ODT_XML_BYTES, MAX_XML_BYTES
 from fieldnotes.importers.base import MAX_TEXT_CHARS
 from fieldnotes.manifest import read_manifest
@@ -171,7 +171,7 @@ def test_ordinary_documents_still_import(project, tmp_path):
 
 
 def test_qdpx_with_a_huge_project_xml_is_refused(sample_project, tmp_path):
-    from fieldnotes.export.refi_qdpx import MAX_QDE_BYTES
+    from fieldnotes.exchange.qdpx import MAX_QDE_BYTES
 
     exported = tmp_path / "study.qdpx"
     export_qdpx(sample_project, exported, pseudonymised=False)

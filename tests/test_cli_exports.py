@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from conftest import REPO, passphrase_of
 from fieldnotes.cli import load_commands
-from fieldnotes.codebook.yaml_io import read_yaml
+from fieldnotes.exchange.yaml_codebook import read_yaml
 from fieldnotes.project import Project
 
 cli = load_commands()

@@ -3,9 +3,9 @@
 import pytest
 
 from conftest import REPO, write
-from fieldnotes.codebook import read_codebook, write_codebook
+from fieldnotes.exchange.codebooks import read_codebook, write_codebook
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.codebook.yaml_io import CodebookFileError, read_yaml, write_yaml
+from fieldnotes.exchange.yaml_codebook import CodebookFileError, read_yaml, write_yaml
 from fieldnotes.project import Project
 
 SHIPPED = REPO / "codebooks"

@@ -17,7 +17,8 @@ from conftest import write
 from fieldnotes.analysis.table import RowHeader, Table
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.export.quotes import CSV_HEADER, quotes, write_quotes
-from fieldnotes.export.safe import escape_markdown, neutralise, write_atomically
+from fieldnotes.export.safe import escape_markdown, neutralise
+from fieldnotes.output import write_atomically
 from fieldnotes.cli.tables import rich_table
 from fieldnotes.export.tables import sheet_name, to_xlsx, write_table, write_tables
 

@@ -13,7 +13,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from fieldnotes.codebook.qdc import read_qdc
+from fieldnotes.exchange.qdc import read_qdc
 from fieldnotes.project import Project
 
 

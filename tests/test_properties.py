@@ -25,9 +25,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldnotes.codebook.qdc import read_qdc
+from fieldnotes.exchange.qdc import read_qdc
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.export.refi_qdpx import import_qdpx
+from fieldnotes.exchange.qdpx import import_qdpx
 from fieldnotes.importers import parse
 from fieldnotes.manifest import read_manifest
 from makefiles import make_docx

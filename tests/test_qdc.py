@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from fieldnotes.codebook.qdc import MAX_BYTES, QdcError, read_qdc, write_qdc
+from fieldnotes.exchange.qdc import MAX_BYTES, QdcError, read_qdc, write_qdc
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.model import CodeNode
 

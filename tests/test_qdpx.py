@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import xmlschema
 
-from fieldnotes.export.refi_qdpx import ImportSummary, QdpxError, export_qdpx, import_qdpx
+from fieldnotes.exchange.qdpx import ImportSummary, QdpxError, export_qdpx, import_qdpx
 from fieldnotes.project import Project
 
 from conftest import write

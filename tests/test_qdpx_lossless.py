@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write
-from fieldnotes.export.refi_qdpx import EXTENSION_ENTRY, export_qdpx, import_qdpx
+from fieldnotes.exchange.qdpx import EXTENSION_ENTRY, export_qdpx, import_qdpx
 from fieldnotes.project import Project
 from test_qdpx import schema  # noqa: F401  (the Project.xsd fixture)
 from test_qdpx import snapshot as project_snapshot

@@ -205,7 +205,7 @@ def test_disagreements_listed_and_settled_into_consensus(study, tmp_path):
 
 def test_qdpx_keeps_every_coder_of_a_team(study, tmp_path):
     """A team's project goes to NVivo/ATLAS.ti and back with its coders intact."""
-    from fieldnotes.export.refi_qdpx import export_qdpx, import_qdpx
+    from fieldnotes.exchange.qdpx import export_qdpx, import_qdpx
 
     anna, ben = make_copies(study, tmp_path, ("anna", "ben"))
     for path, (start, end) in ((anna, (40, 70)), (ben, (45, 90))):

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from conftest import REPO
-from fieldnotes.codebook.yaml_io import read_yaml
+from fieldnotes.exchange.yaml_codebook import read_yaml
 from fieldnotes.project import Project
 from fieldnotes.tui.app import FieldnotesApp
 from fieldnotes.tui.widgets.document_view import DocumentView

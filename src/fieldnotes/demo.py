@@ -33,7 +33,7 @@ def build_demo(path: Path, *, rebuild: bool = False) -> tuple[bool, ImportReport
         leftover.unlink(missing_ok=True)
     with Project.create(partial) as project:
         report = project.intake.import_paths([sample], manifest=sample / "manifest.csv")
-        from fieldnotes.codebook.yaml_io import read_yaml
+        from fieldnotes.exchange.yaml_codebook import read_yaml
 
         project.codebook.import_codebook(read_yaml(shipped("codebooks") / "social-care-workforce.yaml")[1],
                                 source="social-care-workforce.yaml")

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 
 from fieldnotes.errors import FieldnotesError
 
+#: The units of text a selection grows to (``--expand``), and that
+#: intercoder agreement rates (with single characters: see
+#: :data:`fieldnotes.analysis.agreement.UNITS`).
 UNITS = ("word", "sentence", "paragraph", "turn")
 SCOPES = ("match", "sentence", "paragraph", "turn")
 
@@ -27,6 +30,43 @@ def count_words(text: str) -> int:
 # whitespace, or at a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """The paragraphs of a text: ``(start, end)`` of each block between blank
+    lines, not trimmed (a block may start or end with spaces)."""
+    spans, last = [], 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        if m.start() > last:
+            spans.append((last, m.start()))
+        last = m.end()
+    if last < len(text):
+        spans.append((last, len(text)))
+    return spans
+
+
+def segments(text: str, unit: str, turns: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Every ``unit`` of a text (one of :data:`UNITS`) as ``(start, end)``
+    character ranges, in order: the same words, sentences and paragraphs a
+    selection expands to, trimmed, none empty. ``turn`` gives ``turns``, or
+    the paragraphs of a text without turns."""
+    if unit == "word":
+        return [m.span() for m in WORD.finditer(text)]
+    if unit == "turn" and turns:
+        return [(s, e) for s, e in turns if e > s]
+    blocks = [_strip(text, s, e) for s, e in paragraphs(text)]
+    blocks = [(s, e) for s, e in blocks if e > s]
+    if unit in ("paragraph", "turn"):
+        return blocks
+    sentences = []
+    for p_start, p_end in blocks:
+        start = p_start
+        for m in _SENTENCE_END.finditer(text, p_start, p_end):
+            end = m.start() if m.group() == "\n" else m.end()
+            sentences.append(_strip(text, start, end))
+            start = m.end()
+        sentences.append(_strip(text, start, p_end))
+    return [(s, e) for s, e in sentences if e > s]
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

@@ -56,19 +56,18 @@ Example::
 from __future__ import annotations
 
 import bisect
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fieldnotes.analysis.table import RowHeader, Table
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.passages import UNITS as TEXT_UNITS
+from fieldnotes.passages import segments
 
-UNITS = ("character", "word", "sentence", "paragraph", "turn")
-
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+#: What one rating is about: a character, or one of the units of text a
+#: selection expands to (the same words, sentences, paragraphs and turns).
+UNITS = ("character", *TEXT_UNITS)
 
 
 # -- the statistics, on counts ---------------------------------------------------
@@ -203,41 +202,6 @@ def count(coded: Sequence[Sequence[tuple[int, int]]], units: int) -> Counts:
         pos = at
     by_coders[depth] += units - pos
     return Counts(m, tuple(by_coders), tuple(per_coder))
-
-
-def segments(text: str, unit: str, turns: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
-    """The units of a text as ``(start, end)`` character ranges, in order."""
-    if unit == "word":
-        return [m.span() for m in _WORD.finditer(text)]
-    if unit == "turn" and turns:
-        return [(s, e) for s, e in turns if e > s]
-    paragraphs = []
-    pos = 0
-    for m in _PARAGRAPH_BREAK.finditer(text):
-        paragraphs.append((pos, m.start()))
-        pos = m.end()
-    paragraphs.append((pos, len(text)))
-    paragraphs = [_trim(text, s, e) for s, e in paragraphs]
-    paragraphs = [(s, e) for s, e in paragraphs if e > s]
-    if unit in ("paragraph", "turn"):
-        return paragraphs
-    sentences = []
-    for p_start, p_end in paragraphs:
-        start = p_start
-        for m in _SENTENCE_END.finditer(text, p_start, p_end):
-            end = m.start() if m.group() == "\n" else m.end()
-            sentences.append(_trim(text, start, end))
-            start = m.end()
-        sentences.append(_trim(text, start, p_end))
-    return [(s, e) for s, e in sentences if e > s]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def to_units(intervals: Sequence[tuple[int, int]], units: Sequence[tuple[int, int]],
@@ -388,28 +352,14 @@ def agreement(project, *, coders: Sequence[str] | None = None, codes: Sequence[s
             "No document has been coded by every one of " + ", ".join(names)
             + ": nothing to compare (use --all-documents to compare every document).")
 
-    wanted_set = set(wanted)
     per_code: dict[int, Counts] = {c: Counts.zero(len(ids)) for c in wanted}
     per_doc_rows: list[AgreementRow] = []
     for doc_id, doc_name in documents:
-        spans: dict[int, list[list[tuple[int, int]]]] = {}
-        for code_id, coder_id, start, end in project.conn.execute(
-                'SELECT code_id, coder_id, start, "end" FROM codings WHERE document_id = ? '
-                f"AND coder_id IN ({','.join('?' * len(ids))}) ORDER BY code_id", [doc_id, *ids]):
-            if code_id in wanted_set:
-                spans.setdefault(code_id, [[] for _ in ids])[position[coder_id]].append((start, end))
-        units, bounds, length = _units_of(project, doc_id, unit)
-        total = length if unit == "character" else len(units)
+        found = _count_document(project, doc_id, unit, ids, position, wanted)
         for code_id in wanted:
-            by_coder = spans.get(code_id)
-            if by_coder is None:
-                counts = Counts(len(ids), (total,) + (0,) * len(ids), (0,) * len(ids))
-            elif unit == "character":
-                counts = count([merge(iv) for iv in by_coder], total)
-            else:
-                counts = count([to_units(merge(iv), units, bounds) for iv in by_coder], total)
+            counts, coded = found[code_id]
             per_code[code_id] = per_code[code_id] + counts
-            if by_document and by_coder is not None:
+            if by_document and coded:
                 per_doc_rows.append(_row(paths[code_id], doc_name, counts))
     for code_id in wanted:
         result.rows.append(_row(paths[code_id], None, per_code[code_id]))
@@ -419,6 +369,32 @@ def agreement(project, *, coders: Sequence[str] | None = None, codes: Sequence[s
     for counts in per_code.values():
         pooled = pooled + counts
     result.overall = _row("(all codes)", None, pooled)
+    return result
+
+
+def _count_document(project, doc_id: int, unit: str, ids: list[int], position: dict[int, int],
+                    wanted: list[int]) -> dict[int, tuple[Counts, bool]]:
+    """Each wanted code's counts in one document, and whether any of the
+    coders coded it there."""
+    wanted_set = set(wanted)
+    spans: dict[int, list[list[tuple[int, int]]]] = {}
+    for code_id, coder_id, start, end in project.conn.execute(
+            'SELECT code_id, coder_id, start, "end" FROM codings WHERE document_id = ? '
+            f"AND coder_id IN ({','.join('?' * len(ids))}) ORDER BY code_id", [doc_id, *ids]):
+        if code_id in wanted_set:
+            spans.setdefault(code_id, [[] for _ in ids])[position[coder_id]].append((start, end))
+    units, bounds, length = _units_of(project, doc_id, unit)
+    total = length if unit == "character" else len(units)
+    result: dict[int, tuple[Counts, bool]] = {}
+    for code_id in wanted:
+        by_coder = spans.get(code_id)
+        if by_coder is None:
+            counts = Counts(len(ids), (total,) + (0,) * len(ids), (0,) * len(ids))
+        elif unit == "character":
+            counts = count([merge(iv) for iv in by_coder], total)
+        else:
+            counts = count([to_units(merge(iv), units, bounds) for iv in by_coder], total)
+        result[code_id] = (counts, by_coder is not None)
     return result
 
 

@@ -35,32 +35,21 @@ Example::
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Sequence
 
 from fieldnotes.analysis.matrix import CodeTree, filter_notes, scope
 from fieldnotes.analysis.table import Table
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.passages import paragraphs
 
+#: What "together" means here: not units of text to rate or expand to (those
+#: are :data:`fieldnotes.passages.UNITS`), but ways passages meet.
 UNITS = ("overlap", "turn", "paragraph")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _TITLES = {
     "overlap": "overlapping passages",
     "turn": "passages in the same speaker turn",
     "paragraph": "passages in the same paragraph",
 }
-
-
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    """The paragraphs of a text: ``(start, end)`` of each block between blank lines."""
-    spans, last = [], 0
-    for m in _PARAGRAPH_BREAK.finditer(text):
-        if m.start() > last:
-            spans.append((last, m.start()))
-        last = m.end()
-    if last < len(text):
-        spans.append((last, len(text)))
-    return spans
 
 
 def _unit_mask(starts: list[int], ends: list[int], start: int, end: int, *, ordered: bool = True) -> int:
@@ -101,7 +90,6 @@ def cooccurrence(
     unit = wanted
     tree = CodeTree.of(project)
     chosen = tree.select(project, codes)
-    k = len(chosen)
     # For each code in the tree, the chosen rows whose sub-tree holds it.
     rows_of = [[r for r, node in enumerate(chosen) if tree.contains(node, i)] for i in range(len(tree))]
     where_scope = scope(project, where, coder)
@@ -109,36 +97,90 @@ def cooccurrence(
     codings = project.conn.execute(
         f'SELECT document_id, code_id, start, "end" FROM codings WHERE {clause} ORDER BY document_id', params
     ).fetchall()
-    turns: dict[int, list[tuple[int, int]]] = {}
-    if unit == "turn":
-        for doc_id, start, end in project.conn.execute(
-                'SELECT document_id, start, "end" FROM turns WHERE "end" > start ORDER BY document_id, start'):
-            turns.setdefault(doc_id, []).append((start, end))
+    counter = _Counter(project, unit, len(chosen))
+    current, found = None, {}
+    for doc_id, code_id, start, end in codings:
+        i = tree.position.get(code_id)
+        if i is None:
+            continue
+        if doc_id != current:
+            if found:
+                counter.document(current, found)
+            current, found = doc_id, {}
+        for r in rows_of[i]:
+            found.setdefault(r, set()).add((start, end))
+    if found:
+        counter.document(current, found)
 
-    passages = [0] * k
-    unit_totals = [0] * k
-    together = [[0] * k for _ in range(k)]     # what a cell counts
-    shared = [[0] * k for _ in range(k)]       # |A ∩ B| in units, for Jaccard
-    left_out: set[int] = set()
+    notes = [_definition(unit, jaccard), "Diagonal: " + (
+        "1 for every code with passages." if jaccard else "each code's passages (distinct coded ranges)."),
+        "Parent codes roll up their sub-codes."]
+    if counter.left_out:
+        notes.append(f"{len(counter.left_out)} coded document(s) without speaker turns left out.")
+    notes += filter_notes(where, coder)
+    title = ("Jaccard similarity of codes: " if jaccard else "Co-occurrence of codes: ") + _TITLES[unit]
+    return Table(title, tree.headers(chosen), tree.labels(chosen), counter.values(jaccard), corner="Code",
+                 measure="jaccard" if jaccard else {"overlap": "overlaps", "turn": "turns", "paragraph": "paragraphs"}[unit],
+                 notes=notes)
 
-    def document(doc_id: int, found: dict[int, set[tuple[int, int]]]) -> None:
-        if unit == "overlap":
-            spans = None
-        elif unit == "turn":
-            spans = turns.get(doc_id)
-            if not spans:
-                left_out.add(doc_id)
-                return
-        else:
-            text = project.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
-            spans = paragraphs(text)
+
+class _Counter:
+    """The counts behind the table, document by document: each chosen
+    code's passages and units, and for each pair what a cell counts and the
+    units they share. A code's units in a document are the bits of one int
+    (characters for ``overlap``, turns or paragraphs otherwise), so a pair's
+    shared units are one AND."""
+
+    def __init__(self, project, unit: str, k: int) -> None:
+        self.project = project
+        self.unit = unit
+        self.passages = [0] * k
+        self.unit_totals = [0] * k
+        self.together = [[0] * k for _ in range(k)]     # what a cell counts
+        self.shared = [[0] * k for _ in range(k)]       # |A ∩ B| in units, for Jaccard
+        self.left_out: set[int] = set()
+        self.turns: dict[int, list[tuple[int, int]]] = {}
+        if unit == "turn":
+            for doc_id, start, end in project.conn.execute(
+                    'SELECT document_id, start, "end" FROM turns WHERE "end" > start ORDER BY document_id, start'):
+                self.turns.setdefault(doc_id, []).append((start, end))
+
+    def _spans(self, doc_id: int) -> list[tuple[int, int]] | None:
+        """The document's units (None: characters, for ``overlap``); an
+        empty list when it has none (a document without turns)."""
+        if self.unit == "overlap":
+            return None
+        if self.unit == "turn":
+            return self.turns.get(doc_id, [])
+        text = self.project.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
+        return paragraphs(text)
+
+    def document(self, doc_id: int, found: dict[int, set[tuple[int, int]]]) -> None:
+        """Count one document: ``found`` holds each chosen row's coded ranges in it."""
+        spans = self._spans(doc_id)
+        if self.unit == "turn" and not spans:
+            self.left_out.add(doc_id)
+            return
+        bits = self._masks(found, spans)
+        present = sorted(bits)
+        for x, a in enumerate(present):
+            mask_a = bits[a]
+            for b in present[x + 1:]:
+                both = mask_a & bits[b]
+                if both:
+                    count = both.bit_count()
+                    self.shared[a][b] += count
+                    self.together[a][b] += _runs(both) if self.unit == "overlap" else count
+
+    def _masks(self, found: dict[int, set[tuple[int, int]]], spans: list[tuple[int, int]] | None) -> dict[int, int]:
+        """Each row's units in the document, as bits (rows with none left out)."""
         if spans is not None:
             starts = [s for s, _ in spans]
             ends = [e for _, e in spans]
             ordered = all(e <= s for e, s in zip(ends, starts[1:]))
         bits: dict[int, int] = {}
         for r, ranges in found.items():
-            passages[r] += len(ranges)
+            self.passages[r] += len(ranges)
             mask = 0
             for s, e in ranges:
                 if spans is None:
@@ -147,53 +189,25 @@ def cooccurrence(
                     mask |= _unit_mask(starts, ends, s, e, ordered=ordered)
             if mask:
                 bits[r] = mask
-                unit_totals[r] += mask.bit_count()
-        present = sorted(bits)
-        for x, a in enumerate(present):
-            mask_a = bits[a]
-            for b in present[x + 1:]:
-                both = mask_a & bits[b]
-                if both:
-                    count = both.bit_count()
-                    shared[a][b] += count
-                    together[a][b] += _runs(both) if unit == "overlap" else count
+                self.unit_totals[r] += mask.bit_count()
+        return bits
 
-    current, found = None, {}
-    for doc_id, code_id, start, end in codings:
-        i = tree.position.get(code_id)
-        if i is None:
-            continue
-        if doc_id != current:
-            if found:
-                document(current, found)
-            current, found = doc_id, {}
-        for r in rows_of[i]:
-            found.setdefault(r, set()).add((start, end))
-    if found:
-        document(current, found)
-
-    values: list[list[float | int]] = [[0] * k for _ in range(k)]
-    for a in range(k):
-        for b in range(k):
-            if a == b:
-                values[a][b] = (1.0 if unit_totals[a] else 0.0) if jaccard else passages[a]
-                continue
-            x, y = min(a, b), max(a, b)
-            if jaccard:
-                union = unit_totals[a] + unit_totals[b] - shared[x][y]
-                values[a][b] = round(shared[x][y] / union, 3) if union else 0.0
-            else:
-                values[a][b] = together[x][y]
-    notes = [_definition(unit, jaccard), "Diagonal: " + (
-        "1 for every code with passages." if jaccard else "each code's passages (distinct coded ranges)."),
-        "Parent codes roll up their sub-codes."]
-    if left_out:
-        notes.append(f"{len(left_out)} coded document(s) without speaker turns left out.")
-    notes += filter_notes(where, coder)
-    title = ("Jaccard similarity of codes: " if jaccard else "Co-occurrence of codes: ") + _TITLES[unit]
-    return Table(title, tree.headers(chosen), tree.labels(chosen), values, corner="Code",
-                 measure="jaccard" if jaccard else {"overlap": "overlaps", "turn": "turns", "paragraph": "paragraphs"}[unit],
-                 notes=notes)
+    def values(self, jaccard: bool) -> list[list[float | int]]:
+        """The symmetric table: counts, or Jaccard similarities."""
+        k = len(self.passages)
+        values: list[list[float | int]] = [[0] * k for _ in range(k)]
+        for a in range(k):
+            for b in range(k):
+                if a == b:
+                    values[a][b] = (1.0 if self.unit_totals[a] else 0.0) if jaccard else self.passages[a]
+                    continue
+                x, y = min(a, b), max(a, b)
+                if jaccard:
+                    union = self.unit_totals[a] + self.unit_totals[b] - self.shared[x][y]
+                    values[a][b] = round(self.shared[x][y] / union, 3) if union else 0.0
+                else:
+                    values[a][b] = self.together[x][y]
+        return values
 
 
 def _definition(unit: str, jaccard: bool) -> str:

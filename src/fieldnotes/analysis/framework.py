@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from fieldnotes.analysis.matrix import NO_CASE, CodeTree, filter_notes, scope
@@ -97,17 +98,15 @@ def framework_matrix(
     default the pseudonymised view, or with ``pseudonymised=False`` the
     original words, for use inside the project only).
     """
-    from fieldnotes.attribution import Attributor, keep_notes
+    from fieldnotes.attribution import keep_notes
 
     keep_notes((), notes)
     if view is None:
         view = project.pseudonyms.pseudonymised_view() if pseudonymised else project.pseudonyms.original_view()
-    pseudonymised = view.pseudonymised
     if max_chars < 20:
         raise FieldnotesError(f"max_chars {max_chars} is too short to quote anything; use 20 or more (300 by default).")
     tree = CodeTree.of(project)
     themes = [i for i in range(len(tree)) if tree.parent[i] < 0] if codes is None else tree.select(project, codes)
-    themes_of = [[t for t, node in enumerate(themes) if tree.contains(node, i)] for i in range(len(tree))]
     where_scope = scope(project, where)
     names = dict(zip(where_scope.ids, where_scope.names))
     known = project.conn.execute("SELECT id, name FROM cases ORDER BY name").fetchall()
@@ -116,12 +115,49 @@ def framework_matrix(
         if doc_id in names:
             cases_of.setdefault(doc_id, []).append(case_id)
 
-    # (case id or None, theme) -> {(document, start, end, speaker marker): [coding ids]}
-    found: dict[tuple[int | None, int], dict[tuple[int, int, int, str], list[int]]] = {}
+    found = _passages(project, tree, themes, where_scope, known, notes)
+    rows = _rows(project, cases, known, cases_of, found.by_case_theme)
+    cell = _CellWriter(project, view, names, max_chars)
+    columns = [tree.codes[i].name for i in themes]
+    if len(set(columns)) < len(columns):
+        columns = tree.labels(themes)
+    columns = [view.scrub(c) for c in columns]
+    with_case_memos = any(cell.case_memos.get(case_id) for case_id, _ in rows if case_id is not None)
+    if with_case_memos:
+        columns.append(CASE_MEMOS)
+    headers, values, cells = _fill(rows, len(themes), found, cell, view.scrub, with_case_memos)
+    table_notes = _table_notes(view.pseudonymised, max_chars, cases_of, found, notes, with_case_memos)
+    table_notes += filter_notes(where, None)
+    return Table("Framework matrix: cases by theme", headers, columns, values, corner="Case", measure="text",
+                 notes=table_notes, cells=cells)
+
+
+#: A passage in a cell: (document id, start, end, speaker marker).
+_Passage = tuple[int, int, int, str]
+
+
+@dataclass
+class _Found:
+    """The coded passages of each (case id or None, theme), with the coding
+    ids behind each, and whether any turn of an unlinked speaker or any
+    researcher's note was among them (each earns a line in the notes)."""
+
+    by_case_theme: dict[tuple[int | None, int], dict[_Passage, list[int]]] = field(default_factory=dict)
+    unlinked_seen: bool = False
+    notes_seen: bool = False
+
+
+def _passages(project, tree: CodeTree, themes: list[int], where_scope, known: list[tuple[int, str]],
+              notes: str) -> _Found:
+    """Every coding in scope, cut at turns so that each speaker's part goes
+    to that speaker's case, filed under each theme its code belongs to."""
+    from fieldnotes.attribution import Attributor, keep_notes
+
+    themes_of = [[t for t, node in enumerate(themes) if tree.contains(node, i)] for i in range(len(tree))]
+    found = _Found()
     clause, params = where_scope.sql()
     attributor = Attributor(project)
     case_ids = {name: case_id for case_id, name in known}
-    unlinked_seen = notes_seen = False
     for coding_id, doc_id, code_id, start, end in project.conn.execute(
             f'SELECT id, document_id, code_id, start, "end" FROM codings WHERE {clause} '
             'ORDER BY document_id, start, "end", id', params):
@@ -131,44 +167,56 @@ def framework_matrix(
         # Each speaker's part of the passage goes to that speaker's case.
         for segment in keep_notes(attributor.segments(doc_id, start, end), notes):
             marker = "note" if segment.note else (f"{segment.speaker}, no case" if segment.unlinked else "")
-            unlinked_seen |= segment.unlinked
-            notes_seen |= segment.note
+            found.unlinked_seen |= segment.unlinked
+            found.notes_seen |= segment.note
             for case_id in [case_ids[c] for c in segment.cases if c in case_ids] or [None]:
                 for t in themes_of[i]:
                     key = (doc_id, segment.start, segment.end, marker)
-                    found.setdefault((case_id, t), {}).setdefault(key, []).append(coding_id)
+                    found.by_case_theme.setdefault((case_id, t), {}).setdefault(key, []).append(coding_id)
+    return found
 
+
+def _rows(project, cases: Sequence[str] | None, known: list[tuple[int, str]], cases_of: dict[int, list[int]],
+          found: dict[tuple[int | None, int], dict]) -> list[tuple[int | None, str]]:
+    """The named cases, else every case with a document in scope, and a
+    "(no case)" row when some passage belongs to no case."""
     if cases is not None:
-        rows: list[tuple[int | None, str]] = _resolve_cases(project, cases)
-    else:
-        linked = {case_id for ids in cases_of.values() for case_id in ids}
-        rows = [(case_id, name) for case_id, name in known if case_id in linked]
-        if any(case_id is None for case_id, _ in found):
-            rows.append((None, NO_CASE))
+        return _resolve_cases(project, cases)
+    linked = {case_id for ids in cases_of.values() for case_id in ids}
+    rows: list[tuple[int | None, str]] = [(case_id, name) for case_id, name in known if case_id in linked]
+    if any(case_id is None for case_id, _ in found):
+        rows.append((None, NO_CASE))
+    return rows
 
-    scrub = view.scrub
 
-    def passage_text(doc_id: int, start: int, end: int) -> str:
-        return view.passage(doc_id, start, end)
+class _CellWriter:
+    """The text of a cell: each passage shortened after its document's name,
+    the memos on its codings after it, cut before a spreadsheet's limit."""
 
-    coding_memos: dict[int, list[str]] = {}
-    case_memos: dict[int, list[str]] = {}
-    for target_type, target_id, title, text in project.conn.execute(
-            "SELECT target_type, target_id, title, text FROM memos WHERE target_type IN ('coding', 'case') ORDER BY id"):
-        line = "Memo: " + shorten(scrub(f"{title}: {text}" if title else text), max_chars)
-        (coding_memos if target_type == "coding" else case_memos).setdefault(target_id, []).append(line)
-    doc_labels = {doc_id: PurePath(view.document_name(doc_id)).stem for doc_id in names}
+    def __init__(self, project, view, names: dict[int, str], max_chars: int) -> None:
+        self.view = view
+        self.names = names
+        self.max_chars = max_chars
+        self.coding_memos: dict[int, list[str]] = {}
+        self.case_memos: dict[int, list[str]] = {}
+        for target_type, target_id, title, text in project.conn.execute(
+                "SELECT target_type, target_id, title, text FROM memos WHERE target_type IN ('coding', 'case') "
+                "ORDER BY id"):
+            line = "Memo: " + shorten(view.scrub(f"{title}: {text}" if title else text), max_chars)
+            (self.coding_memos if target_type == "coding" else self.case_memos).setdefault(target_id, []).append(line)
+        self.doc_labels = {doc_id: PurePath(view.document_name(doc_id)).stem for doc_id in names}
 
-    def cell(passages: dict[tuple[int, int, int, str], list[int]]) -> str:
+    def text(self, passages: dict[_Passage, list[int]]) -> str:
+        """One cell's text."""
         lines: list[str] = []
-        ordered = sorted(passages, key=lambda p: (names[p[0]], p[1], p[2]))
+        ordered = sorted(passages, key=lambda p: (self.names[p[0]], p[1], p[2]))
         size = 0
         for n, key in enumerate(ordered):
             doc_id, start, end, marker = key
-            label = doc_labels[doc_id] + (f" · {scrub(marker)}" if marker else "")
-            block = [f"[{label}] {shorten(passage_text(doc_id, start, end), max_chars)}"]
+            label = self.doc_labels[doc_id] + (f" · {self.view.scrub(marker)}" if marker else "")
+            block = [f"[{label}] {shorten(self.view.passage(doc_id, start, end), self.max_chars)}"]
             for coding_id in passages[key]:
-                block += coding_memos.get(coding_id, [])
+                block += self.coding_memos.get(coding_id, [])
             size += sum(len(b) + 1 for b in block)
             if size > CELL_LIMIT:
                 lines.append(f"… ({len(ordered) - n} more passages)")
@@ -176,13 +224,10 @@ def framework_matrix(
             lines += block
         return "\n".join(lines)
 
-    columns = [tree.codes[i].name for i in themes]
-    if len(set(columns)) < len(columns):
-        columns = tree.labels(themes)
-    columns = [scrub(c) for c in columns]
-    with_case_memos = any(case_memos.get(case_id) for case_id, _ in rows if case_id is not None)
-    if with_case_memos:
-        columns.append(CASE_MEMOS)
+
+def _fill(rows: list[tuple[int | None, str]], n_themes: int, found: _Found, cell: _CellWriter, scrub,
+          with_case_memos: bool) -> tuple[list[RowHeader], list[list[str]], dict[tuple[int, int], list[int]]]:
+    """The row headers, the cells' texts and the coding ids behind each cell."""
     values: list[list[str]] = []
     cells: dict[tuple[int, int], list[int]] = {}
     headers = []
@@ -190,15 +235,21 @@ def framework_matrix(
         label = scrub(name) if case_id is not None else name
         headers.append(RowHeader(label, label))
         row = []
-        for t in range(len(themes)):
-            passages = found.get((case_id, t), {})
-            row.append(cell(passages))
+        for t in range(n_themes):
+            passages = found.by_case_theme.get((case_id, t), {})
+            row.append(cell.text(passages))
             if passages:
                 cells[(r, t)] = sorted(i for ids in passages.values() for i in ids)
         if with_case_memos:
-            row.append("\n".join(case_memos.get(case_id, [])) if case_id is not None else "")
+            row.append("\n".join(cell.case_memos.get(case_id, [])) if case_id is not None else "")
         values.append(row)
+    return headers, values, cells
 
+
+def _table_notes(pseudonymised: bool, max_chars: int, cases_of: dict[int, list[int]], found: _Found, notes: str,
+                 with_case_memos: bool) -> list[str]:
+    """What a reader of the table needs to know: whose words, how shortened,
+    and what each marker means."""
     table_notes = [
         "Text pseudonymised: names and other identifying details are replaced as in the pseudonymised view."
         if pseudonymised else
@@ -210,15 +261,13 @@ def framework_matrix(
     if any(len(ids) > 1 for ids in cases_of.values()):
         table_notes.append("A document of several cases (a focus group) shows each turn in its speaker's case's row "
                            "where the speaker is linked to a case ('fieldnotes cases link'), else in each case's row.")
-    if unlinked_seen:
+    if found.unlinked_seen:
         table_notes.append("[document · SPEAKER, no case]: a turn whose speaker is linked to no case, shown in each "
                            "of the document's cases' rows.")
-    if notes_seen:
+    if found.notes_seen:
         table_notes.append("[document · note]: the researcher's observation notes, not a participant's words.")
     if notes != "include":
         table_notes.append("Researcher's notes: " + ("left out." if notes == "exclude" else "only these."))
     if with_case_memos:
         table_notes.append(f"'{CASE_MEMOS}': memos written on the case itself.")
-    table_notes += filter_notes(where, None)
-    return Table("Framework matrix: cases by theme", headers, columns, values, corner="Case", measure="text",
-                 notes=table_notes, cells=cells)
+    return table_notes

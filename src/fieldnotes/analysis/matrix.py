@@ -56,6 +56,8 @@ from fieldnotes.passages import WORD
 
 MEASURES = ("passages", "documents", "cases", "words")
 MEASURE_TITLES = {"passages": "Passages", "documents": "Documents", "cases": "Cases", "words": "Words coded"}
+#: What a column's percentage base counts, for each measure.
+MEASURE_UNITS = {"passages": "coded passages", "documents": "documents", "cases": "cases", "words": "coded words"}
 #: The label of the column that holds documents without a value (or a case).
 NO_VALUE = "(none)"
 NO_CASE = "(no case)"
@@ -247,32 +249,13 @@ def parse_cols(cols: str) -> tuple[str, list[str]]:
 
 
 def _columns(project, cols: str, where_scope: Scope, all_combinations: bool = False) -> _Columns:
+    """The matrix's columns (see :func:`parse_cols`) over the documents in scope."""
     kind, names = parse_cols(cols)
     ids = where_scope.ids
     if kind == "documents":
         return _Columns("document", list(where_scope.names), [[i] for i in range(len(ids))], [])
     if kind == "cases":
-        cases = project.conn.execute("SELECT id, name FROM cases ORDER BY name").fetchall()
-        position = {doc_id: i for i, doc_id in enumerate(ids)}
-        members: dict[int, list[int]] = {case_id: [] for case_id, _ in cases}
-        links: dict[int, int] = {}
-        for doc_id, case_id in project.conn.execute(
-                "SELECT document_id, case_id FROM document_cases ORDER BY document_id"):
-            if doc_id in position:
-                members[case_id].append(position[doc_id])
-                links[position[doc_id]] = links.get(position[doc_id], 0) + 1
-        labels = [name for _, name in cases]
-        groups = [sorted(members[case_id]) for case_id, _ in cases]
-        notes = []
-        orphans = [i for i in range(len(ids)) if i not in links]
-        if orphans:
-            labels.append(NO_CASE)
-            groups.append(orphans)
-            notes.append(f"{NO_CASE}: documents that belong to no case")
-        if any(count > 1 for count in links.values()):
-            notes.append("A document of several cases (a focus group) counts in each of their columns; where its "
-                         "speakers are linked to cases, each turn counts in its speaker's case's column only.")
-        return _Columns("case", labels, groups, notes)
+        return _case_columns(project, ids)
     found = [_attribute(project, name) for name in names]
     values_of = [[values.get(doc_id) for doc_id in ids] for _, values, _ in found]
     if len(found) == 1:
@@ -307,6 +290,31 @@ def _columns(project, cols: str, where_scope: Scope, all_combinations: bool = Fa
     if missing:
         notes.append(f"{NO_VALUE}: documents without a value for {' or '.join(missing)}")
     return _Columns(heading, labels, groups, notes)
+
+
+def _case_columns(project, ids: Sequence[int]) -> _Columns:
+    """One column per case, and "(no case)" for documents in none."""
+    cases = project.conn.execute("SELECT id, name FROM cases ORDER BY name").fetchall()
+    position = {doc_id: i for i, doc_id in enumerate(ids)}
+    members: dict[int, list[int]] = {case_id: [] for case_id, _ in cases}
+    links: dict[int, int] = {}
+    for doc_id, case_id in project.conn.execute(
+            "SELECT document_id, case_id FROM document_cases ORDER BY document_id"):
+        if doc_id in position:
+            members[case_id].append(position[doc_id])
+            links[position[doc_id]] = links.get(position[doc_id], 0) + 1
+    labels = [name for _, name in cases]
+    groups = [sorted(members[case_id]) for case_id, _ in cases]
+    notes = []
+    orphans = [i for i in range(len(ids)) if i not in links]
+    if orphans:
+        labels.append(NO_CASE)
+        groups.append(orphans)
+        notes.append(f"{NO_CASE}: documents that belong to no case")
+    if any(count > 1 for count in links.values()):
+        notes.append("A document of several cases (a focus group) counts in each of their columns; where its "
+                     "speakers are linked to cases, each turn counts in its speaker's case's column only.")
+    return _Columns("case", labels, groups, notes)
 
 
 # -- counting --------------------------------------------------------------------------
@@ -567,45 +575,9 @@ def code_matrix(
     chosen = tree.select(project, codes)
     where_scope = scope(project, where, coder)
     columns = _columns(project, cols, where_scope, all_combinations)
-    np = _numpy()
-    n, ndocs = len(tree), len(where_scope.ids)
+    cells, bases, row_totals, grand = _count(project, tree, where_scope, columns, measure)
 
-    if measure == "words":
-        per_doc = count_words(project, tree, where_scope)
-    else:
-        counts = count_codings(project, tree, where_scope, distinct=measure == "passages")
-        per_doc = counts.passages if measure == "passages" else (counts.codings > 0).astype(np.int64)
-
-    ncols = len(columns.labels)
-    cells = np.zeros((ncols, n + 1), dtype=np.int64)
-    bases = [0] * ncols
-    # Documents whose speakers are linked to cases (a joint interview, a
-    # focus group): what each case said, turn by turn.
-    split = _speaker_split(project, tree, where_scope) if measure != "words" else {}
-    case_names = dict(project.conn.execute("SELECT id, name FROM cases")) if split else {}
-    if measure == "cases":
-        doc_cases = _document_cases(project, where_scope)
-        has = {(d, case_id): (counts[case_names[case_id]] if case_names[case_id] in counts else np.zeros(n + 1, np.int64))
-               for d, counts in split.items() for case_id in doc_cases[d]}
-        for k, members in enumerate(columns.members):
-            cells[k], bases[k] = _distinct_cases(np, per_doc, doc_cases, members, n, has)
-        row_totals, grand = _distinct_cases(np, per_doc, doc_cases, range(ndocs), n, has)
-    else:
-        for k, members in enumerate(columns.members):
-            if members:
-                cells[k] = per_doc[members].sum(axis=0)
-            if columns.heading == "case" and split:
-                # A linked document counts in a case's column only for its
-                # speaker's turns (and for turns linked to no case).
-                for d in members:
-                    if d in split:
-                        own = split[d].get(columns.labels[k], np.zeros(n + 1, dtype=np.int64))
-                        cells[k] += (own if measure == "passages" else (own > 0).astype(np.int64)) - per_doc[d]
-            bases[k] = len(members) if measure == "documents" else int(cells[k, n])
-        row_totals = per_doc.sum(axis=0) if ndocs else np.zeros(n + 1, dtype=np.int64)
-        grand = ndocs if measure == "documents" else int(row_totals[n])
-
-    values = [[int(cells[k, i]) for k in range(ncols)] for i in chosen]
+    values = [[int(cells[k, i]) for k in range(len(columns.labels))] for i in chosen]
     totals = [int(row_totals[i]) for i in chosen]
     notes = ["Rows: codes with their sub-codes rolled up; a passage coded with several of a parent's "
              "sub-codes counts once in the parent.", _MEASURE_NOTES[measure]]
@@ -625,12 +597,65 @@ def code_matrix(
 
     values = [[share(v, bases[k]) for k, v in enumerate(row)] for row in values]
     totals = [share(v, grand) for v in totals]
-    unit = {"passages": "coded passages", "documents": "documents", "cases": "cases", "words": "coded words"}[measure]
     notes.insert(0, _PERCENT_NOTES[measure])
-    notes.append(f"Bases ({unit}): " + "; ".join(f"{label}: {base}" for label, base in zip(columns.labels, bases))
+    notes.append(f"Bases ({MEASURE_UNITS[measure]}): "
+                 + "; ".join(f"{label}: {base}" for label, base in zip(columns.labels, bases))
                  + f"; all: {grand}. A column with a base of 0 shows 0%.")
     return Table(title + " (% of column)", tree.headers(chosen), list(columns.labels), values, totals, None, None,
                  corner="Code", measure=measure, percent=True, notes=notes, column_keys=list(columns.labels))
+
+
+def _count(project, tree: CodeTree, where_scope: Scope, columns: _Columns, measure: str):
+    """``(cells, bases, row totals, grand total)``: ``cells[column, code]``
+    for every code sub-tree (last: any code), each column's base, each
+    code's total over the scope and the base of the whole scope."""
+    np = _numpy()
+    n = len(tree)
+    if measure == "words":
+        per_doc = count_words(project, tree, where_scope)
+    else:
+        counts = count_codings(project, tree, where_scope, distinct=measure == "passages")
+        per_doc = counts.passages if measure == "passages" else (counts.codings > 0).astype(np.int64)
+    # Documents whose speakers are linked to cases (a joint interview, a
+    # focus group): what each case said, turn by turn.
+    split = _speaker_split(project, tree, where_scope) if measure != "words" else {}
+    if measure == "cases":
+        return _count_cases(project, where_scope, columns, per_doc, split, n)
+    ncols = len(columns.labels)
+    cells = np.zeros((ncols, n + 1), dtype=np.int64)
+    bases = [0] * ncols
+    for k, members in enumerate(columns.members):
+        if members:
+            cells[k] = per_doc[members].sum(axis=0)
+        if columns.heading == "case" and split:
+            # A linked document counts in a case's column only for its
+            # speaker's turns (and for turns linked to no case).
+            for d in members:
+                if d in split:
+                    own = split[d].get(columns.labels[k], np.zeros(n + 1, dtype=np.int64))
+                    cells[k] += (own if measure == "passages" else (own > 0).astype(np.int64)) - per_doc[d]
+        bases[k] = len(members) if measure == "documents" else int(cells[k, n])
+    ndocs = len(where_scope.ids)
+    row_totals = per_doc.sum(axis=0) if ndocs else np.zeros(n + 1, dtype=np.int64)
+    grand = ndocs if measure == "documents" else int(row_totals[n])
+    return cells, bases, row_totals, grand
+
+
+def _count_cases(project, where_scope: Scope, columns: _Columns, per_doc, split: dict[int, dict[str, Any]], n: int):
+    """:func:`_count` for the ``cases`` measure: distinct cases with each
+    code, a linked document counting for a case only with its speaker's turns."""
+    np = _numpy()
+    case_names = dict(project.conn.execute("SELECT id, name FROM cases")) if split else {}
+    doc_cases = _document_cases(project, where_scope)
+    has = {(d, case_id): (counts[case_names[case_id]] if case_names[case_id] in counts else np.zeros(n + 1, np.int64))
+           for d, counts in split.items() for case_id in doc_cases[d]}
+    ncols = len(columns.labels)
+    cells = np.zeros((ncols, n + 1), dtype=np.int64)
+    bases = [0] * ncols
+    for k, members in enumerate(columns.members):
+        cells[k], bases[k] = _distinct_cases(np, per_doc, doc_cases, members, n, has)
+    row_totals, grand = _distinct_cases(np, per_doc, doc_cases, range(len(where_scope.ids)), n, has)
+    return cells, bases, row_totals, grand
 
 
 def _speaker_split(project, tree: CodeTree, where_scope: Scope) -> dict[int, dict[str, Any]]:

@@ -10,6 +10,7 @@ import click
 
 from fieldnotes.cli import cli, console, escape, open_project, parse_where, print_json
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.passages import SCOPES, UNITS
 
 PROJECT = click.argument("project", type=click.Path(dir_okay=False))
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -51,7 +52,7 @@ def codebook_import(project: str, file: str) -> None:
       fieldnotes codebook import study.fnp codebooks/social-care-workforce.yaml
       fieldnotes codebook import study.fnp from-nvivo.qdc
     """
-    from fieldnotes.codebook import read_codebook
+    from fieldnotes.exchange.codebooks import read_codebook
 
     nodes = read_codebook(Path(file))
     with open_project(project) as proj:
@@ -77,7 +78,7 @@ def codebook_export(project: str, output: str, name: str | None, original: bool)
       fieldnotes codebook export study.fnp -o codebook.yaml
     """
     from fieldnotes.cli.pseudo import output_view
-    from fieldnotes.codebook import codebook_format, write_codebook
+    from fieldnotes.exchange.codebooks import codebook_format, write_codebook
 
     out = Path(output)
     codebook_format(out, writing=True)  # a wrong extension says so before any work
@@ -302,7 +303,7 @@ RANGE_OPTIONS = [
     click.option("--end", type=int, help="One past the last character."),
     click.option("--match", help="The passage's words, as they appear in the document."),
     click.option("--occurrence", type=int, help="Which occurrence of --match (1, 2, ...) when there are several."),
-    click.option("--expand", type=click.Choice(["word", "sentence", "paragraph", "turn"]),
+    click.option("--expand", type=click.Choice(UNITS),
                  help="Grow the passage to whole words, sentences, paragraphs or speaker turns."),
 ]
 
@@ -598,7 +599,7 @@ def history_(project, limit, as_json) -> None:
 @click.option("--fuzzy", help="A phrase matched approximately (misspellings, 'case load' for 'caseload').")
 @click.option("--threshold", default=85.0, show_default=True, help="Fuzzy similarity needed, 0-100.")
 @click.option("--speaker", help="Code every turn of this speaker (e.g. SW, Mum).")
-@click.option("--scope", type=click.Choice(["match", "sentence", "paragraph", "turn"]), default="sentence",
+@click.option("--scope", type=click.Choice(SCOPES), default="sentence",
               show_default=True, help="How much around each hit becomes the passage.")
 @click.option("--doc", "docs", multiple=True, help="Only these documents (repeatable).")
 @WHERE

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from fieldnotes.analysis.cooccurrence import UNITS as COOCCURRENCE_UNITS
+from fieldnotes.analysis.matrix import MEASURES
 from fieldnotes.cli import cli, console, escape, open_project, parse_where
 from fieldnotes.cli.coding import NOTES
 from fieldnotes.cli.pseudo import export, output_view
@@ -28,7 +30,7 @@ def _emit(table, output: str | None, view, built_through_view: bool = False) -> 
     if not built_through_view:
         view.table(table)
     if output:
-        from fieldnotes.export.safe import sensitive_output
+        from fieldnotes.output import sensitive_output
         from fieldnotes.export.tables import write_table
 
         with sensitive_output(not view.pseudonymised):
@@ -48,7 +50,7 @@ def _emit(table, output: str | None, view, built_through_view: bool = False) -> 
 @click.option("--rows", type=click.Choice(["codes"]), default="codes", show_default=True)
 @click.option("--cols", default="documents", show_default=True,
               help="documents | cases | attr:NAME | attr:NAME,attr:NAME (a cross of two attributes).")
-@click.option("--measure", type=click.Choice(["passages", "documents", "cases", "words"]), default="passages",
+@click.option("--measure", type=click.Choice(MEASURES), default="passages",
               show_default=True)
 @click.option("--percent", is_flag=True, help="Percentages of the column instead of counts.")
 @click.option("--code", "codes", multiple=True, help="Only these codes (with their sub-codes); repeatable.")
@@ -84,7 +86,7 @@ def export_matrix(project, rows, cols, measure, percent, codes, all_combinations
 
 @export.command("cooccurrence")
 @PROJECT
-@click.option("--unit", type=click.Choice(["overlap", "turn", "paragraph"]), default="overlap", show_default=True,
+@click.option("--unit", type=click.Choice(COOCCURRENCE_UNITS), default="overlap", show_default=True,
               help="Codes co-occur when their passages overlap, or share a speaker turn or a paragraph.")
 @click.option("--jaccard", is_flag=True, help="Jaccard similarity instead of counts.")
 @click.option("--code", "codes", multiple=True, help="Only these codes; repeatable.")
@@ -166,7 +168,7 @@ def export_quotes(project, codes, where, coder, output, title, notes, original) 
         view = output_view(proj, original, "the quotes hold real names.")
         groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder, view=view,
                         notes=notes)
-        from fieldnotes.export.safe import sensitive_output
+        from fieldnotes.output import sensitive_output
 
         with sensitive_output(original):
             write_quotes(groups, Path(output), title=title or f"Quotes from {Path(project).stem}")
@@ -198,11 +200,11 @@ def qdpx_export(project, output, original) -> None:
     Example:
       fieldnotes qdpx export study.fnp -o study.qdpx
     """
-    from fieldnotes.export.refi_qdpx import export_qdpx
+    from fieldnotes.exchange.qdpx import export_qdpx
 
     with open_project(project) as proj:
         view = output_view(proj, original, "the .qdpx holds the original texts with real names.")
-        from fieldnotes.export.safe import sensitive_output
+        from fieldnotes.output import sensitive_output
 
         with sensitive_output(original):
             counts = export_qdpx(proj, Path(output), view=view)
@@ -219,7 +221,7 @@ def qdpx_import(file, project) -> None:
     Example:
       fieldnotes qdpx import from-nvivo.qdpx imported.fnp
     """
-    from fieldnotes.export.refi_qdpx import import_qdpx
+    from fieldnotes.exchange.qdpx import import_qdpx
 
     if Path(project).exists():
         raise FieldnotesError(f"{project} exists; qdpx import creates a new project.")

@@ -512,7 +512,7 @@ def export_text(project, output, pseudonymised) -> None:
     """
     with open_project(project) as proj:
         view = output_view(proj, not pseudonymised, "these files hold the ORIGINAL text with real names.")
-        from fieldnotes.export.safe import sensitive_output
+        from fieldnotes.output import sensitive_output
 
         with sensitive_output(not pseudonymised):
             written = proj.pseudonyms.export_texts(Path(output), view)

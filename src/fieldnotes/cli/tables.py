@@ -12,23 +12,13 @@ from fieldnotes.analysis.table import Table
 from fieldnotes.export.tables import (  # noqa: F401 - shared with the file writers
     TOTAL,
     GridRow,
-    _share,
     format_value,
     grid,
     header,
     heat_range,
+    heat_share,
+    heat_step,
     value_kind,
-)
-
-# Backgrounds of increasing intensity, each with its own text colour, so that
-# a cell reads the same on light and dark terminals.
-RICH_HEAT = (
-    ("#000000", "#dbe9f6"),
-    ("#000000", "#b4d3e9"),
-    ("#000000", "#84bcdb"),
-    ("#ffffff", "#4a98c9"),
-    ("#ffffff", "#2171b5"),
-    ("#ffffff", "#08468c"),
 )
 
 
@@ -57,7 +47,6 @@ def rich_table(table: Table):
         total_column = with_totals and i == len(heads) - 1
         out.add_column(Text(name), justify="left" if kind == "text" else "right",
                        style="bold" if total_column else None, overflow="fold")
-    styles = [Style(color=fg, bgcolor=bg) for fg, bg in RICH_HEAT]
     rows = grid(table)
     for row in rows:
         if row.total:
@@ -66,12 +55,11 @@ def rich_table(table: Table):
         last = len(row.values) - 1
         for i, value in enumerate(row.values):
             shown = format_value(value, kind)
-            share = None if row.total or (with_totals and i == last) else _share(value, lo, hi)
-            if share is None or share <= 0:
+            step = None if row.total or (with_totals and i == last) else heat_step(heat_share(value, lo, hi))
+            if step is None:
                 cells.append(Text(shown))
             else:
-                step = min(len(styles) - 1, int(share * len(styles) - 1e-9))
-                cells.append(Align(Text(shown), align="right", style=styles[step]))
+                cells.append(Align(Text(shown), align="right", style=Style(color=step[0], bgcolor=step[1])))
         out.add_row(*cells, style="bold" if row.total else None)
     return out
 
@@ -201,7 +189,6 @@ def _fitted(table: Table, rows: list[GridRow], shown: list[list[str]], labels: l
     from rich.text import Text
 
     lo, hi = heat_range(table)
-    styles = [Style(color=fg, bgcolor=bg) for fg, bg in RICH_HEAT]
     with_totals = table.row_totals is not None
     last = len(table.columns) if with_totals else None
     from rich import box
@@ -220,12 +207,11 @@ def _fitted(table: Table, rows: list[GridRow], shown: list[list[str]], labels: l
                                  no_wrap=True, overflow="ellipsis")]
         for j in columns:
             value = row.values[j]
-            share = None if row.total or j == last else _share(value, lo, hi)
+            step = None if row.total or j == last else heat_step(heat_share(value, lo, hi))
             shown_value = Text(cells_text[j], no_wrap=True)
-            if share is None or share <= 0:
+            if step is None:
                 cells.append(shown_value)
             else:
-                step = min(len(styles) - 1, int(share * len(styles) - 1e-9))
-                cells.append(Align(shown_value, align="right", style=styles[step]))
+                cells.append(Align(shown_value, align="right", style=Style(color=step[0], bgcolor=step[1])))
         out.add_row(*cells, style="bold" if row.total else None)
     return out

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from fieldnotes.analysis.agreement import UNITS as AGREEMENT_UNITS
 from fieldnotes.cli import cli, console, err_console, escape, open_project, parse_where, print_json
 
 PROJECT = click.argument("project", type=click.Path(dir_okay=False))
@@ -100,7 +101,7 @@ def team_merge(project, copies, as_json) -> None:
 @PROJECT
 @click.option("--coders", help="Comma-separated coders to compare (default: every coder with codings).")
 @click.option("--code", "codes", multiple=True, help="Only these codes (name or path); repeatable.")
-@click.option("--unit", type=click.Choice(["character", "word", "sentence", "paragraph", "turn"]),
+@click.option("--unit", type=click.Choice(AGREEMENT_UNITS),
               default="character", show_default=True, help="What one rating is about (see README).")
 @click.option("--where", "where", multiple=True, metavar="NAME=VALUE", help="Only documents with this attribute value.")
 @click.option("--by-document", is_flag=True, help="Also a row per code and document.")

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fieldnotes.export.safe import choose_format, escape_markdown, neutralise, write_atomically
+from fieldnotes.export.safe import choose_format, escape_markdown, neutralise
+from fieldnotes.output import write_atomically
 
 FORMATS = {".docx": "docx", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv"}
 CSV_HEADER = ("theme", "sub-theme", "quote", "attribution", "document", "phase", "speaker", "note")
@@ -117,10 +118,6 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
     selected = {c.path for members in subtrees.values() for c in members}
 
     scrub = view.scrub
-
-    def text_of(document: str, segment) -> str:
-        return view.passage(document, segment.start, segment.end)
-
     by_code: dict[str, list[Any]] = {}
     for root in roots:
         # Attribution values are pseudonymised inside passages(), value by value.
@@ -142,23 +139,29 @@ def quotes(project: Any, *, codes: Sequence[str] | None = None, where: Sequence[
             if key in seen:
                 continue
             seen.add(key)
-            phase = _phase(passage.attributes.get(phase_attribute))
-            parts = _parts(passage, lambda segment, document=passage.document: text_of(document, segment),
-                           view.speaker)
-            items.append(Quote(
-                text=" ".join(p.text for p in parts),
-                attribution=parts[0].attribution if parts else "",
-                document=view.document_name(passage.document),
-                speaker=parts[0].speaker if parts else None,
-                phase=scrub(phase) if phase else None,
-                code="/".join(path_parts),
-                start=passage.start,
-                end=passage.end,
-                coder=passage.coder,
-                parts=parts,
-            ))
+            items.append(_quote(passage, view, phase_attribute, "/".join(path_parts)))
         groups.append(QuoteGroup(path_parts[0], " / ".join(path_parts[1:]) or None, "/".join(path_parts), items))
     return groups
+
+
+def _quote(passage: Any, view: Any, phase_attribute: str, code: str) -> Quote:
+    """One passage as a quote, through ``view``: its words turn by turn, each
+    part attributed, the first part's attribution and speaker for the whole."""
+    phase = _phase(passage.attributes.get(phase_attribute))
+    parts = _parts(passage, lambda segment: view.passage(passage.document, segment.start, segment.end),
+                   view.speaker)
+    return Quote(
+        text=" ".join(p.text for p in parts),
+        attribution=parts[0].attribution if parts else "",
+        document=view.document_name(passage.document),
+        speaker=parts[0].speaker if parts else None,
+        phase=view.scrub(phase) if phase else None,
+        code=code,
+        start=passage.start,
+        end=passage.end,
+        coder=passage.coder,
+        parts=parts,
+    )
 
 
 def _parts(passage: Any, text_of, speaker_of) -> tuple[QuotePart, ...]:

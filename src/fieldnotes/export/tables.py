@@ -1,6 +1,7 @@
 """Writing a :class:`~fieldnotes.analysis.table.Table` out: CSV, XLSX, Markdown,
-self-contained HTML, a heatmap picture (PNG or SVG), or a rich table for the
-terminal.
+self-contained HTML or a heatmap picture (PNG or SVG). The terminal's
+rendering is the CLI's (:mod:`fieldnotes.cli.tables`); the heat scales both
+use are defined here, once.
 
 One set of decisions holds across every format:
 
@@ -35,9 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fieldnotes.analysis.matrix import MEASURE_TITLES
 from fieldnotes.analysis.table import Table
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.export.safe import choose_format, escape_markdown, is_number, neutralise, write_atomically
+from fieldnotes.export.safe import choose_format, escape_markdown, is_number, neutralise
+from fieldnotes.output import write_atomically
 
 #: Formats by file extension.
 FORMATS = {
@@ -52,6 +55,19 @@ TOTAL = "Total"
 # Excel cannot change the text colour per cell.
 XLSX_LOW, XLSX_HIGH = "FFFFFF", "5B9BD5"
 HTML_LOW, HTML_HIGH = (255, 255, 255), (33, 102, 172)
+
+#: The same scale in steps, for terminals (the CLI's tables and the
+#: workspace's matrix): ``(text colour, background)`` from light to dark
+#: blue, each with its own text colour, so that a cell reads the same on
+#: light and dark terminals.
+HEAT_STEPS = (
+    ("#000000", "#dbe9f6"),
+    ("#000000", "#b4d3e9"),
+    ("#000000", "#84bcdb"),
+    ("#ffffff", "#4a98c9"),
+    ("#ffffff", "#2171b5"),
+    ("#ffffff", "#08468c"),
+)
 
 
 # -- shared layout ----------------------------------------------------------------
@@ -139,7 +155,7 @@ def heat_range(table: Table) -> tuple[float, float]:
     return min(0.0, min(numbers)), max(numbers)
 
 
-def _share(value: Any, lo: float, hi: float) -> float | None:
+def heat_share(value: Any, lo: float, hi: float) -> float | None:
     """Where ``value`` sits between lo and hi (0..1), None for no shading."""
     if not is_number(value) or hi <= lo:
         return None
@@ -292,32 +308,66 @@ _XLSX_NUMBER_FORMATS = {"int": "#,##0", "percent": "0.0%", "decimal": "0.00"}
 
 
 def _xlsx_sheet(ws, table: Table, s: _XlsxStyles) -> None:
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.formatting.rule import ColorScaleRule
     from openpyxl.utils import get_column_letter
 
     kind = value_kind(table)
-    text = kind == "text"
     heads = header(table)
     rows = grid(table)
-    number_format = _XLSX_NUMBER_FORMATS.get(kind)
-
     # Widths and frozen panes go at the top of the sheet's XML, so in
     # write-only mode they are set before the first row.
+    _xlsx_widths(ws, heads, rows, kind)
+    ws.freeze_panes = "B3"
+    cell = _XlsxCells(ws)
+    ws.append([cell(_xlsx_text(table.title), font=s.title)])
+    ws.append([cell(_xlsx_text(h), font=s.bold, fill=s.header_fill, border=s.header_border,
+                    alignment=s.header_align if (i == 0 or kind == "text") else s.header_align_number)
+               for i, h in enumerate(heads)])
+    # Top-level codes in bold too: a cell indent alone does not show in every
+    # spreadsheet (LibreOffice's PDF export drops it).
+    hierarchical = any(r.depth > 0 for r in rows)
+    for row in rows:
+        ws.append(_xlsx_row(cell, s, row, kind, hierarchical, table.row_totals is not None))
+    if table.notes:
+        ws.append([])
+        for note in table.notes:
+            ws.append([cell(_xlsx_text(note), font=s.note)])
+
+    body_rows = len(table.rows)
+    if kind != "text" and body_rows and table.columns:
+        first, last_row = 3, 2 + body_rows
+        area = f"B{first}:{get_column_letter(1 + len(table.columns))}{last_row}"
+        ws.conditional_formatting.add(area, ColorScaleRule(
+            start_type="min", start_color=XLSX_LOW, end_type="max", end_color=XLSX_HIGH))
+
+
+def _xlsx_widths(ws, heads: list[str], rows: list[GridRow], kind: str) -> None:
+    """Column widths fitted to the contents (text columns wrap at 50)."""
+    from openpyxl.utils import get_column_letter
+
     label_width = max([len(heads[0])] + [2 * r.depth + len(r.label) for r in rows] + [8])
     ws.column_dimensions["A"].width = min(label_width + 3, 60)
     for c, name in enumerate(heads[1:], start=2):
-        if text:
+        if kind == "text":
             longest = max((len(str(r.values[c - 2] or "")) for r in rows), default=0)
             width = 50 if longest > 50 else max(14, min(len(name), 30), longest) + 2
         else:
             longest = max((len(format_value(r.values[c - 2], kind)) for r in rows), default=0)
             width = max(8, longest + 2, min(len(name), 16) + 2)
         ws.column_dimensions[get_column_letter(c)].width = width
-    ws.freeze_panes = "B3"
 
-    def cell(value, *, font=None, fill=None, border=None, alignment=None, fmt=None):
-        c = WriteOnlyCell(ws, value=value)
+
+class _XlsxCells:
+    """Makes a write-only cell with the styles given."""
+
+    def __init__(self, ws) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        self.ws = ws
+        self.make = WriteOnlyCell
+
+    def __call__(self, value, *, font=None, fill=None, border=None, alignment=None, fmt=None):
+        c = self.make(self.ws, value=value)
         if font is not None:
             c.font = font
         if fill is not None:
@@ -330,46 +380,33 @@ def _xlsx_sheet(ws, table: Table, s: _XlsxStyles) -> None:
             c.number_format = fmt
         return c
 
-    ws.append([cell(_xlsx_text(table.title), font=s.title)])
-    ws.append([cell(_xlsx_text(h), font=s.bold, fill=s.header_fill, border=s.header_border,
-                    alignment=s.header_align if (i == 0 or text) else s.header_align_number)
-               for i, h in enumerate(heads)])
-    percent = kind == "percent"
-    # Top-level codes in bold too: a cell indent alone does not show in every
-    # spreadsheet (LibreOffice's PDF export drops it).
-    hierarchical = any(r.depth > 0 for r in rows)
-    for row in rows:
-        font = s.bold if row.total else None
-        label_font = s.bold if row.total or (hierarchical and row.depth == 0) else None
-        border = s.total_border if row.total else None
-        indent = (s.indents_top if text else s.indents)[min(row.depth, 15)]
-        out = [cell(_xlsx_text(row.label), font=label_font, border=border, alignment=indent)]
-        last = len(row.values) - 1
-        for i, value in enumerate(row.values):
-            bold = font or (s.bold if table.row_totals is not None and i == last else None)
-            if value is None:
-                out.append(cell(None, border=border))
-            elif is_number(value) and not text:
-                number = float(value)
-                if not math.isfinite(number):
-                    out.append(cell(None, border=border))
-                    continue
-                number = number / 100 if percent else (int(round(number)) if kind == "int" else number)
-                out.append(cell(number, font=bold, border=border, fmt=number_format))
-            else:
-                out.append(cell(_xlsx_text(value), font=bold, border=border, alignment=s.wrap if text else s.top))
-        ws.append(out)
-    if table.notes:
-        ws.append([])
-        for note in table.notes:
-            ws.append([cell(_xlsx_text(note), font=s.note)])
 
-    body_rows = len(table.rows)
-    if not text and body_rows and table.columns:
-        first, last_row = 3, 2 + body_rows
-        area = f"B{first}:{get_column_letter(1 + len(table.columns))}{last_row}"
-        ws.conditional_formatting.add(area, ColorScaleRule(
-            start_type="min", start_color=XLSX_LOW, end_type="max", end_color=XLSX_HIGH))
+def _xlsx_row(cell: _XlsxCells, s: _XlsxStyles, row: GridRow, kind: str, hierarchical: bool,
+              with_totals: bool) -> list:
+    """One row's cells: the indented label, then numbers in the table's
+    format (percentages as fractions) or text; totals in bold."""
+    text = kind == "text"
+    number_format = _XLSX_NUMBER_FORMATS.get(kind)
+    font = s.bold if row.total else None
+    label_font = s.bold if row.total or (hierarchical and row.depth == 0) else None
+    border = s.total_border if row.total else None
+    indent = (s.indents_top if text else s.indents)[min(row.depth, 15)]
+    out = [cell(_xlsx_text(row.label), font=label_font, border=border, alignment=indent)]
+    last = len(row.values) - 1
+    for i, value in enumerate(row.values):
+        bold = font or (s.bold if with_totals and i == last else None)
+        if value is None:
+            out.append(cell(None, border=border))
+        elif is_number(value) and not text:
+            number = float(value)
+            if not math.isfinite(number):
+                out.append(cell(None, border=border))
+                continue
+            number = number / 100 if kind == "percent" else (int(round(number)) if kind == "int" else number)
+            out.append(cell(number, font=bold, border=border, fmt=number_format))
+        else:
+            out.append(cell(_xlsx_text(value), font=bold, border=border, alignment=s.wrap if text else s.top))
+    return out
 
 
 # -- Markdown ----------------------------------------------------------------------
@@ -484,7 +521,7 @@ def to_html(table: Table) -> str:
                 cells.append(f'<td class="text">{shown}</td>')
                 continue
             classes = "num total" if is_total else "num"
-            share = None if is_total else _share(value, lo, hi)
+            share = None if is_total else heat_share(value, lo, hi)
             if share is None:
                 cells.append(f'<td class="{classes}">{shown}</td>')
             else:
@@ -530,68 +567,21 @@ def to_heatmap(table: Table, fmt: str = "png") -> bytes:
         raise FieldnotesError("Heatmap pictures need matplotlib: pip install matplotlib.") from None
 
     kind = value_kind(table)
-    nrows, ncols = len(table.rows), len(table.columns)
-    data = np.full((nrows, ncols), np.nan)
-    for r, row in enumerate(table.values):
-        for c, value in enumerate(row):
-            if is_number(value) and math.isfinite(float(value)):
-                data[r, c] = float(value)
+    data = _heatmap_data(np, table)
     lo, hi = heat_range(table)
     labels = ["    " * h.depth + h.label for h in table.rows]
-    label_chars = max(len(x) for x in labels)
-    column_chars = min(max(len(c) for c in table.columns), 40)
-    width = min(max(6.0, 1.8 + 0.075 * min(label_chars, 60) + 0.5 * ncols + 0.04 * column_chars), 48.0)
-    per_row = 0.3 if nrows <= 60 else 0.2
-    height = min(max(3.5, 1.6 + per_row * nrows + 0.07 * column_chars), 60.0)
-    font = 9 if nrows <= 40 and ncols <= 25 else 7
-
+    width, height, font = _heatmap_size(table, labels)
     with rc_context({"svg.hashsalt": "fieldnotes", "font.size": font}):
         fig = Figure(figsize=(width, height), layout="constrained")
         ax = fig.add_subplot()
-        masked = np.ma.masked_invalid(data)
-        image = ax.imshow(masked, cmap="Blues", aspect="auto", interpolation="nearest",
+        image = ax.imshow(np.ma.masked_invalid(data), cmap="Blues", aspect="auto", interpolation="nearest",
                           vmin=lo, vmax=hi if hi > lo else lo + 1)
-        ax.set_xticks(range(ncols), labels=[c if len(c) <= 40 else c[:39] + "…" for c in table.columns])
-        ax.set_yticks(range(nrows), labels=[x if len(x) <= 60 else x[:59] + "…" for x in labels])
-        ax.xaxis.tick_top()
-        for tick in ax.get_xticklabels():
-            tick.set_rotation(40)
-            tick.set_horizontalalignment("left")
-            tick.set_rotation_mode("anchor")
-        if any(h.depth for h in table.rows):
-            # Indentation shows only on left-aligned labels: align them left
-            # and push them out by the widest one.
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-            renderer = FigureCanvasAgg(fig).get_renderer()
-            ticks = ax.get_yticklabels()
-            for tick, head in zip(ticks, table.rows):
-                tick.set_horizontalalignment("left")
-                if head.depth == 0:
-                    tick.set_fontweight("bold")
-            widest = max(t.get_window_extent(renderer).width for t in ticks) * 72 / fig.dpi
-            ax.tick_params(axis="y", which="major", pad=widest + 4)
-        ax.tick_params(length=0)
-        ax.set_xticks(np.arange(-0.5, ncols, 1), minor=True)
-        ax.set_yticks(np.arange(-0.5, nrows, 1), minor=True)
-        ax.grid(which="minor", color="white", linewidth=0.8)
-        ax.tick_params(which="minor", length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        if nrows * ncols <= 3000:
-            span = hi - lo if hi > lo else 1.0
-            for r in range(nrows):
-                for c in range(ncols):
-                    value = data[r, c]
-                    if math.isnan(value):
-                        continue
-                    dark = (value - lo) / span > 0.55
-                    ax.text(c, r, format_value(table.values[r][c], kind), ha="center", va="center",
-                            fontsize=font - 1, color="white" if dark else "#1a1a1a")
+        _heatmap_axes(np, fig, ax, table, labels)
+        if data.size <= 3000:
+            _heatmap_values(ax, table, data, lo, hi, kind, font)
         bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / height + 0.2), pad=0.02)
         bar.outline.set_visible(False)
-        measure = {"passages": "passages", "documents": "documents", "cases": "cases", "words": "words coded"}.get(
-            table.measure, table.measure)
+        measure = MEASURE_TITLES[table.measure].lower() if table.measure in MEASURE_TITLES else table.measure
         bar.set_label(f"% of column ({measure})" if kind == "percent" else measure)
         ax.set_title(table.title, loc="left", fontsize=font + 3, fontweight="bold", pad=12)
         if table.notes:
@@ -602,4 +592,79 @@ def to_heatmap(table: Table, fmt: str = "png") -> bytes:
     return buffer.getvalue()
 
 
-# -- the terminal --------------------------------------------------------------------
+def heat_step(share: float | None) -> tuple[str, str] | None:
+    """The step of :data:`HEAT_STEPS` for a share of the scale (0..1), as
+    ``(text colour, background)``; None (unshaded) for no share or 0."""
+    if share is None or share <= 0:
+        return None
+    return HEAT_STEPS[min(len(HEAT_STEPS) - 1, int(share * len(HEAT_STEPS) - 1e-9))]
+
+
+def _heatmap_data(np, table: Table):
+    """The body values as floats, NaN where a cell holds no finite number."""
+    data = np.full((len(table.rows), len(table.columns)), np.nan)
+    for r, row in enumerate(table.values):
+        for c, value in enumerate(row):
+            if is_number(value) and math.isfinite(float(value)):
+                data[r, c] = float(value)
+    return data
+
+
+def _heatmap_size(table: Table, labels: list[str]) -> tuple[float, float, int]:
+    """``(width, height)`` in inches and the font size: room for the labels
+    and the slanted column names, within bounds a viewer can open."""
+    nrows, ncols = len(table.rows), len(table.columns)
+    label_chars = max(len(x) for x in labels)
+    column_chars = min(max(len(c) for c in table.columns), 40)
+    width = min(max(6.0, 1.8 + 0.075 * min(label_chars, 60) + 0.5 * ncols + 0.04 * column_chars), 48.0)
+    per_row = 0.3 if nrows <= 60 else 0.2
+    height = min(max(3.5, 1.6 + per_row * nrows + 0.07 * column_chars), 60.0)
+    font = 9 if nrows <= 40 and ncols <= 25 else 7
+    return width, height, font
+
+
+def _heatmap_axes(np, fig, ax, table: Table, labels: list[str]) -> None:
+    """Column names slanted along the top, row labels indented by depth
+    (top-level codes bold), white lines between cells, no frame."""
+    nrows, ncols = len(table.rows), len(table.columns)
+    ax.set_xticks(range(ncols), labels=[c if len(c) <= 40 else c[:39] + "…" for c in table.columns])
+    ax.set_yticks(range(nrows), labels=[x if len(x) <= 60 else x[:59] + "…" for x in labels])
+    ax.xaxis.tick_top()
+    for tick in ax.get_xticklabels():
+        tick.set_rotation(40)
+        tick.set_horizontalalignment("left")
+        tick.set_rotation_mode("anchor")
+    if any(h.depth for h in table.rows):
+        # Indentation shows only on left-aligned labels: align them left
+        # and push them out by the widest one.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        ticks = ax.get_yticklabels()
+        for tick, head in zip(ticks, table.rows):
+            tick.set_horizontalalignment("left")
+            if head.depth == 0:
+                tick.set_fontweight("bold")
+        widest = max(t.get_window_extent(renderer).width for t in ticks) * 72 / fig.dpi
+        ax.tick_params(axis="y", which="major", pad=widest + 4)
+    ax.tick_params(length=0)
+    ax.set_xticks(np.arange(-0.5, ncols, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, nrows, 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=0.8)
+    ax.tick_params(which="minor", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def _heatmap_values(ax, table: Table, data, lo: float, hi: float, kind: str, font: int) -> None:
+    """Each value written in its cell, white on the darker cells."""
+    span = hi - lo if hi > lo else 1.0
+    nrows, ncols = data.shape
+    for r in range(nrows):
+        for c in range(ncols):
+            value = data[r, c]
+            if math.isnan(value):
+                continue
+            dark = (value - lo) / span > 0.55
+            ax.text(c, r, format_value(table.values[r][c], kind), ha="center", va="center",
+                    fontsize=font - 1, color="white" if dark else "#1a1a1a")

@@ -81,7 +81,7 @@ def write_key_log(project, fmt: str = "csv", *, output=None, recipients: Sequenc
     text = format_key(records, fmt, Path(project.path).name)
     if not output:
         return KeyLog(len(records), None, text)
-    from fieldnotes.export.safe import sensitive_output, write_atomically
+    from fieldnotes.output import sensitive_output, write_atomically
 
     data = text.encode("utf-8")
     if recipients:

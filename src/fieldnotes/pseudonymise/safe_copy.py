@@ -25,7 +25,7 @@ _ORDER = ("settings", "coders", "codes", "documents", "turns", "cases", "documen
 def export_texts(project, folder, view) -> list[str]:
     """One UTF-8 file per document through ``view``, named after the
     document as the view shows it (``.txt``; unique and stable)."""
-    from fieldnotes.export.safe import output_folder, write_atomically
+    from fieldnotes.output import output_folder, write_atomically
 
     folder = output_folder(folder)   # private when the output is (an --original export)
     stems = view.file_names()

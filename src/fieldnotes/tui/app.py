@@ -746,7 +746,7 @@ class FieldnotesApp(App):
 
     def action_codebook_import(self) -> None:
         def load(path: str) -> None:
-            from fieldnotes.codebook import read_codebook
+            from fieldnotes.exchange.codebooks import read_codebook
 
             counts = self.project.codebook.import_codebook(read_codebook(Path(path)), source=Path(path).name)
             self.notify(f"{counts['added']} added, {counts['updated']} updated", timeout=4)

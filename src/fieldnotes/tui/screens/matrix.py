@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from fieldnotes.analysis.matrix import MEASURES
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.export.tables import heat_step
 from fieldnotes.tui.messages import Jump
-
-MEASURES = ("passages", "documents", "cases", "words")
 
 
 class MatrixScreen(Screen[Jump | None]):
@@ -146,8 +146,8 @@ def _heat(value, peak: float, percent: bool) -> Text:
     text = _fmt(value, percent)
     if not isinstance(value, (int, float)) or not value:
         return Text(text, style="dim")
-    level = min(1.0, value / peak)
-    shades = ("#dbe9f6", "#a6cbe6", "#6aaed6", "#3182bd", "#08519c")
-    colour = shades[min(len(shades) - 1, int(level * len(shades)))]
-    ink = "black" if level < 0.6 else "white"
+    step = heat_step(min(1.0, value / peak))
+    if step is None:  # below zero: not a count
+        return Text(text, style="dim")
+    ink, colour = step
     return Text(f" {text} ", style=f"{ink} on {colour}")

@@ -74,6 +74,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.exchange.elements import GUID, NOT_XML, attr, local, local_name
 from fieldnotes.model import CodeNode
 
 __all__ = ["NAMESPACE", "MAX_BYTES", "QdcError", "read_qdc", "write_qdc"]
@@ -97,14 +98,8 @@ _SECTION = re.compile(rf"(?:\A|\n\n)({_LABEL_ALT}):[ \t]*")
 _ESCAPE = re.compile(rf"^(\\*(?:{_LABEL_ALT}):)", re.MULTILINE)
 _UNESCAPE = re.compile(rf"^\\(\\*(?:{_LABEL_ALT}):)", re.MULTILINE)
 
-_GUID = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"|\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}"
-)
 _HEX_COLOUR = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _RGB_FUNCTION = re.compile(r"rgba?\s*\((.*)\)", re.IGNORECASE | re.DOTALL)
-# Characters that XML 1.0 cannot contain at all, even escaped.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 _QDPX_HINT = "a REFI-QDA project (.qdpx) goes through `fieldnotes qdpx import` instead"
 
@@ -149,28 +144,28 @@ def read_qdc(path: Path) -> list[CodeNode]:
             "be damaged or cut short, so export the codebook again from the program that made it."
         ) from None
 
-    if _local(root.tag) != "codebook":
-        found = _local_name(root.tag) or "?"
+    if local(root.tag) != "codebook":
+        found = local_name(root.tag) or "?"
         raise QdcError(
             f"{path} is not a REFI-QDA codebook: its root element is <{found}>, not <CodeBook>. "
             f"Choose a .qdc codebook file; {_QDPX_HINT}."
         )
 
-    codes_elements = [child for child in root if _local(child.tag) == "codes"]
+    codes_elements = [child for child in root if local(child.tag) == "codes"]
     # Some writers put <Code> elements straight under <CodeBook>; accept them.
     containers = codes_elements or [root]
-    state = _ReadState(path)
+    state = ReadState(path)
     top: list[CodeNode] = []
     index: dict[str, CodeNode] = {}
     for container in containers:
         for elem in container:
-            if _local(elem.tag) == "code":
-                for node in _read_code(elem, state, depth=0):
-                    _add_child(top, node, index, state)
+            if local(elem.tag) == "code":
+                for node in read_code(elem, state, depth=0):
+                    add_child(top, node, index, state)
     return top
 
 
-class _ReadState:
+class ReadState:
     """What one read needs to remember across the whole tree."""
 
     def __init__(self, path: Path) -> None:
@@ -224,35 +219,11 @@ def _too_large(path: Path, size: int) -> str:
     )
 
 
-def _local_name(tag: object) -> str:
-    """The element's name without its namespace (``{urn:…}Code`` -> ``Code``)."""
-    if not isinstance(tag, str):  # comments and processing instructions
-        return ""
-    return tag.rsplit("}", 1)[-1]
-
-
-def _local(tag: object) -> str:
-    # Case-insensitive too: matching on local names is about leniency anyway.
-    return _local_name(tag).casefold()
-
-
-def _attr(elem: ET.Element, name: str) -> str | None:
-    """An attribute by local name, case-insensitively."""
-    value = elem.get(name)
-    if value is not None:
-        return value
-    wanted = name.casefold()
-    for key, value in elem.attrib.items():
-        if _local(key) == wanted:
-            return value
-    return None
-
-
-def _read_code(elem: ET.Element, state: _ReadState, depth: int) -> list[CodeNode]:
+def read_code(elem: ET.Element, state: ReadState, depth: int) -> list[CodeNode]:
     """The nodes that one ``<Code>`` element contributes at its level: one
     node normally, or its children when the code has no name (so that the
     sub-codes are not lost with it)."""
-    segments = [_clean_read_name(part) for part in (_attr(elem, "name") or "").split("\\")]
+    segments = [clean_read_name(part) for part in (attr(elem, "name") or "").split("\\")]
     segments = [s for s in segments if s]
     depth += max(len(segments), 1)
     if depth > MAX_DEPTH:
@@ -262,15 +233,15 @@ def _read_code(elem: ET.Element, state: _ReadState, depth: int) -> list[CodeNode
         )
 
     # Before the children: with duplicate GUIDs, the first in document order wins.
-    guid = _take_guid(_attr(elem, "guid"), state) if segments else None
+    guid = _take_guid(attr(elem, "guid"), state) if segments else None
     fields = {"description": "", "inclusion": "", "exclusion": "", "example": ""}
     children: list[CodeNode] = []
     index: dict[str, CodeNode] = {}
     for child in elem:
-        kind = _local(child.tag)
+        kind = local(child.tag)
         if kind == "code":
-            for node in _read_code(child, state, depth):
-                _add_child(children, node, index, state)
+            for node in read_code(child, state, depth):
+                add_child(children, node, index, state)
         elif kind in ("description", "note", "notes"):
             for key, value in _split_description("".join(child.itertext())).items():
                 fields[key] = _join(fields[key], value)
@@ -280,7 +251,7 @@ def _read_code(elem: ET.Element, state: _ReadState, depth: int) -> list[CodeNode
 
     leaf = CodeNode(
         segments[-1],
-        colour=_parse_colour(_attr(elem, "color") or _attr(elem, "colour")),
+        colour=_parse_colour(attr(elem, "color") or attr(elem, "colour")),
         guid=guid,
         children=children,
         **fields,
@@ -293,15 +264,17 @@ def _read_code(elem: ET.Element, state: _ReadState, depth: int) -> list[CodeNode
     return [leaf]
 
 
-def _clean_read_name(name: str) -> str:
+def clean_read_name(name: str) -> str:
+    """A code name as read: stripped, ``/`` (fieldnotes' path separator)
+    replaced by ``∕`` as the project does on import."""
     return name.strip().replace("/", "\u2215")
 
 
-def _take_guid(raw: str | None, state: _ReadState) -> str | None:
+def _take_guid(raw: str | None, state: ReadState) -> str | None:
     if raw is None:
         return None
     guid = raw.strip()
-    if not _GUID.fullmatch(guid):
+    if not GUID.fullmatch(guid):
         return None
     key = guid.strip("{}").lower()
     if key in state.seen_guids:
@@ -359,7 +332,7 @@ def _join(first: str, second: str) -> str:
     return "\n\n".join(part for part in (first, second) if part)
 
 
-def _add_child(siblings: list[CodeNode], node: CodeNode, index: dict[str, CodeNode], state: _ReadState) -> None:
+def add_child(siblings: list[CodeNode], node: CodeNode, index: dict[str, CodeNode], state: ReadState) -> None:
     """Append ``node``, or merge it into a sibling that has the same name.
     ``index`` holds ``siblings`` by name."""
     existing = index.get(node.name)
@@ -370,13 +343,13 @@ def _add_child(siblings: list[CodeNode], node: CodeNode, index: dict[str, CodeNo
     index[node.name] = node
 
 
-def _merge(target: CodeNode, other: CodeNode, state: _ReadState) -> None:
+def _merge(target: CodeNode, other: CodeNode, state: ReadState) -> None:
     for field in ("description", "inclusion", "exclusion", "example", "colour", "guid"):
         if not getattr(target, field):
             setattr(target, field, getattr(other, field))
     index = state.index_of(target)
     for child in other.children:
-        _add_child(target.children, child, index, state)
+        add_child(target.children, child, index, state)
 
 
 # -- writing ------------------------------------------------------------------
@@ -406,11 +379,11 @@ def write_qdc(codes: list[CodeNode], path: Path, *, origin: str = "fieldnotes") 
     codes_element = ET.SubElement(root, "Codes")
     guids: set[str] = set()
     for node in codes:
-        _write_code(codes_element, node, (), guids, path)
+        write_code(codes_element, node, (), guids, path)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     data = ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
-    from fieldnotes.export.safe import write_atomically
+    from fieldnotes.output import write_atomically
 
     try:
         write_atomically(path, data)
@@ -418,14 +391,17 @@ def write_qdc(codes: list[CodeNode], path: Path, *, origin: str = "fieldnotes") 
         raise QdcError(str(exc)) from None
 
 
-def _write_code(parent: ET.Element, node: CodeNode, prefix: tuple[str, ...], guids: set[str], path: Path) -> None:
+def write_code(parent: ET.Element, node: CodeNode, prefix: tuple[str, ...], guids: set[str], path: Path) -> None:
+    """Append ``node`` and its children to ``parent`` as ``<Code>`` elements
+    (shared by codebooks and projects). ``guids`` collects the GUIDs written
+    so far (a repeat is refused); ``path`` names the file in errors."""
     name = _clean_write_name(node.name)
     where = "/".join((*prefix, name or "?"))
     if not name:
         under = f" under '{'/'.join(prefix)}'" if prefix else ""
         raise QdcError(f"Cannot write {path}: a code{under} has an empty name; name it before exporting.")
     guid = node.guid.strip() if node.guid else str(uuid.uuid4())
-    if not _GUID.fullmatch(guid):
+    if not GUID.fullmatch(guid):
         raise QdcError(
             f"Cannot write {path}: code '{where}' has the GUID '{node.guid}', which is not a valid GUID "
             "(like 1b4e28ba-2fa1-11d2-883f-0016d3cca427); clear it so that a new one is made."
@@ -447,7 +423,7 @@ def _write_code(parent: ET.Element, node: CodeNode, prefix: tuple[str, ...], gui
     if description:
         ET.SubElement(element, "Description").text = description
     for child in node.children:
-        _write_code(element, child, (*prefix, name), guids, path)
+        write_code(element, child, (*prefix, name), guids, path)
 
 
 def _clean_write_name(name: str) -> str:
@@ -458,7 +434,7 @@ def _clean_write_name(name: str) -> str:
 
 def _clean_text(text: str | None) -> str:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    return _NOT_XML.sub("", text).strip()
+    return NOT_XML.sub("", text).strip()
 
 
 def _description_block(node: CodeNode) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.export.safe import write_atomically
+from fieldnotes.output import write_atomically
 from fieldnotes.model import CodeNode
 
 FORMAT_VERSION = 1

@@ -155,6 +155,22 @@ def atomic(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
 
 
+def backup_to(conn: sqlite3.Connection, path: Path, passphrase=None) -> None:
+    """Copy the whole database behind ``conn`` into a new file at ``path``,
+    encrypted with ``passphrase`` when one is given (an upgrade's backup, a
+    coder's copy). The caller decides the file's permissions."""
+    if passphrase is not None:
+        from fieldnotes.store.cipher import connect
+
+        target = connect(path, passphrase, check=False)
+    else:
+        target = sqlite3.connect(str(path))
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+
+
 def create_project_file(path: Path, passphrase=None) -> sqlite3.Connection:
     """Create a new, empty project at ``path`` with the current schema,
     readable by its owner only; encrypted when a ``passphrase``
@@ -312,13 +328,7 @@ def open_project_file(path: Path, *, upgrade: bool = True, passphrase=None) -> s
             )
         from fieldnotes.store.files import private_umask
 
-        backup = path.with_name(f"{path.name}.bak-v{version}")
         with private_umask():
-            target = cipher.connect(backup, passphrase, check=False) if passphrase is not None \
-                else sqlite3.connect(str(backup))
-            try:
-                conn.backup(target)
-            finally:
-                target.close()
+            backup_to(conn, path.with_name(f"{path.name}.bak-v{version}"), passphrase)
         _migrate(conn)
     return conn

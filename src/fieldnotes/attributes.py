@@ -132,6 +132,10 @@ class Attributes:
             result.setdefault(doc_id, {})[speaker.casefold()] = name
         return result
 
+    def case_names(self) -> list[tuple[int, str]]:
+        """``(id, name)`` of every case, by name."""
+        return q.case_names(self.conn)
+
     def cases_by_document(self) -> dict[int, list[str]]:
         """Document id -> the names of its cases."""
         result: dict[int, list[str]] = {}

@@ -102,13 +102,12 @@ class Attributor:
     it needs once (documents, turns, attributes, cases, settings)."""
 
     def __init__(self, project: Any, scrub: Callable[[str], str] | None = None) -> None:
-        conn = project.conn
         self.scrub = scrub or (lambda value: value)
-        self.kinds = dict(conn.execute("SELECT id, kind FROM documents"))
+        self.kinds = project.kinds()
         self.attributes = project.attributes.of("document")
         by_id = project.attributes.of("case")
         self.case_attributes = {name: by_id.get(case_id, {})
-                                for case_id, name in conn.execute("SELECT id, name FROM cases")}
+                                for case_id, name in project.attributes.case_names()}
         self.doc_cases = project.attributes.cases_by_document()
         self.speaker_cases = project.attributes.speaker_cases()
         self.template = project.setting("attribution_template", DEFAULT_TEMPLATE) or ""

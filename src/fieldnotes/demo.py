@@ -24,6 +24,7 @@ def build_demo(path: Path, *, rebuild: bool = False) -> tuple[bool, ImportReport
 
     if path.exists() and not rebuild:
         return False, ImportReport()
+    from fieldnotes.store.db import checkpoint
     from fieldnotes.store.files import private_folder
 
     private_folder(path.parent)   # the demo's transcripts are (invented) identifiable data: owner-only
@@ -38,7 +39,7 @@ def build_demo(path: Path, *, rebuild: bool = False) -> tuple[bool, ImportReport
         project.codebook.import_codebook(read_yaml(shipped("codebooks") / "social-care-workforce.yaml")[1],
                                 source="social-care-workforce.yaml")
         _case_attributes(project, sample / "cases.csv")
-        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        checkpoint(project.conn)
     for old in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         old.unlink(missing_ok=True)
     partial.replace(path)

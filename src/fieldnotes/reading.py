@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.store.queries.pseudonyms import view_inputs
 
 VIEWS = ("original", "pseudonymised")
 
@@ -155,13 +156,7 @@ class ReadingService:
         (documents, entities and decisions, mentions, the allowlist): building
         it brings detection up to date and scrubs the project's free text, too
         slow to repeat for each document opened or each coding applied."""
-        key = self.conn.execute(
-            "SELECT (SELECT count(*) || ':' || ifnull(max(id), 0) FROM documents), "
-            "(SELECT count(*) || ':' || ifnull(max(id), 0) || ':' || "
-            " ifnull(sum(CASE status WHEN 'rejected' THEN id ELSE 0 END), 0) || ':' || "
-            " ifnull(sum(length(ifnull(replacement, ''))), 0) FROM entities), "
-            "(SELECT count(*) FROM mentions), (SELECT count(*) FROM allowlist), "
-            "(SELECT count(*) FROM memos), (SELECT count(*) FROM codes), (SELECT count(*) FROM cases)").fetchone()
+        key = view_inputs(self.conn)
         cached = getattr(self, "_reading_view_cache", None)
         if cached is None or cached[0] != key:
             cached = (key, self.project.pseudonyms.pseudonymised_view())

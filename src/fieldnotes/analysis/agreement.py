@@ -64,6 +64,7 @@ from fieldnotes.analysis.table import RowHeader, Table
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.passages import UNITS as TEXT_UNITS
 from fieldnotes.passages import segments
+from fieldnotes.store.queries import analysis as q
 
 #: What one rating is about: a character, or one of the units of text a
 #: selection expands to (the same words, sentences, paragraphs and turns).
@@ -329,17 +330,15 @@ def agreement(project, *, coders: Sequence[str] | None = None, codes: Sequence[s
     if codes:
         wanted = [project.codebook.find_code(code_rows, name).id for name in codes]
     else:
-        used = {r[0] for r in project.conn.execute(
-            f"SELECT DISTINCT code_id FROM codings WHERE coder_id IN ({','.join('?' * len(ids))})", ids)}
+        used = q.codes_used_by(project.conn, ids)
         wanted = [c.id for c in code_rows if c.id in used]
     doc_filter = project.filter_documents(where) if where else None
 
     coded_by: dict[int, set[int]] = defaultdict(set)
-    for doc_id, coder_id in project.conn.execute(
-            f"SELECT DISTINCT document_id, coder_id FROM codings WHERE coder_id IN ({','.join('?' * len(ids))})", ids):
+    for doc_id, coder_id in q.documents_coded_by(project.conn, ids):
         coded_by[doc_id].add(coder_id)
     documents, skipped = [], []
-    for doc_id, name in project.conn.execute("SELECT id, name FROM documents ORDER BY name"):
+    for doc_id, name in q.documents_by_name(project.conn):
         if doc_filter is not None and doc_id not in doc_filter:
             continue
         if all_documents or len(coded_by.get(doc_id, ())) == len(ids):
@@ -378,9 +377,7 @@ def _count_document(project, doc_id: int, unit: str, ids: list[int], position: d
     coders coded it there."""
     wanted_set = set(wanted)
     spans: dict[int, list[list[tuple[int, int]]]] = {}
-    for code_id, coder_id, start, end in project.conn.execute(
-            'SELECT code_id, coder_id, start, "end" FROM codings WHERE document_id = ? '
-            f"AND coder_id IN ({','.join('?' * len(ids))}) ORDER BY code_id", [doc_id, *ids]):
+    for code_id, coder_id, start, end in q.codings_by_coders(project.conn, doc_id, ids):
         if code_id in wanted_set:
             spans.setdefault(code_id, [[] for _ in ids])[position[coder_id]].append((start, end))
     units, bounds, length = _units_of(project, doc_id, unit)
@@ -406,11 +403,9 @@ def _row(code: str, document: str | None, counts: Counts) -> AgreementRow:
 def _units_of(project, doc_id: int, unit: str):
     """A document's units, their starts and ends, and its length."""
     if unit == "character":
-        length = project.conn.execute("SELECT length(text) FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
-        return [], ([], []), length
-    text = project.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
-    turns = project.conn.execute(
-        'SELECT start, "end" FROM turns WHERE document_id = ? ORDER BY seq', [doc_id]).fetchall() if unit == "turn" else ()
+        return [], ([], []), q.text_length(project.conn, doc_id)
+    text = project.document_text(doc_id)
+    turns = [(t.start, t.end) for t in project.turns(doc_id)] if unit == "turn" else ()
     units = segments(text, unit, turns)
     return units, ([s for s, _ in units], [e for _, e in units]), len(text)
 

@@ -41,6 +41,7 @@ from fieldnotes.analysis.matrix import CodeTree, filter_notes, scope
 from fieldnotes.analysis.table import Table
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.passages import paragraphs
+from fieldnotes.store.queries import analysis as q
 
 #: What "together" means here: not units of text to rate or expand to (those
 #: are :data:`fieldnotes.passages.UNITS`), but ways passages meet.
@@ -93,10 +94,7 @@ def cooccurrence(
     # For each code in the tree, the chosen rows whose sub-tree holds it.
     rows_of = [[r for r, node in enumerate(chosen) if tree.contains(node, i)] for i in range(len(tree))]
     where_scope = scope(project, where, coder)
-    clause, params = where_scope.sql()
-    codings = project.conn.execute(
-        f'SELECT document_id, code_id, start, "end" FROM codings WHERE {clause} ORDER BY document_id', params
-    ).fetchall()
+    codings = q.coding_spans(project.conn, where_scope.doc_ids, where_scope.coder_id)
     counter = _Counter(project, unit, len(chosen))
     current, found = None, {}
     for doc_id, code_id, start, end in codings:
@@ -141,8 +139,7 @@ class _Counter:
         self.left_out: set[int] = set()
         self.turns: dict[int, list[tuple[int, int]]] = {}
         if unit == "turn":
-            for doc_id, start, end in project.conn.execute(
-                    'SELECT document_id, start, "end" FROM turns WHERE "end" > start ORDER BY document_id, start'):
+            for doc_id, start, end in q.all_turn_spans(project.conn):
                 self.turns.setdefault(doc_id, []).append((start, end))
 
     def _spans(self, doc_id: int) -> list[tuple[int, int]] | None:
@@ -152,8 +149,7 @@ class _Counter:
             return None
         if self.unit == "turn":
             return self.turns.get(doc_id, [])
-        text = self.project.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
-        return paragraphs(text)
+        return paragraphs(self.project.document_text(doc_id))
 
     def document(self, doc_id: int, found: dict[int, set[tuple[int, int]]]) -> None:
         """Count one document: ``found`` holds each chosen row's coded ranges in it."""

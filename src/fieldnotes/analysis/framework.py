@@ -33,6 +33,8 @@ from pathlib import PurePath
 from fieldnotes.analysis.matrix import NO_CASE, CodeTree, filter_notes, scope
 from fieldnotes.analysis.table import RowHeader, Table
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.store.queries import analysis as q
+from fieldnotes.store.queries import attributes as qa
 
 CASE_MEMOS = "Memos on the case"
 #: Spreadsheets hold at most 32,767 characters in a cell; stay well below.
@@ -109,9 +111,9 @@ def framework_matrix(
     themes = [i for i in range(len(tree)) if tree.parent[i] < 0] if codes is None else tree.select(project, codes)
     where_scope = scope(project, where)
     names = dict(zip(where_scope.ids, where_scope.names))
-    known = project.conn.execute("SELECT id, name FROM cases ORDER BY name").fetchall()
+    known = qa.case_names(project.conn)
     cases_of: dict[int, list[int]] = {}
-    for doc_id, case_id in project.conn.execute("SELECT document_id, case_id FROM document_cases"):
+    for doc_id, case_id in q.case_links(project.conn):
         if doc_id in names:
             cases_of.setdefault(doc_id, []).append(case_id)
 
@@ -155,12 +157,10 @@ def _passages(project, tree: CodeTree, themes: list[int], where_scope, known: li
 
     themes_of = [[t for t, node in enumerate(themes) if tree.contains(node, i)] for i in range(len(tree))]
     found = _Found()
-    clause, params = where_scope.sql()
     attributor = Attributor(project)
     case_ids = {name: case_id for case_id, name in known}
-    for coding_id, doc_id, code_id, start, end in project.conn.execute(
-            f'SELECT id, document_id, code_id, start, "end" FROM codings WHERE {clause} '
-            'ORDER BY document_id, start, "end", id', params):
+    for coding_id, doc_id, code_id, start, end in q.codings_in_order(
+            project.conn, where_scope.doc_ids, where_scope.coder_id):
         i = tree.position.get(code_id)
         if i is None or not themes_of[i]:
             continue
@@ -199,9 +199,7 @@ class _CellWriter:
         self.max_chars = max_chars
         self.coding_memos: dict[int, list[str]] = {}
         self.case_memos: dict[int, list[str]] = {}
-        for target_type, target_id, title, text in project.conn.execute(
-                "SELECT target_type, target_id, title, text FROM memos WHERE target_type IN ('coding', 'case') "
-                "ORDER BY id"):
+        for target_type, target_id, title, text in q.memos_on_codings_and_cases(project.conn):
             line = "Memo: " + shorten(view.scrub(f"{title}: {text}" if title else text), max_chars)
             (self.coding_memos if target_type == "coding" else self.case_memos).setdefault(target_id, []).append(line)
         self.doc_labels = {doc_id: PurePath(view.document_name(doc_id)).stem for doc_id in names}

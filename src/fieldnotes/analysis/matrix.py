@@ -43,7 +43,6 @@ comparing neighbours, level by level, without a second query.
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,8 +50,10 @@ from typing import Any
 
 from fieldnotes.analysis.table import RowHeader, Table
 from fieldnotes.codebook.tree import subtree_ends
-from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.errors import FieldnotesError
 from fieldnotes.passages import WORD
+from fieldnotes.store.queries import analysis as q
+from fieldnotes.store.queries import attributes as qa
 
 MEASURES = ("passages", "documents", "cases", "words")
 MEASURE_TITLES = {"passages": "Passages", "documents": "Documents", "cases": "Cases", "words": "Words coded"}
@@ -143,23 +144,16 @@ class Scope:
     all_documents: bool
     coder_id: int | None
 
-    def sql(self, alias: str = "") -> tuple[str, list[Any]]:
-        """A WHERE clause (possibly ``1``) restricting codings to the scope."""
-        prefix = f"{alias}." if alias else ""
-        clauses, params = [], []
-        if not self.all_documents:
-            clauses.append(f"{prefix}document_id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(self.ids))
-        if self.coder_id is not None:
-            clauses.append(f"{prefix}coder_id = ?")
-            params.append(self.coder_id)
-        return " AND ".join(clauses) or "1", params
+    @property
+    def doc_ids(self) -> list[int] | None:
+        """The documents to read codings of (None: all of them, no filter)."""
+        return None if self.all_documents else self.ids
 
 
 def scope(project, where: Sequence[tuple[str, str]] = (), coder: str | None = None) -> Scope:
     """The documents matching ``where`` (as :meth:`Project.filter_documents`:
     attributes, ``kind`` and ``case``) and the id of ``coder``."""
-    rows = project.conn.execute("SELECT id, name FROM documents ORDER BY name").fetchall()
+    rows = q.documents_by_name(project.conn)
     if where:
         wanted = project.filter_documents(list(where))
         rows = [r for r in rows if r[0] in wanted]
@@ -294,12 +288,11 @@ def _columns(project, cols: str, where_scope: Scope, all_combinations: bool = Fa
 
 def _case_columns(project, ids: Sequence[int]) -> _Columns:
     """One column per case, and "(no case)" for documents in none."""
-    cases = project.conn.execute("SELECT id, name FROM cases ORDER BY name").fetchall()
+    cases = qa.case_names(project.conn)
     position = {doc_id: i for i, doc_id in enumerate(ids)}
     members: dict[int, list[int]] = {case_id: [] for case_id, _ in cases}
     links: dict[int, int] = {}
-    for doc_id, case_id in project.conn.execute(
-            "SELECT document_id, case_id FROM document_cases ORDER BY document_id"):
+    for doc_id, case_id in q.case_links(project.conn):
         if doc_id in position:
             members[case_id].append(position[doc_id])
             links[position[doc_id]] = links.get(position[doc_id], 0) + 1
@@ -366,10 +359,7 @@ def count_codings(project, tree: CodeTree, where_scope: Scope, *, distinct: bool
     the distinct passages too (see the module docstring for the method)."""
     np = _numpy()
     n, ndocs = len(tree), len(where_scope.ids)
-    clause, params = where_scope.sql()
-    columns = 'document_id, code_id, count(*)' + (', group_concat(start * 4294967296 + "end")' if distinct else "")
-    rows = project.conn.execute(
-        f"SELECT {columns} FROM codings WHERE {clause} GROUP BY document_id, code_id", params).fetchall()
+    rows = q.coding_counts(project.conn, where_scope.doc_ids, where_scope.coder_id, distinct=distinct)
     own = np.zeros((ndocs, n), dtype=np.int64)
     if rows:
         columns_of_rows = list(zip(*rows))
@@ -449,14 +439,12 @@ def count_words(project, tree: CodeTree, where_scope: Scope):
     np = _numpy()
     n, ndocs = len(tree), len(where_scope.ids)
     words = np.zeros((ndocs, n + 1), dtype=np.int64)
-    clause, params = where_scope.sql()
     position = {doc_id: i for i, doc_id in enumerate(where_scope.ids)}
-    rows = project.conn.execute(
-        f'SELECT document_id, code_id, start, "end" FROM codings WHERE {clause} ORDER BY document_id', params).fetchall()
+    rows = q.coding_spans(project.conn, where_scope.doc_ids, where_scope.coder_id)
     chains = [tree.chain(i) + [n] for i in range(n)]
 
     def flush(doc_id: int, spans: dict[int, list[tuple[int, int]]]) -> None:
-        text = project.conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
+        text = project.document_text(doc_id)
         starts, ends = [], []
         for m in WORD.finditer(text):
             starts.append(m.start())
@@ -645,7 +633,7 @@ def _count_cases(project, where_scope: Scope, columns: _Columns, per_doc, split:
     """:func:`_count` for the ``cases`` measure: distinct cases with each
     code, a linked document counting for a case only with its speaker's turns."""
     np = _numpy()
-    case_names = dict(project.conn.execute("SELECT id, name FROM cases")) if split else {}
+    case_names = dict(qa.case_names(project.conn)) if split else {}
     doc_cases = _document_cases(project, where_scope)
     has = {(d, case_id): (counts[case_names[case_id]] if case_names[case_id] in counts else np.zeros(n + 1, np.int64))
            for d, counts in split.items() for case_id in doc_cases[d]}
@@ -675,13 +663,8 @@ def _speaker_split(project, tree: CodeTree, where_scope: Scope) -> dict[int, dic
     attributor = Attributor(project)
     result: dict[int, dict[str, Any]] = {}
     for doc_id in docs:
-        sql = 'SELECT code_id, start, "end" FROM codings WHERE document_id = ?'
-        params: list[Any] = [doc_id]
-        if where_scope.coder_id is not None:
-            sql += " AND coder_id = ?"
-            params.append(where_scope.coder_id)
         ranges: dict[str, list[set]] = {}
-        for code_id, start, end in project.conn.execute(sql, params):
+        for code_id, start, end in q.codings_of_document(project.conn, doc_id, where_scope.coder_id):
             i = tree.position.get(code_id)
             if i is None:
                 continue
@@ -698,7 +681,7 @@ def _document_cases(project, where_scope: Scope) -> list[list[int]]:
     """Case ids of each document in the scope."""
     position = {doc_id: i for i, doc_id in enumerate(where_scope.ids)}
     result: list[list[int]] = [[] for _ in where_scope.ids]
-    for doc_id, case_id in project.conn.execute("SELECT document_id, case_id FROM document_cases"):
+    for doc_id, case_id in q.case_links(project.conn):
         if doc_id in position:
             result[position[doc_id]].append(case_id)
     return result

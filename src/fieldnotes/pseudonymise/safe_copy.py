@@ -116,6 +116,7 @@ def _write_copy(project, partial: Path, view, passphrase) -> dict[str, int]:
     """Create the new project at ``partial`` and fill it, table by table, in
     one transaction; then compact it. Returns the counts it reports."""
     from fieldnotes.store import classification as cls
+    from fieldnotes.store.db import atomic
 
     counts = {"documents": 0, "codings": 0, "memos": 0}
     assert set(_ORDER) == set(cls.COLUMNS), "every classified table has a place in the copy"
@@ -123,14 +124,13 @@ def _write_copy(project, partial: Path, view, passphrase) -> dict[str, int]:
     # class keeps pseudonymise/ from importing project.py, which imports it.
     with type(project).create(partial, passphrase=passphrase) as copy:
         c = copy.conn
-        c.execute("BEGIN")
-        q.clear_allowlist(c)  # the copy has no entities to allow anything in
-        for table in _ORDER:
-            copied = _copy_table(project.conn, c, table, view)
-            if table in counts:
-                counts[table] += copied
-        q.record_safe_copy_created(c)
-        c.execute("COMMIT")
+        with atomic(c):
+            q.clear_allowlist(c)  # the copy has no entities to allow anything in
+            for table in _ORDER:
+                copied = _copy_table(project.conn, c, table, view)
+                if table in counts:
+                    counts[table] += copied
+            q.record_safe_copy_created(c)
         q.compact(c)
     return counts
 

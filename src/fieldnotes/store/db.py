@@ -332,3 +332,9 @@ def open_project_file(path: Path, *, upgrade: bool = True, passphrase=None) -> s
             backup_to(conn, path.with_name(f"{path.name}.bak-v{version}"), passphrase)
         _migrate(conn)
     return conn
+
+
+def checkpoint(conn: sqlite3.Connection) -> None:
+    """Write the WAL back into the project file and empty it, so that the
+    file alone holds everything (before it is moved or copied)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

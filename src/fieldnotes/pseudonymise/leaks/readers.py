@@ -579,6 +579,9 @@ def _quote(name: str) -> str:
 def _sqlite_texts(conn: sqlite3.Connection, where: str, live: list[str]) -> Iterator[TextUnit]:
     """Every text value of every table (and the schema), each as a piece;
     the values as stored are added to ``live``."""
+    # Not the query layer's business: this reads any SQLite file handed to the
+    # leak check (a safe copy, someone else's export), whatever its schema,
+    # read-only; it is a file reader like the DOCX and XLSX ones beside it.
     schema = conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
     for _, name, sql in schema:
         if sql:

@@ -424,3 +424,16 @@ def free_text(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
         for row in conn.execute(sql):
             found[kind].extend(v for v in row if isinstance(v, str) and v.strip())
     return found["labels"], found["prose"]
+
+
+def view_inputs(conn: sqlite3.Connection) -> tuple:
+    """A fingerprint of what a pseudonymised view depends on (documents,
+    entities and decisions, mentions, the allowlist, memos, codes, cases):
+    equal fingerprints, equal views."""
+    return conn.execute(
+        "SELECT (SELECT count(*) || ':' || ifnull(max(id), 0) FROM documents), "
+        "(SELECT count(*) || ':' || ifnull(max(id), 0) || ':' || "
+        " ifnull(sum(CASE status WHEN 'rejected' THEN id ELSE 0 END), 0) || ':' || "
+        " ifnull(sum(length(ifnull(replacement, ''))), 0) FROM entities), "
+        "(SELECT count(*) FROM mentions), (SELECT count(*) FROM allowlist), "
+        "(SELECT count(*) FROM memos), (SELECT count(*) FROM codes), (SELECT count(*) FROM cases)").fetchone()

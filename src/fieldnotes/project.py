@@ -26,6 +26,7 @@ from fieldnotes.codes import CodebookService
 from fieldnotes.coding import CodingService
 from fieldnotes.pseudo import PseudonymService
 from fieldnotes.reading import ReadingService
+from fieldnotes.study import StudyService
 from fieldnotes.history import History
 from fieldnotes.importers.batch import Prepared, read_ahead
 from fieldnotes.errors import FieldnotesError, NotFound, ProjectLocked, ProjectReadOnly
@@ -79,6 +80,7 @@ class Project:
         self.coding = CodingService(self)
         self.pseudonyms = PseudonymService(self)
         self.reading = ReadingService(self)
+        self.study = StudyService(self)
 
     @property
     def db(self):

@@ -8,7 +8,6 @@ own connection and report back with messages. Errors become notifications.
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 from rich.text import Text
@@ -21,7 +20,7 @@ from textual.worker import get_current_worker
 
 from fieldnotes.project import Project
 from fieldnotes.tui.commands import FieldnotesCommands
-from fieldnotes.tui.messages import Jump, PickResult, WorkDone, WorkProgress
+from fieldnotes.tui.messages import Jump, PickResult, ProjectChanged, WorkDone, WorkProgress
 from fieldnotes.tui.widgets.codebook_pane import CodebookPane
 from fieldnotes.tui.widgets.document_view import DocumentView, Span
 from fieldnotes.tui.widgets.documents_pane import DocumentsPane
@@ -189,7 +188,7 @@ class FieldnotesApp(App):
         if self.view.document and self.view.document not in {d.name for d in self.project.documents()}:
             self.notify(f"{self.view.document} was deleted by another process.", severity="warning")
             self.view.load("", "", [], [])
-        self.refresh_after_change()
+        self.project_changed()
 
     # -- documents ----------------------------------------------------------------
 
@@ -210,7 +209,8 @@ class FieldnotesApp(App):
 
     def _show_title(self) -> None:
         doc = self.project.reading.document_as_read(self.reading.document, pseudonymised=self.pseudonymised)
-        attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
+        keys = self.project.study.key_attributes(limit=3)
+        attrs = ", ".join(f"{k} {doc.attributes[k]}" for k in keys if k in doc.attributes)
         # A Text, not markup: the name and attributes come from files.
         parts: list = [(" PSEUDONYMISED ", "reverse"), " "] if self.pseudonymised else []
         parts.append((shown(doc.name), "bold"))
@@ -229,16 +229,28 @@ class FieldnotesApp(App):
         return [Span(*(to_view(start, end) if to_view else (start, end)), coding_id, code_id, *info[code_id])
                 for coding_id, code_id, start, end in self.project.coding.coding_spans(document)]
 
-    def refresh_after_change(self) -> None:
-        """Codings or codes changed: redraw the shading and the counts.
+    def project_changed(self, note: str | None = None) -> None:
+        """Say that the project changed (here, in a worker or in another
+        process); the panes refresh in the handler, once for a burst of changes."""
+        self.post_message(ProjectChanged(note))
+
+    @on(ProjectChanged)
+    def _project_changed(self, message: ProjectChanged) -> None:
+        """Redraw the shading, the counts and the pins, then say what happened.
 
         The panes update their counts in place when they can; rebuilding them
         would cost a layout pass on every coding."""
         if self.view.document:
             self.view.set_spans(self._spans(self.view.document))
-        self.query_one(CodebookPane).refresh_counts()
+        codebook = self.query_one(CodebookPane)
+        codebook.pinned = self.project.study.pinned_codes()  # a renamed or deleted code moves or leaves its key
+        codebook.refresh_counts()
         self.query_one(DocumentsPane).refresh_counts()
         self._update_status()
+        if message.note:
+            # Said in the status line rather than a toast: a toast costs a
+            # layout pass, and the margin already shows the change.
+            self.query_one("#status", Static).update(message.note, layout=False)
 
     @on(DocumentsPane.Opened)
     def _opened(self, event: DocumentsPane.Opened) -> None:
@@ -308,11 +320,7 @@ class FieldnotesApp(App):
         coding, new = self.project.coding.apply_coding(self.view.document, code, start, end)
         self.recent = [coding.code] + [p for p in self.recent if p != coding.code][:19]
         self.view.action_clear_selection()
-        self.refresh_after_change()
-        # Said in the status line rather than a toast: a toast costs a layout
-        # pass, and the margin already shows the new code.
-        self.query_one("#status", Static).update(
-            ("Coded " if new else "Already coded ") + f"{coding.code} (u undoes)", layout=False)
+        self.project_changed(("Coded " if new else "Already coded ") + f"{coding.code} (u undoes)")
 
     @guarded
     def action_apply_pinned(self, number: int) -> None:
@@ -343,7 +351,7 @@ class FieldnotesApp(App):
     @guarded
     def _remove(self, coding_id: int) -> None:
         gone = self.project.coding.remove_coding(coding_id)
-        self.refresh_after_change()
+        self.project_changed()
         self.notify(f"Removed {gone.code} (u to undo)", timeout=2)
 
     @guarded
@@ -393,13 +401,13 @@ class FieldnotesApp(App):
     @guarded
     def action_undo(self) -> None:
         summary = self.project.history.undo()
-        self.refresh_after_change()
+        self.project_changed()
         self.notify(f"Undone: {summary}", timeout=3)
 
     @guarded
     def action_redo(self) -> None:
         summary = self.project.history.redo()
-        self.refresh_after_change()
+        self.project_changed()
         self.notify(f"Redone: {summary}", timeout=3)
 
     # -- jumping ------------------------------------------------------------------
@@ -425,7 +433,7 @@ class FieldnotesApp(App):
         from fieldnotes.tui.screens.disagreements import DisagreementScreen
 
         def back(target: Jump | None) -> None:
-            self.refresh_after_change()
+            self.project_changed()
             self.jump(target)
 
         self.push_screen(DisagreementScreen(self.project), callback=back)
@@ -438,7 +446,7 @@ class FieldnotesApp(App):
         from fieldnotes.tui.screens.pseudo import PseudoScreen
 
         def back(target: Jump | None) -> None:
-            self.refresh_after_change()
+            self.project_changed()
             self.jump(target)
 
         self.push_screen(PseudoScreen(self.project), callback=back)
@@ -544,7 +552,7 @@ class FieldnotesApp(App):
     @guarded
     def _run(self, callback, value) -> None:
         callback(value)
-        self.refresh_after_change()
+        self.project_changed()
 
     def _current_code(self) -> str | None:
         path = self.query_one(CodebookPane).current
@@ -625,10 +633,9 @@ class FieldnotesApp(App):
     # -- pins -------------------------------------------------------------------------
 
     def _load_pins(self) -> None:
-        guids = json.loads(self.project.setting("pinned_codes", "[]") or "[]")
-        by_guid = {c.guid: c.path for c in self.project.codebook.codes(counts=False)}
+        """Show this coder's pinned codes, as the project keeps them."""
         pane = self.query_one(CodebookPane)
-        pane.pinned = [by_guid[g] for g in guids if g in by_guid][:9]
+        pane.pinned = self.project.study.pinned_codes()
         pane.reload()
 
     @guarded
@@ -636,21 +643,9 @@ class FieldnotesApp(App):
         path = self._current_code()
         if not path:
             return
-        pane = self.query_one(CodebookPane)
-        codes = {c.path: c.guid for c in self.project.codebook.codes(counts=False)}
-        pins = [p for p in pane.pinned if p in codes]
-        if path in pins:
-            pins.remove(path)
-            self.notify(f"Unpinned {path}", timeout=2)
-        elif len(pins) >= 9:
-            self.notify("Nine codes are pinned already; unpin one first.", severity="warning")
-            return
-        else:
-            pins.append(path)
-            self.notify(f"Pinned {path} to key {len(pins)}", timeout=2)
-        self.project.set_setting("pinned_codes", json.dumps([codes[p] for p in pins]))
-        pane.pinned = pins
-        pane.reload(keep=path)
+        key = self.project.study.toggle_pin(path)
+        self.notify(f"Pinned {path} to key {key}" if key else f"Unpinned {path}", timeout=2)
+        self.project_changed()
 
     # -- long work in workers ------------------------------------------------------------
 
@@ -658,8 +653,10 @@ class FieldnotesApp(App):
         self._prompt("Import files or a folder (path; add ' --manifest FILE' for a manifest)", self._start_import)
 
     def _start_import(self, value: str) -> None:
-        parts = value.split(" --manifest ")
-        self.import_worker(parts[0].strip(), parts[1].strip() if len(parts) > 1 else None)
+        from fieldnotes.manifest import parse_import_request
+
+        path, manifest = parse_import_request(value)  # a mistake is a notification (_run)
+        self.import_worker(str(path), str(manifest) if manifest else None)
 
     @work(thread=True, exclusive=True, group="import")
     def import_worker(self, path: str, manifest: str | None) -> None:
@@ -708,7 +705,7 @@ class FieldnotesApp(App):
             self.report_error(message.error)
         elif message.text:
             self.notify(shown(message.text), severity=message.severity, timeout=message.timeout, markup=False)
-        self.refresh_after_change()
+        self.project_changed()
 
     def action_autocode(self) -> None:
         from fieldnotes.tui.screens.picker import CodePicker

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from textual.worker import WorkerState
 
-from conftest import REPO
+from conftest import REPO, write
 from fieldnotes.codebook.yaml_io import read_yaml
 from fieldnotes.project import Project
 from fieldnotes.tui.app import FieldnotesApp
@@ -220,7 +220,7 @@ def test_pseudonym_review_screen_and_pseudonymised_view(coded_project, nlp):
             view = app.query_one(DocumentView)
             assert "Anita" in view.text
             await pilot.press("f6")
-            await pilot.pause()
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
             assert "Anita" not in view.text and "Sophie" in view.text
             await pilot.press("f6")
             await pilot.pause()
@@ -304,7 +304,7 @@ def test_coding_in_the_pseudonymised_view_covers_the_same_original_characters(co
             await pilot.press("u")
             await pilot.pause()
             await pilot.press("f6")
-            await pilot.pause()
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
             assert app.pseudonymised and "Anita" not in view.text
             pseudonymised_words = await _code_second_sentence_of_anitas_turn(pilot, app)
             with db(coded_project) as p:
@@ -512,7 +512,7 @@ def test_f6_keeps_the_reading_position(coded_project, nlp):
             word = view.text[view.cursor:view.cursor + 12]
             before = (view.cursor_row, int(view.scroll_offset.y))
             await pilot.press("f6")
-            await pilot.pause()
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
             after = (view.cursor_row, view.text[view.cursor:view.cursor + 12])
             await pilot.press("f6")
             await pilot.pause()
@@ -706,3 +706,29 @@ def test_a_change_by_another_process_redraws_the_workspace(coded_project):
 
     spans, (start, end) = run(main())
     assert spans == [(start, end, "Caseload")]
+
+
+def test_f6_detects_names_in_a_new_document_in_a_worker_before_showing_it(coded_project, nlp, tmp_path):
+    with db(coded_project) as p:
+        p.pseudonyms.detect_entities(nlp=nlp)
+        p.import_paths([write(tmp_path / "p9_int_sw09.txt",
+                              "Interviewer: Who supervises you?\nSW: Anita Shah does, every month.\n")])
+        assert [name for _, name, _ in p.pseudonyms.stale_documents()] == ["p9_int_sw09.txt"]
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p9_int_sw09.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            app.action_toggle_pseudonymised()
+            # Returned at once: the original is still shown, detection runs in a worker.
+            during = (app.pseudonymised, "Anita Shah" in view.text,
+                      [w.group for w in app.workers if w.is_running or w.is_finished])
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
+            return during, view.text
+
+    (pseudonymised, original_shown, groups), text = run(main())
+    assert not pseudonymised and original_shown, "F6 detected names on the UI thread"
+    assert "detection" in groups
+    assert "Anita" not in text and "Shah" not in text
+    with db(coded_project) as p:
+        assert p.pseudonyms.stale_documents() == []

@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from fieldnotes.project import Project
 from fieldnotes.tui.commands import FieldnotesCommands
-from fieldnotes.tui.messages import Jump, PickResult, ProjectChanged, WorkDone, WorkProgress
+from fieldnotes.tui.messages import DetectionReady, Jump, PickResult, ProjectChanged, WorkDone, WorkProgress
 from fieldnotes.tui.widgets.codebook_pane import CodebookPane
 from fieldnotes.tui.widgets.document_view import DocumentView, Span
 from fieldnotes.tui.widgets.documents_pane import DocumentsPane
@@ -100,6 +100,8 @@ class FieldnotesApp(App):
         self.pseudonymised = False
         #: The project setting 'view': this coder sees only pseudonymised text.
         self.pseudonymised_only = self.project.reading.shows_pseudonymised()
+        #: Whether a worker has loaded the language model in this process (F6 then needs none).
+        self._pipeline_ready = False
         self.sub_title = self.project_path.name + ("  (pseudonymised view only)" if self.pseudonymised_only else "")
 
     # -- layout -----------------------------------------------------------------
@@ -463,6 +465,14 @@ class FieldnotesApp(App):
                         severity="warning", timeout=5)
             return
         pseudonymised = not self.pseudonymised
+        if pseudonymised and (not self._pipeline_ready or self.project.pseudonyms.stale_documents()):
+            # Loading the language model and detecting names in new or changed
+            # documents take seconds: in a worker; its handler comes back here.
+            if not any(w.group == "detection" and w.is_running for w in self.workers):
+                self.notify("Preparing the pseudonymised view (detecting names in new or changed documents)…",
+                            timeout=4)
+                self.detection_worker()
+            return
         if pseudonymised:
             # The same view every export takes: detection is brought up to
             # date first (a new or changed document is never shown unmasked);
@@ -474,6 +484,41 @@ class FieldnotesApp(App):
                 self.notify(pseudo.detection.line(), timeout=6)
         self.open_document(view.document, pseudonymised=pseudonymised,
                            original_cursor=self.reading.offset_to_original(view.cursor), row=view.cursor_row)
+
+    @work(thread=True, exclusive=True, group="detection")
+    def detection_worker(self) -> None:
+        """Bring detection up to date and load the language model for this
+        process, on a connection of its own; it only posts messages."""
+        worker = get_current_worker()
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(WorkProgress(done, total))
+            if worker.is_cancelled:
+                raise InterruptedError
+
+        try:
+            with Project.open(self.project_path, self.project.coder) as project:
+                view = project.pseudonyms.pseudonymised_view(progress=progress)
+            self.post_message(DetectionReady(view.detection.line() if view.detection.checked else None))
+        except InterruptedError:
+            self.post_message(DetectionReady(cancelled=True))
+        except Exception as exc:  # noqa: BLE001 - reported, and the original text stays on screen
+            self.post_message(DetectionReady(error=exc))
+
+    @on(DetectionReady)
+    def _detection_ready(self, message: DetectionReady) -> None:
+        self.query_one("#progress", ProgressBar).display = False
+        if message.error is not None:
+            self.report_error(message.error)
+        elif message.cancelled:
+            self.notify("Cancelled: the original text stays on screen.", timeout=4)
+        else:
+            self._pipeline_ready = True
+            if message.text:
+                self.notify(shown(message.text), timeout=6, markup=False)
+            if not self.pseudonymised:
+                self.action_toggle_pseudonymised()
+        self.project_changed()
 
     def action_search(self) -> None:
         from fieldnotes.tui.screens.search import SearchScreen

@@ -75,3 +75,15 @@ class WorkDone(Message):
         self.severity = severity
         self.error = error
         self.timeout = timeout
+
+
+class DetectionReady(Message):
+    """A worker brought detection up to date for the pseudonymised view:
+    ``text`` says what it did (None when nothing was new); or it was
+    ``cancelled``, or stopped with ``error`` (the original text stays)."""
+
+    def __init__(self, text: str | None = None, *, error: Exception | None = None, cancelled: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.error = error
+        self.cancelled = cancelled

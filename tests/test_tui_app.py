@@ -266,6 +266,9 @@ def test_passages_key_falls_back_to_the_code_last_applied(coded_project):
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.press("]", "s", "c", *"caselod", "enter")
             await pilot.pause()
+            # The status line says what was done (the selection's end posts its own change after).
+            status = str(app.query_one("#status").render())
+            assert "Coded Caseload and time/Caseload (u undoes)" in status, status
             # The cursor now sits just after the coded sentence, on no coding.
             assert app.query_one(DocumentView).spans_at(app.query_one(DocumentView).cursor) == []
             await pilot.press("R")
@@ -688,7 +691,7 @@ def test_a_burst_of_changes_and_of_progress_is_handled_once(coded_project):
     handled, progress, status = run(main())
     assert handled.count("WorkProgress") == 1 and progress == 50
     assert handled.count("ProjectChanged") == 1
-    assert status == "Coded Caseload (u undoes)"
+    assert status == "@0 · Coded Caseload (u undoes)", status
 
 
 def test_a_change_by_another_process_redraws_the_workspace(coded_project):

@@ -100,6 +100,8 @@ class FieldnotesApp(App):
         self.pseudonymised = False
         #: The project setting 'view': this coder sees only pseudonymised text.
         self.pseudonymised_only = self.project.reading.shows_pseudonymised()
+        #: ((document, cursor), text): what the last change did, said in the status line.
+        self._note: tuple | None = None
         #: Whether a worker has loaded the language model in this process (F6 then needs none).
         self._pipeline_ready = False
         self.sub_title = self.project_path.name + ("  (pseudonymised view only)" if self.pseudonymised_only else "")
@@ -248,11 +250,12 @@ class FieldnotesApp(App):
         codebook.pinned = self.project.study.pinned_codes()  # a renamed or deleted code moves or leaves its key
         codebook.refresh_counts()
         self.query_one(DocumentsPane).refresh_counts()
-        self._update_status()
         if message.note:
-            # Said in the status line rather than a toast: a toast costs a
-            # layout pass, and the margin already shows the change.
-            self.query_one("#status", Static).update(message.note, layout=False)
+            # Said in the status line rather than a toast (a toast costs a
+            # layout pass, and the margin already shows the change), where it
+            # stays until the cursor moves.
+            self._note = ((self.view.document, self.view.cursor), message.note)
+        self._update_status()
 
     @on(DocumentsPane.Opened)
     def _opened(self, event: DocumentsPane.Opened) -> None:
@@ -270,6 +273,8 @@ class FieldnotesApp(App):
             return
         turn = next((t for t in view.turns if t.start <= view.cursor < max(t.end, t.start + 1)), None)
         parts = [f"@{view.cursor}"]
+        if self._note is not None and self._note[0] == (view.document, view.cursor) and not view.selection:
+            parts.append(self._note[1])  # what the last change did, until the cursor moves on
         if turn and turn.speaker:
             parts.append(turn.speaker)
         if view.selection:
@@ -465,12 +470,13 @@ class FieldnotesApp(App):
                         severity="warning", timeout=5)
             return
         pseudonymised = not self.pseudonymised
-        if pseudonymised and (not self._pipeline_ready or self.project.pseudonyms.stale_documents()):
+        stale = len(self.project.pseudonyms.stale_documents()) if pseudonymised else 0
+        if pseudonymised and (stale or not self._pipeline_ready):
             # Loading the language model and detecting names in new or changed
             # documents take seconds: in a worker; its handler comes back here.
             if not any(w.group == "detection" and w.is_running for w in self.workers):
-                self.notify("Preparing the pseudonymised view (detecting names in new or changed documents)…",
-                            timeout=4)
+                self.notify(f"Detecting names in {stale} new or changed document(s) first…" if stale else
+                            "Loading the language model for the pseudonymised view…", timeout=4)
                 self.detection_worker()
             return
         if pseudonymised:

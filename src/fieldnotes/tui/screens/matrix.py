@@ -82,7 +82,10 @@ class MatrixScreen(Screen[Jump | None]):
         """Compute the matrix for the current settings off the UI thread; the
         table shows a loading state until :meth:`_ready` shows it."""
         self.query_one(DataTable).loading = True
+        # The labels are pseudonymised: new or changed documents are checked for names first.
+        stale = len(self.project.pseudonyms.stale_documents())
         self.query_one("#matrix-settings", Static).update(
+            f"Detecting names in {stale} new or changed document(s), then the matrix…" if stale else
             f"Computing the matrix: columns {self.cols} · measure {self.measure}…", layout=False)
         self._compute(self.settings)
 

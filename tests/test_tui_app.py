@@ -349,6 +349,7 @@ def test_project_setting_keeps_the_workspace_pseudonymised(coded_project, nlp):
         app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
         async with app.run_test(size=(120, 40)) as pilot:
             view = app.query_one(DocumentView)
+            await wait_until(pilot, lambda: view.document, "the document open")
             assert app.pseudonymised and "Anita" not in view.text
             # Code names are text too: in the codebook pane and in the margin.
             labels = [str(node.label) for node in app.query_one("#codebook-tree").root.children]
@@ -735,3 +736,31 @@ def test_f6_detects_names_in_a_new_document_in_a_worker_before_showing_it(coded_
     assert "Anita" not in text and "Shah" not in text
     with db(coded_project) as p:
         assert p.pseudonyms.stale_documents() == []
+
+
+def test_a_jump_to_a_new_document_in_the_pseudonymised_view_waits_for_detection(coded_project, nlp, tmp_path):
+    from fieldnotes.tui.messages import Jump
+
+    with db(coded_project) as p:
+        p.pseudonyms.detect_entities(nlp=nlp)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            await pilot.press("f6")
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
+            # Another process imports a document naming someone, and codes in it.
+            with db(coded_project) as p:
+                p.import_paths([write(tmp_path / "p9_int_sw09.txt",
+                                      "Interviewer: Who supervises you?\nSW: Anita Shah does, every month.\n")])
+                start, end = p.coding.find_text("p9_int_sw09.txt", "Anita Shah does, every month.")
+            app.jump(Jump("p9_int_sw09.txt", start, end))
+            during = view.document
+            await wait_until(pilot, lambda: view.document == "p9_int_sw09.txt", "the new document open")
+            return during, app.pseudonymised, view.text, view.text[slice(*view.selection)]
+
+    during, pseudonymised, text, selected = run(main())
+    assert during == "p1_int_sw01.txt", "the jump detected names on the UI thread"
+    assert pseudonymised and "Anita" not in text
+    assert selected.endswith(" does, every month.") and selected.startswith("[")

@@ -104,6 +104,8 @@ class FieldnotesApp(App):
         self._note: tuple | None = None
         #: Whether a worker has loaded the language model in this process (F6 then needs none).
         self._pipeline_ready = False
+        #: What to do once the detection worker has finished (open a document, switch to F6 ...).
+        self._after_detection: list = []
         self.sub_title = self.project_path.name + ("  (pseudonymised view only)" if self.pseudonymised_only else "")
 
     # -- layout -----------------------------------------------------------------
@@ -198,18 +200,25 @@ class FieldnotesApp(App):
 
     @guarded
     def open_document(self, name: str, *, pseudonymised: bool | None = None, original_cursor: int = 0,
-                      row: int | None = None) -> None:
+                      row: int | None = None) -> bool:
         """Show a document in the current text (original or pseudonymised;
         always pseudonymised under the project's 'view' setting), the cursor
-        at ``original_cursor`` (a stored offset) on screen row ``row``."""
-        pseudonymised = self.pseudonymised if pseudonymised is None else pseudonymised
-        reading = self.project.reading.reading_text(name, pseudonymised=pseudonymised or self.pseudonymised_only)
+        at ``original_cursor`` (a stored offset) on screen row ``row``.
+
+        False when the pseudonymised text needs detection first: a worker
+        runs it and the document opens after (see :meth:`_view_ready`)."""
+        pseudonymised = (self.pseudonymised if pseudonymised is None else pseudonymised) or self.pseudonymised_only
+        if pseudonymised and not self._view_ready(lambda: self.open_document(
+                name, pseudonymised=True, original_cursor=original_cursor, row=row)):
+            return False
+        reading = self.project.reading.reading_text(name, pseudonymised=pseudonymised)
         self.reading = reading
         self.pseudonymised = reading.pseudonymised
         self.view.load(reading.document, reading.text, reading.turns, self._spans(reading.document),
                        cursor=reading.offset_to_view(original_cursor), row=row)
         self._show_title()
         self._update_status()
+        return True
 
     def _show_title(self) -> None:
         doc = self.project.reading.document_as_read(self.reading.document, pseudonymised=self.pseudonymised)
@@ -244,6 +253,8 @@ class FieldnotesApp(App):
 
         The panes update their counts in place when they can; rebuilding them
         would cost a layout pass on every coding."""
+        if self.pseudonymised_only and not self._view_ready(lambda: self.project_changed(message.note)):
+            return  # the panes show pseudonymised names: new documents are checked first, in a worker
         if self.view.document:
             self.view.set_spans(self._spans(self.view.document))
         codebook = self.query_one(CodebookPane)
@@ -423,7 +434,11 @@ class FieldnotesApp(App):
         if target is None:
             return
         if target.document != self.view.document:
-            self.open_document(target.document)
+            opened = self.open_document(target.document)
+            if opened is False:
+                self._after_detection[-1] = lambda: self.jump(target)  # instead of only opening it
+            if not opened:
+                return
         # Targets are stored offsets; the view may be the pseudonymised text.
         start, end = self.reading.to_view(target.start, target.end) if self.reading else (target.start, target.end)
         self.view.select(start, end)
@@ -470,14 +485,7 @@ class FieldnotesApp(App):
                         severity="warning", timeout=5)
             return
         pseudonymised = not self.pseudonymised
-        stale = len(self.project.pseudonyms.stale_documents()) if pseudonymised else 0
-        if pseudonymised and (stale or not self._pipeline_ready):
-            # Loading the language model and detecting names in new or changed
-            # documents take seconds: in a worker; its handler comes back here.
-            if not any(w.group == "detection" and w.is_running for w in self.workers):
-                self.notify(f"Detecting names in {stale} new or changed document(s) first…" if stale else
-                            "Loading the language model for the pseudonymised view…", timeout=4)
-                self.detection_worker()
+        if pseudonymised and not self._view_ready(self.action_toggle_pseudonymised):
             return
         if pseudonymised:
             # The same view every export takes: detection is brought up to
@@ -490,6 +498,22 @@ class FieldnotesApp(App):
                 self.notify(pseudo.detection.line(), timeout=6)
         self.open_document(view.document, pseudonymised=pseudonymised,
                            original_cursor=self.reading.offset_to_original(view.cursor), row=view.cursor_row)
+
+    def _view_ready(self, then) -> bool:
+        """True when pseudonymised text can be shown now. Otherwise loading
+        the language model or detecting names in new or changed documents
+        would take seconds: a worker does that, ``then`` runs once it has,
+        and this returns False."""
+        stale = len(self.project.pseudonyms.stale_documents())
+        if self._pipeline_ready and not stale:
+            return True
+        if then not in self._after_detection:  # F6 pressed twice while waiting switches once
+            self._after_detection.append(then)
+        if not any(w.group == "detection" and w.is_running for w in self.workers):
+            self.notify(f"Detecting names in {stale} new or changed document(s) first…" if stale else
+                        "Loading the language model for the pseudonymised view…", timeout=4)
+            self.detection_worker()
+        return False
 
     @work(thread=True, exclusive=True, group="detection")
     def detection_worker(self) -> None:
@@ -514,17 +538,17 @@ class FieldnotesApp(App):
     @on(DetectionReady)
     def _detection_ready(self, message: DetectionReady) -> None:
         self.query_one("#progress", ProgressBar).display = False
+        pending, self._after_detection = self._after_detection, []
         if message.error is not None:
             self.report_error(message.error)
         elif message.cancelled:
-            self.notify("Cancelled: the original text stays on screen.", timeout=4)
+            self.notify("Cancelled: no pseudonymised text is shown until names are detected.", timeout=4)
         else:
             self._pipeline_ready = True
             if message.text:
                 self.notify(shown(message.text), timeout=6, markup=False)
-            if not self.pseudonymised:
-                self.action_toggle_pseudonymised()
-        self.project_changed()
+            for then in pending:
+                then()
 
     def action_search(self) -> None:
         from fieldnotes.tui.screens.search import SearchScreen

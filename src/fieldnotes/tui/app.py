@@ -1,8 +1,13 @@
 """The fieldnotes workspace: documents, the reading pane and the codebook.
 
 The app holds one :class:`~fieldnotes.project.Project` opened in the UI
-thread; long work (import, autocoding) runs in thread workers that open their
-own connection and report back with messages. Errors become notifications.
+thread; long work (import, autocoding, detection for the pseudonymised view;
+the matrix in its screen) runs in thread workers that open their own
+connection and only post messages, which handlers show. Every change, made
+here, by a worker or by another process, posts :class:`ProjectChanged`, whose
+one handler redraws the panes. The rules (pins, key attributes, what an
+import line means) are the project API's (``project.study``,
+:func:`fieldnotes.manifest.parse_import_request`). Errors become notifications.
 """
 
 from __future__ import annotations

@@ -78,7 +78,8 @@ def test_accept_all_export_text_and_leak_check(study, tmp_path):
     assert leaks == [] and problems == []
     write(tmp_path / "out" / "draft.md", "Quote from Jodie Mensah here.\n")
     leaks, _ = check_leaks([tmp_path / "out"], study.pseudonyms.leak_surfaces())
-    assert {leak.found for leak in leaks} >= {"Jodie Mensah"} or {leak.found for leak in leaks} >= {"Jodie"}
+    # The full name is reported once, as written, not only its first word.
+    assert [(leak.found, leak.line) for leak in leaks] == [("Jodie Mensah", 1)]
 
 
 def test_decisions_set_reject_merge_split_allow_and_undo(study):

@@ -5,12 +5,14 @@ import re
 import shutil
 
 import pytest
+from textual.worker import WorkerState
 
-from conftest import REPO
+from conftest import REPO, write
 from fieldnotes.exchange.yaml_codebook import read_yaml
 from fieldnotes.project import Project
 from fieldnotes.tui.app import FieldnotesApp
 from fieldnotes.tui.widgets.document_view import DocumentView
+from waiting import wait_until
 
 
 @pytest.fixture
@@ -79,7 +81,7 @@ def test_pinned_key_codes_the_sentence_at_the_cursor(coded_project):
             await pilot.pause()
             with db(coded_project) as p:
                 assert [c.code for c in p.coding.codings()] == [chosen]
-                assert p.setting("pinned_codes") != "[]"
+                assert p.study.pinned_codes() == [chosen]
     run(main())
 
 
@@ -178,9 +180,11 @@ def test_import_from_the_tui_runs_in_a_worker(coded_project, tmp_path):
     async def main():
         app = FieldnotesApp(coded_project)
         async with app.run_test(size=(140, 40)) as pilot:
-            app.import_worker(str(tmp_path / "new"), None)
+            worker = app.import_worker(str(tmp_path / "new"), None)
+            assert worker.group == "import"
             await app.workers.wait_for_complete()
             await pilot.pause()
+            assert worker.state == WorkerState.SUCCESS
             table = app.query_one("#documents-table")
             assert "extra.txt" in [str(k.value) for k in table.rows]
     run(main())
@@ -216,7 +220,7 @@ def test_pseudonym_review_screen_and_pseudonymised_view(coded_project, nlp):
             view = app.query_one(DocumentView)
             assert "Anita" in view.text
             await pilot.press("f6")
-            await pilot.pause()
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
             assert "Anita" not in view.text and "Sophie" in view.text
             await pilot.press("f6")
             await pilot.pause()
@@ -239,6 +243,7 @@ def test_matrix_screen_cell_lists_passages_and_jumps(coded_project):
             await pilot.pause()
             screen = app.screen
             assert type(screen).__name__ == "MatrixScreen"
+            await wait_until(pilot, lambda: screen.table is not None, "the matrix shown")
             assert screen.table.columns[:3] == ["1", "2", "3"]
             grid = screen.query_one("#matrix")
             rows = [r.key for r in screen.table.rows]
@@ -261,6 +266,9 @@ def test_passages_key_falls_back_to_the_code_last_applied(coded_project):
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.press("]", "s", "c", *"caselod", "enter")
             await pilot.pause()
+            # The status line says what was done (the selection's end posts its own change after).
+            status = str(app.query_one("#status").render())
+            assert "Coded Caseload and time/Caseload (u undoes)" in status, status
             # The cursor now sits just after the coded sentence, on no coding.
             assert app.query_one(DocumentView).spans_at(app.query_one(DocumentView).cursor) == []
             await pilot.press("R")
@@ -299,7 +307,7 @@ def test_coding_in_the_pseudonymised_view_covers_the_same_original_characters(co
             await pilot.press("u")
             await pilot.pause()
             await pilot.press("f6")
-            await pilot.pause()
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
             assert app.pseudonymised and "Anita" not in view.text
             pseudonymised_words = await _code_second_sentence_of_anitas_turn(pilot, app)
             with db(coded_project) as p:
@@ -341,6 +349,7 @@ def test_project_setting_keeps_the_workspace_pseudonymised(coded_project, nlp):
         app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
         async with app.run_test(size=(120, 40)) as pilot:
             view = app.query_one(DocumentView)
+            await wait_until(pilot, lambda: view.document, "the document open")
             assert app.pseudonymised and "Anita" not in view.text
             # Code names are text too: in the codebook pane and in the margin.
             labels = [str(node.label) for node in app.query_one("#codebook-tree").root.children]
@@ -507,7 +516,7 @@ def test_f6_keeps_the_reading_position(coded_project, nlp):
             word = view.text[view.cursor:view.cursor + 12]
             before = (view.cursor_row, int(view.scroll_offset.y))
             await pilot.press("f6")
-            await pilot.pause()
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
             after = (view.cursor_row, view.text[view.cursor:view.cursor + 12])
             await pilot.press("f6")
             await pilot.pause()
@@ -552,3 +561,206 @@ def test_review_screen_fits_and_reads_cleanly(coded_project, nlp):
     row, columns, widths, table_width, footer80 = run(main((80, 24)))
     assert sum(widths[c] for c in columns[: columns.index("replacement") + 1]) <= table_width
     assert "Detect" in footer80
+
+
+# -- issue 13: the workspace asks the API; work off the UI thread -------------------
+
+
+def test_pins_are_kept_per_coder_and_survive_reopening(coded_project, monkeypatch):
+    monkeypatch.setenv("FIELDNOTES_CODER", "anna")
+
+    async def pin_the_focused_code():
+        app = FieldnotesApp(coded_project, document="p2_int_sw01.txt")
+        async with app.run_test(size=(140, 40)) as pilot:
+            pane = app.query_one("#codebook")
+            app.query_one("#codebook-tree").focus()
+            await pilot.press("down", "down", "down")
+            chosen = pane.current
+            await pilot.press("P")
+            await pilot.pause()
+            return chosen
+
+    async def reopen():
+        app = FieldnotesApp(coded_project, document="p2_int_sw01.txt")
+        async with app.run_test(size=(140, 40)) as pilot:
+            pinned = list(app.query_one("#codebook").pinned)
+            app.query_one(DocumentView).focus()
+            await pilot.press("]", "1")
+            await pilot.pause()
+            return pinned
+
+    chosen = run(pin_the_focused_code())
+    assert chosen
+    assert run(reopen()) == [chosen]
+    with db(coded_project) as p:
+        assert p.study.pinned_codes() == [chosen]
+        assert [c.code for c in p.coding.codings()] == [chosen]
+    # Another coder on the same project has pins of their own.
+    monkeypatch.setenv("FIELDNOTES_CODER", "ben")
+    assert run(reopen()) == []
+    with db(coded_project) as p:
+        assert p.study.pinned_codes() == [] and p.study.pinned_codes(coder="anna") == [chosen]
+
+
+def test_matrix_is_computed_in_a_worker_while_the_table_shows_it_is_loading(coded_project):
+    with db(coded_project) as p:
+        p.coding.autocode("Caseload", keywords=["caseload"], scope="sentence")
+
+    async def main():
+        app = FieldnotesApp(coded_project)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await pilot.press("X")
+            screen = app.screen
+            grid = screen.query_one("#matrix")
+            await wait_until(pilot, lambda: screen.table is not None and not grid.loading, "the first matrix shown")
+            first = screen.table
+            # reload() returns at once: no handler can run until this test yields
+            # to the event loop, so whatever is on screen now was drawn by reload itself.
+            screen.action_cycle_measure()
+            during = (grid.loading, screen.table is first, str(screen.query_one("#matrix-settings").render()))
+            await wait_until(pilot, lambda: screen.table is not first and not grid.loading,
+                             "the matrix for the new measure shown")
+            return during, screen.measure, str(screen.query_one("#matrix-settings").render()), grid.row_count
+
+    (loading, old_table_kept, settings_line), measure, after, rows = run(main())
+    assert loading and old_table_kept, "reload() computed the matrix on the UI thread"
+    assert settings_line.startswith("Computing the matrix")
+    assert measure == "documents" and "measure: documents" in after and rows > 0
+
+
+def test_key_attributes_in_the_panes_title_and_matrix_come_from_the_project(coded_project):
+    with db(coded_project) as p:
+        p.set_setting("key_attributes", "site, years_qualified")  # as 'fieldnotes config' sets it
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(140, 40)) as pilot:
+            table = app.query_one("#documents-table")
+            columns = [str(c.label) for c in table.columns.values()]
+            row = table.get_row("p1_int_sw01.txt")
+            title = str(app.query_one("#doc-title").render())
+            await pilot.press("X")
+            await pilot.pause()
+            return columns, row, title, app.screen.col_choices[:3]
+
+    columns, row, title, matrix_columns = run(main())
+    assert columns == ["document", "kind", "case", "site", "years_qualified", "words", "codings"]
+    assert [str(row[3]), str(row[4])] == ["Telford", "5"]
+    assert title.endswith("· site Telford, years_qualified 5"), title
+    assert matrix_columns == ["attr:site", "attr:years_qualified", "documents"]
+
+
+def test_import_prompt_takes_a_manifest(coded_project, tmp_path):
+    folder = tmp_path / "phase 4 transcripts"
+    folder.mkdir()
+    (folder / "p4_int_sw09.txt").write_text("Interviewer: Hello?\nSW: Caseload again.\n")
+    (tmp_path / "p4.csv").write_text("file,kind,phase,role\np4_int_sw09.txt,interview,4,SW CP\n")
+
+    async def main():
+        app = FieldnotesApp(coded_project)
+        async with app.run_test(size=(140, 40)) as pilot:
+            app.action_import()
+            await pilot.pause()
+            await pilot.press(*f"{folder} --manifest {tmp_path / 'p4.csv'}", "enter")
+            await wait_until(pilot, lambda: "p4_int_sw09.txt" in [str(k.value) for k in
+                                                                  app.query_one("#documents-table").rows],
+                             "the imported document listed")
+
+    run(main())
+    with db(coded_project) as p:
+        assert p.document("p4_int_sw09.txt").attributes == {"phase": 4, "role": "SW CP"}
+
+
+def test_a_burst_of_changes_and_of_progress_is_handled_once(coded_project):
+    from fieldnotes.tui.messages import ProjectChanged, WorkProgress
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            handled = []
+            app.message_signal.subscribe(app, handled.append, immediate=True)
+            # Posted without yielding, as a worker posts faster than the screen draws.
+            for n in range(1, 51):
+                app.post_message(WorkProgress(n, 50))
+            app.project_changed("Coded Caseload (u undoes)")
+            app.project_changed()
+            await pilot.pause()
+            status = str(app.query_one("#status").render())
+            bar = app.query_one("#progress")
+            return [type(m).__name__ for m in handled], bar.progress, status
+
+    handled, progress, status = run(main())
+    assert handled.count("WorkProgress") == 1 and progress == 50
+    assert handled.count("ProjectChanged") == 1
+    assert status == "@0 · Coded Caseload (u undoes)", status
+
+
+def test_a_change_by_another_process_redraws_the_workspace(coded_project):
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            assert view.spans == []
+            with db(coded_project) as p:
+                start, end = p.coding.find_text("p1_int_sw01.txt", "Okay, that's recording now.")
+                p.coding.apply_coding("p1_int_sw01.txt", "Caseload", start, end)
+            assert app.check_external_changes()
+            await wait_until(pilot, lambda: view.spans, "the other process's coding drawn")
+            return [(s.start, s.end, s.label) for s in view.spans], (start, end)
+
+    spans, (start, end) = run(main())
+    assert spans == [(start, end, "Caseload")]
+
+
+def test_f6_detects_names_in_a_new_document_in_a_worker_before_showing_it(coded_project, nlp, tmp_path):
+    with db(coded_project) as p:
+        p.pseudonyms.detect_entities(nlp=nlp)
+        p.intake.import_paths([write(tmp_path / "p9_int_sw09.txt",
+                              "Interviewer: Who supervises you?\nSW: Anita Shah does, every month.\n")])
+        assert [name for _, name, _ in p.pseudonyms.stale_documents()] == ["p9_int_sw09.txt"]
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p9_int_sw09.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            app.action_toggle_pseudonymised()
+            # Returned at once: the original is still shown, detection runs in a worker.
+            during = (app.pseudonymised, "Anita Shah" in view.text,
+                      [w.group for w in app.workers if w.is_running or w.is_finished])
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
+            return during, view.text
+
+    (pseudonymised, original_shown, groups), text = run(main())
+    assert not pseudonymised and original_shown, "F6 detected names on the UI thread"
+    assert "detection" in groups
+    assert "Anita" not in text and "Shah" not in text
+    with db(coded_project) as p:
+        assert p.pseudonyms.stale_documents() == []
+
+
+def test_a_jump_to_a_new_document_in_the_pseudonymised_view_waits_for_detection(coded_project, nlp, tmp_path):
+    from fieldnotes.tui.messages import Jump
+
+    with db(coded_project) as p:
+        p.pseudonyms.detect_entities(nlp=nlp)
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(120, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            await pilot.press("f6")
+            await wait_until(pilot, lambda: app.pseudonymised, "the pseudonymised view shown")
+            # Another process imports a document naming someone, and codes in it.
+            with db(coded_project) as p:
+                p.intake.import_paths([write(tmp_path / "p9_int_sw09.txt",
+                                      "Interviewer: Who supervises you?\nSW: Anita Shah does, every month.\n")])
+                start, end = p.coding.find_text("p9_int_sw09.txt", "Anita Shah does, every month.")
+            app.jump(Jump("p9_int_sw09.txt", start, end))
+            during = view.document
+            await wait_until(pilot, lambda: view.document == "p9_int_sw09.txt", "the new document open")
+            return during, app.pseudonymised, view.text, view.text[slice(*view.selection)]
+
+    during, pseudonymised, text, selected = run(main())
+    assert during == "p1_int_sw01.txt", "the jump detected names on the UI thread"
+    assert pseudonymised and "Anita" not in text
+    assert selected.endswith(" does, every month.") and selected.startswith("[")

@@ -21,6 +21,7 @@ from fieldnotes.tui.screens.retrieval import RetrievalScreen, parse_filter
 from fieldnotes.tui.screens.search import SearchScreen
 
 from conftest import write
+from waiting import wait_until
 
 SIZE = (100, 30)
 
@@ -249,10 +250,7 @@ def test_search_enter_shows_hits_then_jumps_to_the_first(study):
 
     async def script(pilot, screen):
         await pilot.press(*"caseload", "enter")
-        for _ in range(100):  # wait for the hits (bounded), not for a fixed time
-            if screen._hits:
-                break
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: screen._hits, "search hits listed")
         seen["status"] = label_text(screen, "#search-status")
         seen["options"] = option_texts(screen)
         seen["first"] = screen._hits[0]

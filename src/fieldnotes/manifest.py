@@ -352,3 +352,32 @@ def read_manifest(path: Path) -> Manifest:
         listed = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
         raise FieldnotesError(f"The manifest {path} has problems: {listed}. Fix them and import again.")
     return Manifest(path=path, rows=rows, types=types)
+
+
+_MANIFEST_OPTION = re.compile(r"(?:^|\s)--manifest(?:=|\s+|$)")
+
+
+def parse_import_request(text: str) -> tuple[Path, Path | None]:
+    """What to import and its manifest, typed on one line as the workspace
+    asks for them: ``PATH`` or ``PATH --manifest FILE`` (or ``--manifest=FILE``).
+
+    A path may hold spaces ("Phase 2 transcripts") and may be quoted; ``~``
+    is the home folder. One line for each mistake, saying what to type."""
+    parts = _MANIFEST_OPTION.split(text.strip())
+    if len(parts) > 2:
+        raise FieldnotesError("Give --manifest once, for example: transcripts/ --manifest participants.csv")
+    path = _unquote(parts[0])
+    manifest = _unquote(parts[1]) if len(parts) == 2 else None
+    if not path:
+        raise FieldnotesError("Name the file or folder to import first, for example: "
+                              "transcripts/ --manifest participants.csv")
+    if manifest == "":
+        raise FieldnotesError("Name the manifest after --manifest, for example: transcripts/ --manifest participants.csv")
+    return Path(path).expanduser(), Path(manifest).expanduser() if manifest else None
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1].strip()
+    return value

@@ -27,6 +27,7 @@ from fieldnotes.coding.memos import MemoService
 from fieldnotes.coding.service import CodingService
 from fieldnotes.pseudonymise.service import PseudonymService
 from fieldnotes.reading import ReadingService
+from fieldnotes.study import StudyService
 from fieldnotes.history import History
 from fieldnotes.intake import Intake
 from fieldnotes.attributes import PSEUDO_ATTRIBUTES, Attributes
@@ -58,6 +59,7 @@ class Project:
         self.memos = MemoService(self)
         self.pseudonyms = PseudonymService(self)
         self.reading = ReadingService(self)
+        self.study = StudyService(self)
 
     @property
     def db(self):

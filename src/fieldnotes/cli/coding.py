@@ -726,13 +726,15 @@ def config(project, key, value, coder) -> None:
     """Show or change a project setting. 'view pseudonymised' makes the
     workspace open in, and stay in, the pseudonymised view, and makes every
     command that prints document text (show, search, passages, code list)
-    print it pseudonymised; 'view original' undoes it.
+    print it pseudonymised; 'view original' undoes it. 'key_attributes'
+    names the attributes shown first (documents pane and list, matrix).
 
     \b
     Example:
       fieldnotes config study.fnp view pseudonymised
       fieldnotes config study.fnp view
       fieldnotes config study.fnp view original --coder "Sam Lee"
+      fieldnotes config study.fnp key_attributes "phase,role,site"
     """
     with open_project(project) as proj:
         if key == "view":
@@ -747,7 +749,9 @@ def config(project, key, value, coder) -> None:
             return
         if coder:
             raise FieldnotesError("--coder goes with the 'view' setting only.")
-        if key and value is not None:
+        if key == "key_attributes" and value is not None:
+            proj.study.set_key_attributes(value)  # refuses an attribute the project does not have
+        elif key and value is not None:
             proj.set_setting(key, value)
         rows = proj.settings() if not key else {key: proj.setting(key)}
     for k, v in rows.items():

@@ -116,6 +116,8 @@ def documents(project: str, where: tuple[str, ...], as_json: bool) -> None:
     """
     with open_project(project) as proj:
         docs = proj.documents(parse_where(where))
+        # One column per attribute, the study's key attributes first.
+        names = proj.study.ordered_attributes(k for d in docs for k in d.attributes)
     if as_json:
         print_json([asdict(d) for d in docs])
         return
@@ -125,17 +127,12 @@ def documents(project: str, where: tuple[str, ...], as_json: bool) -> None:
     for col, justify in [("document", "left"), ("kind", "left"), ("words", "right"), ("turns", "right"),
                          ("codings", "right"), ("cases", "left")]:
         table.add_column(col, justify=justify, no_wrap=col in {"document", "kind"})
-    # One column per attribute, in the order researchers usually read them.
-    names = sorted({k for d in docs for k in d.attributes}, key=lambda k: (k not in _FIRST, _FIRST.get(k, 0), k))
     for name in names:
         table.add_column(name.replace("_", " "), overflow="fold")
     for d in docs:
         table.add_row(escape(d.name), d.kind, f"{d.words:,}", str(d.turns), str(d.codings),
                       escape(", ".join(d.cases)), *(escape(str(d.attributes.get(n, ""))) for n in names))
     console().print(table)
-
-
-_FIRST = {"phase": 0, "role": 1, "years_qualified": 2, "team": 3, "site": 4}
 
 
 @cli.command()
@@ -475,13 +472,13 @@ def demo(target: str | None, rebuild: bool, no_open: bool) -> None:
     with Project.open(path) as proj:
         _print_info(proj.info())
         docs = proj.documents()
+        keys = proj.study.key_attributes(limit=2)
     from rich.table import Table
 
     table = Table(title="Documents", title_justify="left")
-    for col in ("document", "kind", "words", "phase", "role"):
+    for col in ("document", "kind", "words", *keys):
         table.add_column(col, justify="right" if col == "words" else "left")
     for d in docs:
-        table.add_row(escape(d.name), d.kind, f"{d.words:,}", str(d.attributes.get("phase", "")),
-                      escape(str(d.attributes.get("role", ""))))
+        table.add_row(escape(d.name), d.kind, f"{d.words:,}", *(escape(str(d.attributes.get(k, ""))) for k in keys))
     out.print(table)
     out.print(f"Open it with: fieldnotes open {escape(str(path))}   (or: fieldnotes search {escape(str(path))} caseload)")

@@ -1,14 +1,18 @@
 """The fieldnotes workspace: documents, the reading pane and the codebook.
 
 The app holds one :class:`~fieldnotes.project.Project` opened in the UI
-thread; long work (import, autocoding) runs in thread workers that open their
-own connection and report back with messages. Errors become notifications.
+thread; long work (import, autocoding, detection for the pseudonymised view;
+the matrix in its screen) runs in thread workers that open their own
+connection and only post messages, which handlers show. Every change, made
+here, by a worker or by another process, posts :class:`ProjectChanged`, whose
+one handler redraws the panes. The rules (pins, key attributes, what an
+import line means) are the project API's (``project.study``,
+:func:`fieldnotes.manifest.parse_import_request`). Errors become notifications.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 from rich.text import Text
@@ -21,7 +25,7 @@ from textual.worker import get_current_worker
 
 from fieldnotes.project import Project
 from fieldnotes.tui.commands import FieldnotesCommands
-from fieldnotes.tui.messages import Jump, PickResult, WorkDone, WorkProgress
+from fieldnotes.tui.messages import DetectionReady, Jump, PickResult, ProjectChanged, WorkDone, WorkProgress
 from fieldnotes.tui.widgets.codebook_pane import CodebookPane
 from fieldnotes.tui.widgets.document_view import DocumentView, Span
 from fieldnotes.tui.widgets.documents_pane import DocumentsPane
@@ -101,6 +105,12 @@ class FieldnotesApp(App):
         self.pseudonymised = False
         #: The project setting 'view': this coder sees only pseudonymised text.
         self.pseudonymised_only = self.project.reading.shows_pseudonymised()
+        #: ((document, cursor), text): what the last change did, said in the status line.
+        self._note: tuple | None = None
+        #: Whether a worker has loaded the language model in this process (F6 then needs none).
+        self._pipeline_ready = False
+        #: What to do once the detection worker has finished (open a document, switch to F6 ...).
+        self._after_detection: list = []
         self.sub_title = self.project_path.name + ("  (pseudonymised view only)" if self.pseudonymised_only else "")
 
     # -- layout -----------------------------------------------------------------
@@ -189,28 +199,36 @@ class FieldnotesApp(App):
         if self.view.document and self.view.document not in {d.name for d in self.project.documents()}:
             self.notify(f"{self.view.document} was deleted by another process.", severity="warning")
             self.view.load("", "", [], [])
-        self.refresh_after_change()
+        self.project_changed()
 
     # -- documents ----------------------------------------------------------------
 
     @guarded
     def open_document(self, name: str, *, pseudonymised: bool | None = None, original_cursor: int = 0,
-                      row: int | None = None) -> None:
+                      row: int | None = None) -> bool:
         """Show a document in the current text (original or pseudonymised;
         always pseudonymised under the project's 'view' setting), the cursor
-        at ``original_cursor`` (a stored offset) on screen row ``row``."""
-        pseudonymised = self.pseudonymised if pseudonymised is None else pseudonymised
-        reading = self.project.reading.reading_text(name, pseudonymised=pseudonymised or self.pseudonymised_only)
+        at ``original_cursor`` (a stored offset) on screen row ``row``.
+
+        False when the pseudonymised text needs detection first: a worker
+        runs it and the document opens after (see :meth:`_view_ready`)."""
+        pseudonymised = (self.pseudonymised if pseudonymised is None else pseudonymised) or self.pseudonymised_only
+        if pseudonymised and not self._view_ready(lambda: self.open_document(
+                name, pseudonymised=True, original_cursor=original_cursor, row=row)):
+            return False
+        reading = self.project.reading.reading_text(name, pseudonymised=pseudonymised)
         self.reading = reading
         self.pseudonymised = reading.pseudonymised
         self.view.load(reading.document, reading.text, reading.turns, self._spans(reading.document),
                        cursor=reading.offset_to_view(original_cursor), row=row)
         self._show_title()
         self._update_status()
+        return True
 
     def _show_title(self) -> None:
         doc = self.project.reading.document_as_read(self.reading.document, pseudonymised=self.pseudonymised)
-        attrs = ", ".join(f"{k} {v}" for k, v in doc.attributes.items() if k in {"phase", "role", "years_qualified"})
+        keys = self.project.study.key_attributes(limit=3)
+        attrs = ", ".join(f"{k} {doc.attributes[k]}" for k in keys if k in doc.attributes)
         # A Text, not markup: the name and attributes come from files.
         parts: list = [(" PSEUDONYMISED ", "reverse"), " "] if self.pseudonymised else []
         parts.append((shown(doc.name), "bold"))
@@ -229,15 +247,30 @@ class FieldnotesApp(App):
         return [Span(*(to_view(start, end) if to_view else (start, end)), coding_id, code_id, *info[code_id])
                 for coding_id, code_id, start, end in self.project.coding.coding_spans(document)]
 
-    def refresh_after_change(self) -> None:
-        """Codings or codes changed: redraw the shading and the counts.
+    def project_changed(self, note: str | None = None) -> None:
+        """Say that the project changed (here, in a worker or in another
+        process); the panes refresh in the handler, once for a burst of changes."""
+        self.post_message(ProjectChanged(note))
+
+    @on(ProjectChanged)
+    def _project_changed(self, message: ProjectChanged) -> None:
+        """Redraw the shading, the counts and the pins, then say what happened.
 
         The panes update their counts in place when they can; rebuilding them
         would cost a layout pass on every coding."""
+        if self.pseudonymised_only and not self._view_ready(lambda: self.project_changed(message.note)):
+            return  # the panes show pseudonymised names: new documents are checked first, in a worker
         if self.view.document:
             self.view.set_spans(self._spans(self.view.document))
-        self.query_one(CodebookPane).refresh_counts()
+        codebook = self.query_one(CodebookPane)
+        codebook.pinned = self.project.study.pinned_codes()  # a renamed or deleted code moves or leaves its key
+        codebook.refresh_counts()
         self.query_one(DocumentsPane).refresh_counts()
+        if message.note:
+            # Said in the status line rather than a toast (a toast costs a
+            # layout pass, and the margin already shows the change), where it
+            # stays until the cursor moves.
+            self._note = ((self.view.document, self.view.cursor), message.note)
         self._update_status()
 
     @on(DocumentsPane.Opened)
@@ -256,6 +289,8 @@ class FieldnotesApp(App):
             return
         turn = next((t for t in view.turns if t.start <= view.cursor < max(t.end, t.start + 1)), None)
         parts = [f"@{view.cursor}"]
+        if self._note is not None and self._note[0] == (view.document, view.cursor) and not view.selection:
+            parts.append(self._note[1])  # what the last change did, until the cursor moves on
         if turn and turn.speaker:
             parts.append(turn.speaker)
         if view.selection:
@@ -308,11 +343,7 @@ class FieldnotesApp(App):
         coding, new = self.project.coding.apply_coding(self.view.document, code, start, end)
         self.recent = [coding.code] + [p for p in self.recent if p != coding.code][:19]
         self.view.action_clear_selection()
-        self.refresh_after_change()
-        # Said in the status line rather than a toast: a toast costs a layout
-        # pass, and the margin already shows the new code.
-        self.query_one("#status", Static).update(
-            ("Coded " if new else "Already coded ") + f"{coding.code} (u undoes)", layout=False)
+        self.project_changed(("Coded " if new else "Already coded ") + f"{coding.code} (u undoes)")
 
     @guarded
     def action_apply_pinned(self, number: int) -> None:
@@ -343,7 +374,7 @@ class FieldnotesApp(App):
     @guarded
     def _remove(self, coding_id: int) -> None:
         gone = self.project.coding.remove_coding(coding_id)
-        self.refresh_after_change()
+        self.project_changed()
         self.notify(f"Removed {gone.code} (u to undo)", timeout=2)
 
     @guarded
@@ -393,13 +424,13 @@ class FieldnotesApp(App):
     @guarded
     def action_undo(self) -> None:
         summary = self.project.history.undo()
-        self.refresh_after_change()
+        self.project_changed()
         self.notify(f"Undone: {summary}", timeout=3)
 
     @guarded
     def action_redo(self) -> None:
         summary = self.project.history.redo()
-        self.refresh_after_change()
+        self.project_changed()
         self.notify(f"Redone: {summary}", timeout=3)
 
     # -- jumping ------------------------------------------------------------------
@@ -408,7 +439,11 @@ class FieldnotesApp(App):
         if target is None:
             return
         if target.document != self.view.document:
-            self.open_document(target.document)
+            opened = self.open_document(target.document)
+            if opened is False:
+                self._after_detection[-1] = lambda: self.jump(target)  # instead of only opening it
+            if not opened:
+                return
         # Targets are stored offsets; the view may be the pseudonymised text.
         start, end = self.reading.to_view(target.start, target.end) if self.reading else (target.start, target.end)
         self.view.select(start, end)
@@ -425,7 +460,7 @@ class FieldnotesApp(App):
         from fieldnotes.tui.screens.disagreements import DisagreementScreen
 
         def back(target: Jump | None) -> None:
-            self.refresh_after_change()
+            self.project_changed()
             self.jump(target)
 
         self.push_screen(DisagreementScreen(self.project), callback=back)
@@ -438,7 +473,7 @@ class FieldnotesApp(App):
         from fieldnotes.tui.screens.pseudo import PseudoScreen
 
         def back(target: Jump | None) -> None:
-            self.refresh_after_change()
+            self.project_changed()
             self.jump(target)
 
         self.push_screen(PseudoScreen(self.project), callback=back)
@@ -455,6 +490,8 @@ class FieldnotesApp(App):
                         severity="warning", timeout=5)
             return
         pseudonymised = not self.pseudonymised
+        if pseudonymised and not self._view_ready(self.action_toggle_pseudonymised):
+            return
         if pseudonymised:
             # The same view every export takes: detection is brought up to
             # date first (a new or changed document is never shown unmasked);
@@ -466,6 +503,57 @@ class FieldnotesApp(App):
                 self.notify(pseudo.detection.line(), timeout=6)
         self.open_document(view.document, pseudonymised=pseudonymised,
                            original_cursor=self.reading.offset_to_original(view.cursor), row=view.cursor_row)
+
+    def _view_ready(self, then) -> bool:
+        """True when pseudonymised text can be shown now. Otherwise loading
+        the language model or detecting names in new or changed documents
+        would take seconds: a worker does that, ``then`` runs once it has,
+        and this returns False."""
+        stale = len(self.project.pseudonyms.stale_documents())
+        if self._pipeline_ready and not stale:
+            return True
+        if then not in self._after_detection:  # F6 pressed twice while waiting switches once
+            self._after_detection.append(then)
+        if not any(w.group == "detection" and w.is_running for w in self.workers):
+            self.notify(f"Detecting names in {stale} new or changed document(s) first…" if stale else
+                        "Loading the language model for the pseudonymised view…", timeout=4)
+            self.detection_worker()
+        return False
+
+    @work(thread=True, exclusive=True, group="detection")
+    def detection_worker(self) -> None:
+        """Bring detection up to date and load the language model for this
+        process, on a connection of its own; it only posts messages."""
+        worker = get_current_worker()
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(WorkProgress(done, total))
+            if worker.is_cancelled:
+                raise InterruptedError
+
+        try:
+            with Project.open(self.project_path, self.project.coder) as project:
+                view = project.pseudonyms.pseudonymised_view(progress=progress)
+            self.post_message(DetectionReady(view.detection.line() if view.detection.checked else None))
+        except InterruptedError:
+            self.post_message(DetectionReady(cancelled=True))
+        except Exception as exc:  # noqa: BLE001 - reported, and the original text stays on screen
+            self.post_message(DetectionReady(error=exc))
+
+    @on(DetectionReady)
+    def _detection_ready(self, message: DetectionReady) -> None:
+        self.query_one("#progress", ProgressBar).display = False
+        pending, self._after_detection = self._after_detection, []
+        if message.error is not None:
+            self.report_error(message.error)
+        elif message.cancelled:
+            self.notify("Cancelled: no pseudonymised text is shown until names are detected.", timeout=4)
+        else:
+            self._pipeline_ready = True
+            if message.text:
+                self.notify(shown(message.text), timeout=6, markup=False)
+            for then in pending:
+                then()
 
     def action_search(self) -> None:
         from fieldnotes.tui.screens.search import SearchScreen
@@ -544,7 +632,7 @@ class FieldnotesApp(App):
     @guarded
     def _run(self, callback, value) -> None:
         callback(value)
-        self.refresh_after_change()
+        self.project_changed()
 
     def _current_code(self) -> str | None:
         path = self.query_one(CodebookPane).current
@@ -626,10 +714,9 @@ class FieldnotesApp(App):
     # -- pins -------------------------------------------------------------------------
 
     def _load_pins(self) -> None:
-        guids = json.loads(self.project.setting("pinned_codes", "[]") or "[]")
-        by_guid = {c.guid: c.path for c in self.project.codebook.codes(counts=False)}
+        """Show this coder's pinned codes, as the project keeps them."""
         pane = self.query_one(CodebookPane)
-        pane.pinned = [by_guid[g] for g in guids if g in by_guid][:9]
+        pane.pinned = self.project.study.pinned_codes()
         pane.reload()
 
     @guarded
@@ -637,21 +724,9 @@ class FieldnotesApp(App):
         path = self._current_code()
         if not path:
             return
-        pane = self.query_one(CodebookPane)
-        codes = {c.path: c.guid for c in self.project.codebook.codes(counts=False)}
-        pins = [p for p in pane.pinned if p in codes]
-        if path in pins:
-            pins.remove(path)
-            self.notify(f"Unpinned {path}", timeout=2)
-        elif len(pins) >= 9:
-            self.notify("Nine codes are pinned already; unpin one first.", severity="warning")
-            return
-        else:
-            pins.append(path)
-            self.notify(f"Pinned {path} to key {len(pins)}", timeout=2)
-        self.project.set_setting("pinned_codes", json.dumps([codes[p] for p in pins]))
-        pane.pinned = pins
-        pane.reload(keep=path)
+        key = self.project.study.toggle_pin(path)
+        self.notify(f"Pinned {path} to key {key}" if key else f"Unpinned {path}", timeout=2)
+        self.project_changed()
 
     # -- long work in workers ------------------------------------------------------------
 
@@ -659,8 +734,10 @@ class FieldnotesApp(App):
         self._prompt("Import files or a folder (path; add ' --manifest FILE' for a manifest)", self._start_import)
 
     def _start_import(self, value: str) -> None:
-        parts = value.split(" --manifest ")
-        self.import_worker(parts[0].strip(), parts[1].strip() if len(parts) > 1 else None)
+        from fieldnotes.manifest import parse_import_request
+
+        path, manifest = parse_import_request(value)  # a mistake is a notification (_run)
+        self.import_worker(str(path), str(manifest) if manifest else None)
 
     @work(thread=True, exclusive=True, group="import")
     def import_worker(self, path: str, manifest: str | None) -> None:
@@ -709,7 +786,7 @@ class FieldnotesApp(App):
             self.report_error(message.error)
         elif message.text:
             self.notify(shown(message.text), severity=message.severity, timeout=message.timeout, markup=False)
-        self.refresh_after_change()
+        self.project_changed()
 
     def action_autocode(self) -> None:
         from fieldnotes.tui.screens.picker import CodePicker

@@ -26,7 +26,24 @@ class PickResult:
 
 
 class ProjectChanged(Message):
-    """Codes, codings or memos changed: panes refresh their counts."""
+    """The project changed (a coding, a code, a pin, an import; here or in
+    another process): the app's handler redraws the shading, counts and pins,
+    then shows ``note`` in the status line. A burst of them is handled once
+    (a newer one replaces one still queued), with the newest note given."""
+
+    def __init__(self, note: str | None = None) -> None:
+        super().__init__()
+        self.note = note
+
+    def can_replace(self, message: Message) -> bool:
+        # Textual asks the older message whether a newer queued one supersedes
+        # it. The newer one takes over this note unless it has its own, so a
+        # note is never lost to a change that says nothing.
+        if not isinstance(message, ProjectChanged):
+            return False
+        if message.note is None:
+            message.note = self.note
+        return True
 
 
 class WorkProgress(Message):
@@ -43,6 +60,7 @@ class WorkProgress(Message):
         self.visible = visible
 
     def can_replace(self, message: Message) -> bool:
+        # Textual asks the older message whether a newer queued one supersedes it.
         return isinstance(message, WorkProgress)
 
 
@@ -57,3 +75,15 @@ class WorkDone(Message):
         self.severity = severity
         self.error = error
         self.timeout = timeout
+
+
+class DetectionReady(Message):
+    """A worker brought detection up to date for the pseudonymised view:
+    ``text`` says what it did (None when nothing was new); or it was
+    ``cancelled``, or stopped with ``error`` (the original text stays)."""
+
+    def __init__(self, text: str | None = None, *, error: Exception | None = None, cancelled: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.error = error
+        self.cancelled = cancelled

@@ -1,18 +1,24 @@
 """The matrix screen: a theme matrix (codes x documents, cases or attribute
 values) with heat-shaded cells; Enter on a cell lists its passages, Enter on a
-passage jumps to it."""
+passage jumps to it.
+
+The matrix is computed in a thread worker on a connection of its own (a large
+project takes seconds, and the pseudonymised labels may first bring detection
+up to date); the table shows a loading state meanwhile, and the handler of
+:class:`MatrixScreen.Ready` shows the result."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from fieldnotes.analysis.matrix import MEASURES
-from fieldnotes.errors import FieldnotesError
 from fieldnotes.export.tables import heat_step
 from fieldnotes.tui.messages import Jump
 
@@ -36,12 +42,15 @@ class MatrixScreen(Screen[Jump | None]):
         #: A cell's passages are listed in pseudonymised words.
         self.pseudonymised = pseudonymised
         attrs = [f"attr:{v.name}" for v in project.attributes.variables()]
-        preferred = [a for a in ("attr:phase", "attr:role") if a in attrs]
+        # The study's first two key attributes (phase and role by default) come first.
+        preferred = [f"attr:{name}" for name in project.study.key_attributes(limit=2)]
         self.col_choices = preferred + ["documents", "cases"] + [a for a in attrs if a not in preferred]
         self.cols = self.col_choices[0]
         self.measure = "passages"
         self.percent = False
+        #: The matrix on screen, and the settings it was computed for.
         self.table = None
+        self._shown: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -55,20 +64,65 @@ class MatrixScreen(Screen[Jump | None]):
         self.reload()
         self.query_one(DataTable).focus()
 
-    def reload(self) -> None:
-        from fieldnotes.analysis.matrix import code_matrix
+    class Ready(Message):
+        """A matrix computed by the worker for ``settings`` (columns, measure,
+        percent), or the error that stopped it."""
 
-        try:
-            table = code_matrix(self.project, cols=self.cols, measure=self.measure, percent=self.percent)
-            # Through the pseudonymised view, which refuses when detection cannot run.
-            self.table = self.project.pseudonyms.pseudonymise_table(table)
-        except FieldnotesError as exc:
-            self.notify(str(exc), severity="error")
-            return
+        def __init__(self, settings: tuple, table=None, error: Exception | None = None) -> None:
+            super().__init__()
+            self.settings = settings
+            self.table = table
+            self.error = error
+
+    @property
+    def settings(self) -> tuple:
+        return (self.cols, self.measure, self.percent)
+
+    def reload(self) -> None:
+        """Compute the matrix for the current settings off the UI thread; the
+        table shows a loading state until :meth:`_ready` shows it."""
+        self.query_one(DataTable).loading = True
+        # The labels are pseudonymised: new or changed documents are checked for names first.
+        stale = len(self.project.pseudonyms.stale_documents())
         self.query_one("#matrix-settings", Static).update(
-            f"[b]{self.table.title}[/b]   columns: {self.cols} · measure: {self.measure}"
-            + (" · % of column" if self.percent else "") + " · pseudonymised labels", layout=False)
+            f"Detecting names in {stale} new or changed document(s), then the matrix…" if stale else
+            f"Computing the matrix: columns {self.cols} · measure {self.measure}…", layout=False)
+        self._compute(self.settings)
+
+    @work(thread=True, exclusive=True, group="matrix")
+    def _compute(self, settings: tuple) -> None:
+        """In a worker thread, on a connection of its own: it only posts a message."""
+        from fieldnotes.analysis.matrix import code_matrix
+        from fieldnotes.project import Project
+
+        cols, measure, percent = settings
+        try:
+            with Project.open(self.project.path, self.project.coder) as project:
+                table = code_matrix(project, cols=cols, measure=measure, percent=percent)
+                # Through the pseudonymised view, which refuses when detection cannot run.
+                table = project.pseudonyms.pseudonymise_table(table)
+        except Exception as exc:  # noqa: BLE001 - shown to the researcher in the handler
+            self.post_message(self.Ready(settings, error=exc))
+            return
+        self.post_message(self.Ready(settings, table))
+
+    @on(Ready)
+    def _ready(self, message: Ready) -> None:
+        if message.settings != self.settings:
+            return  # computed for settings changed since; their own worker follows
         grid = self.query_one(DataTable)
+        grid.loading = False
+        if message.error is not None:
+            self.notify(str(message.error), severity="error")
+            if self._shown is None:
+                self.query_one("#matrix-settings", Static).update("No matrix: see the message.", layout=False)
+            else:  # the matrix on screen stays, with its own settings
+                self.cols, self.measure, self.percent = self._shown
+                self._show_settings()
+            return
+        self.table = message.table
+        self._shown = message.settings
+        self._show_settings()
         grid.clear(columns=True)
         grid.add_column(self.table.corner or "Code", key="__row__")
         for i, column in enumerate(self.table.columns):
@@ -84,6 +138,11 @@ class MatrixScreen(Screen[Jump | None]):
                 cells.append(Text(_fmt(self.table.row_totals[r], self.percent), style="bold"))
             grid.add_row(*cells, key=str(r))
 
+    def _show_settings(self) -> None:
+        self.query_one("#matrix-settings", Static).update(
+            f"[b]{self.table.title}[/b]   columns: {self.cols} · measure: {self.measure}"
+            + (" · % of column" if self.percent else "") + " · pseudonymised labels", layout=False)
+
     def action_cycle_cols(self) -> None:
         self.cols = self.col_choices[(self.col_choices.index(self.cols) + 1) % len(self.col_choices)]
         self.reload()
@@ -97,8 +156,8 @@ class MatrixScreen(Screen[Jump | None]):
         self.reload()
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
-        if self.table is None:
-            return
+        if self.table is None or self._shown != self.settings:
+            return  # nothing shown yet, or a new matrix is on its way
         row, col = event.coordinate.row, event.coordinate.column - 1
         if not (0 <= row < len(self.table.rows)) or not (0 <= col < len(self.table.columns)):
             return

@@ -1,4 +1,5 @@
-"""The documents pane: every document with kind, cases, phase, role, words
+"""The documents pane: every document with kind, cases, the study's first
+two key attributes (phase and role unless the project names others), words
 and codings; sortable, with a filter box (words, or ``name=value`` terms)."""
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ class DocumentsPane(Vertical):
         Binding("o", "cycle_sort", "Sort", id="documents.sort"),
         Binding("slash", "focus_filter", "Filter", show=False, id="documents.filter"),
     ]
-    COLUMNS = ("document", "kind", "case", "phase", "role", "words", "codings")
+    #: The columns around the key attributes, which come from the project.
+    LEADING = ("document", "kind", "case")
+    TRAILING = ("words", "codings")
+    #: How many key attributes the pane has room for.
+    KEY_ATTRIBUTES = 2
 
     class Opened(Message):
         def __init__(self, document: str) -> None:
@@ -57,6 +62,9 @@ class DocumentsPane(Vertical):
         self.pseudonymised = pseudonymised
         self._sort = 0
         self._rows: list = []
+        #: The study's key attributes shown as columns (``project.study``).
+        self.attributes = tuple(project.study.key_attributes(limit=self.KEY_ATTRIBUTES))
+        self.columns = (*self.LEADING, *self.attributes, *self.TRAILING)
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: words or phase=2 role=SW CP", id="documents-filter")
@@ -65,7 +73,7 @@ class DocumentsPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for column in self.COLUMNS:
+        for column in self.columns:
             table.add_column(column, key=column)
         self.reload()
 
@@ -83,15 +91,16 @@ class DocumentsPane(Vertical):
         if free:
             low = free.casefold()
             docs = [d for d in docs if low in " ".join([d.name, d.kind, *d.cases, *map(str, d.attributes.values())]).casefold()]
-        key = self.COLUMNS[self._sort]
-        docs.sort(key=lambda d: _sort_value(d, key), reverse=key in {"words", "codings"})
+        key = self.columns[self._sort]
+        docs.sort(key=lambda d: _sort_value(d, key), reverse=key in self.TRAILING)
         self._rows = docs
         current = keep or self.current
         table.clear()
         for d in docs:
             # A Text, not a str: a file name is neither markup nor terminal control.
-            table.add_row(Text(visible_controls(d.name)), d.kind, ", ".join(d.cases), str(d.attributes.get("phase", "")),
-                          str(d.attributes.get("role", "")), f"{d.words:,}", str(d.codings), key=d.name)
+            table.add_row(Text(visible_controls(d.name)), d.kind, ", ".join(d.cases),
+                          *(Text(visible_controls(str(d.attributes.get(a, "")))) for a in self.attributes),
+                          f"{d.words:,}", str(d.codings), key=d.name)
         if current is not None:
             try:
                 table.move_cursor(row=table.get_row_index(current))
@@ -134,13 +143,13 @@ class DocumentsPane(Vertical):
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
-        self._sort = self.COLUMNS.index(str(event.column_key.value))
+        self._sort = self.columns.index(str(event.column_key.value))
         self.reload()
 
     def action_cycle_sort(self) -> None:
-        self._sort = (self._sort + 1) % len(self.COLUMNS)
+        self._sort = (self._sort + 1) % len(self.columns)
         self.reload()
-        self.notify(f"Sorted by {self.COLUMNS[self._sort]}", timeout=1.5)
+        self.notify(f"Sorted by {self.columns[self._sort]}", timeout=1.5)
 
     def action_focus_filter(self) -> None:
         self.query_one(Input).focus()
@@ -153,6 +162,6 @@ def _sort_value(doc, key: str):
         return (doc.kind, doc.name)
     if key == "case":
         return (", ".join(doc.cases), doc.name)
-    if key in {"phase", "role"}:
-        return (str(doc.attributes.get(key, "")), doc.name)
-    return getattr(doc, key)
+    if key in {"words", "codings"}:
+        return getattr(doc, key)
+    return (str(doc.attributes.get(key, "")), doc.name)  # a key attribute

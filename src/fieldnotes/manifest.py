@@ -256,6 +256,30 @@ def _speakers(cases: list[str], speaker_cell: Any) -> tuple[list[str], dict[str,
 
 def read_manifest(path: Path) -> Manifest:
     """Read and check a manifest; every problem is reported with its line."""
+    numbers, table = _read_rows(path)
+    header = [str(c).strip() if c is not None else "" for c in table[0]]
+    columns = _Columns.of(path, header)
+    body = table[1:]
+    types = {columns.names[i]: infer_type([_cell(r, i) for r in body]) for i in columns.attributes}
+    problems = _stray_values(header, numbers[1:], body)
+    rows: dict[str, ManifestRow] = {}
+    for number, row in zip(numbers[1:], body):
+        read = _read_row(number, row, columns, types, problems)
+        if read is None:
+            continue
+        key = read.file.casefold()
+        if key in rows:
+            problems.append(f"line {number}: '{read.file}' is listed twice (first on line {rows[key].line})")
+            continue
+        rows[key] = read
+    if problems:
+        listed = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
+        raise FieldnotesError(f"The manifest {path} has problems: {listed}. Fix them and import again.")
+    return Manifest(path=path, rows=rows, types=types)
+
+
+def _read_rows(path: Path) -> tuple[list[int], list[list[Any]]]:
+    """The non-blank rows of the file and the line number of each."""
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv", ".txt"}:
         table = _read_csv(path)
@@ -268,12 +292,47 @@ def read_manifest(path: Path) -> Manifest:
     table = [table[n - 1] for n in numbers]
     if not table:
         raise FieldnotesError(f"The manifest {path} is empty; it needs a header row and one row per file.")
-    header = [str(c).strip() if c is not None else "" for c in table[0]]
-    lowered = [h.casefold().replace(" ", "_") for h in header]
-    # Attribute names ignore case and spaces ("Years qualified" is
-    # years_qualified), so "Role", "role" and "ROLE" would name one attribute
-    # and all but the last column would be lost. Which one the researcher
-    # meant cannot be guessed: say so instead.
+    return numbers, table
+
+
+def _cell(row: list[Any], i: int | None) -> Any:
+    return row[i] if i is not None and i < len(row) else None
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Which column holds what."""
+
+    file: int
+    kind: int | None
+    case: int | None
+    speaker: int | None
+    attributes: list[int]
+    names: dict[int, str]          # attribute column -> attribute name
+
+    @classmethod
+    def of(cls, path: Path, header: list[str]) -> _Columns:
+        lowered = [h.casefold().replace(" ", "_") for h in header]
+        _refuse_clashes(path, header, lowered)
+        try:
+            file_col = next(i for i, h in enumerate(lowered) if h in FILE_COLUMNS)
+        except StopIteration:
+            raise FieldnotesError(
+                f"The manifest {path} has no column headed 'file', 'filename' or 'document' "
+                f"(its columns are: {', '.join(h for h in header if h) or 'none'})."
+            ) from None
+        kind_col = lowered.index("kind") if "kind" in lowered else None
+        case_col = next((i for i, h in enumerate(lowered) if h in CASE_COLUMNS), None)
+        speaker_col = next((i for i, h in enumerate(lowered) if h in SPEAKER_COLUMNS), None)
+        attr_cols = [i for i, h in enumerate(header) if h and i not in {file_col, kind_col, case_col, speaker_col}]
+        return cls(file_col, kind_col, case_col, speaker_col, attr_cols, {i: lowered[i] for i in attr_cols})
+
+
+def _refuse_clashes(path: Path, header: list[str], lowered: list[str]) -> None:
+    """Attribute names ignore case and spaces ("Years qualified" is
+    years_qualified), so "Role", "role" and "ROLE" would name one attribute
+    and all but the last column would be lost. Which one the researcher
+    meant cannot be guessed: say so instead."""
     seen: dict[str, int] = {}
     clashes: list[str] = []
     for i, h in enumerate(lowered):
@@ -288,70 +347,49 @@ def read_manifest(path: Path) -> Manifest:
             f"The manifest {path} has columns that name the same attribute: {'; '.join(clashes[:5])}. "
             "Column names ignore case and spaces; rename or merge them, then import again."
         )
-    try:
-        file_col = next(i for i, h in enumerate(lowered) if h in FILE_COLUMNS)
-    except StopIteration:
-        raise FieldnotesError(
-            f"The manifest {path} has no column headed 'file', 'filename' or 'document' "
-            f"(its columns are: {', '.join(h for h in header if h) or 'none'})."
-        ) from None
-    kind_col = lowered.index("kind") if "kind" in lowered else None
-    case_col = next((i for i, h in enumerate(lowered) if h in CASE_COLUMNS), None)
-    speaker_col = next((i for i, h in enumerate(lowered) if h in SPEAKER_COLUMNS), None)
-    attr_cols = [
-        i for i, h in enumerate(header) if h and i not in {file_col, kind_col, case_col, speaker_col}
-    ]
-    names = {i: lowered[i] for i in attr_cols}
-    body = table[1:]
 
-    def cell(row: list[Any], i: int | None) -> Any:
-        return row[i] if i is not None and i < len(row) else None
 
-    types = {names[i]: infer_type([cell(r, i) for r in body]) for i in attr_cols}
-    problems: list[str] = []
-    # A value under no heading would belong to no attribute: refused rather
-    # than dropped.
-    for number, row in zip(numbers[1:], body):
+def _stray_values(header: list[str], numbers: list[int], body: list[list[Any]]) -> list[str]:
+    """A value under no heading would belong to no attribute: refused rather
+    than dropped."""
+    problems = []
+    for number, row in zip(numbers, body):
         stray = [(i, c) for i, c in enumerate(row) if (i >= len(header) or not header[i])
                  and c is not None and str(c).strip()]
         if stray:
             i, value = stray[0]
             problems.append(f"line {number}: the value '{str(value).strip()[:40]}' in column {_column(i)} has no "
                             "column heading (give the column a heading, or remove the value)")
-    rows: dict[str, ManifestRow] = {}
-    for number, row in zip(numbers[1:], body):
-        file = cell(row, file_col)
-        if file is None or not str(file).strip():
-            problems.append(f"line {number}: no file name")
-            continue
-        file = str(file).strip().replace("\\", "/")
-        kind = cell(row, kind_col)
-        kind = str(kind).strip().lower().replace(" ", "_").replace("-", "_") if kind not in (None, "") else None
-        if kind is not None and kind not in KINDS:
-            from rapidfuzz import process
+    return problems
 
-            best = process.extractOne(kind, KINDS)
-            hint = f" Did you mean '{best[0]}'?" if best and best[1] >= 60 else ""
-            problems.append(f"line {number}: kind '{kind}' is not one of {', '.join(KINDS)}.{hint}")
-        cases_cell = cell(row, case_col)
-        cases = [c.strip() for c in re.split(r"[;|]", str(cases_cell))] if cases_cell not in (None, "") else []
-        cases, speakers, problem = _speakers(cases, cell(row, speaker_col))
-        if problem:
-            problems.append(f"line {number}: {problem}")
-        attributes = {}
-        for i in attr_cols:
-            value = coerce(cell(row, i), types[names[i]])
-            if value is not None:
-                attributes[names[i]] = value
-        key = file.casefold()
-        if key in rows:
-            problems.append(f"line {number}: '{file}' is listed twice (first on line {rows[key].line})")
-            continue
-        rows[key] = ManifestRow(number, file, kind, [c for c in cases if c], attributes, speakers)
-    if problems:
-        listed = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
-        raise FieldnotesError(f"The manifest {path} has problems: {listed}. Fix them and import again.")
-    return Manifest(path=path, rows=rows, types=types)
+
+def _read_row(number: int, row: list[Any], columns: _Columns, types: dict[str, str],
+              problems: list[str]) -> ManifestRow | None:
+    """One file's row; its problems are added to ``problems``."""
+    file = _cell(row, columns.file)
+    if file is None or not str(file).strip():
+        problems.append(f"line {number}: no file name")
+        return None
+    file = str(file).strip().replace("\\", "/")
+    kind = _cell(row, columns.kind)
+    kind = str(kind).strip().lower().replace(" ", "_").replace("-", "_") if kind not in (None, "") else None
+    if kind is not None and kind not in KINDS:
+        from rapidfuzz import process
+
+        best = process.extractOne(kind, KINDS)
+        hint = f" Did you mean '{best[0]}'?" if best and best[1] >= 60 else ""
+        problems.append(f"line {number}: kind '{kind}' is not one of {', '.join(KINDS)}.{hint}")
+    cases_cell = _cell(row, columns.case)
+    cases = [c.strip() for c in re.split(r"[;|]", str(cases_cell))] if cases_cell not in (None, "") else []
+    cases, speakers, problem = _speakers(cases, _cell(row, columns.speaker))
+    if problem:
+        problems.append(f"line {number}: {problem}")
+    attributes = {}
+    for i in columns.attributes:
+        value = coerce(_cell(row, i), types[columns.names[i]])
+        if value is not None:
+            attributes[columns.names[i]] = value
+    return ManifestRow(number, file, kind, [c for c in cases if c], attributes, speakers)
 
 
 _MANIFEST_OPTION = re.compile(r"(?:^|\s)--manifest(?:=|\s+|$)")

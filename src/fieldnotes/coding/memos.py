@@ -36,10 +36,7 @@ class MemoService:
         if target_type == "code":
             return self.project.codebook.code_id(str(target))
         if target_type == "case":
-            case_id = queries.case_id(self.conn, str(target))
-            if case_id is None:
-                raise NotFound(f"No case '{target}'. See 'fieldnotes cases'.")
-            return case_id
+            return self.project.attributes.case(str(target))[0]
         return self.project.coding.coding(int(target)).id
 
     def add(self, target_type: str, target: str | int | None, text: str, *, title: str = "",

@@ -174,12 +174,6 @@ def memo_ids(conn: sqlite3.Connection, target_type: str, target_ids: Sequence[in
     return found
 
 
-def case_id(conn: sqlite3.Connection, name: str) -> int | None:
-    """The id of the case called exactly ``name``, or None."""
-    row = conn.execute("SELECT id FROM cases WHERE name = ?", [name]).fetchone()
-    return row[0] if row else None
-
-
 def target_names(conn: sqlite3.Connection) -> dict[tuple[str, int | None], str]:
     """``(target_type, id)`` -> name for the documents, cases and codings a
     memo can be on (codes are named by the codebook)."""

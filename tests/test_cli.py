@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from conftest import init_args, SAMPLE, write
 from fieldnotes.cli import load_commands
+from fieldnotes.project import Project
 
 cli = load_commands()
 
@@ -188,3 +189,21 @@ def test_config_view_pseudonymised_makes_every_text_command_pseudonymised(_sampl
     assert "lead: original" in run("config", path, "view").output
     bad = run("config", path, "view", "blurred", ok=False)
     assert bad.exit_code != 0 and "'original' or 'pseudonymised'" in bad.output
+
+
+def test_a_pseudonymised_only_coder_gets_detection_before_the_workspace_starts(tmp_path):
+    """The workspace's panes show pseudonymised names from the first frame;
+    stale documents are detected in the terminal first, never on the UI
+    thread, and only for a coder who reads pseudonymised text."""
+    from fieldnotes.cli.workspace import detect_before_opening
+
+    source = tmp_path / "p1.txt"
+    source.write_text("Interviewer: Hello.\n\nAnita Shah: My caseload is 29.\n", encoding="utf-8")
+    with Project.create(tmp_path / "study.fnp", coder="anna") as project:
+        project.intake.import_paths([source])
+        assert detect_before_opening(project) is False      # reads the original: nothing to do
+        assert project.pseudonyms.stale_documents()
+        project.reading.set_text_view("pseudonymised")
+        assert detect_before_opening(project) is True
+        assert project.pseudonyms.stale_documents() == []
+        assert detect_before_opening(project) is False      # up to date: starts at once

@@ -69,3 +69,27 @@ def test_qdpx_round_trip_through_the_cli(coded, tmp_path):
         assert sorted(d.name for d in a.documents()) == sorted(d.name for d in b.documents())
         assert sorted((c.document, c.code, c.start, c.end) for c in a.coding.codings()) == \
             sorted((c.document, c.code, c.start, c.end) for c in b.coding.codings())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["export", "matrix", "--coder", "zoe"], "No coder 'zoe'"),
+    (["export", "quotes", "--code", "Caseloda", "-o", "{tmp}/q.md"], "Caseloda"),
+    (["export", "cooccurrence", "--where", "phaze=2"], "No attribute 'phaze'"),
+    (["export", "framework", "--case", "NOSUCH"], "No case 'NOSUCH'"),
+])
+def test_a_mistyped_name_is_refused_before_names_are_detected(tmp_path, args, message):
+    """The output view brings detection up to date first, which takes
+    seconds on a real study; a typo in --coder, --code, --case or --where is
+    reported without that wait, and no detection has run."""
+    path = tmp_path / "study.fnp"
+    source = tmp_path / "p1.txt"
+    source.write_text("Interviewer: Hello.\n\nAnita Shah: My caseload is 29.\n", encoding="utf-8")
+    with Project.create(path) as project:
+        project.intake.import_paths([source])
+        project.codebook.add_code("Caseload")
+        project.attributes.set_attribute("p1.txt", "phase", 2)
+        project.attributes.link_case("SW01", "p1.txt")
+    result = run(args[0], args[1], path, *[a.format(tmp=tmp_path) for a in args[2:]], ok=False)
+    assert result.exit_code != 0 and message in result.output, result.output
+    with Project.open(path) as project:
+        assert project.pseudonyms.detection_status()["covered"] == 0

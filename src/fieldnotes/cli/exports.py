@@ -23,6 +23,20 @@ ORIGINAL = click.option("--original", is_flag=True, help="Real names in labels a
 CODER = click.option("--coder", help="Only this coder's codings.")
 
 
+def _names_first(proj, *, coder=None, codes=(), cases=(), where=()) -> None:
+    """Refuse an unknown coder, code, case or attribute before the output
+    view brings name detection up to date, which can take seconds: a typo
+    is reported at once. The project's resolvers decide, as everywhere."""
+    if coder:
+        proj.coders.resolve(coder)
+    for code in codes:
+        proj.codebook.code(code)
+    for case in cases:
+        proj.attributes.case(case)
+    if where:
+        proj.filter_documents(where)
+
+
 def _emit(table, output: str | None, view, built_through_view: bool = False) -> None:
     """The table through the view (labels and text pseudonymised unless
     --original; a table built through the view already is not scrubbed
@@ -78,6 +92,7 @@ def export_matrix(project, rows, cols, measure, percent, codes, all_combinations
     from fieldnotes.analysis.matrix import code_matrix
 
     with open_project(project) as proj:
+        _names_first(proj, coder=coder, codes=codes, where=parse_where(where))
         view = output_view(proj, original, "labels and text may hold real names.")
         table = code_matrix(proj, cols=cols, measure=measure, percent=percent, where=parse_where(where),
                             coder=coder, codes=list(codes) or None, all_combinations=all_combinations)
@@ -104,6 +119,7 @@ def export_cooccurrence(project, unit, jaccard, codes, where, coder, output, ori
     from fieldnotes.analysis.cooccurrence import cooccurrence
 
     with open_project(project) as proj:
+        _names_first(proj, coder=coder, codes=codes, where=parse_where(where))
         view = output_view(proj, original, "labels and text may hold real names.")
         table = cooccurrence(proj, codes=list(codes) or None, unit=unit, jaccard=jaccard, where=parse_where(where),
                              coder=coder)
@@ -133,6 +149,7 @@ def export_framework(project, codes, cases, max_chars, notes, where, output, ori
     from fieldnotes.analysis.framework import framework_matrix
 
     with open_project(project) as proj:
+        _names_first(proj, codes=codes, cases=cases, where=parse_where(where))
         view = output_view(proj, original, "labels and text may hold real names.")
         table = framework_matrix(proj, codes=list(codes) or None, cases=list(cases) or None, where=parse_where(where),
                                  view=view, max_chars=max_chars, notes=notes)
@@ -165,6 +182,7 @@ def export_quotes(project, codes, where, coder, output, title, notes, original) 
     from fieldnotes.export.quotes import quotes, write_quotes
 
     with open_project(project) as proj:
+        _names_first(proj, coder=coder, codes=codes, where=parse_where(where))
         view = output_view(proj, original, "the quotes hold real names.")
         groups = quotes(proj, codes=list(codes) or None, where=parse_where(where), coder=coder, view=view,
                         notes=notes)

@@ -13,7 +13,8 @@ def run_workspace(project: str, document: str | None = None) -> None:
     # Check the file (and ask for an encrypted project's passphrase) before
     # starting the full-screen app, so that a wrong path or passphrase is a
     # one-line error, not a flash of the UI.
-    open_project(project).close()
+    with open_project(project) as proj:
+        detect_before_opening(proj)
     from fieldnotes.tui.app import FieldnotesApp
 
     app = FieldnotesApp(project, document=document)
@@ -21,6 +22,20 @@ def run_workspace(project: str, document: str | None = None) -> None:
     # The app stopped on an error it could not carry on from: say so to the shell.
     if app.return_code:
         raise SystemExit(app.return_code)
+
+
+def detect_before_opening(proj) -> bool:
+    """For a coder who reads only pseudonymised text, bring name detection
+    up to date here, with a progress bar in the terminal, before the
+    workspace starts: its panes show pseudonymised names from the first
+    frame, and detecting new documents there would hold up the screen.
+    Returns whether detection ran."""
+    if not proj.reading.shows_pseudonymised() or not proj.pseudonyms.stale_documents():
+        return False
+    from fieldnotes.cli.pseudo import output_view
+
+    output_view(proj, False)
+    return True
 
 
 @cli.command("open")

@@ -67,7 +67,10 @@ class DocumentsPane(Vertical):
         self.columns = (*self.LEADING, *self.attributes, *self.TRAILING)
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: words or phase=2 role=SW CP", id="documents-filter")
+        # The example names the study's own key attributes (values left out:
+        # in a pseudonymised-only workspace they could name a place).
+        example = " ".join(f"{name}=…" for name in self.attributes) or "kind=interview"
+        yield Input(placeholder=f"filter: words or {example}", id="documents-filter")
         table = DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
         yield table
 

@@ -335,6 +335,19 @@ def test_full_disk_during_code_add_and_import_is_one_line_and_loses_nothing(tiny
         assert p.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def test_team_copy_onto_a_full_disk_leaves_no_partial(study, tiny_disk):
+    """The copy starts as a backup of the project; when the disk fills during
+    it, no half-written .partial is left where a coder could mistake it for
+    a copy, and with room the same command works."""
+    out = tiny_disk / "study-anna.fnp"
+    filler = _fill(tiny_disk)
+    result = run_cli(["team", "copy", study, "--coder", "anna", "-o", out])
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"]
+    filler.unlink()
+    assert run_cli(["team", "copy", study, "--coder", "anna", "-o", out]).returncode == 0
+
+
 def test_manifest_integer_too_large_for_sqlite_fails_that_file_only(tmp_path):
     project = tmp_path / "study.fnp"
     cli("init", project)

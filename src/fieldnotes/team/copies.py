@@ -61,9 +61,9 @@ def make_copy(project, coder: str, out: str | Path, *, blind: bool = True) -> Co
     partial.unlink(missing_ok=True)
     # The copy of an encrypted project is encrypted with the same passphrase.
     passphrase = cipher.known(project.path) if project.encrypted else None
-    _backup(project, partial, passphrase)
     journal = (Path(f"{partial}-wal"), Path(f"{partial}-shm"))
     try:
+        _backup(project, partial, passphrase)  # inside: a full disk here leaves no .partial either
         with Project.open(partial, coder=coder, passphrase=passphrase) as copy:
             removed = _make_its_own(copy, project, guid, coder, blind)
             documents, codings = queries.document_and_coding_counts(copy.conn)

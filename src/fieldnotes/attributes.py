@@ -13,6 +13,7 @@ from fieldnotes.errors import FieldnotesError, NotFound, suggest
 from fieldnotes.ids import new_guid
 from fieldnotes.manifest import coerce, infer_type
 from fieldnotes.model import Case, Variable, VariableRef
+from fieldnotes.service import Service
 from fieldnotes.store.db import atomic
 from fieldnotes.store.queries import attributes as q
 
@@ -30,15 +31,8 @@ def _widen(old: str, new: str) -> str:
 PSEUDO_ATTRIBUTES = ("kind", "case", "document")
 
 
-class Attributes:
+class Attributes(Service):
     """Cases, speaker links and attributes of documents and cases."""
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    @property
-    def conn(self):
-        return self.project.conn
 
     # -- resolving names ----------------------------------------------------------
     #

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.service import Service
 from fieldnotes.store.queries import history as queries
 
 
@@ -96,15 +97,8 @@ class HistoryEntry:
     state: str
 
 
-class History:
+class History(Service):
     """Undoable actions of one project: record, list, undo, redo."""
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    @property
-    def conn(self):
-        return self.project.conn
 
     @contextlib.contextmanager
     def action(self, action: str, summary: str) -> Iterator[ChangeSet]:

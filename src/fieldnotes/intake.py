@@ -14,6 +14,7 @@ from fieldnotes.ids import new_guid, now
 from fieldnotes.importers.batch import Prepared, read_ahead
 from fieldnotes.manifest import Manifest, read_manifest
 from fieldnotes.model import KINDS, FileOutcome, ImportReport
+from fieldnotes.service import Service
 from fieldnotes.store.db import atomic
 from fieldnotes.store.queries import documents as q
 
@@ -27,15 +28,8 @@ _IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 ProgressCallback = Callable[[FileOutcome], None]
 
 
-class Intake:
+class Intake(Service):
     """Imports files and folders into the project."""
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    @property
-    def conn(self):
-        return self.project.conn
 
     def import_paths(
         self,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.service import Service
 from fieldnotes.store.queries.pseudonyms import view_inputs
 
 VIEWS = ("original", "pseudonymised")
@@ -87,15 +88,8 @@ class ReadingText:
         return self.scrub(value)
 
 
-class ReadingService:
+class ReadingService(Service):
     """Which text a coder sees, and the document in that text."""
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    @property
-    def conn(self):
-        return self.project.conn
 
     # -- the setting -------------------------------------------------------------
 

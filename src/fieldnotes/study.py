@@ -20,6 +20,7 @@ import json
 from collections.abc import Sequence
 
 from fieldnotes.errors import FieldnotesError
+from fieldnotes.service import Service
 
 #: The key attributes of a study that has not named its own: those of the
 #: social-care workforce studies fieldnotes was first built for.
@@ -33,11 +34,8 @@ PINS_SETTING = "pinned_codes"
 MAX_PINS = 9
 
 
-class StudyService:
+class StudyService(Service):
     """Key attributes and pinned codes; ``project.study``."""
-
-    def __init__(self, project) -> None:
-        self.project = project
 
     # -- key attributes ---------------------------------------------------------------
 

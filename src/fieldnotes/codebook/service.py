@@ -16,20 +16,14 @@ from fieldnotes.codebook import tree
 from fieldnotes.codebook.model import PALETTE, Code, check_name, normalise_colour, split_path
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.model import CodeNode
+from fieldnotes.service import Service
 from fieldnotes.store.queries import codebook as q
 
 _TEXT_FIELDS = q.TEXT_FIELDS
 
 
-class CodebookService:
+class CodebookService(Service):
     """Codes: create, rename, move, merge, delete, describe; codebook files."""
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    @property
-    def conn(self):
-        return self.project.conn
 
     # -- reading -------------------------------------------------------------
 

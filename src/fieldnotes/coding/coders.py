@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from fieldnotes.coding.model import Coder
 from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.service import Service
 from fieldnotes.store.queries import coding as queries
 
 
@@ -35,15 +36,8 @@ def match(coders: Sequence[Coder], name: str) -> Coder | None:
     return folded[0] if folded else None
 
 
-class CoderService:
+class CoderService(Service):
     """The coders of one project (``project.coders``)."""
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    @property
-    def conn(self):
-        return self.project.conn
 
     # -- the acting coder -------------------------------------------------------
 

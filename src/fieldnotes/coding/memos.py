@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from fieldnotes.coding.model import Memo
 from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.service import Service
 from fieldnotes.store.queries import coding as queries
 
 MEMO_TARGETS = ("project", "document", "code", "coding", "case")
 
 
-class MemoService:
+class MemoService(Service):
     """The memos of one project.
 
     Example::
@@ -18,13 +19,6 @@ class MemoService:
         memo = project.memos.add("code", "Caseload", "Phase 2 managers blame weighting")
         project.memos.list("code", "Caseload")
     """
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    @property
-    def conn(self):
-        return self.project.conn
 
     def _target_id(self, target_type: str, target: str | int | None) -> int | None:
         if target_type not in MEMO_TARGETS:

@@ -15,18 +15,12 @@ from fieldnotes.coding import autocode as autocoding
 from fieldnotes.coding import locate, retrieval
 from fieldnotes.coding.model import Coding
 from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.service import Service
 from fieldnotes.store.queries import coding as queries
 
 
-class CodingService:
+class CodingService(Service):
     """The codings of one project."""
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    @property
-    def conn(self):
-        return self.project.conn
 
     # The jobs kept in their own modules, as methods of the one coding service.
     find_text = locate.find_text

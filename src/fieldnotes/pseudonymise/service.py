@@ -26,6 +26,7 @@ from fieldnotes.pseudonymise import keylog, runs, tags
 from fieldnotes.pseudonymise import safe_copy as copies
 from fieldnotes.pseudonymise.keylog import KeyLog
 from fieldnotes.pseudonymise.runs import DetectionReport
+from fieldnotes.service import Service
 from fieldnotes.store.queries import pseudonyms as q
 
 STATUSES = ("suggested", "accepted", "rejected")
@@ -59,14 +60,7 @@ class MentionRow:
     context: str
 
 
-class PseudonymService:
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    @property
-    def conn(self):
-        return self.project.conn
+class PseudonymService(Service):
 
     # -- detection ----------------------------------------------------------------
 
@@ -433,13 +427,9 @@ class PseudonymService:
         return copies.export_texts(self.project, folder, view)
 
     def safe_copy(self, out, view=None, *, passphrase=None) -> dict[str, int]:
-        """A new project through the pseudonymised ``view``: every column as
-        :mod:`fieldnotes.store.classification` says (text through the view,
-        codings and turns remapped onto it, free text scrubbed, source paths
-        dropped), and none of the tables that hold the key (entities,
-        mentions, candidates, register), the audit trail or the history.
-        Written to a temporary file, vacuumed, then renamed; encrypted with
-        ``passphrase`` when one is given, else a plain file anyone may open."""
+        """A new project through the pseudonymised ``view``, without the key,
+        the audit trail or the history; see
+        :func:`fieldnotes.pseudonymise.safe_copy.safe_copy`."""
         return copies.safe_copy(self.project, out, view, passphrase=passphrase)
 
     # -- the key ------------------------------------------------------------------

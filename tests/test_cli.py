@@ -207,3 +207,49 @@ def test_a_pseudonymised_only_coder_gets_detection_before_the_workspace_starts(t
         assert detect_before_opening(project) is True
         assert project.pseudonyms.stale_documents() == []
         assert detect_before_opening(project) is False      # up to date: starts at once
+
+
+def test_view_pseudonymised_covers_documents_cases_attributes_and_history(_sample_build, tmp_path, nlp):
+    """Found while checking issue 13 as a new user: under 'view pseudonymised'
+    the lists of documents, cases and attributes still printed speaker labels
+    ("DC Hale"), schools and towns, and history its summaries, as recorded."""
+    import shutil
+
+    path = tmp_path / "study.fnp"
+    shutil.copy(_sample_build, path)
+    with Project.open(path) as proj:
+        proj.pseudonyms.detect_entities(nlp=nlp)
+        proj.codebook.add_code("Anita Shah story")
+    commands = [("documents", path), ("documents", path, "--json"), ("cases", "list", path),
+                ("cases", "list", path, "--json"), ("attributes", path), ("attributes", path, "--json"),
+                ("history", path), ("history", path, "--json")]
+    real = ["Hale", "Telford", "St Mary", "Anita"]
+    before = "\n".join(run(*args).output for args in commands)
+    assert all(name in before for name in real)
+    run("config", path, "view", "pseudonymised")
+    for args in commands:
+        out = run(*args).output
+        assert not [name for name in real if name in out], (args, out)
+    assert "[Person" in run("cases", "list", path).output
+
+
+def test_view_pseudonymised_refuses_the_pseudonym_review_and_the_key_log(_sample_build, tmp_path, nlp, monkeypatch):
+    """The workspace refuses its review screen to a pseudonymised-only coder;
+    the review commands, which print real names, are refused the same way."""
+    import shutil
+
+    path = tmp_path / "study.fnp"
+    shutil.copy(_sample_build, path)
+    with Project.open(path) as proj:
+        proj.pseudonyms.detect_entities(nlp=nlp)
+    assert "Anita" in run("pseudo", "list", path).output
+    run("config", path, "view", "pseudonymised")
+    for args in (("pseudo", "list", path), ("pseudo", "show", path, "Anita Shah"), ("pseudo", "queue", path),
+                 ("pseudo", "log", path), ("pseudo", "accept", path, "--all")):
+        result = run(*args, ok=False)
+        assert result.exit_code == 1 and "shows real names" in result.output and "Anita" not in result.output, args
+    assert run("pseudo", "status", path).exit_code == 0
+    # A coder let back to the original can review.
+    run("config", path, "view", "original", "--coder", "lead")
+    monkeypatch.setenv("FIELDNOTES_CODER", "lead")
+    assert "Anita" in run("pseudo", "list", path).output

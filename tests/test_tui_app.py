@@ -764,3 +764,25 @@ def test_a_jump_to_a_new_document_in_the_pseudonymised_view_waits_for_detection(
     assert during == "p1_int_sw01.txt", "the jump detected names on the UI thread"
     assert pseudonymised and "Anita" not in text
     assert selected.endswith(" does, every month.") and selected.startswith("[")
+
+
+def test_pseudonymised_only_documents_pane_shows_names_as_exports_do(coded_project, tmp_path, nlp):
+    """A file named after a participant is listed under the name exports
+    give it; filtering by the real name finds nothing either."""
+    source = write(tmp_path / "Jodie_Mensah_interview.txt",
+                   "Interviewer: Thanks for seeing me.\n\nJodie Mensah: That's fine, Jodie Mensah here.\n")
+    with db(coded_project) as p:
+        p.intake.import_paths([source])
+        p.pseudonyms.detect_entities(nlp=nlp)
+        p.reading.set_text_view("pseudonymised")
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(160, 40)) as pilot:
+            table = app.query_one("#documents-table")
+            await wait_until(pilot, lambda: table.row_count > 0, "the documents listed")
+            names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+            assert len(names) == 17 and not any("Mensah" in n or "Jodie" in n for n in names), names
+            app.query_one("#documents-filter").value = "Mensah"
+            await wait_until(pilot, lambda: table.row_count == 0, "nothing found by the real name")
+    run(main())

@@ -119,6 +119,15 @@ class ReadingService(Service):
         """True when this coder must see only pseudonymised text."""
         return self.text_view(coder) == "pseudonymised"
 
+    def require_originals(self, what: str) -> None:
+        """Refuse ``what`` (the pseudonym review, the key log) to a coder
+        who may read only pseudonymised text: it shows the real names."""
+        if self.shows_pseudonymised():
+            raise FieldnotesError(
+                f"{what} shows real names, and this project shows you only pseudonymised text "
+                f"(fieldnotes config {self.project.path} view). Ask whoever holds the key, or work as a "
+                "coder allowed the original (--coder).")
+
     # -- documents in a view -----------------------------------------------------------
 
     def reading_text(self, document: str, *, pseudonymised: bool | None = None) -> ReadingText:
@@ -294,6 +303,33 @@ class ReadingService(Service):
         return [dataclasses.replace(d, cases=tuple(scrub(c) for c in d.cases),
                                     attributes={k: scrub(v) if isinstance(v, str) else v for k, v in d.attributes.items()})
                 for d in documents]
+
+    def cases_as_read(self, cases: Sequence, *, pseudonymised: bool | None = None) -> list:
+        """Cases (:meth:`Attributes.cases`) as the coder may read them: the
+        case's name (a family's name, say), its documents' names, the speaker
+        labels linked to it (often a person's name) and its attribute values."""
+        if pseudonymised is None:
+            pseudonymised = self.shows_pseudonymised()
+        if not pseudonymised or not cases:
+            return list(cases)
+        view = self.reading_view()
+        shown = self.names_as_read(pseudonymised=True)
+        return [dataclasses.replace(
+            c, name=view.scrub(c.name), documents=tuple(shown("document", d) for d in c.documents),
+            attributes={k: view.scrub(v) for k, v in c.attributes.items()},
+            speakers=tuple((shown("document", d), view.speaker(label)) for d, label in c.speakers))
+            for c in cases]
+
+    def variables_as_read(self, variables: Sequence, *, pseudonymised: bool | None = None) -> list:
+        """Attributes (:meth:`Attributes.variables`) with their values as the
+        coder may read them (a site or a school is a place's name)."""
+        if pseudonymised is None:
+            pseudonymised = self.shows_pseudonymised()
+        if not pseudonymised or not variables:
+            return list(variables)
+        view = self.reading_view()
+        return [dataclasses.replace(v, values=tuple(dict.fromkeys(view.scrub(x) for x in v.values)))
+                for v in variables]
 
     def memo_as_read(self, text: str, *, pseudonymised: bool | None = None) -> str:
         """A memo's text as the coder may read it."""

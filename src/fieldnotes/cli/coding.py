@@ -549,7 +549,7 @@ def undo(project) -> None:
       fieldnotes undo study.fnp
     """
     with open_project(project) as proj:
-        summary = proj.history.undo()
+        summary = proj.reading.memo_as_read(proj.history.undo())   # a summary may name a code or a memo's target
     console().print(f"Undone: {escape(summary)}")
 
 
@@ -563,7 +563,7 @@ def redo(project) -> None:
       fieldnotes redo study.fnp
     """
     with open_project(project) as proj:
-        summary = proj.history.redo()
+        summary = proj.reading.memo_as_read(proj.history.redo())
     console().print(f"Redone: {escape(summary)}")
 
 
@@ -580,6 +580,8 @@ def history_(project, limit, as_json) -> None:
     """
     with open_project(project) as proj:
         rows = proj.history.entries(limit)
+        if proj.reading.shows_pseudonymised():   # a summary may name a code, a case or a document
+            rows = [replace(h, summary=proj.reading.memo_as_read(h.summary)) for h in rows]
     if as_json:
         print_json([asdict(h) for h in rows])
         return

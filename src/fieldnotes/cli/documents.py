@@ -3,7 +3,7 @@ cases, attributes, info, demo."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import click
@@ -118,6 +118,9 @@ def documents(project: str, where: tuple[str, ...], as_json: bool) -> None:
         docs = proj.documents(parse_where(where))
         # One column per attribute, the study's key attributes first.
         names = proj.study.ordered_attributes(k for d in docs for k in d.attributes)
+        # Under the 'view pseudonymised' setting: names, cases and values as the coder may read them.
+        shown = proj.reading.names_as_read()
+        docs = [replace(d, name=shown("document", d.name)) for d in proj.reading.documents_as_read(docs)]
     if as_json:
         print_json([asdict(d) for d in docs])
         return
@@ -274,8 +277,10 @@ def cases_list(project: str, as_json: bool) -> None:
       fieldnotes cases list study.fnp
     """
     with open_project(project) as proj:
-        rows = proj.attributes.cases()
-        attributes = {d.name: d.attributes for d in proj.documents()}
+        rows = proj.reading.cases_as_read(proj.attributes.cases())   # pseudonymised under the 'view' setting
+        shown = proj.reading.names_as_read()
+        attributes = {shown("document", d.name): d.attributes
+                      for d in proj.reading.documents_as_read(proj.documents())}
     if as_json:
         print_json([asdict(c) for c in rows])
         return
@@ -373,7 +378,7 @@ def attributes(project: str, as_json: bool) -> None:
       fieldnotes attributes study.fnp
     """
     with open_project(project) as proj:
-        rows = proj.attributes.variables()
+        rows = proj.reading.variables_as_read(proj.attributes.variables())   # pseudonymised under the 'view' setting
     if as_json:
         print_json([asdict(v) for v in rows])
         return

@@ -73,6 +73,7 @@ def pseudo_list(project, category, status, as_json) -> None:
       fieldnotes pseudo list study.fnp --category PERSON --status suggested
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         rows = proj.pseudonyms.entities(category=category, status=status)
     if as_json:
         print_json([{"id": e.id, "category": e.category, "label": e.label, "status": e.status,
@@ -107,6 +108,7 @@ def pseudo_queue(project, limit, as_json) -> None:
       fieldnotes pseudo allow study.fnp Gorsedene
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         items = proj.pseudonyms.residual_queue(limit=limit or None)
     if as_json:
         print_json([{"rank": n, **item.to_dict()} for n, item in enumerate(items, 1)])
@@ -145,6 +147,7 @@ def pseudo_mask(project, text, category) -> None:
       fieldnotes pseudo mask study.fnp KM24C00461 --category REFERENCE
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         ent_id = proj.pseudonyms.accept_residual(text, category)
         entity = next(e for e in proj.pseudonyms.entities() if e.id == ent_id)
     console().print(f"Masked {escape(text)} as E{ent_id} ({entity.category}, {entity.mentions} mention(s)), "
@@ -164,6 +167,7 @@ def pseudo_show(project, entity, as_json) -> None:
       fieldnotes pseudo show study.fnp E12
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         ent_id = proj.pseudonyms.entity_id(entity)
         info = next(e for e in proj.pseudonyms.entities() if e.id == ent_id)
         mentions = proj.pseudonyms.mentions_of(ent_id)
@@ -200,6 +204,7 @@ def pseudo_accept(project, entities, all_) -> None:
       fieldnotes pseudo accept study.fnp E3 "Jodie Mensah"
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         n = proj.pseudonyms.set_entity_status(_entities_or_all(entities, all_), "accepted")
     console().print(f"Accepted {n} entit{'y' if n == 1 else 'ies'} (undo with 'fieldnotes undo').")
 
@@ -216,6 +221,7 @@ def pseudo_reject(project, entities, all_) -> None:
       fieldnotes pseudo reject study.fnp E7
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         n = proj.pseudonyms.set_entity_status(_entities_or_all(entities, all_), "rejected")
     console().print(f"Rejected {n} entit{'y' if n == 1 else 'ies'}.")
 
@@ -233,6 +239,7 @@ def pseudo_set(project, entity, replacement) -> None:
       fieldnotes pseudo set study.fnp E4 "[Social worker 2]"
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         proj.pseudonyms.set_replacement(entity, replacement)
     console().print(f"{escape(entity)} will read {escape(replacement)}.")
 
@@ -249,6 +256,7 @@ def pseudo_merge(project, source, target) -> None:
       fieldnotes pseudo merge study.fnp "Nana Pat" "Patience Mensah"
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         proj.pseudonyms.merge_entities(source, target)
     console().print(f"Merged {escape(source)} into {escape(target)}.")
 
@@ -267,6 +275,7 @@ def pseudo_split(project, entity, surface, document, label) -> None:
       fieldnotes pseudo split study.fnp Grace --doc p3_int_eh02 --label "Grace Bennett"
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         new_id = proj.pseudonyms.split_entity(entity, surface=surface, document=document, label=label)
     console().print(f"Split into E{new_id}.")
 
@@ -283,6 +292,7 @@ def pseudo_allow(project, words) -> None:
       fieldnotes pseudo allow study.fnp Northmoor Shropshire "Signs of Safety"
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         gone = proj.pseudonyms.allow(words)
     console().print(f"Allowed {', '.join(words)}; {gone} mention(s) removed.")
 
@@ -299,6 +309,7 @@ def pseudo_register(project, file) -> None:
       fieldnotes pseudo register study.fnp participants_register.csv
     """
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         n = proj.pseudonyms.load_register(Path(file))
     console().print(f"Loaded {n} register entries. Run 'fieldnotes pseudo detect {escape(project)}' to apply them.")
 
@@ -324,6 +335,7 @@ def pseudo_log(project, fmt, output, recipients) -> None:
     if recipients and not output:
         raise FieldnotesError("--encrypt-to writes a file: give it with -o, e.g. -o key.csv.age.")
     with open_project(project) as proj:
+        proj.reading.require_originals("The key log")
         log = proj.pseudonyms.key_log(fmt, output=output, recipients=recipients)
     if log.path is not None:
         how = f"encrypted for {log.encrypted_for} recipient(s) with age" if log.encrypted_for else "sensitive"
@@ -375,6 +387,7 @@ def pseudo_check_leaks(project, paths, threshold, include_suggested, no_detect, 
     if not threshold > 0:
         raise FieldnotesError(f"--threshold must be above 0 (got {threshold}); use 90 for near spellings.")
     with open_project(project) as proj:
+        proj.reading.require_originals("The pseudonym review")
         report, message = check_outputs(proj, [Path(p) for p in paths], include_suggested=include_suggested,
                                         fuzzy_threshold=threshold, detect=not no_detect, pipeline=pipeline)
         known = bool(proj.pseudonyms.leak_surfaces(("accepted", "suggested") if include_suggested else ("accepted",)))

@@ -89,11 +89,16 @@ class DocumentsPane(Vertical):
         except FieldnotesError as exc:
             self.notify(str(exc), severity="warning", timeout=4)
             docs = self.project.documents()
+        # A document's name can hold a participant's (Jodie_Mensah_interview.txt): shown
+        # as exports name it, while the row's key stays the name the project knows.
+        shown = (lambda name: name)
         if self.pseudonymised:
             docs = self.project.reading.documents_as_read(docs, pseudonymised=True)
+            as_read = self.project.reading.names_as_read(pseudonymised=True)
+            shown = (lambda name: as_read("document", name))
         if free:
             low = free.casefold()
-            docs = [d for d in docs if low in " ".join([d.name, d.kind, *d.cases, *map(str, d.attributes.values())]).casefold()]
+            docs = [d for d in docs if low in " ".join([shown(d.name), d.kind, *d.cases, *map(str, d.attributes.values())]).casefold()]
         key = self.columns[self._sort]
         docs.sort(key=lambda d: _sort_value(d, key), reverse=key in self.TRAILING)
         self._rows = docs
@@ -101,7 +106,7 @@ class DocumentsPane(Vertical):
         table.clear()
         for d in docs:
             # A Text, not a str: a file name is neither markup nor terminal control.
-            table.add_row(Text(visible_controls(d.name)), d.kind, ", ".join(d.cases),
+            table.add_row(Text(visible_controls(shown(d.name))), d.kind, ", ".join(d.cases),
                           *(Text(visible_controls(str(d.attributes.get(a, "")))) for a in self.attributes),
                           f"{d.words:,}", str(d.codings), key=d.name)
         if current is not None:

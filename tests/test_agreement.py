@@ -186,3 +186,40 @@ def test_overall_pools_codes_and_table_has_counts(team):
     assert table.columns[:5] == ["Document", "Units", "Both coded", "One only", "Neither"]
     assert table.rows[-1].label == "(all codes)"
     assert any("Landis & Koch" in note for note in table.notes)
+
+
+def test_agreement_outputs_are_pseudonymised_unless_original(_sample_build, tmp_path, nlp):
+    """Found checking issue 13: 'agreement -o' wrote code and document names
+    as recorded, while every other output is pseudonymised by default."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from fieldnotes.cli import load_commands
+    from fieldnotes.project import Project
+
+    path = tmp_path / "study.fnp"
+    shutil.copy(_sample_build, path)
+    with Project.open(path) as proj:
+        proj.pseudonyms.detect_entities(nlp=nlp)
+        proj.codebook.add_code("Anita Shah story")   # a code named after a participant
+        start, end = proj.coding.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
+        for coder, shift in (("anna", 0), ("ben", 3)):
+            proj.coding.apply_coding("p1_int_sw01.txt", "Anita Shah story", start + shift, end, coder=coder)
+    cli = load_commands()
+
+    def run(*args):
+        result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    for suffix in ("csv", "md"):
+        out = tmp_path / f"agreement.{suffix}"
+        run("agreement", path, "--coders", "anna,ben", "--by-document", "-o", out)
+        assert "Anita" not in out.read_text(encoding="utf-8-sig") and "story" in out.read_text(encoding="utf-8-sig")
+    assert "Anita" not in run("agreement", path, "--coders", "anna,ben")
+    assert "Anita" not in run("agreement", path, "--coders", "anna,ben", "--json")
+    original = tmp_path / "original.csv"
+    run("agreement", path, "--coders", "anna,ben", "--original", "-o", original)
+    assert "Anita Shah story" in original.read_text(encoding="utf-8-sig")
+    assert oct(original.stat().st_mode & 0o777) == "0o600"

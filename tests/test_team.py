@@ -161,7 +161,7 @@ def test_cli_copy_merge_and_agreement(study, tmp_path):
     assert result.exit_code == 0, result.output
     import json
 
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)   # detection's notes go to stderr: the JSON alone on stdout
     caseload = next(r for r in data["rows"] if r["code"] == "Caseload")
     assert caseload["per_coder"] == [60, 50] and caseload["by_coders"][2] == 50
     out = tmp_path / "agreement.xlsx"

@@ -109,7 +109,9 @@ def team_merge(project, copies, as_json) -> None:
               help="Compare every document, even those a coder has not coded at all yet.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write .csv .xlsx .md or .html instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def agreement_command(project, coders, codes, unit, where, by_document, all_documents, output, as_json) -> None:
+@click.option("--original", is_flag=True, help="Real names in code and document names (sensitive; warns).")
+def agreement_command(project, coders, codes, unit, where, by_document, all_documents, output, as_json,
+                      original) -> None:
     """Intercoder agreement per code: percent agreement, Cohen's kappa (two
     coders) and Krippendorff's alpha, with the counts behind each figure.
 
@@ -126,25 +128,38 @@ def agreement_command(project, coders, codes, unit, where, by_document, all_docu
     from fieldnotes.analysis.agreement import agreement
 
     names = [c.strip() for c in coders.split(",") if c.strip()] if coders else None
+    from fieldnotes.cli.pseudo import output_view
+
     with open_project(project) as proj:
         result = agreement(proj, coders=names, codes=list(codes) or None, unit=unit, where=parse_where(where),
                            by_document=by_document, all_documents=all_documents)
+        # Like every output: code and document names pseudonymised unless --original.
+        view = output_view(proj, original, "code and document names may hold real names.")
+        _emit_agreement(result, view, output, as_json)
+
+
+def _emit_agreement(result, view, output: str | None, as_json: bool) -> None:
+    """The figures as JSON, a file or a terminal table, names through ``view``."""
+    shown = view.scrub
     if as_json:
-        print_json({"coders": result.coders, "unit": result.unit, "documents": result.documents,
-                    "skipped": result.skipped, "rows": [
-                        {"code": r.code, "document": r.document, "units": r.counts.units,
+        print_json({"coders": result.coders, "unit": result.unit,
+                    "documents": [shown(d) for d in result.documents], "skipped": [shown(d) for d in result.skipped],
+                    "rows": [
+                        {"code": shown(r.code), "document": shown(r.document), "units": r.counts.units,
                          "by_coders": list(r.counts.by_coders), "per_coder": list(r.counts.per_coder),
                          "percent": r.percent, "kappa": r.kappa, "alpha": r.alpha, "reading": r.reading}
                         for r in [*result.rows, result.overall]]})
         return
-    table = result.table()
+    table = view.table(result.table())
     if output:
         from fieldnotes.export.tables import write_table, write_tables
+        from fieldnotes.output import sensitive_output
 
-        if Path(output).suffix.lower() == ".xlsx":
-            write_tables(result.tables(), Path(output))   # a sheet per measure, colour scales
-        else:
-            write_table(table, Path(output))
+        with sensitive_output(not view.pseudonymised):
+            if Path(output).suffix.lower() == ".xlsx":   # a sheet per measure, colour scales
+                write_tables([view.table(each) for each in result.tables()], Path(output))
+            else:
+                write_table(table, Path(output))
         console().print(f"Wrote {escape(table.title)} to {escape(output)}.")
         return
     from fieldnotes.cli.tables import rich_table

@@ -53,3 +53,31 @@ def test_settle_disagreements_in_the_workspace(_sample_build, tmp_path):
         assert rows == [(150, 260)]
         memo = proj.conn.execute("SELECT text FROM memos WHERE title LIKE 'Consensus:%'").fetchall()
         assert memo == [("fuller",)]
+
+
+def test_disagreements_are_shown_pseudonymised_to_a_pseudonymised_only_coder(_sample_build, tmp_path, nlp):
+    """Found checking issue 13: the review of disagreements showed the
+    recorded text to a coder who may read only pseudonymised text."""
+    path = tmp_path / "study.fnp"
+    shutil.copy(_sample_build, path)
+    with Project.open(path) as proj:
+        proj.pseudonyms.detect_entities(nlp=nlp)
+        proj.codebook.add_code("Anita Shah story")   # a code named after a participant
+        start, end = proj.coding.find_text("p1_int_sw01.txt", "So I'm Anita, Anita Shah")
+        proj.coding.apply_coding("p1_int_sw01.txt", "Anita Shah story", start, end, coder="anna")
+        proj.coding.apply_coding("p1_int_sw01.txt", "Anita Shah story", start + 5, end + 40, coder="ben")
+        proj.reading.set_text_view("pseudonymised")
+
+    async def main():
+        app = FieldnotesApp(path)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("A")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, DisagreementScreen)
+            shown = [str(screen.query_one(f"#side-{side}", Static).render()) for side in ("first", "second")]
+            shown.append(str(screen.query_one(OptionList).get_option_at_index(0).prompt))
+            assert all("[Person" in s or "story" in s for s in shown), shown
+            assert not any("Anita" in s or "Shah" in s for s in shown), shown
+
+    asyncio.run(main())

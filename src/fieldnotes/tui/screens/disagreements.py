@@ -73,7 +73,7 @@ class DisagreementScreen(ModalScreen[Jump | None]):
         self.code = code
         self.document = document
         self.items: list = []
-        self._texts: dict[str, str] = {}
+        self._texts: dict = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="disagreements"):
@@ -116,21 +116,27 @@ class DisagreementScreen(ModalScreen[Jump | None]):
 
     def _prompt(self, item) -> Content:
         mark = ("✓ " + item.settled, "green") if item.settled else ("open", "bold yellow")
-        return Content.assemble((item.document, "bold"), f"  {item.code}  {item.start}-{item.end}  ", mark)
+        shown = self.project.reading.names_as_read()   # pseudonymised under the 'view' setting
+        return Content.assemble((shown("document", item.document), "bold"),
+                                f"  {shown('code', item.code)}  {item.start}-{item.end}  ", mark)
 
-    def _text(self, document: str) -> str:
+    def _reading(self, document: str):
+        """The document as this coder may read it (pseudonymised under the
+        'view' setting), with offsets mapped to and from the recorded text."""
         if document not in self._texts:
-            self._texts[document] = self.project.document(document).text
+            self._texts[document] = self.project.reading.reading_text(document)
         return self._texts[document]
 
     def _show(self, index: int | None) -> None:
         if index is None or index >= len(self.items):
             return
         item = self.items[index]
-        text = self._text(item.document)
+        reading = self._reading(item.document)
+        start, end = reading.to_view(item.start, item.end)
         first, second = item.ranges[0], item.ranges[1] if len(item.ranges) > 1 else ("", ())
-        self.query_one("#side-first", Static).update(side(text, item.start, item.end, first[1], first[0]))
-        self.query_one("#side-second", Static).update(side(text, item.start, item.end, second[1], second[0]))
+        for widget, (coder, ranges) in (("#side-first", first), ("#side-second", second)):
+            shown = [reading.to_view(s, e) for s, e in ranges]
+            self.query_one(widget, Static).update(side(reading.text, start, end, shown, coder))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show(event.option_index)

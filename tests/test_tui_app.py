@@ -786,3 +786,45 @@ def test_pseudonymised_only_documents_pane_shows_names_as_exports_do(coded_proje
             app.query_one("#documents-filter").value = "Mensah"
             await wait_until(pilot, lambda: table.row_count == 0, "nothing found by the real name")
     run(main())
+
+
+def test_pseudonymised_only_code_picker_and_dialogs_show_code_names_as_read(coded_project, nlp):
+    """Found checking issue 13: the code picker, the move/merge/delete
+    dialogs and the notifications named a code after a participant as
+    recorded. Now listed, matched and said as the coder may read them; a
+    pick still applies the real code; renaming it is refused."""
+    from textual.widgets import OptionList
+
+    from fieldnotes.tui.screens.picker import CodePicker
+
+    with db(coded_project) as p:
+        p.pseudonyms.detect_entities(nlp=nlp)
+        p.codebook.add_code("Anita Shah story")
+        p.reading.set_text_view("pseudonymised")
+
+    async def main():
+        app = FieldnotesApp(coded_project, document="p1_int_sw01.txt")
+        async with app.run_test(size=(140, 40)) as pilot:
+            view = app.query_one(DocumentView)
+            await wait_until(pilot, lambda: view.document, "the document open")
+            picker = CodePicker(app.project)
+            await app.push_screen(picker)
+            await pilot.pause()
+            listed = [str(o.prompt) for o in picker.query_one(OptionList).options]
+            assert any("story" in s for s in listed) and not any("Anita" in s for s in listed), listed
+            picker.query_one("#picker-query").value = "Anita"
+            await wait_until(pilot, lambda: not any("story" in str(o.prompt)
+                                                    for o in picker.query_one(OptionList).options),
+                             "the real name finds nothing")
+            picker.query_one("#picker-query").value = "story"
+            await wait_until(pilot, lambda: "Anita Shah story" in [c.path for c in picker._choices],
+                             "the code found by the name as shown")
+            index = [c.path for c in picker._choices].index("Anita Shah story")   # the pick names the real code
+            prompt = str(picker.query_one(OptionList).get_option_at_index(index).prompt)
+            assert "story" in prompt and "Anita" not in prompt, prompt
+            picker.dismiss(None)
+            await pilot.pause()
+            assert app._named("Anita Shah story") != "Anita Shah story"
+            assert app._hidden_words("Anita Shah story", "Anita Shah story")    # renaming it is refused
+            assert not app._hidden_words("Caseload", "Caseload")
+    run(main())

@@ -375,7 +375,7 @@ class FieldnotesApp(App):
     def _remove(self, coding_id: int) -> None:
         gone = self.project.coding.remove_coding(coding_id)
         self.project_changed()
-        self.notify(f"Removed {gone.code} (u to undo)", timeout=2)
+        self.notify(f"Removed {self._named(gone.code)} (u to undo)", timeout=2)
 
     @guarded
     def action_memo(self) -> None:
@@ -425,13 +425,13 @@ class FieldnotesApp(App):
     def action_undo(self) -> None:
         summary = self.project.history.undo()
         self.project_changed()
-        self.notify(f"Undone: {summary}", timeout=3)
+        self.notify(f"Undone: {self.project.reading.memo_as_read(summary)}", timeout=3)
 
     @guarded
     def action_redo(self) -> None:
         summary = self.project.history.redo()
         self.project_changed()
-        self.notify(f"Redone: {summary}", timeout=3)
+        self.notify(f"Redone: {self.project.reading.memo_as_read(summary)}", timeout=3)
 
     # -- jumping ------------------------------------------------------------------
 
@@ -642,23 +642,38 @@ class FieldnotesApp(App):
 
     def action_code_add_child(self) -> None:
         parent = self.query_one(CodebookPane).current
-        title = f"New code under {parent}" if parent else "New top-level code"
+        title = f"New code under {self._named(parent)}" if parent else "New top-level code"
         self._prompt(title, lambda name: self._added(self.project.codebook.add_code(f"{parent}/{name}" if parent else name)))
 
     def action_code_add_sibling(self) -> None:
         current = self.query_one(CodebookPane).current
         parent = current.rsplit("/", 1)[0] if current and "/" in current else None
-        self._prompt("New code beside " + (current or "the top level"),
+        self._prompt("New code beside " + (self._named(current) if current else "the top level"),
                      lambda name: self._added(self.project.codebook.add_code(f"{parent}/{name}" if parent else name)))
 
     def _added(self, code) -> None:
         self.query_one(CodebookPane).reload(keep=code.path)
-        self.notify(f"Added {code.path}", timeout=2)
+        self.notify(f"Added {self._named(code.path)}", timeout=2)
+
+    def _named(self, path: str) -> str:
+        """A code's path as this coder may read it (pseudonymised under the
+        project's 'view' setting: a code can be named after a participant)."""
+        return self.project.reading.names_as_read()("code", path) if self.pseudonymised_only else path
+
+    def _hidden_words(self, path: str, text: str) -> bool:
+        """Whether editing ``text`` (a code's name or description) would write
+        pseudonyms over words this coder may not read; then says so."""
+        if not self.pseudonymised_only or self.project.reading.memo_as_read(text, pseudonymised=True) == text:
+            return False
+        self.notify(f"{self._named(path)} names someone you see pseudonymised; ask whoever holds the key "
+                    "to change it.", severity="warning", timeout=6)
+        return True
 
     def action_code_rename(self) -> None:
         path = self._current_code()
-        if path:
-            self._prompt(f"Rename {path}", lambda name: self.project.codebook.rename_code(path, name), value=path.rsplit("/", 1)[-1])
+        if path and not self._hidden_words(path, path.rsplit("/", 1)[-1]):
+            self._prompt(f"Rename {self._named(path)}", lambda name: self.project.codebook.rename_code(path, name),
+                         value=path.rsplit("/", 1)[-1])
 
     def action_code_describe(self) -> None:
         path = self._current_code()
@@ -667,13 +682,15 @@ class FieldnotesApp(App):
         from fieldnotes.tui.screens.dialogs import MemoEditor
 
         code = self.project.codebook.code(path)
-        self.push_screen(MemoEditor(f"Description of {path}", code.description),
+        if self._hidden_words(path, code.description):
+            return
+        self.push_screen(MemoEditor(f"Description of {self._named(path)}", code.description),
                          callback=lambda text: text is not None and self._run(lambda t: self.project.codebook.update_code(path, description=t), text))
 
     def action_code_colour(self) -> None:
         path = self._current_code()
         if path:
-            self._prompt(f"Colour of {path} (#RRGGBB)", lambda c: self.project.codebook.update_code(path, colour=c),
+            self._prompt(f"Colour of {self._named(path)} (#RRGGBB)", lambda c: self.project.codebook.update_code(path, colour=c),
                          value=self.project.codebook.code(path).colour or "")
 
     def action_code_move(self) -> None:
@@ -684,8 +701,8 @@ class FieldnotesApp(App):
 
         codes = self.project.codebook.codes(counts=False)
         inside = {c.id for c in self.project.codebook.subtree(path, codes=codes)}
-        options = [("(top level)", "")] + [(c.path, c.path) for c in codes if c.id not in inside]
-        self.push_screen(ChoiceDialog(f"Move {path} under", options),
+        options = [("(top level)", "")] + [(self._named(c.path), c.path) for c in codes if c.id not in inside]
+        self.push_screen(ChoiceDialog(f"Move {self._named(path)} under", options),
                          callback=lambda target: target is not None and self._run(lambda t: self.project.codebook.move_code(path, t or None), target))
 
     def action_code_merge(self) -> None:
@@ -698,7 +715,7 @@ class FieldnotesApp(App):
             if result and not result.create:
                 self._run(lambda target: self.notify(f"Merged {self.project.codebook.merge_codes(path, target)} coding(s)"), result.path)
 
-        self.push_screen(CodePicker(self.project, title=f"Merge {path} into"), callback=merged)
+        self.push_screen(CodePicker(self.project, title=f"Merge {self._named(path)} into"), callback=merged)
 
     def action_code_delete(self) -> None:
         path = self._current_code()
@@ -707,7 +724,7 @@ class FieldnotesApp(App):
         from fieldnotes.tui.screens.dialogs import ConfirmDialog
 
         code = self.project.codebook.code(path)
-        message = f"Delete {path}" + (f" and its {code.total} coding(s)?" if code.total else "?") + " (u undoes it)"
+        message = f"Delete {self._named(path)}" + (f" and its {code.total} coding(s)?" if code.total else "?") + " (u undoes it)"
         self.push_screen(ConfirmDialog(message),
                          callback=lambda ok: ok and self._run(lambda p: self.project.codebook.delete_code(p, force=True), path))
 
@@ -725,7 +742,7 @@ class FieldnotesApp(App):
         if not path:
             return
         key = self.project.study.toggle_pin(path)
-        self.notify(f"Pinned {path} to key {key}" if key else f"Unpinned {path}", timeout=2)
+        self.notify(f"Pinned {self._named(path)} to key {key}" if key else f"Unpinned {self._named(path)}", timeout=2)
         self.project_changed()
 
     # -- long work in workers ------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rapidfuzz import fuzz, utils
 from textual import on
@@ -127,6 +128,20 @@ class CodePicker(ModalScreen[PickResult | None]):
         self.recent = list(recent)
         self.dialog_title = title
         self._codes = project.codebook.codes(counts=False)
+        #: The path each listed code stands for: itself, except under the
+        #: 'view pseudonymised' setting, where names and paths are listed and
+        #: matched as the coder may read them (a code named after a participant
+        #: is neither shown nor found by that name) and a pick answers with
+        #: the path the project knows.
+        self._real = {c.path: c.path for c in self._codes}
+        if project.reading.shows_pseudonymised():
+            shown = project.reading.names_as_read(pseudonymised=True)
+            listed = [replace(c, name=shown("code", c.name), path=shown("code", c.path),
+                              description=shown("text", c.description), children=[]) for c in self._codes]
+            self._real = {s.path: c.path for s, c in zip(listed, self._codes)}
+            as_shown = {c.path: s.path for s, c in zip(listed, self._codes)}
+            self.recent = [as_shown[r] for r in self.recent if r in as_shown]
+            self._codes = listed
         #: What each option of the list stands for, by index.
         self._choices: list[PickResult] = []
         #: A new code waiting for its confirming Enter.
@@ -160,7 +175,7 @@ class CodePicker(ModalScreen[PickResult | None]):
             seen = {c.path for c in recent}
             codes = recent + [c for c in self._codes if c.path not in seen]
         options = [Option(code_prompt(c)) for c in codes]
-        choices = [PickResult(c.path) for c in codes]
+        choices = [PickResult(self._real.get(c.path, c.path)) for c in codes]
         folded = "/".join(part.strip() for part in query.split("/")).casefold()
         exact = any(folded in (c.path.casefold(), c.name.casefold()) for c in self._codes)
         new_path = typed_path(self._codes, query)
@@ -170,6 +185,8 @@ class CodePicker(ModalScreen[PickResult | None]):
             path, parent = new_path
             leaf = path.rsplit("/", 1)[-1]
             where = f"under '{parent}'" if parent else "(with its new parents)"
+            if parent in self._real:   # under an existing code: by the path the project knows
+                path = f"{self._real[parent]}/{leaf}"
             options.insert(0, Option(Content.assemble(("+ ", "bold"), f"Create code '{leaf}' {where}")))
             choices.insert(0, PickResult(path, create=True))
         elif query and not exact:
@@ -207,6 +224,7 @@ class CodePicker(ModalScreen[PickResult | None]):
             return
         self._confirming = choice
         parent, _, leaf = choice.path.rpartition("/")
+        parent = {real: shown for shown, real in self._real.items()}.get(parent, parent)   # as listed
         where = f" under '{parent}'" if parent else " at the top level"
         self.query_one("#picker-hint", Label).update(
             Content.assemble(("Create ", "bold"), f"'{leaf}'{where}? ", ("Enter", "bold"), " creates it · Esc goes back"))

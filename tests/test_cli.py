@@ -249,6 +249,9 @@ def test_view_pseudonymised_refuses_the_pseudonym_review_and_the_key_log(_sample
         result = run(*args, ok=False)
         assert result.exit_code == 1 and "shows real names" in result.output and "Anita" not in result.output, args
     assert run("pseudo", "status", path).exit_code == 0
+    refused = run("export", "text", path, "-o", tmp_path / "texts", "--original", ok=False)
+    assert refused.exit_code == 1 and "--original shows real names" in refused.output
+    assert not (tmp_path / "texts").exists()
     # A coder let back to the original can review.
     run("config", path, "view", "original", "--coder", "lead")
     monkeypatch.setenv("FIELDNOTES_CODER", "lead")

@@ -474,6 +474,7 @@ def output_view(proj, original: bool, warning: str = "the output holds real name
     original, with its warning. Refuses (FieldnotesError) when detection
     cannot run."""
     if original:
+        proj.reading.require_originals("--original")   # not for a coder who may read only pseudonymised text
         err_console().print(f"[bold yellow]warning:[/] --original: {warning}")
         return proj.pseudonyms.original_view()
     if not proj.pseudonyms.stale_documents():

@@ -64,6 +64,21 @@ SAMPLE = REPO / "sample_data"
 GOLD = REPO / "benchmarks" / "gold" / "sample_gold.jsonl"
 
 
+def _precision(detected, by_doc) -> tuple[int, int, Counter]:
+    """Detected mentions that touch a gold mention (good), those that touch
+    none (bad), and the text of the bad ones."""
+    good = bad = 0
+    wrong: Counter = Counter()
+    for doc, spans in detected.items():
+        for a, b, text in spans:
+            if any(g["start"] < b and a < g["end"] for g in by_doc.get(doc, ())):
+                good += 1
+            else:
+                bad += 1
+                wrong[text] += 1
+    return good, bad, wrong
+
+
 def score(gold: list[dict], detected: dict[str, list[tuple[int, int, str]]]):
     by_doc = defaultdict(list)
     for g in gold:
@@ -79,15 +94,7 @@ def score(gold: list[dict], detected: dict[str, list[tuple[int, int, str]]]):
         hit = all(i in covered.get(g["document"], ()) for i in range(g["start"], g["end"]))
         recall[g["category"]][0] += hit
         recall[g["category"]][1] += 1
-    good = bad = 0
-    wrong = Counter()
-    for doc, spans in detected.items():
-        for a, b, text in spans:
-            if any(g["start"] < b and a < g["end"] for g in by_doc.get(doc, ())):
-                good += 1
-            else:
-                bad += 1
-                wrong[text] += 1
+    good, bad, wrong = _precision(detected, by_doc)
     return recall, good, bad, wrong
 
 
@@ -211,15 +218,7 @@ def score_set(gold, detected, texts, keep):
         recall[g["category"]][1] += 1
         if not hit:
             missed[(g["category"], g["text"])] += 1
-    good = bad = 0
-    wrong = Counter()
-    for doc, spans in detected.items():
-        for a, b, text in spans:
-            if any(g["start"] < b and a < g["end"] for g in by_doc.get(doc, ())):
-                good += 1
-            else:
-                bad += 1
-                wrong[text] += 1
+    good, bad, wrong = _precision(detected, by_doc)
     keep_total = keep_hit = 0
     keep_hits = Counter()
     for doc, phrases in keep.items():

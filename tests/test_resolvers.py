@@ -19,7 +19,7 @@ def two_docs(project, tmp_path):
     project.intake.import_paths([tmp_path / "a.txt", tmp_path / "b.txt"])
     a, b = project.document_id("a.txt"), project.document_id("b.txt")
     with project.conn:
-        # As a .qdpx import stores them: the name as the other tool wrote it.
+        # A name with capitals and a space, as the API (not a manifest) may store it.
         project.attributes.set_typed("document", a, "Years Qualified", 5, None)
         project.attributes.set_typed("document", b, "Years Qualified", 12, None)
         project.attributes.add_case_link(a, "EH02")

@@ -125,8 +125,7 @@ class ReadingService(Service):
         if self.shows_pseudonymised():
             raise FieldnotesError(
                 f"{what} shows real names, and this project shows you only pseudonymised text "
-                f"(fieldnotes config {self.project.path} view). Ask whoever holds the key, or work as a "
-                "coder allowed the original (--coder).")
+                f"(see 'fieldnotes config {self.project.path} view'). Ask whoever holds the pseudonym key.")
 
     # -- documents in a view -----------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fieldnotes.errors import FieldnotesError, NotFound, suggest
+from fieldnotes.errors import FieldnotesError, NotFound, matching, suggest
 from fieldnotes.ids import new_guid
 from fieldnotes.manifest import coerce, infer_type
 from fieldnotes.model import Case, Variable, VariableRef
@@ -44,8 +44,7 @@ class Attributes(Service):
         """``(id, name)`` of the case called ``name``."""
         wanted = name.strip()
         known = q.case_names(self.conn)
-        exact = [c for c in known if c[1] == wanted]
-        folded = exact or [c for c in known if c[1].casefold() == wanted.casefold()]
+        folded = matching(known, wanted, lambda c: c[1])
         if len(folded) == 1:
             return folded[0]
         names = [c[1] for c in known]
@@ -57,8 +56,7 @@ class Attributes(Service):
         """The attribute (variable) called ``name``: its id, name as stored and type."""
         wanted = name.strip()
         known = q.variables(self.conn)
-        exact = [v for v in known if v[1] == wanted]
-        folded = exact or [v for v in known if v[1].casefold() == wanted.casefold()]
+        folded = matching(known, wanted, lambda v: v[1])
         if len(folded) == 1:
             return VariableRef(*folded[0])
         names = [v[1] for v in known]

@@ -7,7 +7,10 @@ prints it on one line; the TUI shows it as a notification.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class FieldnotesError(Exception):
@@ -176,3 +179,11 @@ def suggest(name: str, choices: Sequence[str]) -> str:
     if not close:
         return ""
     return " Did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def matching(items: Sequence[T], wanted: str, key: Callable[[T], str] = lambda item: item) -> list[T]:
+    """The one rule every lookup by name uses (coders, cases, attributes,
+    codes): the items whose ``key`` is ``wanted`` exactly, else those equal
+    to it ignoring case. The caller says what none, or several, means."""
+    exact = [item for item in items if key(item) == wanted]
+    return exact or [item for item in items if key(item).casefold() == wanted.casefold()]

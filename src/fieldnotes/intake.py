@@ -116,18 +116,19 @@ class Intake(Service):
                 )
         return files
 
-    def _identical(self, digest: str) -> tuple[str, str]:
+    def _identical(self, digest: str) -> tuple[str, str] | None:
+        """``(name, message)`` of the document with this content, if any."""
         name = q.name_by_sha256(self.conn, digest)
-        return name, f"identical to document '{name}' already in the project"
+        return None if name is None else (name, f"identical to document '{name}' already in the project")
 
     def _store(self, path: Path, prepared: Prepared, row, types: dict[str, str], kind: str | None,
                replace: bool) -> FileOutcome:
         """Write one parsed file in its own transaction."""
         parsed, digest = prepared.parsed, prepared.sha256
         shown = str(path)
-        if q.name_by_sha256(self.conn, digest) is not None:
-            name, message = self._identical(digest)  # a copy earlier in the same batch
-            return FileOutcome(shown, "skipped", document=name, message=message)
+        earlier = self._identical(digest)  # a copy earlier in the same batch
+        if earlier is not None:
+            return FileOutcome(shown, "skipped", document=earlier[0], message=earlier[1])
         outcome = FileOutcome(shown, "imported", warnings=list(parsed.warnings))
         doc_kind = (row.kind if row and row.kind else None) or kind or ("interview" if parsed.turns else "other")
         try:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fieldnotes.codebook.model import Code, name_key, split_path
-from fieldnotes.errors import NotFound
+from fieldnotes.errors import NotFound, matching
 
 
 def arrange(rows: Iterable[Sequence[Any]], tally: dict[int, int]) -> list[Code]:
@@ -101,9 +101,7 @@ def find(codes: Sequence[Code], name_or_path: str) -> Code:
         folded = "/".join(split_path(wanted)).casefold()
         matches = [c for c in codes if c.path.casefold() == folded]
     else:
-        matches = [c for c in codes if c.name == wanted] or [
-            c for c in codes if c.name.casefold() == wanted.casefold()
-        ]
+        matches = matching(codes, wanted, lambda c: c.name)
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:

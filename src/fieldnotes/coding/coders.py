@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 
 from fieldnotes.coding.model import Coder
-from fieldnotes.errors import FieldnotesError, NotFound
+from fieldnotes.errors import FieldnotesError, NotFound, matching
 from fieldnotes.service import Service
 from fieldnotes.store.queries import coding as queries
 
@@ -24,11 +24,7 @@ def match(coders: Sequence[Coder], name: str) -> Coder | None:
     """The coder among ``coders`` called ``name``: spelt exactly so, else the
     only one equal ignoring case; None when there is none. Two coders equal
     ignoring case (from an older project) and neither exact is an error."""
-    wanted = name.strip()
-    for coder in coders:
-        if coder.name == wanted:
-            return coder
-    folded = [c for c in coders if c.name.casefold() == wanted.casefold()]
+    folded = matching(coders, name.strip(), lambda c: c.name)
     if len(folded) > 1:
         raise FieldnotesError(
             f"'{name}' could be any of the coders {', '.join(c.name for c in folded)}; "

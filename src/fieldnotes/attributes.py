@@ -138,8 +138,14 @@ class Attributes(Service):
     def cases(self) -> list[Case]:
         """Every case with its documents, speaker links and attributes."""
         attributes = self.of("case")
-        return [Case(case_id, name, tuple(q.documents_of_case(self.conn, case_id)), attributes.get(case_id, {}),
-                     tuple(q.speakers_of_case(self.conn, case_id)))
+        documents: dict[int, list[str]] = {}
+        for case_id, document in q.documents_by_case(self.conn):
+            documents.setdefault(case_id, []).append(document)
+        speakers: dict[int, list[tuple[str, str]]] = {}
+        for case_id, document, speaker in q.speakers_by_case(self.conn):
+            speakers.setdefault(case_id, []).append((document, speaker))
+        return [Case(case_id, name, tuple(documents.get(case_id, ())), attributes.get(case_id, {}),
+                     tuple(speakers.get(case_id, ())))
                 for case_id, name in q.case_names(self.conn)]
 
     # -- attributes ------------------------------------------------------------------

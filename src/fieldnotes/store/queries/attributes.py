@@ -31,10 +31,11 @@ def cases_by_document(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     ).fetchall()
 
 
-def documents_of_case(conn: sqlite3.Connection, case_id: int) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "SELECT d.name FROM document_cases dc JOIN documents d ON d.id = dc.document_id "
-        "WHERE dc.case_id = ? ORDER BY d.name", [case_id])]
+def documents_by_case(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """``(case id, document name)`` of every link, by document name."""
+    return conn.execute(
+        "SELECT dc.case_id, d.name FROM document_cases dc JOIN documents d ON d.id = dc.document_id "
+        "ORDER BY d.name").fetchall()
 
 
 # -- speakers -----------------------------------------------------------------------
@@ -59,10 +60,11 @@ def speaker_links(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
         "SELECT sc.document_id, sc.speaker, c.name FROM speaker_cases sc JOIN cases c ON c.id = sc.case_id").fetchall()
 
 
-def speakers_of_case(conn: sqlite3.Connection, case_id: int) -> list[tuple[str, str]]:
+def speakers_by_case(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """``(case id, document name, speaker label)`` of every speaker link, by document name."""
     return conn.execute(
-        "SELECT d.name, sc.speaker FROM speaker_cases sc JOIN documents d ON d.id = sc.document_id "
-        "WHERE sc.case_id = ? ORDER BY d.name", [case_id]).fetchall()
+        "SELECT sc.case_id, d.name, sc.speaker FROM speaker_cases sc JOIN documents d ON d.id = sc.document_id "
+        "ORDER BY d.name").fetchall()
 
 
 # -- variables and values --------------------------------------------------------------

@@ -222,6 +222,10 @@ class Attributes(Service):
             raise FieldnotesError(f"'{ref.name}' holds {ref.type} values; '{', '.join(values)}' is not one.") from None
         return q.documents_with_values(self.conn, ref.id, typed)
 
+    def names(self) -> list[str]:
+        """The attributes' names, alphabetically (without counting their values)."""
+        return [name for _, name, _ in q.variables(self.conn)]
+
     def variables(self) -> list[Variable]:
         """Every attribute with its type, how many documents have it, and its values."""
         return [Variable(name, type_, q.documents_with_variable(self.conn, var_id),

@@ -44,7 +44,7 @@ class StudyService(Service):
         ``limit`` of them (a pane with room for two asks for two)."""
         configured = self.project.setting(KEY_ATTRIBUTES_SETTING, None)
         wanted = _names(configured) if configured else list(DEFAULT_KEY_ATTRIBUTES)
-        present = {v.name for v in self.project.attributes.variables()}
+        present = set(self.project.attributes.names())
         keys = [name for name in wanted if name in present]
         return keys[:limit] if limit is not None else keys
 
@@ -56,7 +56,7 @@ class StudyService(Service):
         wanted = _names(names) if isinstance(names, str) else [n.strip() for n in names if n.strip()]
         if not wanted:
             raise FieldnotesError("Name at least one attribute, for example: phase,role.")
-        known = [v.name for v in self.project.attributes.variables()]
+        known = self.project.attributes.names()
         for name in wanted:
             if name not in known:
                 raise FieldnotesError(f"No attribute '{name}'.{suggest(name, known)} "

@@ -41,7 +41,7 @@ class MatrixScreen(Screen[Jump | None]):
         self.project = project
         #: A cell's passages are listed in pseudonymised words.
         self.pseudonymised = pseudonymised
-        attrs = [f"attr:{v.name}" for v in project.attributes.variables()]
+        attrs = [f"attr:{name}" for name in project.attributes.names()]
         # The study's first two key attributes (phase and role by default) come first.
         preferred = [f"attr:{name}" for name in project.study.key_attributes(limit=2)]
         self.col_choices = preferred + ["documents", "cases"] + [a for a in attrs if a not in preferred]

@@ -10,6 +10,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from fieldnotes.store.queries import marks
+
 
 def _scope(doc_ids: Sequence[int] | None, coder_id: int | None) -> tuple[str, list[Any]]:
     """A WHERE clause (possibly ``1``) restricting codings to the documents and coder."""
@@ -77,25 +79,21 @@ def memos_on_codings_and_cases(conn: sqlite3.Connection) -> list[tuple[str, int,
 
 # -- agreement ---------------------------------------------------------------------------
 
-def _marks(ids: Sequence[int]) -> str:
-    return ",".join("?" * len(ids))
-
-
 def codes_used_by(conn: sqlite3.Connection, coder_ids: Sequence[int]) -> set[int]:
     return {r[0] for r in conn.execute(
-        f"SELECT DISTINCT code_id FROM codings WHERE coder_id IN ({_marks(coder_ids)})", list(coder_ids))}
+        f"SELECT DISTINCT code_id FROM codings WHERE coder_id IN ({marks(coder_ids)})", list(coder_ids))}
 
 
 def documents_coded_by(conn: sqlite3.Connection, coder_ids: Sequence[int]) -> list[tuple[int, int]]:
     """``(document id, coder id)`` pairs where the coder coded something."""
     return conn.execute(f"SELECT DISTINCT document_id, coder_id FROM codings "
-                        f"WHERE coder_id IN ({_marks(coder_ids)})", list(coder_ids)).fetchall()
+                        f"WHERE coder_id IN ({marks(coder_ids)})", list(coder_ids)).fetchall()
 
 
 def codings_by_coders(conn: sqlite3.Connection, doc_id: int, coder_ids: Sequence[int]) -> list[tuple]:
     """``(code id, coder id, start, end)`` of one document's codings by these coders, by code."""
     return conn.execute('SELECT code_id, coder_id, start, "end" FROM codings WHERE document_id = ? '
-                        f"AND coder_id IN ({_marks(coder_ids)}) ORDER BY code_id", [doc_id, *coder_ids]).fetchall()
+                        f"AND coder_id IN ({marks(coder_ids)}) ORDER BY code_id", [doc_id, *coder_ids]).fetchall()
 
 
 def text_length(conn: sqlite3.Connection, doc_id: int) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from fieldnotes.store.queries import marks
+
 
 # -- cases ------------------------------------------------------------------------
 
@@ -125,4 +127,4 @@ def documents_with_variable(conn: sqlite3.Connection, var_id: int) -> int:
 def documents_with_values(conn: sqlite3.Connection, var_id: int, values: list[Any]) -> set[int]:
     return {r[0] for r in conn.execute(
         "SELECT owner_id FROM attributes WHERE owner_type = 'document' AND variable_id = ? "
-        f"AND value IN ({','.join('?' * len(values))})", [var_id, *values])}
+        f"AND value IN ({marks(values)})", [var_id, *values])}

@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from fieldnotes.store.queries import marks
+
 _TURN_COLUMNS = 'seq, speaker, start, "end", time_start, time_end'
 
 
@@ -53,19 +55,14 @@ def kinds(conn: sqlite3.Connection) -> dict[int, str]:
     return dict(conn.execute("SELECT id, kind FROM documents").fetchall())
 
 
-def ids_named(conn: sqlite3.Connection, names_: list[str]) -> set[int]:
-    return {r[0] for r in conn.execute(
-        f"SELECT id FROM documents WHERE name IN ({','.join('?' * len(names_))})", names_)}
-
-
 def ids_of_kinds(conn: sqlite3.Connection, kinds_: list[str]) -> set[int]:
     return {r[0] for r in conn.execute(
-        f"SELECT id FROM documents WHERE kind IN ({','.join('?' * len(kinds_))})", kinds_)}
+        f"SELECT id FROM documents WHERE kind IN ({marks(kinds_)})", kinds_)}
 
 
 def ids_of_cases(conn: sqlite3.Connection, case_ids: list[int]) -> set[int]:
     return {r[0] for r in conn.execute(
-        f"SELECT document_id FROM document_cases WHERE case_id IN ({','.join('?' * len(case_ids))})", case_ids)}
+        f"SELECT document_id FROM document_cases WHERE case_id IN ({marks(case_ids)})", case_ids)}
 
 
 def cases_of(conn: sqlite3.Connection, doc_id: int) -> list[str]:

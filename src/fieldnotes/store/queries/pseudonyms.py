@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from fieldnotes.store.queries import marks
+
 # -- documents as detection sees them ------------------------------------------------
 
 
@@ -161,8 +163,8 @@ def entity_category_label(conn: sqlite3.Connection, entity_id: int) -> tuple[str
 
 def surfaces_with_status(conn: sqlite3.Connection, statuses: Sequence[str]) -> list[tuple[str, str]]:
     """``(label, surfaces JSON)`` of the entities with one of ``statuses``."""
-    marks = ",".join("?" * len(statuses))
-    return conn.execute(f"SELECT label, surfaces FROM entities WHERE status IN ({marks})", list(statuses)).fetchall()
+    return conn.execute(f"SELECT label, surfaces FROM entities WHERE status IN ({marks(statuses)})",
+                        list(statuses)).fetchall()
 
 
 def set_surfaces(conn: sqlite3.Connection, entity_id: int, surfaces: Sequence[str]) -> None:
@@ -183,7 +185,7 @@ def insert_entity(conn: sqlite3.Connection, *, guid: str, category: str, label: 
 def delete_entities(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     for i in range(0, len(ids), 900):  # below SQLite's limit on bound parameters
         chunk = ids[i:i + 900]
-        conn.execute(f"DELETE FROM entities WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        conn.execute(f"DELETE FROM entities WHERE id IN ({marks(chunk)})", chunk)
 
 
 def delete_unsupported_suggestions(conn: sqlite3.Connection) -> None:
@@ -243,7 +245,7 @@ def mention_count(conn: sqlite3.Connection, entity_id: int) -> int:
 def mention_texts_of(conn: sqlite3.Connection, ids: Sequence[int]) -> set[str]:
     """The distinct texts of these mentions."""
     return {r[0] for r in conn.execute(
-        f"SELECT DISTINCT text FROM mentions WHERE id IN ({','.join('?' * len(ids))})", list(ids))}
+        f"SELECT DISTINCT text FROM mentions WHERE id IN ({marks(ids)})", list(ids))}
 
 
 def mention_texts(conn: sqlite3.Connection) -> list[tuple[int, str]]:

@@ -525,19 +525,21 @@ def residual_queue(
 def _initials(name_forms: Iterable[str], texts: Iterable[str]) -> dict[str, str]:
     """Initials -> the name they stand for: of detected people's names, and
     of names defined with their initials in the text."""
+    def name_like(parts: list[str]) -> bool:
+        return all(is_first_name(p) or english_frequency(p) < 4.5 for p in parts)
+
     initials: dict[str, str] = {}
     for form in name_forms:
         parts = [p for p in re.split(r"[\s-]+", form) if p[:1].isupper() and not is_title(p)]
         # "Children's Social Care" taken for a person gives no initials.
-        if len(parts) >= 2 and all(is_first_name(p) or english_frequency(p) < 4.5 for p in parts):
+        if len(parts) >= 2 and name_like(parts):
             initials.setdefault("".join(p[0] for p in parts), form)
     # "Bronwen Tegg (BT)": a definition makes the initials a name everywhere.
     for text in texts:
         for m in _DEFINED_INITIALS.finditer(text):
             full, short = m.group("full"), m.group("short")
             parts = re.split(r"[\s-]+", full)
-            if "".join(p[0] for p in parts) == short and all(
-                    is_first_name(p) or english_frequency(p) < 4.5 for p in parts):
+            if "".join(p[0] for p in parts) == short and name_like(parts):
                 initials.setdefault(short, full)
     return initials
 

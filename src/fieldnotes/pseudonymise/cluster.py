@@ -37,7 +37,7 @@ from typing import Iterable, Sequence
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, STRUCTURED, is_kept
-from fieldnotes.pseudonymise.detect import Candidate
+from fieldnotes.pseudonymise.detect import _SENTENCE_END_BEFORE, Candidate
 from fieldnotes.pseudonymise.forms import WORD_LEFT, FormMatcher, any_case_form, trie_pattern
 from fieldnotes.pseudonymise.names import (
     _FUNCTION_WORDS,
@@ -277,7 +277,6 @@ def _is_allowed(text: str, start: int, end: int, allow: set[str], spans: list[tu
 
 
 _WEAK = frozenset({"ner", "gazetteer", "propagated"})
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\]\n…]|[.!?][\"'”’)]+)[\s\"'“‘(\[]*$")
 
 
 def _ordinary_words(mentions: list[_M], texts: list[str], lower_vocab: set[str]) -> set[str]:
@@ -307,7 +306,7 @@ def _ordinary_words(mentions: list[_M], texts: list[str], lower_vocab: set[str])
                 continue
             seen[key] += 1
             before = text[max(0, m.start() - 30):m.start()]
-            if _SENTENCE_START.search(before):
+            if _SENTENCE_END_BEFORE.search(before):
                 if re.match(r"[.!?]", text[m.end():m.end() + 1]):
                     alone[key] += 1
                 continue

@@ -12,6 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from fieldnotes.pseudonymise.names import MONTHS, WEEKDAYS, _MONTHS_DAYS
+
 # Shifted dates move by at least a month and at most half a year, so the season
 # is kept roughly while the exact day cannot be read back.
 SHIFT_MIN_DAYS = 30
@@ -20,22 +22,16 @@ SHIFT_MAX_DAYS = 180
 
 # --- dates --------------------------------------------------------------------------
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December",
-)
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NUMBER = {m.casefold(): i for i, m in enumerate(_MONTHS, 1)}
-_MONTH_NUMBER.update({m[:3].casefold(): i for i, m in enumerate(_MONTHS, 1)})
+_MONTH_NUMBER = {m.casefold(): i for i, m in enumerate(MONTHS, 1)}
+_MONTH_NUMBER.update({m[:3].casefold(): i for i, m in enumerate(MONTHS, 1)})
 _MONTH_NUMBER["sept"] = 9
-_FULL_NAMES = frozenset(n.casefold() for n in (*_MONTHS, *_WEEKDAYS))
 
 _MONTH = (
-    r"(?P<month>" + "|".join(m.lower() for m in _MONTHS)
+    r"(?P<month>" + "|".join(m.lower() for m in MONTHS)
     + r"|sept|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\b\.?"
 )
 _WEEKDAY = (
-    r"(?:(?P<weekday>" + "|".join(d.lower() for d in _WEEKDAYS)
+    r"(?:(?P<weekday>" + "|".join(d.lower() for d in WEEKDAYS)
     + r"|tues|thurs|mon|tue|wed|thu|fri|sat|sun)\b\.?,?\s+(?:the\s+)?)?"
 )
 _DAY = r"(?P<day>\d{1,2})(?P<suffix>st|nd|rd|th)?"
@@ -139,8 +135,8 @@ def _format_like(parsed: _ParsedDate, new: dt.date) -> str:
     m = parsed.match
     if m is None:
         if parsed.has_day:
-            return f"{new.day} {_MONTHS[new.month - 1]} {new.year}"
-        return f"{_MONTHS[new.month - 1]} {new.year}"
+            return f"{new.day} {MONTHS[new.month - 1]} {new.year}"
+        return f"{MONTHS[new.month - 1]} {new.year}"
     groups = m.groupdict()
     pieces: list[tuple[int, int, str]] = []
 
@@ -150,8 +146,8 @@ def _format_like(parsed: _ParsedDate, new: dt.date) -> str:
 
     if groups.get("weekday"):
         old = groups["weekday"]
-        full = _WEEKDAYS[new.weekday()]
-        word = full if old.casefold() in _FULL_NAMES else full[:3]
+        full = WEEKDAYS[new.weekday()]
+        word = full if old.casefold() in _MONTHS_DAYS else full[:3]
         put("weekday", _like(word, old))
     day = groups.get("day")
     nmonth = groups.get("nmonth")
@@ -165,8 +161,8 @@ def _format_like(parsed: _ParsedDate, new: dt.date) -> str:
             put("suffix", _like(_ordinal(new.day), groups["suffix"]))
     if groups.get("month"):
         old = groups["month"]
-        full = _MONTHS[new.month - 1]
-        if old.casefold() in _FULL_NAMES:
+        full = MONTHS[new.month - 1]
+        if old.casefold() in _MONTHS_DAYS:
             word = full
         else:  # an abbreviation: "Mar", "Sept"
             word = "Sept" if (full == "September" and len(old) == 4) else full[:3]
@@ -229,5 +225,5 @@ def month_of(label: str) -> str | None:
     parsed = _parse_date(label)
     if parsed is None:
         return None
-    month = _MONTHS[parsed.date.month - 1]
+    month = MONTHS[parsed.date.month - 1]
     return f"{month} {parsed.date.year}" if parsed.has_year else month

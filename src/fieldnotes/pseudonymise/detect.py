@@ -619,7 +619,7 @@ def _trim_words(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-def _remainders(s: int, e: int, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _remainders(s: int, e: int, taken: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     pieces = [(s, e)]
     for a, b in taken:
         nxt = []

@@ -46,10 +46,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from fieldnotes.pseudonymise.categories import NON_IDENTIFYING
+from fieldnotes.pseudonymise.detect import Candidate, _remainders
 from fieldnotes.pseudonymise.names import (
-    MONTHS,
-    WEEKDAYS,
     _FUNCTION_WORDS,
+    _MONTHS_DAYS,
     is_first_name,
     is_kinship,
     is_role_word,
@@ -157,7 +157,6 @@ _AGE_BEFORE = re.compile(r"(?i)(?:\b\d{1,2}[- ]?(?:year|yr|month)s?[- ]old[ \t]+
 _CALLED_BEFORE = re.compile(r"(?i)\b(?:called|named|name is|known as|nicknamed|by the name of|son|daughter|"
                             r"brother|sister|partner|husband|wife|boyfriend|girlfriend|mum|mother|dad|father|"
                             r"nan|grandma|grandad|carer|cousin|friend|baby)[ \t]+$")
-_MONTHS_DAYS = frozenset(w.casefold() for w in (*MONTHS, *WEEKDAYS))
 
 # Score bands: identifiers first, then names with evidence, then the rest.
 _BASE = {"email": 12.0, "phone": 11.5, "identifier": 10.0, "address": 5.5}
@@ -526,19 +525,21 @@ def residual_queue(
 def _initials(name_forms: Iterable[str], texts: Iterable[str]) -> dict[str, str]:
     """Initials -> the name they stand for: of detected people's names, and
     of names defined with their initials in the text."""
+    def name_like(parts: list[str]) -> bool:
+        return all(is_first_name(p) or english_frequency(p) < 4.5 for p in parts)
+
     initials: dict[str, str] = {}
     for form in name_forms:
         parts = [p for p in re.split(r"[\s-]+", form) if p[:1].isupper() and not is_title(p)]
         # "Children's Social Care" taken for a person gives no initials.
-        if len(parts) >= 2 and all(is_first_name(p) or english_frequency(p) < 4.5 for p in parts):
+        if len(parts) >= 2 and name_like(parts):
             initials.setdefault("".join(p[0] for p in parts), form)
     # "Bronwen Tegg (BT)": a definition makes the initials a name everywhere.
     for text in texts:
         for m in _DEFINED_INITIALS.finditer(text):
             full, short = m.group("full"), m.group("short")
             parts = re.split(r"[\s-]+", full)
-            if "".join(p[0] for p in parts) == short and all(
-                    is_first_name(p) or english_frequency(p) < 4.5 for p in parts):
+            if "".join(p[0] for p in parts) == short and name_like(parts):
                 initials.setdefault(short, full)
     return initials
 
@@ -762,20 +763,8 @@ def uncovered_pieces(text: str, start: int, end: int, spans: Sequence[tuple[int,
     """The parts of ``[start, end)`` outside ``spans``, trimmed of spaces and
     punctuation: what a widening item adds to a detected mention
     ("Kestermouth" + " Borough Council")."""
-    pieces = [(start, end)]
-    for a, b in spans:
-        nxt = []
-        for s, e in pieces:
-            if e <= a or b <= s:
-                nxt.append((s, e))
-                continue
-            if s < a:
-                nxt.append((s, a))
-            if b < e:
-                nxt.append((b, e))
-        pieces = nxt
     out = []
-    for s, e in pieces:
+    for s, e in _remainders(start, end, spans):
         while s < e and not text[s].isalnum():
             s += 1
         while e > s and not text[e - 1].isalnum():
@@ -793,8 +782,6 @@ def reviewer_candidates(text: str, terms: Iterable[tuple[str, str]], found: Sequ
     """Candidates for every occurrence of the reviewer's accepted ``(term,
     category)`` pairs, minus what a candidate in ``found`` already covers
     (detector ``"reviewer:<term>"``)."""
-    from fieldnotes.pseudonymise.detect import Candidate
-
     taken = sorted((c.start, c.end) for c in found)
     out = []
     for term, category in sorted(terms, key=lambda t: -len(t[0])):

@@ -131,11 +131,6 @@ class ProjectView:
         """The document's name as shown in an output."""
         return self._raw_name(self.doc_id(document))
 
-    def file_stem(self, document: str | int) -> str:
-        """A file name stem for the document, unique in the project and
-        stable across exports (see :meth:`file_names`)."""
-        return self.file_names()[self.doc_id(document)]
-
     def file_names(self) -> dict[int, str]:
         """Document id -> a file-name stem made from :meth:`document_name`:
         unsafe characters become ``_`` and a clash gets ``-2``, ``-3`` in
@@ -319,7 +314,7 @@ class PseudonymisedView(ProjectView):
         # guesses, so only prose of a few words or more goes through it.
         register = self.project.pseudonyms.register_entries()
         prose = [i for i, text in enumerate(readable) if ner and len(text.split()) >= _PROSE_WORDS]
-        rest = [i for i in range(len(readable)) if i not in set(prose)]
+        rest = sorted(set(range(len(readable))) - set(prose))
         found: list[list] = [[] for _ in readable]
         for group, nlp in ((prose, self._nlp), (rest, None)):
             for i, cands in zip(group, detect([readable[i] for i in group], nlp=nlp, register=register)):

@@ -41,9 +41,8 @@ from fieldnotes.pseudonymise.categories import NON_IDENTIFYING, STRUCTURED
 from fieldnotes.pseudonymise.detect import detect
 from fieldnotes.pseudonymise.leaks.common import Places, Possible, TextUnit, context
 from fieldnotes.pseudonymise.names import (
-    MONTHS,
-    WEEKDAYS,
     _FUNCTION_WORDS,
+    _MONTHS_DAYS,
     is_first_name,
     is_kinship,
     is_role_word,
@@ -63,7 +62,6 @@ _CAPITALISED = re.compile(r"(?<![\w'’\-])([A-Z][a-z]+)(['’]s)?(?![\w\-]|['�
 # Where a sentence (or a line, a cell) starts: a capital there says nothing.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|[\"'“‘(]\s*)$")
 _ACRONYMISH = re.compile(r"^[A-Z][A-Za-z]*[A-Z][A-Za-z]*$")  # CLA, DfE, NHS
-_MONTHS_DAYS = frozenset(w.casefold() for w in (*MONTHS, *WEEKDAYS))
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _NAME_CATEGORIES = frozenset({"PERSON", "PLACE", "ORG"})
 _CHUNK = 100_000  # characters per piece handed to spaCy

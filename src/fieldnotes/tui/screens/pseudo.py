@@ -222,13 +222,7 @@ class PseudoScreen(Screen[Jump | None]):
             return
         title.update(f"{len(item.occurrences)} occurrence(s) of {item.text}", layout=False)
         for o in item.occurrences[:200]:
-            line = Text()
-            line.append(f"{o.document}\n", style="bold")
-            before, _, rest = o.context.partition(f"[{o.text}]")
-            line.append(before)
-            line.append(o.text, style="reverse bold")
-            line.append(rest)
-            options.add_option(Option(line, id=f"{o.document}|{o.start}|{o.end}|{o.text}"))
+            options.add_option(_context_option(o, Text(f"{o.document}\n", style="bold")))
 
     def _mask(self, item, category) -> None:
         if category:
@@ -272,14 +266,8 @@ class PseudoScreen(Screen[Jump | None]):
         mentions = self.project.pseudonyms.mentions_of(entity)
         self.query_one("#mentions-title", Static).update(f"{len(mentions)} mention(s) of E{entity}", layout=False)
         for m in mentions:
-            line = Text()
-            line.append(f"{m.document} ", style="bold")
-            line.append(f"{m.detector}\n", style="dim")
-            before, _, rest = m.context.partition(f"[{m.text}]")
-            line.append(before)
-            line.append(m.text, style="reverse bold")
-            line.append(rest)
-            options.add_option(Option(line, id=f"{m.document}|{m.start}|{m.end}|{m.text}"))
+            heading = Text.assemble((f"{m.document} ", "bold"), (f"{m.detector}\n", "dim"))
+            options.add_option(_context_option(m, heading))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         document, start, end, _ = str(event.option.id).split("|", 3)
@@ -359,3 +347,15 @@ class PseudoScreen(Screen[Jump | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _context_option(found, heading: Text) -> Option:
+    """One line of the right-hand list: ``heading``, then the context with the
+    found text (marked ``[like this]`` in the context) highlighted. The option
+    id carries where it is, for the jump when it is picked."""
+    line = heading.copy()
+    before, _, rest = found.context.partition(f"[{found.text}]")
+    line.append(before)
+    line.append(found.text, style="reverse bold")
+    line.append(rest)
+    return Option(line, id=f"{found.document}|{found.start}|{found.end}|{found.text}")

@@ -745,8 +745,7 @@ def config(project, key, value, coder) -> None:
             shown = proj.reading.text_view(coder)
             scope = f"for {coder}" if coder else "for every coder without a setting of their own"
             if not coder:
-                own = {k.split(":", 1)[1]: v for k, v in proj.settings().items() if k.startswith("view:")}
-                scope += "".join(f"; {name}: {v}" for name, v in sorted(own.items()))
+                scope += "".join(f"; {name}: {v}" for name, v in sorted(proj.reading.coder_views().items()))
             console().print(f"[bold]view[/] = {escape(shown)}  [dim]({escape(scope)})[/]")
             return
         if coder:

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.tui.messages import Jump, WorkDone
+from fieldnotes.tui.messages import Jump, WorkDone, error_line
 
 
 #: Widest entity name and replacement shown in the table (longer ones end in …).
@@ -36,6 +36,10 @@ def _widths(table_width: int) -> tuple[int, int]:
 
 def _cut(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
+
+
+#: Said when an entity action is asked for in the residual queue.
+_QUEUE_HINT = "In the queue: a masks, r allows; Q goes back to entities."
 
 
 class PseudoScreen(Screen[Jump | None]):
@@ -164,7 +168,7 @@ class PseudoScreen(Screen[Jump | None]):
         try:
             with Project.open(self.project.path) as project:
                 items = project.pseudonyms.residual_queue(limit=300)
-        except FieldnotesError as exc:
+        except Exception as exc:  # noqa: BLE001 - reported; an exception here would close the workspace
             self.post_message(self.QueueReady([], error=exc))
             return
         self.post_message(self.QueueReady(items))
@@ -180,7 +184,7 @@ class PseudoScreen(Screen[Jump | None]):
     @on(QueueReady)
     def _queue_ready(self, message: QueueReady) -> None:
         if message.error is not None:
-            self.notify(str(message.error), severity="error")
+            self._report(message.error)
             return
         self._show_queue(message.items)
 
@@ -189,7 +193,7 @@ class PseudoScreen(Screen[Jump | None]):
         # A worker of this screen finished: say what happened, show the project anew.
         message.stop()
         if message.error is not None:
-            self.notify(str(message.error), severity="error")
+            self._report(message.error)
         elif message.text:
             self.notify(message.text, timeout=message.timeout)
         self.reload()
@@ -250,7 +254,7 @@ class PseudoScreen(Screen[Jump | None]):
         except FieldnotesError as exc:
             self.notify(str(exc), severity="warning")
             return
-        self.notify(f"Undid: {summary}", timeout=3)
+        self.notify(f"Undone: {summary}", timeout=3)
         self.reload()
 
     def _show_mentions(self) -> None:
@@ -276,9 +280,12 @@ class PseudoScreen(Screen[Jump | None]):
     def _guard(self, fn, *args) -> None:
         try:
             fn(*args)
-        except FieldnotesError as exc:
-            self.notify(str(exc), severity="error")
+        except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+            self._report(exc)
         self.reload()
+
+    def _report(self, exc: BaseException) -> None:
+        self.notify(error_line(exc, self.project.path), severity="error", markup=False)
 
     def action_decide(self, status: str) -> None:
         if self.mode == "queue":
@@ -289,7 +296,7 @@ class PseudoScreen(Screen[Jump | None]):
 
     def action_accept_all(self) -> None:
         if self.mode == "queue":
-            self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
+            self.notify(_QUEUE_HINT, severity="warning")
             return
         self._guard(self.project.pseudonyms.set_entity_status, None, "accepted")
 
@@ -305,7 +312,7 @@ class PseudoScreen(Screen[Jump | None]):
 
     def action_merge(self) -> None:
         if self.mode == "queue":
-            self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
+            self.notify(_QUEUE_HINT, severity="warning")
             return
         entity = self.current
         if entity is None:
@@ -320,7 +327,7 @@ class PseudoScreen(Screen[Jump | None]):
 
     def action_split(self) -> None:
         if self.mode == "queue":
-            self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
+            self.notify(_QUEUE_HINT, severity="warning")
             return
         entity = self.current
         highlighted = self.query_one(OptionList).highlighted
@@ -342,7 +349,7 @@ class PseudoScreen(Screen[Jump | None]):
             with Project.open(self.project.path) as project:
                 report = project.pseudonyms.detect_entities()
             self.post_message(WorkDone(f"{report.message} {report.entities} entities."))
-        except FieldnotesError as exc:
+        except Exception as exc:  # noqa: BLE001 - reported; an exception here would close the workspace
             self.post_message(WorkDone(error=exc))
 
     def action_close(self) -> None:

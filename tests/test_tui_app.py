@@ -788,6 +788,34 @@ def test_pseudonymised_only_documents_pane_shows_names_as_exports_do(coded_proje
     run(main())
 
 
+def test_pseudonymised_only_code_description_panel_shows_the_code_as_read(coded_project, nlp):
+    """Found reviewing tui/: under 'view pseudonymised' the codebook pane's
+    panel under the tree printed the highlighted code's path and notes as
+    recorded, while the tree itself showed them pseudonymised."""
+    from textual.widgets import Static
+
+    with db(coded_project) as p:
+        p.pseudonyms.detect_entities(nlp=nlp)
+        p.codebook.add_code("Anita Shah story", description="What Anita Shah says about her caseload")
+        p.reading.set_text_view("pseudonymised")
+
+    async def main():
+        app = FieldnotesApp(coded_project)
+        async with app.run_test(size=(140, 40)) as pilot:
+            pane = app.query_one("#codebook")
+            app.query_one("#codebook-tree").focus()
+            for _ in range(80):  # bounded: fails below instead of hanging
+                if pane.current == "Anita Shah story":
+                    break
+                await pilot.press("down")
+            assert pane.current == "Anita Shah story"
+            await pilot.pause()
+            panel = str(app.query_one("#code-description", Static).render())
+            assert "story" in panel and "about her caseload" in panel, panel
+            assert "Anita" not in panel and "Shah" not in panel, panel
+    run(main())
+
+
 def test_pseudonymised_only_code_picker_and_dialogs_show_code_names_as_read(coded_project, nlp):
     """Found checking issue 13: the code picker, the move/merge/delete
     dialogs and the notifications named a code after a participant as

@@ -205,6 +205,11 @@ def code_show(project, code_name, as_json) -> None:
     """
     with open_project(project) as proj:
         found = proj.codebook.code(code_name)
+        if proj.reading.shows_pseudonymised():   # a code's name or notes can name a participant
+            shown = proj.reading.names_as_read(pseudonymised=True)
+            found = replace(found, name=shown("code", found.name), path=shown("code", found.path),
+                            **{key: shown("text", getattr(found, key))
+                               for key in ("description", "inclusion", "exclusion", "example")})
     if as_json:
         data = asdict(found)
         data.pop("children")

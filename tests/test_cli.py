@@ -251,6 +251,11 @@ def test_view_pseudonymised_code_show_says_the_code_as_read(_sample_build, tmp_p
         assert "story" in out and "about her caseload" in out, out
         assert "Anita" not in out and "Shah" not in out, (args, out)
     assert json.loads(run("code", "show", path, "Anita Shah story", "--json").output)["name"].endswith("] story")
+    # A memo on that code says what it is on as the coder may read it too.
+    run("memo", "add", path, "--code", "Anita Shah story", "Ask about the duty rota")
+    for args in (("memo", "list", path), ("memo", "list", path, "--json")):
+        out = run(*args).output
+        assert "story" in out and "duty rota" in out and "Anita" not in out, (args, out)
 
 
 def test_view_pseudonymised_refuses_the_pseudonym_review_and_the_key_log(_sample_build, tmp_path, nlp, monkeypatch):

@@ -499,7 +499,12 @@ def memo_list(project, doc, code_name, coding, case, as_json) -> None:
         else:
             rows = proj.memos.list()
         if proj.reading.shows_pseudonymised():
-            rows = [replace(m, text=proj.reading.memo_as_read(m.text), title=proj.reading.memo_as_read(m.title)) for m in rows]
+            # What a memo is on names a code, document or case too: as the coder may read it.
+            shown = proj.reading.names_as_read(pseudonymised=True)
+            kinds = {"code": "code", "document": "document", "case": "text"}
+            rows = [replace(m, text=proj.reading.memo_as_read(m.text), title=proj.reading.memo_as_read(m.title),
+                            target=shown(kinds[m.target_type], m.target) if m.target_type in kinds and m.target
+                            else m.target) for m in rows]
     if as_json:
         print_json([asdict(m) for m in rows])
         return

@@ -835,6 +835,34 @@ def test_pseudonymised_only_code_panel_and_retrieval_show_the_code_as_read(coded
     run(main())
 
 
+def test_pseudonymised_only_search_names_a_document_as_read(coded_project, nlp, tmp_path):
+    """Found reviewing tui/: the search screen headed each hit with the
+    document's name as recorded, though the documents pane shows it
+    pseudonymised (a file named after a participant)."""
+    from textual.widgets import OptionList
+
+    source = tmp_path / "Anita Shah follow-up.txt"
+    write(source, "Interviewer: And now?\nSW: Anita Shah here again. The rota is still a problem.\n")
+    with db(coded_project) as p:
+        p.intake.import_paths([source])
+        p.pseudonyms.detect_entities(nlp=nlp)
+        p.reading.set_text_view("pseudonymised")
+        assert "Anita" not in p.reading.names_as_read(pseudonymised=True)("document", source.name)
+
+    async def main():
+        app = FieldnotesApp(coded_project)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("slash")
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "SearchScreen", "the search screen")
+            await pilot.press(*"rota", "enter")
+            screen = app.screen
+            await wait_until(pilot, lambda: screen._hits, "a hit")
+            prompts = [str(o.prompt) for o in screen.query_one(OptionList).options]
+            assert any("follow-up" in t for t in prompts), prompts
+            assert not [t for t in prompts if "Anita" in t or "Shah" in t], prompts
+    run(main())
+
+
 def test_pseudonymised_only_code_picker_and_dialogs_show_code_names_as_read(coded_project, nlp):
     """Found checking issue 13: the code picker, the move/merge/delete
     dialogs and the notifications named a code after a participant as

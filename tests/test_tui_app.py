@@ -839,7 +839,7 @@ def test_pseudonymised_only_search_names_a_document_as_read(coded_project, nlp, 
     """Found reviewing tui/: the search screen headed each hit with the
     document's name as recorded, though the documents pane shows it
     pseudonymised (a file named after a participant)."""
-    from textual.widgets import OptionList
+    from textual.widgets import Input, OptionList
 
     source = tmp_path / "Anita Shah follow-up.txt"
     write(source, "Interviewer: And now?\nSW: Anita Shah here again. The rota is still a problem.\n")
@@ -854,8 +854,9 @@ def test_pseudonymised_only_search_names_a_document_as_read(coded_project, nlp, 
         async with app.run_test(size=(140, 40)) as pilot:
             await pilot.press("slash")
             await wait_until(pilot, lambda: type(app.screen).__name__ == "SearchScreen", "the search screen")
-            await pilot.press(*"rota", "enter")
             screen = app.screen
+            await wait_until(pilot, lambda: isinstance(screen.focused, Input), "the query box focused")
+            await pilot.press(*"rota", "enter")
             await wait_until(pilot, lambda: screen._hits, "a hit")
             prompts = [str(o.prompt) for o in screen.query_one(OptionList).options]
             assert any("follow-up" in t for t in prompts), prompts

@@ -233,6 +233,31 @@ def test_view_pseudonymised_covers_documents_cases_attributes_and_history(_sampl
     assert "[Person" in run("cases", "list", path).output
 
 
+def test_view_pseudonymised_code_show_says_the_code_as_read(_sample_build, tmp_path, nlp):
+    """Found reviewing cli/: under 'view pseudonymised' the codebook tree
+    showed '[Person 1] story', but 'code show' printed the code's name and
+    description as recorded, real names and all (and in --json)."""
+    import shutil
+
+    path = tmp_path / "study.fnp"
+    shutil.copy(_sample_build, path)
+    with Project.open(path) as proj:
+        proj.pseudonyms.detect_entities(nlp=nlp)
+        proj.codebook.add_code("Anita Shah story", description="What Anita Shah says about her caseload")
+    assert "Anita Shah" in run("code", "show", path, "Anita Shah story").output
+    run("config", path, "view", "pseudonymised")
+    for args in (("code", "show", path, "Anita Shah story"), ("code", "show", path, "Anita Shah story", "--json")):
+        out = run(*args).output
+        assert "story" in out and "about her caseload" in out, out
+        assert "Anita" not in out and "Shah" not in out, (args, out)
+    assert json.loads(run("code", "show", path, "Anita Shah story", "--json").output)["name"].endswith("] story")
+    # A memo on that code says what it is on as the coder may read it too.
+    run("memo", "add", path, "--code", "Anita Shah story", "Ask about the duty rota")
+    for args in (("memo", "list", path), ("memo", "list", path, "--json")):
+        out = run(*args).output
+        assert "story" in out and "duty rota" in out and "Anita" not in out, (args, out)
+
+
 def test_view_pseudonymised_refuses_the_pseudonym_review_and_the_key_log(_sample_build, tmp_path, nlp, monkeypatch):
     """The workspace refuses its review screen to a pseudonymised-only coder;
     the review commands, which print real names, are refused the same way."""

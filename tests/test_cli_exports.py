@@ -69,6 +69,11 @@ def test_qdpx_round_trip_through_the_cli(coded, tmp_path):
         assert sorted(d.name for d in a.documents()) == sorted(d.name for d in b.documents())
         assert sorted((c.document, c.code, c.start, c.end) for c in a.coding.codings()) == \
             sorted((c.document, c.code, c.start, c.end) for c in b.coding.codings())
+    # Importing over an existing project is refused, says what to do, and leaves it as it was.
+    before = (tmp_path / "back.fnp").read_bytes()
+    again = run("qdpx", "import", tmp_path / "s.qdpx", tmp_path / "back.fnp", ok=False)
+    assert again.exit_code == 1 and "give a file name not used yet" in again.output, again.output
+    assert (tmp_path / "back.fnp").read_bytes() == before
 
 
 @pytest.mark.parametrize("args, message", [

@@ -788,6 +788,82 @@ def test_pseudonymised_only_documents_pane_shows_names_as_exports_do(coded_proje
     run(main())
 
 
+def test_pseudonymised_only_code_panel_and_retrieval_show_the_code_as_read(coded_project, nlp):
+    """Found reviewing tui/: under 'view pseudonymised' the codebook pane's
+    panel under the tree printed the highlighted code's path and notes as
+    recorded (the tree itself showed them pseudonymised), and the passages
+    screen its title and sub-code labels."""
+    from textual.widgets import Label, OptionList, Static
+
+    code = "Stories/Anita Shah story"
+    with db(coded_project) as p:
+        p.pseudonyms.detect_entities(nlp=nlp)
+        p.codebook.add_code(code, description="What Anita Shah says about her caseload")
+        start, end = p.coding.find_text("p1_int_sw01.txt", "I qualified five years ago")
+        p.coding.apply_coding("p1_int_sw01.txt", code, start, end)
+        p.reading.set_text_view("pseudonymised")
+
+    async def main():
+        app = FieldnotesApp(coded_project)
+        async with app.run_test(size=(140, 40)) as pilot:
+            pane = app.query_one("#codebook")
+            app.query_one("#codebook-tree").focus()
+            for _ in range(80):  # bounded: fails below instead of hanging
+                if pane.current == code:
+                    break
+                await pilot.press("down")
+            assert pane.current == code
+            await pilot.pause()
+            panel = str(app.query_one("#code-description", Static).render())
+            assert "story" in panel and "about her caseload" in panel, panel
+            assert "Anita" not in panel and "Shah" not in panel, panel
+            for retrieved in ("Stories", code):   # the code itself, and as a sub-code of its parent
+                app.action_retrieve(retrieved)
+                await wait_until(pilot, lambda: type(app.screen).__name__ == "RetrievalScreen", "the passages screen")
+                screen = app.screen
+                await wait_until(pilot, lambda: screen._passages, "the passage listed")
+                title = str(screen.query_one("#retrieval-title", Label).render())
+                prompts = [str(o.prompt) for o in screen.query_one(OptionList).options]
+                assert title.startswith("Stories") and prompts, (title, prompts)
+                assert not [t for t in [title, *prompts] if "Anita" in t or "Shah" in t], (title, prompts)
+                if retrieved == code:
+                    assert "] story" in title, title            # the title names the code as read
+                else:
+                    assert "] story" in prompts[0], prompts     # the sub-code's label, as read
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: type(app.screen).__name__ != "RetrievalScreen", "back")
+    run(main())
+
+
+def test_pseudonymised_only_search_names_a_document_as_read(coded_project, nlp, tmp_path):
+    """Found reviewing tui/: the search screen headed each hit with the
+    document's name as recorded, though the documents pane shows it
+    pseudonymised (a file named after a participant)."""
+    from textual.widgets import Input, OptionList
+
+    source = tmp_path / "Anita Shah follow-up.txt"
+    write(source, "Interviewer: And now?\nSW: Anita Shah here again. The rota is still a problem.\n")
+    with db(coded_project) as p:
+        p.intake.import_paths([source])
+        p.pseudonyms.detect_entities(nlp=nlp)
+        p.reading.set_text_view("pseudonymised")
+        assert "Anita" not in p.reading.names_as_read(pseudonymised=True)("document", source.name)
+
+    async def main():
+        app = FieldnotesApp(coded_project)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("slash")
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "SearchScreen", "the search screen")
+            screen = app.screen
+            await wait_until(pilot, lambda: isinstance(screen.focused, Input), "the query box focused")
+            await pilot.press(*"rota", "enter")
+            await wait_until(pilot, lambda: screen._hits, "a hit")
+            prompts = [str(o.prompt) for o in screen.query_one(OptionList).options]
+            assert any("follow-up" in t for t in prompts), prompts
+            assert not [t for t in prompts if "Anita" in t or "Shah" in t], prompts
+    run(main())
+
+
 def test_pseudonymised_only_code_picker_and_dialogs_show_code_names_as_read(coded_project, nlp):
     """Found checking issue 13: the code picker, the move/merge/delete
     dialogs and the notifications named a code after a participant as

@@ -1,6 +1,7 @@
 """The disagreement review screen, driven by Pilot on a real project."""
 
 import asyncio
+import re
 import shutil
 
 from textual.widgets import OptionList, Static
@@ -77,7 +78,10 @@ def test_disagreements_are_shown_pseudonymised_to_a_pseudonymised_only_coder(_sa
             assert isinstance(screen, DisagreementScreen)
             shown = [str(screen.query_one(f"#side-{side}", Static).render()) for side in ("first", "second")]
             shown.append(str(screen.query_one(OptionList).get_option_at_index(0).prompt))
-            assert all("[Person" in s or "story" in s for s in shown), shown
+            # Both sides' text and the listed code name carry the pseudonym
+            # (each alone: "story" would have let a side that dropped the name pass).
+            assert all("[Person " in s for s in shown), shown
+            assert re.search(r"\[Person \d+\] story", shown[-1]), shown[-1]
             assert not any("Anita" in s or "Shah" in s for s in shown), shown
 
     asyncio.run(main())

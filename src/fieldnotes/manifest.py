@@ -216,7 +216,7 @@ def _empty_string_results(path: Path, sheet_path: str | None) -> set[str]:
     return found
 
 
-def _column(i: int) -> str:
+def column_letter(i: int) -> str:
     """A spreadsheet column letter for the 0-based index ``i`` (0 -> A, 26 -> AA)."""
     letters = ""
     i += 1
@@ -339,7 +339,7 @@ def _refuse_clashes(path: Path, header: list[str], lowered: list[str]) -> None:
         if not h:
             continue
         if h in seen:
-            clashes.append(f"'{header[seen[h]]}' (column {_column(seen[h])}) and '{header[i]}' (column {_column(i)})")
+            clashes.append(f"'{header[seen[h]]}' (column {column_letter(seen[h])}) and '{header[i]}' (column {column_letter(i)})")
         else:
             seen[h] = i
     if clashes:
@@ -358,7 +358,7 @@ def _stray_values(header: list[str], numbers: list[int], body: list[list[Any]]) 
                  and c is not None and str(c).strip()]
         if stray:
             i, value = stray[0]
-            problems.append(f"line {number}: the value '{str(value).strip()[:40]}' in column {_column(i)} has no "
+            problems.append(f"line {number}: the value '{str(value).strip()[:40]}' in column {column_letter(i)} has no "
                             "column heading (give the column a heading, or remove the value)")
     return problems
 

@@ -107,6 +107,10 @@ class ReadingService(Service):
         value = own or self.project.setting("view", None) or "original"
         return value if value in VIEWS else "pseudonymised"
 
+    def coder_views(self) -> dict[str, str]:
+        """Each coder with a view setting of their own, and that setting as stored."""
+        return {k.split(":", 1)[1]: v for k, v in self.project.settings().items() if k.startswith("view:")}
+
     def set_text_view(self, view: str, coder: str | None = None) -> None:
         """Set the text shown to every coder, or to one coder."""
         view = view.strip().casefold()

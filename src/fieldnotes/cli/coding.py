@@ -205,6 +205,11 @@ def code_show(project, code_name, as_json) -> None:
     """
     with open_project(project) as proj:
         found = proj.codebook.code(code_name)
+        if proj.reading.shows_pseudonymised():   # a code's name or notes can name a participant
+            shown = proj.reading.names_as_read(pseudonymised=True)
+            found = replace(found, name=shown("code", found.name), path=shown("code", found.path),
+                            **{key: shown("text", getattr(found, key))
+                               for key in ("description", "inclusion", "exclusion", "example")})
     if as_json:
         data = asdict(found)
         data.pop("children")
@@ -494,7 +499,12 @@ def memo_list(project, doc, code_name, coding, case, as_json) -> None:
         else:
             rows = proj.memos.list()
         if proj.reading.shows_pseudonymised():
-            rows = [replace(m, text=proj.reading.memo_as_read(m.text), title=proj.reading.memo_as_read(m.title)) for m in rows]
+            # What a memo is on names a code, document or case too: as the coder may read it.
+            shown = proj.reading.names_as_read(pseudonymised=True)
+            kinds = {"code": "code", "document": "document", "case": "text"}
+            rows = [replace(m, text=proj.reading.memo_as_read(m.text), title=proj.reading.memo_as_read(m.title),
+                            target=shown(kinds[m.target_type], m.target) if m.target_type in kinds and m.target
+                            else m.target) for m in rows]
     if as_json:
         print_json([asdict(m) for m in rows])
         return
@@ -745,8 +755,7 @@ def config(project, key, value, coder) -> None:
             shown = proj.reading.text_view(coder)
             scope = f"for {coder}" if coder else "for every coder without a setting of their own"
             if not coder:
-                own = {k.split(":", 1)[1]: v for k, v in proj.settings().items() if k.startswith("view:")}
-                scope += "".join(f"; {name}: {v}" for name, v in sorted(own.items()))
+                scope += "".join(f"; {name}: {v}" for name, v in sorted(proj.reading.coder_views().items()))
             console().print(f"[bold]view[/] = {escape(shown)}  [dim]({escape(scope)})[/]")
             return
         if coder:

@@ -242,7 +242,8 @@ def qdpx_import(file, project) -> None:
     from fieldnotes.exchange.qdpx import import_qdpx
 
     if Path(project).exists():
-        raise FieldnotesError(f"{project} exists; qdpx import creates a new project.")
+        raise FieldnotesError(f"{project} already exists, and 'qdpx import' makes a new project: "
+                              "give a file name not used yet (nothing was changed).")
     proj, summary = import_qdpx(Path(file), Path(project))
     proj.close()
     fields = ("documents", "codes", "codings", "cases", "variables", "memos")

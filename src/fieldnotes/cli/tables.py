@@ -20,6 +20,7 @@ from fieldnotes.export.tables import (  # noqa: F401 - shared with the file writ
     heat_step,
     value_kind,
 )
+from fieldnotes.manifest import column_letter  # the key letters are spreadsheet column letters
 
 
 def rich_table(table: Table):
@@ -72,16 +73,6 @@ _MIN_LABEL = 18
 _HEADER_LINES = 3
 
 
-def _column_key(n: int) -> str:
-    """A, B, ... Z, AA, AB, ...: short headings for the key under a table."""
-    key = ""
-    n += 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        key = chr(65 + rem) + key
-    return key
-
-
 def _table_width(label: int, columns: Sequence[int]) -> int:
     # Light rules, no outer border or edge padding, collapsed padding: each
     # column after the labels costs its width and two spaces.
@@ -132,7 +123,7 @@ def terminal_tables(table: Table, width: int) -> list[Any]:
         return [_fitted(table, rows, shown, labels, corner, names, wrapped, label, range(len(names)), kind), *notes]
 
     # 2. Keys (A, B, ...) for the attribute columns, explained below.
-    keys = [_column_key(i) for i in range(data)] + ([TOTAL] if with_totals else [])
+    keys = [column_letter(i) for i in range(data)] + ([TOTAL] if with_totals else [])
     keyed = [max(n, len(k)) for n, k in zip(numbers, keys)]
     key_lines = Text("\n".join(f"{k}  {name}" for k, name in zip(keys, names[:data])))
     label = min(full_label, max(_MIN_LABEL, width - _table_width(0, keyed)))

@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 
 from fieldnotes.project import Project
 from fieldnotes.tui.commands import FieldnotesCommands
-from fieldnotes.tui.messages import DetectionReady, Jump, PickResult, ProjectChanged, WorkDone, WorkProgress
+from fieldnotes.tui.messages import DetectionReady, Jump, PickResult, ProjectChanged, WorkDone, WorkProgress, error_line
 from fieldnotes.tui.widgets.codebook_pane import CodebookPane
 from fieldnotes.tui.widgets.document_view import DocumentView, Span
 from fieldnotes.tui.widgets.documents_pane import DocumentsPane
@@ -164,12 +164,8 @@ class FieldnotesApp(App):
         known failures (locked, read-only, full disk), else its type and message."""
         from fieldnotes.errors import explain
 
-        known = explain(exc, self.project_path)
-        if known is not None:
-            self.notify(shown(str(known)), severity="error", timeout=8, markup=False)
-        else:
-            self.notify(shown(f"Something went wrong: {exc.__class__.__name__}: {exc}. Your saved work is safe; "
-                              "please report this."), severity="error", timeout=10, markup=False)
+        timeout = 8 if explain(exc, self.project_path) is not None else 10   # longer for the unexpected
+        self.notify(shown(error_line(exc, self.project_path)), severity="error", timeout=timeout, markup=False)
 
     def _watch_other_processes(self) -> None:
         """Wait only briefly for the write lock, say when the project is

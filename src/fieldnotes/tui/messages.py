@@ -87,3 +87,16 @@ class DetectionReady(Message):
         self.text = text
         self.error = error
         self.cancelled = cancelled
+
+
+def error_line(exc: BaseException, path=None) -> str:
+    """What the researcher is told when an action failed: the one-line
+    explanation of a known failure (any FieldnotesError; locked, read-only,
+    full disk), else its type and message and that saved work is safe.
+    Never a traceback: document text must not end up on screen in one."""
+    from fieldnotes.errors import explain
+
+    known = explain(exc, path)
+    if known is not None:
+        return str(known)
+    return f"Something went wrong: {exc.__class__.__name__}: {exc}. Your saved work is safe; please report this."

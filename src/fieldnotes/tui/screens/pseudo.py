@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from fieldnotes.errors import FieldnotesError
-from fieldnotes.tui.messages import Jump, WorkDone
+from fieldnotes.tui.messages import Jump, WorkDone, error_line
 
 
 #: Widest entity name and replacement shown in the table (longer ones end in …).
@@ -36,6 +36,10 @@ def _widths(table_width: int) -> tuple[int, int]:
 
 def _cut(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
+
+
+#: Said when an entity action is asked for in the residual queue.
+_QUEUE_HINT = "In the queue: a masks, r allows; Q goes back to entities."
 
 
 class PseudoScreen(Screen[Jump | None]):
@@ -164,7 +168,7 @@ class PseudoScreen(Screen[Jump | None]):
         try:
             with Project.open(self.project.path) as project:
                 items = project.pseudonyms.residual_queue(limit=300)
-        except FieldnotesError as exc:
+        except Exception as exc:  # noqa: BLE001 - reported; an exception here would close the workspace
             self.post_message(self.QueueReady([], error=exc))
             return
         self.post_message(self.QueueReady(items))
@@ -180,7 +184,7 @@ class PseudoScreen(Screen[Jump | None]):
     @on(QueueReady)
     def _queue_ready(self, message: QueueReady) -> None:
         if message.error is not None:
-            self.notify(str(message.error), severity="error")
+            self._report(message.error)
             return
         self._show_queue(message.items)
 
@@ -189,7 +193,7 @@ class PseudoScreen(Screen[Jump | None]):
         # A worker of this screen finished: say what happened, show the project anew.
         message.stop()
         if message.error is not None:
-            self.notify(str(message.error), severity="error")
+            self._report(message.error)
         elif message.text:
             self.notify(message.text, timeout=message.timeout)
         self.reload()
@@ -222,13 +226,7 @@ class PseudoScreen(Screen[Jump | None]):
             return
         title.update(f"{len(item.occurrences)} occurrence(s) of {item.text}", layout=False)
         for o in item.occurrences[:200]:
-            line = Text()
-            line.append(f"{o.document}\n", style="bold")
-            before, _, rest = o.context.partition(f"[{o.text}]")
-            line.append(before)
-            line.append(o.text, style="reverse bold")
-            line.append(rest)
-            options.add_option(Option(line, id=f"{o.document}|{o.start}|{o.end}|{o.text}"))
+            options.add_option(_context_option(o, Text(f"{o.document}\n", style="bold")))
 
     def _mask(self, item, category) -> None:
         if category:
@@ -256,7 +254,7 @@ class PseudoScreen(Screen[Jump | None]):
         except FieldnotesError as exc:
             self.notify(str(exc), severity="warning")
             return
-        self.notify(f"Undid: {summary}", timeout=3)
+        self.notify(f"Undone: {summary}", timeout=3)
         self.reload()
 
     def _show_mentions(self) -> None:
@@ -272,14 +270,8 @@ class PseudoScreen(Screen[Jump | None]):
         mentions = self.project.pseudonyms.mentions_of(entity)
         self.query_one("#mentions-title", Static).update(f"{len(mentions)} mention(s) of E{entity}", layout=False)
         for m in mentions:
-            line = Text()
-            line.append(f"{m.document} ", style="bold")
-            line.append(f"{m.detector}\n", style="dim")
-            before, _, rest = m.context.partition(f"[{m.text}]")
-            line.append(before)
-            line.append(m.text, style="reverse bold")
-            line.append(rest)
-            options.add_option(Option(line, id=f"{m.document}|{m.start}|{m.end}|{m.text}"))
+            heading = Text.assemble((f"{m.document} ", "bold"), (f"{m.detector}\n", "dim"))
+            options.add_option(_context_option(m, heading))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         document, start, end, _ = str(event.option.id).split("|", 3)
@@ -288,9 +280,12 @@ class PseudoScreen(Screen[Jump | None]):
     def _guard(self, fn, *args) -> None:
         try:
             fn(*args)
-        except FieldnotesError as exc:
-            self.notify(str(exc), severity="error")
+        except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+            self._report(exc)
         self.reload()
+
+    def _report(self, exc: BaseException) -> None:
+        self.notify(error_line(exc, self.project.path), severity="error", markup=False)
 
     def action_decide(self, status: str) -> None:
         if self.mode == "queue":
@@ -301,7 +296,7 @@ class PseudoScreen(Screen[Jump | None]):
 
     def action_accept_all(self) -> None:
         if self.mode == "queue":
-            self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
+            self.notify(_QUEUE_HINT, severity="warning")
             return
         self._guard(self.project.pseudonyms.set_entity_status, None, "accepted")
 
@@ -317,7 +312,7 @@ class PseudoScreen(Screen[Jump | None]):
 
     def action_merge(self) -> None:
         if self.mode == "queue":
-            self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
+            self.notify(_QUEUE_HINT, severity="warning")
             return
         entity = self.current
         if entity is None:
@@ -332,7 +327,7 @@ class PseudoScreen(Screen[Jump | None]):
 
     def action_split(self) -> None:
         if self.mode == "queue":
-            self.notify("In the queue: a masks, r allows; Q goes back to entities.", severity="warning")
+            self.notify(_QUEUE_HINT, severity="warning")
             return
         entity = self.current
         highlighted = self.query_one(OptionList).highlighted
@@ -354,8 +349,20 @@ class PseudoScreen(Screen[Jump | None]):
             with Project.open(self.project.path) as project:
                 report = project.pseudonyms.detect_entities()
             self.post_message(WorkDone(f"{report.message} {report.entities} entities."))
-        except FieldnotesError as exc:
+        except Exception as exc:  # noqa: BLE001 - reported; an exception here would close the workspace
             self.post_message(WorkDone(error=exc))
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _context_option(found, heading: Text) -> Option:
+    """One line of the right-hand list: ``heading``, then the context with the
+    found text (marked ``[like this]`` in the context) highlighted. The option
+    id carries where it is, for the jump when it is picked."""
+    line = heading.copy()
+    before, _, rest = found.context.partition(f"[{found.text}]")
+    line.append(before)
+    line.append(found.text, style="reverse bold")
+    line.append(rest)
+    return Option(line, id=f"{found.document}|{found.start}|{found.end}|{found.text}")

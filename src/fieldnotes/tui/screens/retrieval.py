@@ -51,15 +51,17 @@ def parse_filter(text: str) -> list[tuple[str, str]]:
     return where
 
 
-def passage_prompt(passage: Passage, code_path: str) -> Content:
+def passage_prompt(passage: Passage, code_path: str, shown=None) -> Content:
     """Document, speaker and attribution on one line; the text, whitespace
-    collapsed and cut at :data:`TEXT_LIMIT`, below."""
+    collapsed and cut at :data:`TEXT_LIMIT`, below. ``shown`` (kind, name)
+    gives the document and sub-code names as the coder reads them."""
+    shown = shown or (lambda kind, value: value)
     text = " ".join(passage.text.split())
     if len(text) > TEXT_LIMIT:
         text = text[: TEXT_LIMIT].rsplit(" ", 1)[0] + " …"
-    sub_code = passage.code[len(code_path) + 1:] if passage.code != code_path else ""
+    sub_code = shown("code", passage.code[len(code_path) + 1:]) if passage.code != code_path else ""
     heading = Content.assemble(
-        (passage.document, "bold"),
+        (shown("document", passage.document), "bold"),
         f"  {passage.speaker}" if passage.speaker else "",
         (f"  {passage.attribution}", "italic") if passage.attribution else "",
         (f"  [{sub_code}]", "dim") if sub_code else "",
@@ -120,10 +122,14 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         self.code_path = code
         self.initial_filter = filter
         self._passages: list[Passage] = []
+        #: (kind, name) -> the name as read; None shows names as recorded.
+        self._shown = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="retrieval"):
-            yield Label(f"{self.code_name} (sub-codes included)", id="retrieval-title", markup=False)
+            # Pseudonymised, the title waits for the code's name as read (on mount).
+            title = "" if self.pseudonymised else f"{self.code_name} (sub-codes included)"
+            yield Label(title, id="retrieval-title", markup=False)
             yield Input(self.initial_filter, placeholder="filter: phase=2 role=SW CP (Enter applies)",
                         id="retrieval-filter")
             yield Label("", id="retrieval-status", markup=False)
@@ -133,10 +139,13 @@ class RetrievalScreen(ModalScreen[Jump | None]):
     def on_mount(self) -> None:
         try:
             self.code_path = self.project.codebook.code(self.code_name).path
+            # Code and document names can name a participant: as read, in the pseudonymised text.
+            self._shown = self.project.reading.names_as_read(pseudonymised=True) if self.pseudonymised else None
         except FieldnotesError as exc:
             self._status(str(exc), error=True)
             return
-        self.query_one("#retrieval-title", Label).update(f"{self.code_path} (sub-codes included)")
+        shown_path = self._shown("code", self.code_path) if self._shown else self.code_path
+        self.query_one("#retrieval-title", Label).update(f"{shown_path} (sub-codes included)")
         self.show_passages(parse_filter(self.initial_filter) if self.initial_filter else [])
         self.query_one(OptionList).focus()
 
@@ -157,7 +166,7 @@ class RetrievalScreen(ModalScreen[Jump | None]):
             return False
         self._passages = passages
         option_list = self.query_one(OptionList)
-        option_list.set_options(Option(passage_prompt(p, self.code_path)) for p in passages)
+        option_list.set_options(Option(passage_prompt(p, self.code_path, self._shown)) for p in passages)
         if passages:
             option_list.highlighted = 0
         self.refresh_bindings()

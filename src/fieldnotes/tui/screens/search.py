@@ -24,12 +24,13 @@ PAUSE = 0.3
 _MOVE = Binding.Group("Move")
 
 
-def hit_prompt(hit: SearchHit) -> Content:
+def hit_prompt(hit: SearchHit, shown=None) -> Content:
     """Document, offset and speaker on one line; the snippet with the hit
-    highlighted below."""
+    highlighted below. ``shown`` (kind, name) gives the document's name as
+    the coder reads it."""
     start, end = hit.snippet_hit
     heading = Content.assemble(
-        (hit.document, "bold"),
+        (shown("document", hit.document) if shown else hit.document, "bold"),
         (f"  @{hit.start}", "dim"),
         (f"  {hit.speaker}", "italic") if hit.speaker else "",
     )
@@ -129,6 +130,8 @@ class SearchScreen(ModalScreen[Jump | None]):
             return
         try:
             hits = self.project.reading.search_as_read(query, limit=LIMIT, pseudonymised=self.pseudonymised)
+            # A document's name can name a participant: as read, in the pseudonymised text.
+            shown = self.project.reading.names_as_read(pseudonymised=True) if self.pseudonymised and hits else None
         except FieldnotesError as exc:
             self._hits = []
             option_list.clear_options()
@@ -136,7 +139,7 @@ class SearchScreen(ModalScreen[Jump | None]):
             status.add_class("error")
             return
         self._hits = hits
-        option_list.set_options(Option(hit_prompt(h)) for h in hits)
+        option_list.set_options(Option(hit_prompt(h, shown)) for h in hits)
         if hits:
             option_list.highlighted = 0
         documents = len({h.document for h in hits})

@@ -149,11 +149,13 @@ class CodebookPane(Vertical):
         except Exception:
             panel.update("")
             return
+        # A code's name or notes can name a participant: as this coder may read them.
+        shown = self.shown_name or (lambda kind, value: value)
         text = Text()
-        text.append(code.path + "\n", style="bold")
+        text.append(shown("code", code.path) + "\n", style="bold")
         text.append(f"{code.codings} coding(s); {code.total} with sub-codes\n", style="dim")
         for key in ("description", "inclusion", "exclusion", "example"):
-            value = getattr(code, key)
+            value = shown("text", getattr(code, key))
             if value:
                 if key != "description":
                     text.append(f"{key.title()}: ", style="italic")

@@ -123,6 +123,12 @@ class ReadingService(Service):
         """True when this coder must see only pseudonymised text."""
         return self.text_view(coder) == "pseudonymised"
 
+    def hides_words(self, text: str) -> bool:
+        """Whether ``text`` holds words this coder may not read (it reads
+        differently pseudonymised): editing it in the words they see would
+        write pseudonyms over the recorded ones, so the UIs refuse that."""
+        return bool(text) and self.shows_pseudonymised() and self.memo_as_read(text, pseudonymised=True) != text
+
     def require_originals(self, what: str) -> None:
         """Refuse ``what`` (the pseudonym review, the key log) to a coder
         who may read only pseudonymised text: it shows the real names."""

@@ -659,7 +659,7 @@ class FieldnotesApp(App):
     def _hidden_words(self, path: str, text: str) -> bool:
         """Whether editing ``text`` (a code's name or description) would write
         pseudonyms over words this coder may not read; then says so."""
-        if not self.pseudonymised_only or self.project.reading.memo_as_read(text, pseudonymised=True) == text:
+        if not self.project.reading.hides_words(text):
             return False
         self.notify(f"{self._named(path)} names someone you see pseudonymised; ask whoever holds the key "
                     "to change it.", severity="warning", timeout=6)
